@@ -1,0 +1,52 @@
+# GreenLadder: `make run` serves the site with a demo city; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-postgres browser-deps postgres-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@$(BIN)/python -c "import demo; print(demo.demo_logins_text())"
+	@echo "网站地址: http://$(HOST):$(PORT)  (Ctrl-C 停止)"
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+
+# Debian's chromium and CJK fonts for the browser tests (installed as root where missing).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "浏览器测试需要 chromium 和 fonts-noto-cjk：请以 root 运行 apt-get install chromium fonts-noto-cjk"; exit 1; fi; \
+	fi
+
+postgres-deps:
+	@if ! command -v pg_virtualenv >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL 测试需要 postgresql：请以 root 运行 apt-get install postgresql"; exit 1; fi; \
+	fi
+
+test: $(VENV)/.installed-dev browser-deps
+	$(BIN)/python -m pytest
+
+# The suite (without the browser) against a throwaway PostgreSQL cluster.
+test-postgres: $(VENV)/.installed-dev postgres-deps
+	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -m "not browser"'
+
+clean:
+	rm -rf $(VENV) test-artifacts

@@ -1,0 +1,43 @@
+"""GreenLadder: the application factory. Configuration, extensions, blueprints and CLI; no logic."""
+import os
+
+from flask import Flask
+
+import database
+import security
+from config import CONFIGS
+from extensions import csrf, htmx, limiter, login_manager
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    env = (test_config or {}).get("ENV_NAME") or os.environ.get("GREENLADDER_ENV", "development")
+    if env not in CONFIGS:
+        raise RuntimeError(f"GREENLADDER_ENV must be one of {sorted(CONFIGS)}, not {env!r}")
+    app.config.from_object(CONFIGS[env])
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    security.configure_secret_key(app)
+    app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
+
+    database.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+    from blueprints.admin import bp as admin_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    import cli
+    import templating
+    cli.init_app(app)
+    templating.init_app(app)
+    return app

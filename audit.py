@@ -1,0 +1,55 @@
+"""The audit trail: one function records every event (who, when, what, from where, result)."""
+import json
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from models import AuditEvent
+
+# Chinese names of the actions, for the audit viewer and subject timelines.
+ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.lockout": "账号锁定",
+    "auth.logout": "退出登录",
+    "auth.session_timeout": "会话超时",
+    "auth.password_changed": "修改密码",
+    "user.create": "创建用户",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
+    "user.reset_password": "重置密码",
+    "user.change_role": "变更角色",
+    "settings.update": "修改系统设置",
+    "demo.load": "载入演示数据",
+    "audit.export": "导出审计日志",
+    "backup.create": "数据库备份",
+}
+
+
+def _object_label(obj):
+    for attr in ("name", "username", "title", "key"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)[:200]
+    return ""
+
+
+def record(action, obj=None, *, result="ok", details=None, user=None, object_type=None):
+    """Append one AuditEvent. `user` defaults to the logged-in user; the IP comes from the request."""
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    return AuditEvent.create(
+        user=user,
+        username=user.username if user else "",
+        ip=(request.remote_addr or "")[:45] if has_request_context() else "cli",
+        action=action,
+        object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
+        object_id=getattr(obj, "id", None),
+        object_label=_object_label(obj) if obj is not None else "",
+        result=result,
+        details=json.dumps(details or {}, ensure_ascii=False, default=str),
+    )
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)

@@ -1,0 +1,79 @@
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from models import Role, User
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,50}$"
+MONTH_DAY = Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", message="格式为 月-日，例如 07-10")
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField("用户名", validators=[
+        DataRequired("请输入用户名"), Regexp(USERNAME_PATTERN, message="3–50 位字母、数字、下划线、点或连字符")])
+    display_name = StringField("姓名/名称", validators=[DataRequired("请输入姓名或名称"), Length(max=100)])
+    role = SelectField("角色", choices=Role.choices(), validators=[DataRequired("请选择角色")])
+    organisation = StringField("所在单位", validators=[Optional(), Length(max=200)],
+                               description="评审专家填写，用于回避同单位申报")
+    phone = StringField("联系电话", validators=[Optional(), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码格式不正确")])
+
+    def validate_username(self, field):
+        if User.select().where(User.username == field.data.strip()).exists():
+            raise ValidationError("该用户名已被使用")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("角色", choices=Role.choices(), validators=[DataRequired("请选择角色")])
+
+
+class SettingsForm(FlaskForm):
+    city_name = StringField("城市名称", validators=[DataRequired("请输入城市名称"), Length(max=50)])
+    division_code = StringField("行政区划代码", validators=[
+        DataRequired("请输入行政区划代码"), Regexp(r"^\d{6}$", message="行政区划代码为 6 位数字")])
+    districts = TextAreaField("所辖区县（每行一个）", validators=[DataRequired("请至少填写一个区县")])
+    bureau_name = StringField("主管部门名称", validators=[DataRequired("请输入主管部门名称"), Length(max=100)])
+    bureau_address = StringField("地址", validators=[DataRequired("请输入地址"), Length(max=200)])
+    bureau_contact = StringField("联系人", validators=[DataRequired("请输入联系人"), Length(max=50)])
+    bureau_phone = StringField("联系电话", validators=[
+        DataRequired("请输入联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码格式不正确")])
+    bureau_email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确")])
+    qualifying_score = IntegerField("合格分数线（第十八条）", validators=[
+        DataRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
+    key_cultivation_score = IntegerField("重点培育分数线（第十八条）", validators=[
+        DataRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
+    veto_check_max_age_days = IntegerField("否决项核查有效期（天）", validators=[
+        DataRequired("请输入天数"), NumberRange(1, 730, "天数须在 1–730 之间")])
+    experts_per_application = IntegerField("每份申报评审专家数", validators=[
+        DataRequired("请输入人数"), NumberRange(1, 15, "人数须在 1–15 之间")])
+    province_call_date = StringField("省厅年度申报通知日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
+    city_recommendation_due = StringField("市级推荐截止日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
+
+    def validate_key_cultivation_score(self, field):
+        if self.qualifying_score.data is not None and field.data is not None and field.data < self.qualifying_score.data:
+            raise ValidationError("重点培育分数线不能低于合格分数线")
+
+    def validate_districts(self, field):
+        names = district_lines(field.data)
+        if not names:
+            raise ValidationError("请至少填写一个区县")
+        if len(set(names)) != len(names):
+            raise ValidationError("区县名称有重复")
+        if any(len(n) > 50 for n in names):
+            raise ValidationError("区县名称过长")
+
+
+def district_lines(text):
+    return [line.strip() for line in re.split(r"[\r\n]+", text or "") if line.strip()]
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    username = StringField("用户", validators=[Optional(), Length(max=50)])
+    action = SelectField("操作", validators=[Optional()])
+    object_type = StringField("对象类型", validators=[Optional(), Length(max=40)])
+    date_from = DateField("起始日期", validators=[Optional()])
+    date_to = DateField("截止日期", validators=[Optional()])

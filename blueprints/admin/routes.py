@@ -1,0 +1,179 @@
+import io
+from datetime import datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+import audit
+import settings
+from access import admin_required
+from accounts import create_user, generate_password
+from documents import XLSX_MIMETYPE, xlsx_table
+from extensions import htmx
+from models import AuditEvent, Role, User, db, local_now
+from pagination import paginate
+
+from . import bp
+from .forms import AuditFilterForm, RoleForm, SettingsForm, UserCreateForm, district_lines
+
+
+def _user_or_404(user_id):
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    """All accounts, newest first."""
+    query = User.select().order_by(User.role, User.username)
+    return render_template("admin/users.html", page=paginate(query), action_form=FlaskForm(), roles=Role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_create():
+    """Create an account with a generated password shown once."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        with db.atomic():
+            user, password = create_user(form.username.data.strip(), form.role.data, form.display_name.data.strip(),
+                                         organisation=form.organisation.data or "", phone=form.phone.data or "")
+        return render_template("admin/password_shown.html", user=user, password=password, created=True)
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_detail(user_id):
+    """One account: its role, state and recent activity; change the role."""
+    user = _user_or_404(user_id)
+    form = RoleForm(obj=user)
+    if form.validate_on_submit():
+        if user.id == current_user.id:
+            flash("不能修改自己的角色。", "danger")
+        elif form.role.data != user.role:
+            old = user.role
+            with db.atomic():
+                user.role = form.role.data
+                user.save()
+                audit.record("user.change_role", user, details={"from": old, "to": user.role})
+            flash(f"已将 {user.username} 的角色改为{Role.label_of(user.role)}。", "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    events = AuditEvent.select().where(AuditEvent.user == user).order_by(AuditEvent.id.desc()).limit(20)
+    return render_template("admin/user_detail.html", user=user, form=form, events=events,
+                           action_form=FlaskForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def user_toggle_active(user_id):
+    """Disable or re-enable an account (accounts are never deleted)."""
+    user = _user_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("不能停用自己的账号。", "danger")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    with db.atomic():
+        user.active = not user.active
+        if user.active:
+            user.failed_logins, user.locked_until = 0, None
+        user.save()
+        audit.record("user.enable" if user.active else "user.disable", user)
+    flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@admin_required
+def user_reset_password(user_id):
+    """Give the account a new generated password, to be changed at next login; unlocks it."""
+    user = _user_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    password = generate_password()
+    with db.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.failed_logins, user.locked_until = 0, None
+        user.save()
+        audit.record("user.reset_password", user)
+    return render_template("admin/password_shown.html", user=user, password=password, created=False)
+
+
+def _settings_form_data():
+    values = settings.get_all()
+    values["districts"] = "\n".join(values["districts"])
+    return values
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings_page():
+    """The city, its districts, the bureau's contacts and the configurable thresholds."""
+    form = SettingsForm(data=None if request.method == "POST" else _settings_form_data())
+    if form.validate_on_submit():
+        values = {name: field.data for name, field in form._fields.items()
+                  if name in settings.DEFAULTS}
+        values["districts"] = district_lines(form.districts.data)
+        for key in ("city_name", "bureau_name", "bureau_address", "bureau_contact", "bureau_phone", "bureau_email"):
+            values[key] = (values[key] or "").strip()
+        with db.atomic():
+            changed = settings.save(values, current_user._get_current_object())
+            if changed:
+                audit.record("settings.update", object_type="setting",
+                             details={"changed": {k: values[k] for k in changed}})
+        flash("设置已保存。" if changed else "设置没有变化。", "success")
+        return redirect(url_for("admin.settings_page"))
+    return render_template("admin/settings.html", form=form)
+
+
+def _audit_query(form):
+    query = AuditEvent.select().order_by(AuditEvent.id.desc())
+    if not form.validate():
+        return query
+    if form.username.data:
+        query = query.where(AuditEvent.username == form.username.data.strip())
+    if form.action.data:
+        query = query.where(AuditEvent.action == form.action.data)
+    if form.object_type.data:
+        query = query.where(AuditEvent.object_type == form.object_type.data.strip())
+    if form.date_from.data:
+        query = query.where(AuditEvent.created_at >= datetime.combine(form.date_from.data, time.min))
+    if form.date_to.data:
+        query = query.where(AuditEvent.created_at < datetime.combine(form.date_to.data + timedelta(days=1), time.min))
+    return query
+
+
+def _audit_filter_form():
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", "全部操作")] + sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[0])
+    return form
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    """The audit trail, filtered by user, action, object and date range (the table alone for htmx)."""
+    form = _audit_filter_form()
+    page = paginate(_audit_query(form))
+    template = "admin/_audit_table.html" if htmx and not htmx.history_restore_request else "admin/audit.html"
+    return render_template(template, form=form, page=page)
+
+
+@bp.route("/audit/export")
+@admin_required
+def audit_export():
+    """The filtered audit trail as .xlsx."""
+    form = _audit_filter_form()
+    events = _audit_query(form).limit(100_000)
+    rows = ((e.created_at, e.username, e.ip, audit.action_label(e.action), e.action, e.object_type,
+             e.object_id, e.object_label, e.result, e.details) for e in events)
+    data = xlsx_table("审计日志", ["时间", "用户", "IP", "操作", "操作代码", "对象类型", "对象ID", "对象", "结果", "详情"], rows)
+    audit.record("audit.export", object_type="auditevent", details={"filters": request.args.to_dict()})
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"审计日志-{local_now():%Y%m%d%H%M}.xlsx")

@@ -1,0 +1,66 @@
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from peewee import fn
+
+import settings
+from access import login_required, public
+from models import Role, Subject, SubjectKind, SubjectStatus, db
+
+from . import bp
+
+
+@bp.route("/")
+@public
+def index():
+    """The public front page: what the site is, and the way in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    counts = dict(Subject.select(Subject.kind, fn.COUNT(Subject.id))
+                  .where(Subject.status == SubjectStatus.ADMITTED.value)
+                  .group_by(Subject.kind).tuples())
+    return render_template("main/index.html", counts=counts, kinds=list(SubjectKind),
+                           city=settings.get_all())
+
+
+def staff_figures():
+    """Subjects by kind and district, and the registrations waiting for a decision."""
+    rows = (Subject.select(Subject.district, Subject.kind, fn.COUNT(Subject.id).alias("n"))
+            .where(Subject.status != SubjectStatus.DECLINED.value)
+            .group_by(Subject.district, Subject.kind).tuples())
+    by_district = {}
+    for district, kind, n in rows:
+        by_district.setdefault(district, {})[kind] = n
+    districts = [d for d in settings.get("districts") if d in by_district]
+    districts += sorted(d for d in by_district if d not in districts)
+    status_counts = dict(Subject.select(Subject.status, fn.COUNT(Subject.id)).group_by(Subject.status).tuples())
+    return {
+        "districts": districts,
+        "by_district": by_district,
+        "kind_totals": {k.value: sum(row.get(k.value, 0) for row in by_district.values()) for k in SubjectKind},
+        "total": sum(sum(row.values()) for row in by_district.values()),
+        "status_counts": status_counts,
+        "waiting": Subject.waiting().count(),
+    }
+
+
+@bp.route("/home")
+@login_required
+def home():
+    """Each role's starting page; staff see the city's figures."""
+    if current_user.is_staff:
+        return render_template("main/home_staff.html", figures=staff_figures(), kinds=list(SubjectKind),
+                               statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents())
+    subject = current_user.subject if current_user.role == Role.ENTERPRISE.value else None
+    return render_template("main/home_member.html", subject=subject)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """200 after a database round trip, 503 when the database cannot be reached."""
+    try:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT 1").fetchone()
+    except Exception:  # any driver error means the database is unreachable
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

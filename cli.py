@@ -1,0 +1,105 @@
+"""Command-line interface: flask --app app db|user|demo|backup ..."""
+import os
+import sqlite3
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+import audit
+import database
+from accounts import create_user, password_problem
+from models import Role, User, db
+
+db_cli = AppGroup("db", help="数据库结构（迁移）")
+user_cli = AppGroup("user", help="用户账号")
+demo_cli = AppGroup("demo", help="演示数据")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Bring the database to the current schema."""
+    with db.connection_context():
+        applied = database.upgrade()
+    click.echo(f"已应用迁移: {', '.join(applied)}" if applied else "数据库结构已是最新")
+
+
+@db_cli.command("create")
+@click.argument("name")
+def db_create(name):
+    """(Developers) write a new migration from the difference between models.py and the migrations."""
+    import models
+    with db.connection_context():
+        path = database.router().create(name, auto=models)
+    click.echo(f"已生成迁移: {path} —— 提交前请人工检查（见 README）")
+
+
+@db_cli.command("rollback")
+def db_rollback():
+    """Undo the newest migration."""
+    with db.connection_context():
+        database.router().rollback()
+    click.echo("已回滚最近一次迁移")
+
+
+@user_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--username", required=True)
+@click.option("--name", "display_name", default=None, help="姓名/名称")
+@click.option("--password", default=None, help="省略则生成随机密码，首次登录须修改")
+def user_create(role, username, display_name, password):
+    """Create an account."""
+    if password is not None and password_problem(password):
+        raise click.ClickException(password_problem(password))
+    with db.connection_context():
+        if User.select().where(User.username == username).exists():
+            raise click.ClickException(f"用户名 {username} 已存在")
+        with db.atomic():
+            user, clear = create_user(username, role, display_name, password)
+    click.echo(f"已创建 {Role.label_of(role)} {user.username}" + ("" if password else f"，初始密码: {clear}"))
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="数据库非空时跳过而不报错（make run 使用）")
+def demo_load(if_empty):
+    """Fill an empty database with the fictional demo city."""
+    import demo
+    with db.connection_context():
+        if not database.is_empty():
+            if if_empty:
+                click.echo("数据库已有数据，跳过演示数据。")
+                return
+            raise click.ClickException("数据库已有数据，拒绝载入演示数据（演示数据只能载入空数据库）")
+        summary = demo.load()
+    click.echo(summary)
+
+
+@click.command("backup")
+@with_appcontext
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+def backup(out_path):
+    """Write a consistent copy of the SQLite database while the site runs (SQLite online backup)."""
+    if current_app.config["DATABASE_URL"] and not current_app.config["DATABASE_URL"].startswith("sqlite"):
+        raise click.ClickException("PostgreSQL 请使用 pg_dump 备份")
+    source_path = database.sqlite_path(current_app) if not current_app.config["DATABASE_URL"] \
+        else current_app.config["DATABASE_URL"][len("sqlite:///"):]
+    if os.path.exists(out_path):
+        raise click.ClickException(f"{out_path} 已存在，请换一个文件名")
+    tmp_path = out_path + ".part"
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(tmp_path)
+    try:
+        with target:
+            source.backup(target, pages=256)
+    finally:
+        target.close()
+        source.close()
+    os.replace(tmp_path, out_path)
+    with db.connection_context():
+        audit.record("backup.create", object_type="database", details={"out": os.path.abspath(out_path)})
+    click.echo(f"备份已写入 {out_path}")
+
+
+def init_app(app):
+    for command in (db_cli, user_cli, demo_cli, backup):
+        app.cli.add_command(command)

@@ -1,0 +1,122 @@
+"""The demo city: a fictional Heilongjiang city (龙江湾市), its bureau, subjects and one user per role."""
+import random
+
+import audit
+import settings
+from accounts import create_user
+from identifiers import make_credit_code
+from models import Role, Subject, SubjectKind, SubjectSource, SubjectStatus, db, local_now
+
+DEMO_PASSWORD = "Ladder2026demo"
+CITY = {
+    "city_name": "龙江湾市",
+    "division_code": "239900",
+    "districts": ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"],
+    "bureau_name": "龙江湾市工业和信息化局",
+    "bureau_address": "龙江湾市松源区政务大道 8 号",
+    "bureau_contact": "节能与综合利用科 王晓明",
+    "bureau_phone": "0451-88880000",
+    "bureau_email": "jnk@ljw.example.cn",
+}
+DISTRICT_CODES = {"松源区": "239902", "临江区": "239903", "河东区": "239904",
+                  "高新技术产业开发区": "239971", "东宁县": "239921", "青山县": "239922"}
+
+# (name stem, industry code) — fictional enterprises of a northern industrial city.
+FACTORIES = [
+    ("北辰乳业", "14"), ("松源粮油", "13"), ("雪原啤酒", "15"), ("黑土米业", "13"), ("寒地肉类加工", "13"),
+    ("临江纸业", "22"), ("河东木业", "20"), ("冰城家具", "21"), ("龙湾石化", "25"), ("东宁化工", "26"),
+    ("青山制药", "27"), ("松花生物医药", "27"), ("北疆化纤", "28"), ("兴安轮胎", "29"), ("远航塑业", "29"),
+    ("龙湾水泥", "30"), ("晶石玻璃", "30"), ("北钢特材", "31"), ("银河铝业", "32"), ("精工金属制品", "33"),
+    ("重型机床", "34"), ("龙江泵业", "34"), ("寒区农机", "35"), ("极光汽车零部件", "36"), ("北方客车", "36"),
+    ("龙湾轨道装备", "37"), ("东极电气", "38"), ("华光电缆", "38"), ("星河电子", "39"), ("北斗仪表", "40"),
+    ("绿源再生资源", "42"), ("松源机电修理", "43"), ("冰雪饮品", "15"), ("黑金大豆", "13"), ("林海纸制品", "22"),
+    ("龙湾光伏材料", "38"), ("北国电池", "38"), ("雪峰制冷设备", "34"), ("江畔食品", "14"), ("寒地药业", "27"),
+    ("新材科技", "26"), ("嘉禾包装", "22"), ("龙湾陶瓷", "30"), ("天鹅汽车电子", "39"), ("兴业铸造", "33"),
+]
+PARKS = [
+    ("龙江湾经济技术开发区", "松源区"), ("临江化工产业园", "临江区"), ("河东装备制造产业园", "河东区"),
+    ("高新区新材料产业园", "高新技术产业开发区"), ("东宁绿色食品产业园", "东宁县"), ("青山循环经济产业园", "青山县"),
+]
+SUPPLY_CHAINS = [
+    ("北方客车集团", "36"), ("东极电气集团", "38"), ("北辰乳业集团", "14"), ("龙湾轨道装备集团", "37"),
+    ("星河电子集团", "39"), ("重型机床集团", "34"), ("银河铝业集团", "32"), ("松源粮油集团", "13"),
+    ("兴安轮胎集团", "29"),
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗"
+GIVEN = ["建国", "海燕", "志强", "丽华", "明辉", "秀英", "国庆", "晓东", "春梅", "立新", "雪松", "玉兰"]
+STREETS = ["工业大街", "经开路", "兴业路", "滨江大道", "北环路", "创新路", "长青街", "松花江路"]
+
+
+def _person(rng):
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _subject_rows(rng):
+    districts = CITY["districts"]
+    rows = []
+    for i, (stem, industry) in enumerate(FACTORIES):
+        rows.append(dict(kind=SubjectKind.FACTORY.value, name=f"龙江湾{stem}有限公司",
+                         district=districts[i % len(districts)], industry_code=industry))
+    for name, district in PARKS:
+        rows.append(dict(kind=SubjectKind.PARK.value, name=name, district=district, industry_code="44",
+                         park_management_body=f"{name}管理委员会",
+                         park_value_added_share=round(rng.uniform(55, 85), 1),
+                         park_boundary_note="经省政府批准设立，四至范围以规划批复为准"))
+    for i, (stem, industry) in enumerate(SUPPLY_CHAINS):
+        rows.append(dict(kind=SubjectKind.SUPPLY_CHAIN.value, name=f"龙江湾{stem}股份有限公司",
+                         district=districts[(i * 2) % len(districts)], industry_code=industry))
+    return rows
+
+
+def _status_for(index):
+    """Most subjects are admitted; a few registrations wait, one needs more material, one was declined."""
+    if index % 10 == 3:
+        return SubjectStatus.PENDING.value
+    if index == 17:
+        return SubjectStatus.INFO_REQUESTED.value
+    if index == 29:
+        return SubjectStatus.DECLINED.value
+    return SubjectStatus.ADMITTED.value
+
+
+def load():
+    """Fill an empty database. The caller has checked that it is empty."""
+    rng = random.Random(2026)
+    now = local_now()
+    with db.atomic():
+        settings.save(CITY)
+        subjects = []
+        for index, row in enumerate(_subject_rows(rng)):
+            subjects.append(Subject.create(
+                credit_code=make_credit_code(DISTRICT_CODES[row["district"]], 10_000_000 + index * 7919),
+                address=f"龙江湾市{row['district']}{rng.choice(STREETS)}{rng.randint(1, 399)}号",
+                legal_representative=_person(rng),
+                contact_person=_person(rng),
+                contact_phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+                contact_email=f"green{index + 1:02d}@ljw-demo.example.cn",
+                source=SubjectSource.DEMO.value,
+                status=_status_for(index),
+                energy_efficiency_level=rng.choice(["", "", "标杆水平", "1级", "2级"]),
+                created_at=now, updated_at=now,
+                **row,
+            ))
+        accounts = [
+            ("admin", Role.ADMIN, "局管理员 赵立新", {}),
+            ("staff", Role.STAFF, "经办人 王晓明", {}),
+            ("staff2", Role.STAFF, "经办人 李春梅", {}),
+            ("expert1", Role.EXPERT, "专家 孙国庆", {"organisation": "龙江湾工业大学"}),
+            ("expert2", Role.EXPERT, "专家 周丽华", {"organisation": "省节能技术服务中心"}),
+            ("expert3", Role.EXPERT, "专家 吴志强", {"organisation": "龙江湾市环境科学研究院"}),
+            ("enterprise", Role.ENTERPRISE, subjects[0].name, {"subject": subjects[0]}),
+            ("agency", Role.AGENCY, "龙江湾绿色低碳评价中心", {}),
+        ]
+        for username, role, display_name, extra in accounts:
+            create_user(username, role.value, display_name, DEMO_PASSWORD, **extra)
+        audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
+    return demo_logins_text()
+
+
+def demo_logins_text():
+    lines = ["演示城市：龙江湾市（虚构）。演示账号（密码均为 %s）：" % DEMO_PASSWORD,
+             "  admin 管理员 · staff 经办人 · expert1/expert2/expert3 评审专家 · enterprise 企业 · agency 第三方机构"]
+    return "\n".join(lines)

@@ -1,0 +1,264 @@
+"""The schema: every peewee model, the database handle, and the enums with their Chinese titles.
+
+The handle is a DatabaseProxy bound in create_app (SQLite under instance/ by default,
+PostgreSQL when DATABASE_URL says so). Models expose classmethods that return queries
+so that views compose, filter and paginate them.
+"""
+import enum
+import json
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+db = DatabaseProxy()
+
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_now():
+    """The bureau's wall-clock time (naive, Asia/Shanghai), whatever the server's zone."""
+    return datetime.now(BUREAU_TZ).replace(tzinfo=None, microsecond=0)
+
+
+class Titled(str, enum.Enum):
+    """A string enum whose members carry a Chinese label and a Bootstrap badge colour."""
+
+    def __new__(cls, value, label, badge="secondary"):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.badge = badge
+        return member
+
+    @classmethod
+    def choices(cls):
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def label_of(cls, value):
+        try:
+            return cls(value).label
+        except ValueError:
+            return value or ""
+
+
+class Role(Titled):
+    ADMIN = ("admin", "管理员", "danger")
+    STAFF = ("staff", "经办人", "primary")
+    EXPERT = ("expert", "评审专家", "info")
+    ENTERPRISE = ("enterprise", "企业/园区", "success")
+    AGENCY = ("agency", "第三方机构", "warning")
+
+
+class SubjectKind(Titled):
+    FACTORY = ("factory", "绿色工厂", "success")
+    PARK = ("park", "绿色工业园区", "info")
+    SUPPLY_CHAIN = ("supply_chain", "绿色供应链管理企业", "primary")
+
+
+class SubjectStatus(Titled):
+    """Where a registration stands before (and after) the bureau's decision."""
+
+    PENDING = ("pending", "待审核", "warning")
+    INFO_REQUESTED = ("info_requested", "待补充材料", "info")
+    ADMITTED = ("admitted", "已入库", "success")
+    DECLINED = ("declined", "不予受理", "secondary")
+
+
+class SubjectSource(Titled):
+    SELF = ("self", "自主登记")
+    STAFF = ("staff", "经办人录入")
+    IMPORT = ("import", "批量导入")
+    DEMO = ("demo", "演示数据")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Subject(BaseModel):
+    """A cultivation object (培育对象): a factory, an industrial park or a supply-chain lead."""
+
+    kind = CharField(max_length=20, choices=SubjectKind.choices(), index=True)
+    name = CharField(max_length=200, index=True)
+    credit_code = CharField(max_length=18, unique=True)  # 统一社会信用代码, GB 32100-2015
+    district = CharField(max_length=50, index=True)
+    industry_code = CharField(max_length=4, index=True)  # GB/T 4754-2017
+    address = CharField(max_length=300)
+    legal_representative = CharField(max_length=100)
+    contact_person = CharField(max_length=100)
+    contact_phone = CharField(max_length=30)
+    contact_email = CharField(max_length=200, default="")
+    # parks only (第七条)
+    park_management_body = CharField(max_length=200, default="")
+    park_value_added_share = FloatField(null=True)  # industrial value-added share, percent
+    park_boundary_note = TextField(default="")
+    energy_efficiency_level = CharField(max_length=30, default="")  # 第二十一条
+    source = CharField(max_length=10, choices=SubjectSource.choices(), default=SubjectSource.SELF.value)
+    status = CharField(max_length=20, choices=SubjectStatus.choices(), default=SubjectStatus.PENDING.value,
+                       index=True)
+    public_token = CharField(max_length=32, unique=True, default=lambda: secrets.token_urlsafe(16))
+    created_at = DateTimeField(default=local_now)
+    updated_at = DateTimeField(default=local_now)
+
+    @property
+    def kind_label(self):
+        return SubjectKind.label_of(self.kind)
+
+    @property
+    def status_enum(self):
+        return SubjectStatus(self.status)
+
+    @classmethod
+    def waiting(cls):
+        """Registrations the bureau has still to decide."""
+        return cls.select().where(cls.status == SubjectStatus.PENDING.value)
+
+
+class User(UserMixin, BaseModel):
+    username = CharField(max_length=50, unique=True)
+    display_name = CharField(max_length=100)
+    role = CharField(max_length=20, choices=Role.choices(), index=True)
+    password_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    must_change_password = BooleanField(default=False)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+    organisation = CharField(max_length=200, default="")  # an expert's employer, for conflicts of interest
+    phone = CharField(max_length=30, default="")
+    subject = ForeignKeyField(Subject, null=True, backref="users", on_delete="RESTRICT")
+    created_at = DateTimeField(default=local_now)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_enum(self):
+        return Role(self.role)
+
+    @property
+    def is_staff(self):
+        return self.role in (Role.ADMIN.value, Role.STAFF.value)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN.value
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def is_locked(self, at=None):
+        return self.locked_until is not None and self.locked_until > (at or local_now())
+
+    @classmethod
+    def staff_members(cls):
+        return cls.select().where(cls.role.in_([Role.ADMIN.value, Role.STAFF.value]), cls.active == True)  # noqa: E712
+
+
+class Setting(BaseModel):
+    """One configurable value of the bureau, stored as JSON (see settings.py for the keys)."""
+
+    key = CharField(max_length=64, unique=True)
+    value = TextField()
+    updated_at = DateTimeField(default=local_now)
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class Document(BaseModel):
+    """Every upload and every generated file: who owns it, where it lies, what it hashes to."""
+
+    owner_type = CharField(max_length=40)
+    owner_id = IntegerField()
+    purpose = CharField(max_length=40, default="")
+    original_name = CharField(max_length=255)
+    stored_name = CharField(max_length=64, unique=True)
+    size = IntegerField()
+    content_type = CharField(max_length=100)
+    sha256 = CharField(max_length=64)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    uploaded_at = DateTimeField(default=local_now)
+    withdrawn_at = DateTimeField(null=True)  # documents are withdrawn, never deleted
+
+    class Meta:
+        indexes = ((("owner_type", "owner_id"), False),)
+
+    @classmethod
+    def of(cls, owner_type, owner_id):
+        return (cls.select()
+                .where(cls.owner_type == owner_type, cls.owner_id == owner_id, cls.withdrawn_at.is_null())
+                .order_by(cls.uploaded_at.desc(), cls.id.desc()))
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditEvent(BaseModel):
+    """One row per thing that happened. Append-only: the application never updates or deletes it."""
+
+    created_at = DateTimeField(default=local_now, index=True)
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    username = CharField(max_length=50, default="")  # kept even if the account is renamed
+    ip = CharField(max_length=45, default="")
+    action = CharField(max_length=60, index=True)
+    object_type = CharField(max_length=40, default="")
+    object_id = IntegerField(null=True)
+    object_label = CharField(max_length=200, default="")
+    result = CharField(max_length=20, default="ok")
+    details = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise AppendOnlyError("审计记录不可修改")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise AppendOnlyError("审计记录不可删除")
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise AppendOnlyError("审计记录不可修改")
+
+    @classmethod
+    def delete(cls):
+        raise AppendOnlyError("审计记录不可删除")
+
+    @property
+    def details_dict(self):
+        try:
+            return json.loads(self.details or "{}")
+        except ValueError:
+            return {}
+
+    @classmethod
+    def for_object(cls, object_type, object_id):
+        return (cls.select()
+                .where(cls.object_type == object_type, cls.object_id == object_id)
+                .order_by(cls.created_at.desc(), cls.id.desc()))
+
+
+MODELS = [Subject, User, Setting, Document, AuditEvent]

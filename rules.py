@@ -1,0 +1,87 @@
+"""The regulation's rules, in one place.
+
+Source: 《黑龙江省绿色制造与服务体系梯度培育及管理实施细则（征求意见稿）》 (shared/regulation/).
+Every constant and checklist cites its article. When the final rules replace the draft, this is
+the file that changes; values the versions disagree on are defaults that settings can override.
+"""
+from datetime import date
+
+# 第十八条: 80 and above qualifies; 90 and above is key cultivation toward the national list.
+QUALIFYING_SCORE = 80
+KEY_CULTIVATION_SCORE = 90
+
+# 第二十条: publicity lasts 15 days.
+PUBLICITY_DAYS = 15
+
+# 第十四条: the year's plan, pool or municipal list is filed with the province by 31 August.
+FILING_DEADLINE = (8, 31)
+# 第二十一条: the province recommends to the ministry by 31 July; the city's recommendations come before.
+PROVINCE_TO_MINISTRY_DEADLINE = (7, 31)
+# 第二十七条: listed units file the dynamic management table by 30 March.
+DYNAMIC_REPORT_DEADLINE = (3, 30)
+# 第二十五条: agencies send their yearly work report by the end of the year.
+AGENCY_REPORT_DEADLINE = (12, 31)
+
+# 第十五条: the veto looks back over the last three years; 第十五条第三项 bars removed subjects.
+VETO_LOOKBACK_YEARS = 3
+REMOVAL_BAR_YEARS = 3
+# 第二十三条第三项: agency staffing.
+AGENCY_MIN_MID_LEVEL_STAFF = 10
+AGENCY_MIN_SENIOR_STAFF = 5
+AGENCY_SENIOR_FIELDS = ("能源", "环境", "生态", "低碳", "生命周期评价")
+# 第二十四条: national-rung evaluation projects per legal representative per year.
+NATIONAL_EVALUATIONS_PER_LEGAL_REP = 15
+# 第二十六条: a disqualified agency's reports are not accepted for three years.
+AGENCY_DISQUALIFICATION_YEARS = 3
+
+# 第十五条: the six veto conditions, each checked per subject (clear / hit / unknown).
+VETO_CONDITIONS = (
+    ("abnormal_operation", "第十五条第一项", "被市场监督管理部门列入经营异常名录或严重违法失信名单且未被信用修复"),
+    ("accident_or_violation", "第十五条第二项", "发生安全（含网络安全、数据安全）、质量、环境污染等事故以及偷漏税等违法违规行为"),
+    ("removed_from_list", "第十五条第三项", "被动态调整出绿色制造名单"),
+    ("inspection_problem", "第十五条第四项", "在国务院及有关部委相关督查工作中被发现存在严重问题"),
+    ("energy_inspection", "第十五条第五项", "被列入工业节能监察整改名单且未按要求完成整改，或拒不接受工业节能监察、节能诊断、工业固体废物资源综合利用评价"),
+    ("dishonest_debtor", "第十五条第六项", "企业被列为失信被执行人"),
+)
+VETO_SOURCES = ("信用中国", "国家企业信用信息公示系统", "中国执行信息公开网", "其他")
+
+# 第六、七、八条: entry conditions per kind, one checklist item each.
+ELIGIBILITY_CHECKLISTS = {
+    "factory": (
+        ("legal_entity", "第六条第一项", "依法设立，具有独立法人资格或视同法人的独立核算单位，且从事实际生产的制造型企业"),
+        ("compliance", "第六条第二项", "遵守法律法规、政策和标准，生产经营良好，绩效优于行业平均，质量、环境、安全、能源管理体系健全有效"),
+        ("accepts_supervision", "第六条第三项", "主动接受工业节能监察、节能诊断、工业固体废物资源综合利用评价"),
+        ("meets_standard", "第六条第四项", "符合绿色工厂相关行业评价标准要求"),
+    ),
+    "park": (
+        ("boundary_and_body", "第七条第一项", "具有法定边界和范围、具备统一管理机构，以产品制造和能源供给为主要功能，工业增加值占比超过50%"),
+        ("cultivation_plan", "第七条第二项", "发布园区绿色工厂培育计划，组织园区内企业开展绿色工厂、绿色供应链管理企业创建"),
+        ("circular_upgrade", "第七条第三项", "开展循环化改造、建设绿色微电网（重点培育），鼓励创建无废园区、零碳园区"),
+        ("meets_standard", "第七条第四项", "符合绿色工业园区有关评价标准要求"),
+    ),
+    "supply_chain": (
+        ("legal_entity_leader", "第八条第一项", "依法设立的独立法人或视同法人的独立核算单位，行业影响力大、在产业链发挥主导作用，积极创建绿色工厂"),
+        ("supplier_management", "第八条第二项", "供应商管理体系完善，制定供应商绿色工厂培育计划，推动供应商开展绿色工厂创建"),
+        ("accepts_supervision", "第八条第三项", "主动接受工业节能监察、节能诊断"),
+        ("meets_standard", "第八条第四项", "符合绿色供应链管理企业相关行业评价标准要求"),
+    ),
+}
+# 第七条第一项: a park's industrial value-added share must exceed 50%.
+PARK_MIN_VALUE_ADDED_SHARE = 50
+
+
+def score_band(score, qualifying=QUALIFYING_SCORE, key=KEY_CULTIVATION_SCORE):
+    """第十八条: 'key' (≥90, toward national), 'qualified' (≥80), or 'failed'."""
+    if score is None:
+        return None
+    if score >= key:
+        return "key"
+    if score >= qualifying:
+        return "qualified"
+    return "failed"
+
+
+def deadline_in(year, month_day):
+    """The date a (month, day) deadline falls on in a given year."""
+    month, day = month_day
+    return date(year, month, day)

@@ -1,0 +1,65 @@
+"""The bureau's configurable values: defaults here, overrides in the Setting table.
+
+The regulation's numbers default to rules.py; the bureau may override those the article
+leaves to configuration (thresholds, freshness window, number of experts, calendar dates).
+"""
+import json
+
+import rules
+from models import Setting, local_now
+
+DEFAULTS = {
+    "city_name": "",
+    "division_code": "",
+    "districts": [],
+    "bureau_name": "",
+    "bureau_address": "",
+    "bureau_contact": "",
+    "bureau_phone": "",
+    "bureau_email": "",
+    "qualifying_score": rules.QUALIFYING_SCORE,
+    "key_cultivation_score": rules.KEY_CULTIVATION_SCORE,
+    "veto_check_max_age_days": 180,
+    "experts_per_application": 3,
+    "province_call_date": "04-15",
+    "city_recommendation_due": "07-10",
+}
+
+# What the bureau must fill in before documents can carry its name.
+REQUIRED_FOR_DOCUMENTS = ("city_name", "division_code", "districts", "bureau_name", "bureau_address",
+                          "bureau_contact", "bureau_phone")
+
+
+def get(key):
+    row = Setting.get_or_none(Setting.key == key)
+    if row is None:
+        return DEFAULTS[key]
+    return json.loads(row.value)
+
+
+def get_all():
+    stored = {row.key: json.loads(row.value) for row in Setting.select()}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def save(values, user=None):
+    """Store the given keys; returns the keys whose value changed. Call inside db.atomic()."""
+    changed = []
+    current = get_all()
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            raise KeyError(key)
+        if current.get(key) == value:
+            continue
+        changed.append(key)
+        encoded = json.dumps(value, ensure_ascii=False)
+        (Setting.insert(key=key, value=encoded, updated_at=local_now(), updated_by=user)
+         .on_conflict(conflict_target=[Setting.key],
+                      update={Setting.value: encoded, Setting.updated_at: local_now(), Setting.updated_by: user})
+         .execute())
+    return changed
+
+
+def missing_for_documents():
+    values = get_all()
+    return [key for key in REQUIRED_FOR_DOCUMENTS if not values.get(key)]

@@ -1,0 +1,23 @@
+// Site-wide behaviour that CSP forbids inline: confirmations and htmx error display.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+document.addEventListener("htmx:responseError", function (event) {
+  var box = document.getElementById("htmx-error");
+  if (!box) { return; }
+  var status = event.detail.xhr.status;
+  box.textContent = status === 403 ? "无权执行此操作。" :
+    status === 400 ? "页面已过期，请刷新后重试。" :
+    status === 429 ? "操作过于频繁，请稍后再试。" : "操作未完成（错误 " + status + "），请稍后重试。";
+  box.classList.remove("d-none");
+});
+
+document.addEventListener("htmx:sendError", function () {
+  var box = document.getElementById("htmx-error");
+  if (box) { box.textContent = "无法连接服务器，请检查网络。"; box.classList.remove("d-none"); }
+});

@@ -1,0 +1,61 @@
+"""Jinja filters and globals shared by every template."""
+from flask_login import current_user
+
+import settings
+from audit import action_label
+from industries import industry_label
+from models import Role, SubjectKind, SubjectStatus
+
+# Navigation per role: (endpoint, label). Areas add their entries here as they land.
+NAVIGATION = {
+    "staff": [("main.home", "工作台")],
+    "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
+    "member": [("main.home", "首页")],
+}
+
+
+def mask_phone(value):
+    """138****5678: personal phone numbers are masked in lists."""
+    value = (value or "").strip()
+    if len(value) < 7:
+        return value
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def format_datetime(value, fmt="%Y-%m-%d %H:%M"):
+    return value.strftime(fmt) if value else ""
+
+
+def chinese_date(value):
+    """2026年8月31日, as official documents write dates."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def navigation():
+    if not current_user.is_authenticated:
+        return []
+    if current_user.is_staff:
+        return NAVIGATION["staff"] + (NAVIGATION["admin_extra"] if current_user.is_admin else [])
+    return NAVIGATION["member"]
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        mask_phone=mask_phone,
+        dt=format_datetime,
+        cndate=chinese_date,
+        industry=industry_label,
+        action_label=action_label,
+        role_label=Role.label_of,
+        kind_label=SubjectKind.label_of,
+    )
+
+    @app.context_processor
+    def _globals():
+        return {
+            "nav_items": navigation(),
+            "site_settings": settings.get_all,
+            "Role": Role,
+            "SubjectKind": SubjectKind,
+            "SubjectStatus": SubjectStatus,
+        }

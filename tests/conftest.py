@@ -1,0 +1,67 @@
+"""Fixtures: one app and one fresh database per test (a temp-file SQLite, or PostgreSQL when
+TEST_DATABASE_URL names one), a client, a CLI runner and factories."""
+import os
+
+import pytest
+
+import database
+from app import create_app
+from models import db
+
+from .helpers import Factory
+
+
+def _reset_postgres_schema():
+    db.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
+    db.execute_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def app(tmp_path):
+    pg_url = os.environ.get("TEST_DATABASE_URL")
+    app = create_app({
+        "ENV_NAME": "testing",
+        "DATABASE_URL": pg_url or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        with db.connection_context():
+            if pg_url:
+                _reset_postgres_schema()
+            database.upgrade()
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Factories: make.subject(**overrides), make.user(role, **overrides).
+
+    No app context is held open here: requests would share it, and with it flask.g.
+    """
+    return Factory()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in as that user (password from the factory)."""
+    from .helpers import PASSWORD
+
+    def _login(user, password=PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return _login
