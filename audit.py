@@ -23,7 +23,11 @@ ACTION_LABELS = {
     "demo.load": "载入演示数据",
     "audit.export": "导出审计日志",
     "backup.create": "数据库备份",
+    "document.upload": "上传文件",
+    "document.withdraw": "撤回文件",
 }
+
+RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}
 
 
 def _object_label(obj):
@@ -53,3 +57,7 @@ def record(action, obj=None, *, result="ok", details=None, user=None, object_typ
 
 def action_label(action):
     return ACTION_LABELS.get(action, action)
+
+
+def result_label(result):
+    return RESULT_LABELS.get(result, result)

@@ -2,7 +2,7 @@
 from flask_login import current_user
 
 import settings
-from audit import action_label
+from audit import action_label, result_label
 from industries import industry_label
 from models import Role, SubjectKind, SubjectStatus
 
@@ -46,6 +46,7 @@ def init_app(app):
         cndate=chinese_date,
         industry=industry_label,
         action_label=action_label,
+        result_label=result_label,
         role_label=Role.label_of,
         kind_label=SubjectKind.label_of,
     )

@@ -1,10 +1,11 @@
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from peewee import fn
 
 import settings
+import uploads
 from access import login_required, public
-from models import Role, Subject, SubjectKind, SubjectStatus, db
+from models import Document, Role, Subject, SubjectKind, SubjectStatus, db
 
 from . import bp
 
@@ -64,3 +65,13 @@ def healthz():
     except Exception:  # any driver error means the database is unreachable
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def document_download(document_id):
+    """Download a stored file, as an attachment, if the user may read its owner's documents."""
+    document = Document.get_or_none(Document.id == document_id)
+    if document is None or document.withdrawn_at is not None or not uploads.may_read(current_user, document):
+        abort(404)
+    return uploads.send(document)
