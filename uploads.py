@@ -1,7 +1,8 @@
 """Uploaded files: checked by content (not by name), stored under a random name outside static/,
 recorded as Document rows with size and SHA-256, and served as attachments only to those allowed.
 
-Each area registers who may read the documents of its owner types:
+Each area registers who may read the documents of an owner type; any predicate that answers True
+grants access (staff always may):
     uploads.register_reader("subject", lambda user, owner_id: ...)
 """
 import hashlib
@@ -33,7 +34,7 @@ class UploadError(ValueError):
 
 
 def register_reader(owner_type, predicate):
-    _readers[owner_type] = predicate
+    _readers.setdefault(owner_type, []).append(predicate)
 
 
 def sniff(head, stream):
@@ -105,8 +106,7 @@ def store(file_storage, owner_type, owner_id, *, purpose="", user=None, kinds=AL
 def may_read(user, document):
     if user.is_staff:
         return True
-    predicate = _readers.get(document.owner_type)
-    return bool(predicate and predicate(user, document.owner_id))
+    return any(predicate(user, document.owner_id) for predicate in _readers.get(document.owner_type, ()))
 
 
 def send(document):
