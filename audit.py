@@ -25,6 +25,17 @@ ACTION_LABELS = {
     "backup.create": "数据库备份",
     "document.upload": "上传文件",
     "document.withdraw": "撤回文件",
+    "subject.register": "登记意向",
+    "subject.eligibility": "记录入库条件核查",
+    "subject.veto_check": "记录否决项核查",
+    "subject.admit": "纳入培育库",
+    "subject.request_info": "要求补充材料",
+    "subject.decline": "不予受理",
+    "subject.reply": "企业答复",
+    "subject.update": "修改培育对象信息",
+    "pool.status": "变更培育状态",
+    "pool.import": "导入培育库",
+    "pool.export": "导出培育库",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

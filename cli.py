@@ -14,6 +14,7 @@ from models import Role, User, db
 db_cli = AppGroup("db", help="数据库结构（迁移）")
 user_cli = AppGroup("user", help="用户账号")
 demo_cli = AppGroup("demo", help="演示数据")
+pool_cli = AppGroup("pool", help="培育库导入导出")
 
 
 @db_cli.command("upgrade")
@@ -74,6 +75,38 @@ def demo_load(if_empty):
     click.echo(summary)
 
 
+@pool_cli.command("export")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+def pool_export(out_path):
+    """Write the whole pool as .xlsx (the same columns as the web export and the import template)."""
+    from blueprints.pool import spreadsheet
+    from blueprints.pool.listing import filters_from, pool_query
+    with db.connection_context():
+        data = spreadsheet.export_xlsx(pool_query(filters_from({})))
+        audit.record("pool.export", object_type="pool", details={"out": os.path.abspath(out_path)})
+    with open(out_path, "wb") as fh:
+        fh.write(data)
+    click.echo(f"已导出到 {out_path}")
+
+
+@pool_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def pool_import(path):
+    """Import a filled template: all or nothing; exits non-zero with the error list when it refuses."""
+    from blueprints.pool import spreadsheet
+    with db.connection_context():
+        with open(path, "rb") as fh:
+            plan = spreadsheet.plan_import(fh)
+        if not plan.ok:
+            for error in plan.file_errors:
+                click.echo(error, err=True)
+            for row in plan.error_rows:
+                click.echo(f"第 {row.number} 行：{'；'.join(row.errors)}", err=True)
+            raise click.ClickException("导入文件有错误，未写入任何数据")
+        created, updated = spreadsheet.apply_import(plan, None)
+    click.echo(f"导入完成：新增 {created}，更新 {updated}，未变化 {plan.count('unchanged')}")
+
+
 @click.command("backup")
 @with_appcontext
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
@@ -101,5 +134,5 @@ def backup(out_path):
 
 
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, backup):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, backup):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # None: instance/uploads
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # a 20 MB upload plus its form
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    WTF_I18N_ENABLED = False  # WTForms' bundled Chinese messages (validation.Form), no Babel needed
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: staff keep tabs open all day
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,11 +1,14 @@
 """The demo city: a fictional Heilongjiang city (龙江湾市), its bureau, subjects and one user per role."""
 import random
+from datetime import timedelta
 
 import audit
+import rules
 import settings
 from accounts import create_user
 from identifiers import make_credit_code
-from models import Role, Subject, SubjectKind, SubjectSource, SubjectStatus, db, local_now
+from models import (EligibilityCheck, MessageKind, PoolEntry, PoolStatus, Potential, Role, Rung, Subject, SubjectKind,
+                    SubjectMessage, SubjectSource, SubjectStatus, VetoCheck, db, local_now)
 
 DEMO_PASSWORD = "Ladder2026demo"
 CITY = {
@@ -110,10 +113,52 @@ def load():
             ("enterprise", Role.ENTERPRISE, subjects[0].name, {"subject": subjects[0]}),
             ("agency", Role.AGENCY, "龙江湾绿色低碳评价中心", {}),
         ]
-        for username, role, display_name, extra in accounts:
-            create_user(username, role.value, display_name, DEMO_PASSWORD, **extra)
+        users = {username: create_user(username, role.value, display_name, DEMO_PASSWORD, **extra)[0]
+                 for username, role, display_name, extra in accounts}
+        _load_pool(rng, subjects, users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
+
+
+def _record_checks(rng, subject, checker, complete=True):
+    """Eligibility (第六至八条) and veto (第十五条) checks as staff would have recorded them."""
+    today = local_now().date()
+    items = rules.eligibility_items(subject.kind)
+    for index, (key, _, _) in enumerate(items):
+        if not complete and index >= 2:
+            break
+        EligibilityCheck.create(subject=subject, item_key=key, result="met", checked_by=checker,
+                                evidence=rng.choice(["营业执照、排污许可证已核", "现场核查记录", "管理体系认证证书已核",
+                                                     "企业承诺书及近三年节能监察记录"]))
+    for index, (key, _, _) in enumerate(rules.VETO_CONDITIONS):
+        if not complete and index >= 3:
+            break
+        VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_by=checker,
+                         source=rng.choice(rules.VETO_SOURCES[:2]),
+                         checked_on=today - timedelta(days=rng.randint(5, 150)))
+
+
+def _load_pool(rng, subjects, users):
+    """Admitted subjects enter the pool with their checks; waiting ones have some checks; the rest have messages."""
+    staff = [users["staff"], users["staff2"]]
+    this_year = local_now().year
+    for index, subject in enumerate(subjects):
+        checker = staff[index % 2]
+        if subject.status == SubjectStatus.ADMITTED.value:
+            _record_checks(rng, subject, checker)
+            PoolEntry.create(subject=subject, year_admitted=this_year - (index % 3), owner=checker,
+                             potential=rng.choice([Potential.ORDINARY.value, Potential.HIGH.value, Potential.KEY.value]),
+                             status=PoolStatus.CULTIVATING.value)
+            subject.rung = Rung.POOL.value
+            subject.save()
+        elif subject.status == SubjectStatus.PENDING.value:
+            _record_checks(rng, subject, checker, complete=index % 2 == 0)
+        elif subject.status == SubjectStatus.INFO_REQUESTED.value:
+            SubjectMessage.create(subject=subject, kind=MessageKind.INFO_REQUEST.value, created_by=checker,
+                                  body="请补充近三年能源审计报告及质量、环境、能源管理体系认证证书扫描件。")
+        elif subject.status == SubjectStatus.DECLINED.value:
+            SubjectMessage.create(subject=subject, kind=MessageKind.DECLINE.value, created_by=checker,
+                                  body="经核查，企业目前以贸易为主，无实际生产，不符合第六条第一项“从事实际生产的制造型企业”的条件。")
 
 
 def demo_logins_text():

@@ -15,6 +15,7 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     FloatField,
     ForeignKeyField,
@@ -79,6 +80,54 @@ class SubjectStatus(Titled):
     DECLINED = ("declined", "不予受理", "secondary")
 
 
+class Rung(Titled):
+    """The ladder (DESIGN.md §1): where a subject stands now. Kept on Subject for fast filtering;
+    only pool and list operations change it."""
+
+    INTEREST = ("interest", "意向登记", "secondary")
+    POOL = ("pool", "培育库", "info")
+    MUNICIPAL = ("municipal", "市级", "success")
+    PROVINCIAL = ("provincial", "省级", "primary")
+    NATIONAL = ("national", "国家级", "danger")
+
+
+LADDER = list(Rung)
+
+
+class PoolStatus(Titled):
+    CULTIVATING = ("cultivating", "培育中", "success")
+    LISTED = ("listed", "已入选名单", "primary")
+    EXITED = ("exited", "退出", "secondary")
+
+
+class Potential(Titled):
+    ORDINARY = ("ordinary", "一般", "secondary")
+    HIGH = ("high", "较高", "info")
+    KEY = ("key", "重点", "danger")
+
+
+class CheckResult(Titled):
+    """第六至八条 eligibility items."""
+
+    MET = ("met", "符合", "success")
+    UNMET = ("unmet", "不符合", "danger")
+    UNKNOWN = ("unknown", "未核实", "warning")
+
+
+class VetoResult(Titled):
+    """第十五条 veto conditions."""
+
+    CLEAR = ("clear", "未发现", "success")
+    HIT = ("hit", "存在", "danger")
+    UNKNOWN = ("unknown", "未核查", "warning")
+
+
+class MessageKind(Titled):
+    INFO_REQUEST = ("info_request", "补充材料要求", "info")
+    REPLY = ("reply", "企业答复", "primary")
+    DECLINE = ("decline", "不予受理理由", "secondary")
+
+
 class SubjectSource(Titled):
     SELF = ("self", "自主登记")
     STAFF = ("staff", "经办人录入")
@@ -113,6 +162,7 @@ class Subject(BaseModel):
     source = CharField(max_length=10, choices=SubjectSource.choices(), default=SubjectSource.SELF.value)
     status = CharField(max_length=20, choices=SubjectStatus.choices(), default=SubjectStatus.PENDING.value,
                        index=True)
+    rung = CharField(max_length=20, choices=Rung.choices(), default=Rung.INTEREST.value, index=True)
     public_token = CharField(max_length=32, unique=True, default=lambda: secrets.token_urlsafe(16))
     created_at = DateTimeField(default=local_now)
     updated_at = DateTimeField(default=local_now)
@@ -261,4 +311,57 @@ class AuditEvent(BaseModel):
                 .order_by(cls.created_at.desc(), cls.id.desc()))
 
 
-MODELS = [Subject, User, Setting, Document, AuditEvent]
+class PoolEntry(BaseModel):
+    """A subject's place in the cultivation pool (培育库, 第十条): one row per subject."""
+
+    subject = ForeignKeyField(Subject, unique=True, backref="pool_entries", on_delete="RESTRICT")
+    year_admitted = IntegerField(index=True)
+    status = CharField(max_length=20, choices=PoolStatus.choices(), default=PoolStatus.CULTIVATING.value, index=True)
+    potential = CharField(max_length=20, choices=Potential.choices(), default=Potential.ORDINARY.value)
+    owner = ForeignKeyField(User, null=True, backref="pool_entries", on_delete="SET NULL")
+    exit_reason = TextField(default="")
+    exited_on = DateField(null=True)
+    created_at = DateTimeField(default=local_now)
+
+
+class EligibilityCheck(BaseModel):
+    """One recorded check of one 第六/七/八条 item. Rows are appended; the newest per item counts."""
+
+    subject = ForeignKeyField(Subject, backref="eligibility_checks", on_delete="RESTRICT")
+    item_key = CharField(max_length=40)
+    result = CharField(max_length=10, choices=CheckResult.choices())
+    evidence = TextField(default="")
+    checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    checked_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("subject", "item_key"), False),)
+
+
+class VetoCheck(BaseModel):
+    """One recorded check of one 第十五条 veto condition. Rows are appended; the newest per condition counts."""
+
+    subject = ForeignKeyField(Subject, backref="veto_checks", on_delete="RESTRICT")
+    condition_key = CharField(max_length=40)
+    result = CharField(max_length=10, choices=VetoResult.choices())
+    source = CharField(max_length=50, default="")
+    checked_on = DateField()
+    evidence = TextField(default="")
+    checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("subject", "condition_key"), False),)
+
+
+class SubjectMessage(BaseModel):
+    """What the bureau asks of a registrant and what the registrant answers."""
+
+    subject = ForeignKeyField(Subject, backref="messages", on_delete="RESTRICT")
+    kind = CharField(max_length=20, choices=MessageKind.choices())
+    body = TextField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+
+MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage]

@@ -85,3 +85,70 @@ def deadline_in(year, month_day):
     """The date a (month, day) deadline falls on in a given year."""
     month, day = month_day
     return date(year, month, day)
+
+
+# 第二十二条: which evaluation standard applies. Factories use the ministry's industry standard where their
+# industry has one, else GB/T 36132; parks and supply chains have their own requirements. The table names the
+# industries (GB/T 4754 divisions) covered by the ministry's green-factory industry standards; the standard
+# numbers are those on the ministry's list (工信部节能司网站), which the bureau keeps current here.
+GENERAL_FACTORY_STANDARD = "《绿色工厂评价通则》（GB/T 36132）"
+PARK_STANDARD = "《绿色工业园区评价要求》"
+SUPPLY_CHAIN_STANDARD = "工业和信息化部发布的绿色供应链管理企业行业指标体系；未发布的行业依据《绿色供应链管理企业评价要求》"
+FACTORY_INDUSTRY_STANDARDS = {
+    "14": "乳制品等食品行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "17": "印染等纺织行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "22": "制浆造纸行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "25": "石油化工行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "26": "化工行业（化肥、氯碱、涂料等）绿色工厂评价要求（工业和信息化部行业标准）",
+    "27": "医药行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "29": "轮胎行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "30": "水泥、平板玻璃、建筑卫生陶瓷行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "31": "钢铁行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "32": "有色金属（电解铝、铜冶炼等）行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "36": "汽车整车制造行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "38": "家用电器等电气机械行业绿色工厂评价要求（工业和信息化部行业标准）",
+    "39": "电子信息制造业绿色工厂评价要求（工业和信息化部行业标准）",
+}
+
+
+def applicable_standard(kind, industry_code):
+    """第二十二条: the evaluation standard for a subject of this kind and industry."""
+    if kind == "park":
+        return PARK_STANDARD
+    if kind == "supply_chain":
+        return SUPPLY_CHAIN_STANDARD
+    return FACTORY_INDUSTRY_STANDARDS.get(industry_code, GENERAL_FACTORY_STANDARD)
+
+
+def eligibility_items(kind):
+    return ELIGIBILITY_CHECKLISTS.get(kind, ())
+
+
+def veto_problems(veto_results):
+    """第十五条: every veto condition must be checked and clear. veto_results: {condition_key: result}."""
+    problems = []
+    for key, article, text in VETO_CONDITIONS:
+        result = veto_results.get(key)
+        if result == "hit":
+            problems.append(f"{article}：存在否决情形（{text}）")
+        elif result != "clear":
+            problems.append(f"{article}：尚未核查（{text}）")
+    return problems
+
+
+def admission_problems(kind, eligibility_results, veto_results, park_value_added_share=None):
+    """Why a subject may not enter the pool (第六/七/八条 items met, 第十五条 all clear); empty when it may."""
+    problems = []
+    for key, article, text in eligibility_items(kind):
+        result = eligibility_results.get(key)
+        if result == "unmet":
+            problems.append(f"{article}：不符合（{text}）")
+        elif result != "met":
+            problems.append(f"{article}：尚未核实（{text}）")
+    if kind == "park" and (park_value_added_share is None or park_value_added_share <= PARK_MIN_VALUE_ADDED_SHARE):
+        problems.append(f"第七条第一项：园区工业增加值占比须超过 {PARK_MIN_VALUE_ADDED_SHARE}%")
+    return problems + veto_problems(veto_results)
+
+
+class Refused(Exception):
+    """An operation refused by a rule; the message (Chinese, citing the article where there is one) is shown."""

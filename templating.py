@@ -4,13 +4,15 @@ from flask_login import current_user
 import settings
 from audit import action_label, result_label
 from industries import industry_label
-from models import Role, SubjectKind, SubjectStatus
+from models import (LADDER, CheckResult, MessageKind, PoolStatus, Potential, Role, Rung, SubjectKind, SubjectSource,
+                    SubjectStatus, VetoResult)
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {
-    "staff": [("main.home", "工作台")],
+    "staff": [("main.home", "工作台"), ("pool.registrations", "登记审核"), ("pool.pool_list", "培育库")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
+    "enterprise": [("enterprise.my_subject", "我的培育对象")],
 }
 
 
@@ -36,7 +38,7 @@ def navigation():
         return []
     if current_user.is_staff:
         return NAVIGATION["staff"] + (NAVIGATION["admin_extra"] if current_user.is_admin else [])
-    return NAVIGATION["member"]
+    return NAVIGATION["member"] + NAVIGATION.get(current_user.role, [])
 
 
 def init_app(app):
@@ -49,6 +51,7 @@ def init_app(app):
         result_label=result_label,
         role_label=Role.label_of,
         kind_label=SubjectKind.label_of,
+        source_label=SubjectSource.label_of,
     )
 
     @app.context_processor
@@ -59,4 +62,11 @@ def init_app(app):
             "Role": Role,
             "SubjectKind": SubjectKind,
             "SubjectStatus": SubjectStatus,
+            "Rung": Rung,
+            "LADDER": LADDER,
+            "PoolStatus": PoolStatus,
+            "Potential": Potential,
+            "CheckResult": CheckResult,
+            "VetoResult": VetoResult,
+            "MessageKind": MessageKind,
         }

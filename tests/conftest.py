@@ -17,13 +17,16 @@ def _reset_postgres_schema():
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, request):
+    """A fresh app and database; `@pytest.mark.app_config(KEY=value)` overrides configuration."""
     pg_url = os.environ.get("TEST_DATABASE_URL")
+    marker = request.node.get_closest_marker("app_config")
     app = create_app({
         "ENV_NAME": "testing",
         "DATABASE_URL": pg_url or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        **(marker.kwargs if marker else {}),
     })
     with app.app_context():
         with db.connection_context():

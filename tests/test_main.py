@@ -16,10 +16,11 @@ def test_staff_home_shows_real_figures(client, make, login):
     assert "松源区" in html and "临江区" in html
 
 
-def test_enterprise_home_shows_its_subject(client, make, login):
+def test_enterprise_home_is_its_subject_page(client, make, login):
     subject = make.subject(name="北辰测试乳业有限公司")
     login(make.user(Role.ENTERPRISE, subject=subject))
-    assert "北辰测试乳业有限公司" in client.get("/home").get_data(as_text=True)
+    assert client.get("/home").headers["Location"] == "/my/"
+    assert "北辰测试乳业有限公司" in client.get("/my/").get_data(as_text=True)
 
 
 def test_public_index_counts_admitted_subjects(client, make):

@@ -1,34 +1,33 @@
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from models import Role, User
+from validation import EMAIL, Form, MONTH_DAY, PHONE
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,50}$"
-MONTH_DAY = Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", message="格式为 月-日，例如 07-10")
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField("用户名", validators=[
         DataRequired("请输入用户名"), Regexp(USERNAME_PATTERN, message="3–50 位字母、数字、下划线、点或连字符")])
     display_name = StringField("姓名/名称", validators=[DataRequired("请输入姓名或名称"), Length(max=100)])
     role = SelectField("角色", choices=Role.choices(), validators=[DataRequired("请选择角色")])
     organisation = StringField("所在单位", validators=[Optional(), Length(max=200)],
                                description="评审专家填写，用于回避同单位申报")
-    phone = StringField("联系电话", validators=[Optional(), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码格式不正确")])
+    phone = StringField("联系电话", validators=[Optional(), PHONE])
 
     def validate_username(self, field):
         if User.select().where(User.username == field.data.strip()).exists():
             raise ValidationError("该用户名已被使用")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("角色", choices=Role.choices(), validators=[DataRequired("请选择角色")])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     city_name = StringField("城市名称", validators=[DataRequired("请输入城市名称"), Length(max=50)])
     division_code = StringField("行政区划代码", validators=[
         DataRequired("请输入行政区划代码"), Regexp(r"^\d{6}$", message="行政区划代码为 6 位数字")])
@@ -37,8 +36,8 @@ class SettingsForm(FlaskForm):
     bureau_address = StringField("地址", validators=[DataRequired("请输入地址"), Length(max=200)])
     bureau_contact = StringField("联系人", validators=[DataRequired("请输入联系人"), Length(max=50)])
     bureau_phone = StringField("联系电话", validators=[
-        DataRequired("请输入联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码格式不正确")])
-    bureau_email = StringField("电子邮箱", validators=[Optional(), Email("邮箱格式不正确")])
+        DataRequired("请输入联系电话"), PHONE])
+    bureau_email = StringField("电子邮箱", validators=[Optional(), EMAIL])
     qualifying_score = IntegerField("合格分数线（第十八条）", validators=[
         DataRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
     key_cultivation_score = IntegerField("重点培育分数线（第十八条）", validators=[
@@ -68,7 +67,7 @@ def district_lines(text):
     return [line.strip() for line in re.split(r"[\r\n]+", text or "") if line.strip()]
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -51,8 +51,9 @@ def home():
     if current_user.is_staff:
         return render_template("main/home_staff.html", figures=staff_figures(), kinds=list(SubjectKind),
                                statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents())
-    subject = current_user.subject if current_user.role == Role.ENTERPRISE.value else None
-    return render_template("main/home_member.html", subject=subject)
+    if current_user.role == Role.ENTERPRISE.value and current_user.subject_id:
+        return redirect(url_for("enterprise.my_subject"))
+    return render_template("main/home_member.html")
 
 
 @bp.route("/healthz")

@@ -21,3 +21,16 @@ document.addEventListener("htmx:sendError", function () {
   var box = document.getElementById("htmx-error");
   if (box) { box.textContent = "无法连接服务器，请检查网络。"; box.classList.remove("d-none"); }
 });
+
+// Park-only fields show only when the kind select says 园区.
+function syncKindOnly(root) {
+  var kind = root.querySelector("select[name=kind]");
+  if (!kind) { return; }
+  root.querySelectorAll("[data-kind-only]").forEach(function (el) {
+    el.hidden = el.dataset.kindOnly !== kind.value;
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { syncKindOnly(document); });
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[name=kind]")) { syncKindOnly(event.target.form || document); }
+});

@@ -1,0 +1,106 @@
+"""Shared by the benchmarks: a throwaway app on a temp SQLite file, a generated city, timing helpers."""
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import database  # noqa: E402
+import rules  # noqa: E402
+import settings  # noqa: E402
+from app import create_app  # noqa: E402
+from identifiers import make_credit_code  # noqa: E402
+from industries import INDUSTRIES  # noqa: E402
+from models import (AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User,  # noqa: E402
+                    VetoCheck, db, local_now)
+
+DISTRICTS = ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"]
+STEMS = ["乳业", "粮油", "纸业", "化工", "制药", "轮胎", "水泥", "钢铁", "铝业", "机床", "电气", "电子", "汽车零部件", "食品"]
+PASSWORD = "Bench2026pass"
+
+
+def make_app():
+    directory = tempfile.mkdtemp(prefix="greenladder-bench-")
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
+                      "UPLOAD_DIR": f"{directory}/uploads", "WTF_CSRF_ENABLED": False})
+    with app.app_context(), db.connection_context():
+        database.upgrade()
+    return app
+
+
+def generate_city(subjects=5000, years=3, seed=2026):
+    """A city of `subjects` pooled subjects admitted over `years` years, with their checks and audit history."""
+    rng = random.Random(seed)
+    this_year = local_now().year
+    with db.connection_context(), db.atomic():
+        settings.save({"districts": DISTRICTS, "city_name": "基准市", "bureau_name": "基准市工业和信息化局"})
+        staff = []
+        for n in range(6):
+            user = User(username=f"staff{n}", display_name=f"经办人{n}", role=Role.STAFF.value)
+            user.set_password(PASSWORD)
+            user.save()
+            staff.append(user)
+        kinds = [SubjectKind.FACTORY.value] * 8 + [SubjectKind.PARK.value, SubjectKind.SUPPLY_CHAIN.value]
+        now = local_now()
+        rows = []
+        for i in range(subjects):
+            kind = rng.choice(kinds)
+            rows.append(dict(kind=kind, name=f"基准{rng.choice(STEMS)}{i:05d}有限公司",
+                             credit_code=make_credit_code("239902", 20_000_000 + i), district=rng.choice(DISTRICTS),
+                             industry_code=rng.choice(INDUSTRIES)[0], address=f"基准市工业大街{i}号",
+                             legal_representative="张三", contact_person="李四",
+                             contact_phone=f"139{rng.randint(10_000_000, 99_999_999)}", status="admitted", rung="pool",
+                             park_management_body="管委会" if kind == "park" else "",
+                             park_value_added_share=60.0 if kind == "park" else None,
+                             public_token=f"bench{i:010d}", created_at=now, updated_at=now))
+        for start in range(0, len(rows), 500):
+            Subject.insert_many(rows[start:start + 500]).execute()
+        ids = [s.id for s in Subject.select(Subject.id, Subject.kind)]
+        kinds_by_id = dict(Subject.select(Subject.id, Subject.kind).tuples())
+        entries, checks, vetoes, events = [], [], [], []
+        for sid in ids:
+            year = this_year - rng.randrange(years)
+            entries.append(dict(subject=sid, year_admitted=year, status="cultivating", potential="ordinary",
+                                owner=rng.choice(staff).id, created_at=now))
+            for key, _, _ in rules.eligibility_items(kinds_by_id[sid]):
+                checks.append(dict(subject=sid, item_key=key, result="met", evidence="", checked_at=now))
+            for key, _, _ in rules.VETO_CONDITIONS:
+                vetoes.append(dict(subject=sid, condition_key=key, result="clear", source="信用中国",
+                                   checked_on=date(year, 3, 1) + timedelta(days=rng.randrange(200)), evidence="",
+                                   created_at=now))
+            events.append(dict(action="subject.admit", object_type="subject", object_id=sid, created_at=now,
+                               details="{}", username="staff0", ip="127.0.0.1", object_label="", result="ok"))
+        for table, data in ((PoolEntry, entries), (EligibilityCheck, checks), (VetoCheck, vetoes), (AuditEvent, events)):
+            for start in range(0, len(data), 500):
+                table.insert_many(data[start:start + 500]).execute()
+
+
+def login(client, username="staff0"):
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, "login failed"
+
+
+def timed(fn, repeat):
+    """Milliseconds per call, after two warm-up calls."""
+    fn(), fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    return {"p50": statistics.median(ordered), "p95": ordered[int(len(ordered) * 0.95) - 1], "max": ordered[-1]}
+
+
+def report(label, samples, target=None):
+    p = percentiles(samples)
+    verdict = "" if target is None else ("  ok" if p["p95"] <= target else f"  OVER TARGET ({target} ms)")
+    print(f"{label:<44} p50 {p['p50']:7.1f} ms   p95 {p['p95']:7.1f} ms   max {p['max']:7.1f} ms{verdict}")

@@ -1,0 +1,80 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+import rules
+import uploads
+from access import roles_required
+from blueprints.pool import operations
+from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
+from blueprints.pool.routes import upload_for_subject
+from models import LADDER, Document, PoolEntry, Role, SubjectMessage
+from rules import Refused
+
+from . import bp
+
+enterprise_only = roles_required(Role.ENTERPRISE.value)
+
+# An enterprise reads the documents of its own subject.
+uploads.register_reader("subject", lambda user, subject_id: user.role == Role.ENTERPRISE.value
+                        and user.subject_id == subject_id)
+
+
+def own_subject():
+    subject = current_user.subject
+    if subject is None:
+        abort(404)
+    return subject
+
+
+@bp.route("/")
+@enterprise_only
+def my_subject():
+    """The enterprise's own subject: status, the bureau's requests, documents, its place on the ladder."""
+    subject = own_subject()
+    return render_template(
+        "enterprise/subject.html", subject=subject, ladder=LADDER,
+        entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
+        standard=rules.applicable_standard(subject.kind, subject.industry_code),
+        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
+        reply_form=ReasonForm(), upload_form=UploadForm())
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@enterprise_only
+def my_subject_edit():
+    """The enterprise edits its own profile (the credit code is fixed once admitted)."""
+    subject = own_subject()
+    form = SubjectForm(obj=subject)
+    if form.validate_on_submit():
+        try:
+            changes = operations.update_profile(subject, form.profile_data(), current_user._get_current_object())
+        except Refused as error:
+            form.credit_code.errors.append(str(error))
+        else:
+            flash(f"已保存（{len(changes)} 项修改）。" if changes else "没有修改。", "success")
+            return redirect(url_for("enterprise.my_subject"))
+    return render_template("enterprise/edit.html", form=form, subject=subject)
+
+
+@bp.route("/reply", methods=["POST"])
+@enterprise_only
+def my_subject_reply():
+    """Answer the bureau's request for more information."""
+    subject = own_subject()
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            operations.reply(subject, form.reason.data, current_user._get_current_object())
+            flash("答复已提交，主管部门将继续审核。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash("请填写答复内容。", "danger")
+    return redirect(url_for("enterprise.my_subject"))
+
+
+@bp.route("/documents", methods=["POST"])
+@enterprise_only
+def my_subject_upload():
+    """Upload a document for the enterprise's own subject."""
+    return upload_for_subject(own_subject(), url_for("enterprise.my_subject", _anchor="documents"))

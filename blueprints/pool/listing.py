@@ -1,0 +1,44 @@
+"""The pool list's query: filters, search and sorting from the URL, shared by the page, its fragment and the export."""
+from peewee import JOIN
+
+from identifiers import normalize_credit_code
+from models import PoolEntry, Subject, User
+
+FILTERS = ("q", "kind", "district", "industry", "status", "rung", "year", "owner")
+SORTS = {
+    "name": Subject.name, "-name": Subject.name.desc(),
+    "year": PoolEntry.year_admitted, "-year": PoolEntry.year_admitted.desc(),
+    "district": Subject.district, "-district": Subject.district.desc(),
+    "code": Subject.credit_code, "-code": Subject.credit_code.desc(),
+}
+DEFAULT_SORT = "-year"
+
+
+def filters_from(args):
+    values = {key: (args.get(key) or "").strip()[:100] for key in FILTERS}
+    values["sort"] = args.get("sort") if args.get("sort") in SORTS else DEFAULT_SORT
+    return values
+
+
+def pool_query(filters):
+    """PoolEntry rows with their Subject and owner, filtered and sorted (ties broken by id: a stable order)."""
+    Owner = User.alias()
+    query = (PoolEntry.select(PoolEntry, Subject, Owner)
+             .join(Subject)
+             .switch(PoolEntry).join(Owner, JOIN.LEFT_OUTER, on=(PoolEntry.owner == Owner.id)))
+    text = filters.get("q")
+    if text:
+        code = normalize_credit_code(text)
+        condition = Subject.name.contains(text)
+        if code:
+            condition |= Subject.credit_code.startswith(code)
+        query = query.where(condition)
+    for key, column in (("kind", Subject.kind), ("district", Subject.district), ("industry", Subject.industry_code),
+                        ("status", PoolEntry.status), ("rung", Subject.rung)):
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    if filters.get("year", "").isdigit():
+        query = query.where(PoolEntry.year_admitted == int(filters["year"]))
+    if filters.get("owner", "").isdigit():
+        query = query.where(PoolEntry.owner == int(filters["owner"]))
+    return query.order_by(SORTS[filters.get("sort") or DEFAULT_SORT], PoolEntry.id)

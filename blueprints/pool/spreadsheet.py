@@ -1,0 +1,220 @@
+"""The pool as a spreadsheet: export, the import template (the same columns), and the all-or-nothing import.
+
+A file exported, edited in Excel and imported back changes exactly what was edited: rows are matched on the
+credit code, and an untouched export imports as a no-op.
+"""
+from dataclasses import dataclass, field
+
+from openpyxl import load_workbook
+from werkzeug.datastructures import MultiDict
+
+import audit
+import settings
+from documents import xlsx_table
+from models import (PoolEntry, PoolStatus, Potential, Rung, Subject, SubjectKind, SubjectSource, SubjectStatus, User,
+                    db, local_now)
+
+from .forms import PROFILE_FIELDS, SubjectForm
+
+# (header, profile field or pool attribute). The export, the template and the import share these columns.
+COLUMNS = [
+    ("名称", "name"), ("统一社会信用代码", "credit_code"), ("类型", "kind"), ("区县", "district"),
+    ("行业代码", "industry_code"), ("地址", "address"), ("法定代表人", "legal_representative"),
+    ("联系人", "contact_person"), ("联系电话", "contact_phone"), ("电子邮箱", "contact_email"),
+    ("园区管理机构", "park_management_body"), ("工业增加值占比(%)", "park_value_added_share"),
+    ("法定边界和范围说明", "park_boundary_note"), ("能效水平", "energy_efficiency_level"),
+    ("入库年度", "year_admitted"), ("培育状态", "status"), ("提升潜力", "potential"), ("负责经办人", "owner"),
+]
+HEADERS = [header for header, _ in COLUMNS]
+SHEET_TITLE = "培育库"
+MAX_ROWS = 20_000
+
+_KIND_BY_LABEL = {k.label: k.value for k in SubjectKind}
+_STATUS_BY_LABEL = {s.label: s.value for s in PoolStatus}
+_POTENTIAL_BY_LABEL = {p.label: p.value for p in Potential}
+
+
+def export_row(entry):
+    s = entry.subject
+    share = s.park_value_added_share
+    return [s.name, s.credit_code, SubjectKind.label_of(s.kind), s.district, s.industry_code, s.address,
+            s.legal_representative, s.contact_person, s.contact_phone, s.contact_email, s.park_management_body,
+            share if share is not None else "", s.park_boundary_note, s.energy_efficiency_level,
+            entry.year_admitted, PoolStatus.label_of(entry.status), Potential.label_of(entry.potential),
+            entry.owner.username if entry.owner_id else ""]
+
+
+def export_xlsx(entries):
+    return xlsx_table(SHEET_TITLE, HEADERS, (export_row(e) for e in entries))
+
+
+def template_xlsx():
+    return xlsx_table(SHEET_TITLE, HEADERS, [])
+
+
+@dataclass
+class ImportRow:
+    number: int  # the row number in the sheet, as Excel shows it
+    values: dict
+    errors: list = field(default_factory=list)
+    action: str = ""  # create / update / unchanged
+    changes: dict = field(default_factory=dict)
+    subject: Subject = None
+    entry: PoolEntry = None
+
+
+@dataclass
+class ImportPlan:
+    rows: list
+    file_errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.file_errors and not any(r.errors for r in self.rows)
+
+    def count(self, action):
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def error_rows(self):
+        return [r for r in self.rows if r.errors]
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text[1:] if text.startswith("'") else text  # undo the export's formula guard
+
+
+def read_rows(stream):
+    """Rows of the uploaded workbook as {field: text}; raises ValueError with a Chinese message."""
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValueError("无法读取该文件，请上传由本系统模板填写的 .xlsx 文件")
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell_text(v) for v in next(rows, [])]
+    offset = 1 if header[:1] == ["序号"] else 0
+    if header[offset:offset + len(HEADERS)] != HEADERS:
+        raise ValueError("表头与模板不一致，请下载模板后按模板的列填写（列顺序不可改动）")
+    result = []
+    for number, raw in enumerate(rows, start=2):
+        cells = [_cell_text(v) for v in raw[offset:offset + len(HEADERS)]]
+        if not any(cells):
+            continue
+        cells += [""] * (len(HEADERS) - len(cells))
+        result.append(ImportRow(number, dict(zip([key for _, key in COLUMNS], cells))))
+        if len(result) > MAX_ROWS:
+            raise ValueError(f"一次最多导入 {MAX_ROWS} 行")
+    workbook.close()
+    return result
+
+
+def _validate(row, districts, owners):
+    v = row.values
+    formdata = MultiDict({**{k: v[k] for k in PROFILE_FIELDS}, "kind": _KIND_BY_LABEL.get(v["kind"], v["kind"])})
+    form = SubjectForm(formdata=formdata, meta={"csrf": False}, districts=districts)
+    labels = dict((key, header) for header, key in COLUMNS)
+    if not form.validate():
+        for name, messages in form.errors.items():
+            row.errors += [f"{labels.get(name, name)}：{m}" for m in messages]
+    profile = form.profile_data()
+    pool = {}
+    year = v["year_admitted"]
+    if not (year.isdigit() and 2015 <= int(year) <= 2100):
+        row.errors.append("入库年度：请填写 2015–2100 之间的年份")
+    else:
+        pool["year_admitted"] = int(year)
+    pool["status"] = _STATUS_BY_LABEL.get(v["status"] or PoolStatus.CULTIVATING.label)
+    if pool["status"] is None:
+        row.errors.append(f"培育状态：应为 {'、'.join(_STATUS_BY_LABEL)} 之一")
+    pool["potential"] = _POTENTIAL_BY_LABEL.get(v["potential"] or Potential.ORDINARY.label)
+    if pool["potential"] is None:
+        row.errors.append(f"提升潜力：应为 {'、'.join(_POTENTIAL_BY_LABEL)} 之一")
+    pool["owner_id"] = None
+    if v["owner"]:
+        if v["owner"] not in owners:
+            row.errors.append(f"负责经办人：{v['owner']} 不是本系统的经办人用户名")
+        else:
+            pool["owner_id"] = owners[v["owner"]]
+    return profile, pool
+
+
+def plan_import(stream):
+    """Read and check every row; decide create / update / unchanged. Writes nothing."""
+    try:
+        rows = read_rows(stream)
+    except ValueError as error:
+        return ImportPlan(rows=[], file_errors=[str(error)])
+    if not rows:
+        return ImportPlan(rows=[], file_errors=["文件中没有数据行"])
+    districts = settings.get("districts")
+    owners = {u.username: u.id for u in User.staff_members()}
+    existing = {s.credit_code: s for s in Subject.select()}
+    entries = {e.subject_id: e for e in PoolEntry.select()}
+    seen = {}
+    for row in rows:
+        profile, pool = _validate(row, districts, owners)
+        code = profile["credit_code"]
+        if code in seen:
+            row.errors.append(f"统一社会信用代码：与第 {seen[code]} 行重复")
+        seen.setdefault(code, row.number)
+        if row.errors:
+            continue
+        subject = existing.get(code)
+        row.values = {"profile": profile, "pool": pool}
+        if subject is None:
+            row.action = "create"
+            continue
+        entry = entries.get(subject.id)
+        row.subject, row.entry = subject, entry
+        row.changes = {k: [getattr(subject, k), val] for k, val in profile.items() if getattr(subject, k) != val}
+        if entry is None:
+            row.changes["pool"] = ["", "纳入培育库"]
+        else:
+            row.changes.update({k: [getattr(entry, k), val] for k, val in pool.items() if getattr(entry, k) != val})
+        row.action = "update" if row.changes else "unchanged"
+    return ImportPlan(rows=rows)
+
+
+def apply_import(plan, by):
+    """Write a plan that has no errors, all in one transaction. Returns (created, updated)."""
+    if not plan.ok:
+        raise ValueError("导入文件有错误，未写入任何数据")
+    now = local_now()
+    created = updated = 0
+    with db.atomic():
+        for row in plan.rows:
+            profile, pool = row.values["profile"], row.values["pool"]
+            if row.action == "create":
+                subject = Subject.create(**profile, source=SubjectSource.IMPORT.value,
+                                         status=SubjectStatus.ADMITTED.value, rung=Rung.POOL.value,
+                                         created_at=now, updated_at=now)
+                PoolEntry.create(subject=subject, **pool)
+                audit.record("subject.register", subject, user=by, details={"source": "import", "row": row.number})
+                created += 1
+            elif row.action == "update":
+                subject = row.subject
+                for key, value in profile.items():
+                    setattr(subject, key, value)
+                if row.entry is None:
+                    PoolEntry.create(subject=subject, **pool)
+                    subject.status = SubjectStatus.ADMITTED.value
+                    if subject.rung == Rung.INTEREST.value:
+                        subject.rung = Rung.POOL.value
+                else:
+                    for key, value in pool.items():
+                        setattr(row.entry, key, value)
+                    row.entry.save()
+                subject.updated_at = now
+                subject.save()
+                audit.record("subject.update", subject, user=by,
+                             details={"source": "import", "row": row.number, "changes": row.changes})
+                updated += 1
+        audit.record("pool.import", object_type="pool", user=by,
+                     details={"created": created, "updated": updated, "unchanged": plan.count("unchanged")})
+    return created, updated
