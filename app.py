@@ -32,6 +32,7 @@ def create_app(test_config=None):
     from blueprints.auth import bp as auth_bp
     from blueprints.enterprise import bp as enterprise_bp
     from blueprints.main import bp as main_bp
+    from blueprints.plans import bp as plans_bp
     from blueprints.pool import bp as pool_bp
     from blueprints.public import bp as public_bp
 
@@ -40,6 +41,7 @@ def create_app(test_config=None):
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(pool_bp, url_prefix="/pool")
+    app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(enterprise_bp, url_prefix="/my")
 
     import cli

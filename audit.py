@@ -36,6 +36,18 @@ ACTION_LABELS = {
     "pool.status": "变更培育状态",
     "pool.import": "导入培育库",
     "pool.export": "导出培育库",
+    "plan.create": "创建培育计划",
+    "plan.update": "修改培育计划",
+    "plan.approve": "批准培育计划",
+    "plan.filed": "培育计划已备案",
+    "plan.new_version": "创建计划新版本",
+    "plan.add_item": "加入培育计划",
+    "plan.add_items": "批量加入培育计划",
+    "plan.update_item": "修改计划条目",
+    "plan.withdraw_item": "移出培育计划",
+    "plan.milestone": "更新培育节点",
+    "plan.evidence": "提交节点佐证",
+    "plan.export": "导出培育计划",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

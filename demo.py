@@ -7,7 +7,7 @@ import rules
 import settings
 from accounts import create_user
 from identifiers import make_credit_code
-from models import (EligibilityCheck, MessageKind, PoolEntry, PoolStatus, Potential, Role, Rung, Subject, SubjectKind,
+from models import (EligibilityCheck, MessageKind, Milestone, PoolEntry, PoolStatus, Potential, Role, Rung, Subject, SubjectKind,
                     SubjectMessage, SubjectSource, SubjectStatus, VetoCheck, db, local_now)
 
 DEMO_PASSWORD = "Ladder2026demo"
@@ -116,6 +116,7 @@ def load():
         users = {username: create_user(username, role.value, display_name, DEMO_PASSWORD, **extra)[0]
                  for username, role, display_name, extra in accounts}
         _load_pool(rng, subjects, users)
+        _load_plans(rng, users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -159,6 +160,46 @@ def _load_pool(rng, subjects, users):
         elif subject.status == SubjectStatus.DECLINED.value:
             SubjectMessage.create(subject=subject, kind=MessageKind.DECLINE.value, created_by=checker,
                                   body="经核查，企业目前以贸易为主，无实际生产，不符合第六条第一项“从事实际生产的制造型企业”的条件。")
+
+
+def _load_plans(rng, users):
+    """Last year's plan and this year's (started from it), approved, with progress on the milestones."""
+    from blueprints.plans import operations as plans
+
+    admin, staff = users["admin"], users["staff"]
+    city = CITY["city_name"]
+    today = local_now().date()
+    this_year = today.year
+    pooled = [e.subject for e in PoolEntry.select().order_by(PoolEntry.id)]
+    by_kind = {kind.value: [s for s in pooled if s.kind == kind.value] for kind in SubjectKind}
+    last = plans.create_plan(this_year - 1, f"{city}{this_year - 1}年绿色制造梯度培育计划", staff)
+    plans.update_plan(last, last.title,
+                      "以绿色工厂创建为基础，推动重点行业企业对标达标，力争新增市级绿色工厂 8 家、省级 3 家。",
+                      "一、建立培育库动态管理机制；二、组织第三方机构开展节能诊断服务进企业；三、对新认定的市级、省级"
+                      "绿色工厂分别给予一次性奖励（以市政府奖补政策为准）。",
+                      {("factory", "municipal"): 8, ("factory", "provincial"): 3, ("park", "provincial"): 1}, staff)
+    for subject in by_kind["factory"][:10] + by_kind["park"][:2]:
+        target = "provincial" if subject.kind == "park" else "municipal"
+        plans.add_item(last, subject, target, staff, staff)
+    plans.approve(last, admin)
+    current = plans.create_plan(this_year, f"{city}{this_year}年绿色制造梯度培育计划", staff, copy_last_year=True)
+    plans.update_plan(current, current.title,
+                      "巩固提升已培育对象，新增市级绿色工厂 10 家，推荐省级绿色工厂 4 家、省级绿色工业园区 1 家，"
+                      "培育 1 家绿色供应链管理企业冲刺国家级。",
+                      last.measures + "四、对冲刺国家级的培育对象实行“一企一策”专人跟踪。",
+                      {("factory", "municipal"): 10, ("factory", "provincial"): 4, ("park", "provincial"): 1,
+                       ("supply_chain", "national"): 1}, staff)
+    for subject in by_kind["factory"][10:24] + by_kind["park"][2:4] + by_kind["supply_chain"][:2]:
+        target = {"park": "provincial", "supply_chain": "national"}.get(subject.kind, rng.choice(["municipal", "provincial"]))
+        plans.add_item(current, subject, target, rng.choice([staff, users["staff2"]]), staff)
+    for item in plans.active_items(current):
+        for milestone in item.milestones.order_by(Milestone.position):
+            if milestone.due_date < today and rng.random() < 0.7:
+                milestone.done_date = milestone.due_date - timedelta(days=rng.randint(0, 20))
+                milestone.confirmed_by = staff
+                milestone.evidence_note = "已提交报告并经经办人核实"
+                milestone.save()
+    plans.approve(current, admin)
 
 
 def demo_logins_text():

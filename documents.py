@@ -4,8 +4,16 @@ Spreadsheets follow the bureau's conventions (DESIGN.md §5): a 序号 column, c
 a frozen header row, readable column widths, and no cell that a spreadsheet would evaluate.
 """
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
+from docx import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -27,7 +35,30 @@ def _display_width(value):
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def xlsx_table(title, columns, rows, *, numbered=True):
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def normalize_zip(data, when):
+    """Rewrite a zip (docx/xlsx/bundle) with every entry, and the Office core dates, set to `when`:
+    the same content gives the same bytes (openpyxl and python-docx otherwise stamp the time of saving)."""
+    moment = _as_datetime(when)
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, 0)
+    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():  # keep the writer's order: [Content_Types].xml must stay first
+            content = source.read(name)
+            if name == "docProps/core.xml":
+                content = _CORE_DATES.sub(lambda m: m.group(1) + iso + m.group(3), content)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def xlsx_table(title, columns, rows, *, numbered=True, when=None):
     """One sheet: header row (frozen), optional 序号, every string stored as text. Returns bytes.
 
     columns: list of header strings; rows: iterables of cell values in the same order.
@@ -60,7 +91,133 @@ def xlsx_table(title, columns, rows, *, numbered=True):
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return normalize_zip(buffer.getvalue(), when) if when is not None else buffer.getvalue()
+
+
+def _as_datetime(value):
+    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+
+
+def chinese_date(value):
+    """2026年8月31日, as official documents write dates."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+# GB/T 9704-2012: A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; title in 小标宋 二号 (22 pt);
+# body in 仿宋 三号 (16 pt), 28 pt line pitch; first-level headings 黑体, second-level 楷体. The fonts are the
+# ones a bureau's Word/WPS has; the Latin fallback keeps digits readable.
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONTS = {1: "黑体", 2: "楷体_GB2312"}
+LATIN_FONT = "Times New Roman"
+
+
+def _set_font(target, east_asia, size=None, bold=None):
+    """Set a run's or style's font, Latin and East-Asian (python-docx needs rFonts w:eastAsia for the latter)."""
+    font = target.font
+    font.name = LATIN_FONT
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    rpr = target.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+class OfficialDocument:
+    """A letter or report in the layout of GB/T 9704. Build it, then take .to_bytes()."""
+
+    def __init__(self, issued_on):
+        self.issued_on = issued_on
+        self.doc = DocxDocument()
+        section = self.doc.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        normal = self.doc.styles["Normal"]
+        _set_font(normal, BODY_FONT, 16)
+        normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        normal.paragraph_format.line_spacing = Pt(28)
+        normal.paragraph_format.space_after = Pt(0)
+
+    def _paragraph(self, text, *, font=BODY_FONT, size=16, bold=None, align=None, indent=False):
+        paragraph = self.doc.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        if indent:
+            paragraph.paragraph_format.first_line_indent = Pt(size * 2)
+        run = paragraph.add_run(text)
+        _set_font(run, font, size, bold)
+        return paragraph
+
+    def title(self, text):
+        self._paragraph(text, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+        self._paragraph("")
+
+    def addressee(self, text):
+        self._paragraph(text)
+
+    def paragraph(self, text):
+        for line in (text or "").splitlines() or [""]:
+            if line.strip():
+                self._paragraph(line.strip(), indent=True)
+
+    def heading(self, text, level=1):
+        self._paragraph(text, font=HEADING_FONTS[level], indent=True)
+
+    def annexes(self, names):
+        """附件：1. … (the attachment lines, under the body, before the signature)."""
+        self._paragraph("")
+        for index, name in enumerate(names, start=1):
+            prefix = "附件：" if index == 1 else "　　　"
+            self._paragraph(f"{prefix}{index}. {name}", indent=True)
+
+    def signature(self, organisation, when=None):
+        self._paragraph("")
+        self._paragraph(organisation, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        self._paragraph(chinese_date(when or self.issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+    def annex_heading(self, number, title):
+        """A new page: 附件N in 黑体, then the annex's title."""
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self._paragraph(f"附件{number}", font=HEADING_FONTS[1])
+        self._paragraph(title, font=TITLE_FONT, size=18, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    def table(self, headers, rows, size=10.5):
+        """A grid table with 序号 first; cells in 仿宋 at a size that fits the page."""
+        table = self.doc.add_table(rows=1, cols=len(headers) + 1)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for cell, text in zip(table.rows[0].cells, ["序号"] + list(headers)):
+            cell.text = ""
+            _set_font(cell.paragraphs[0].add_run(str(text)), "黑体", size)
+        for index, row in enumerate(rows, start=1):
+            cells = table.add_row().cells
+            for cell, value in zip(cells, [index] + list(row)):
+                cell.text = ""
+                _set_font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, size)
+        for row in table.rows:
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        return table
+
+    def to_bytes(self, author=""):
+        properties = self.doc.core_properties
+        stamp = _as_datetime(self.issued_on)
+        properties.created = properties.modified = properties.last_printed = stamp
+        properties.author = properties.last_modified_by = author
+        properties.revision = 1
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return normalize_zip(buffer.getvalue(), stamp)
+
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -364,4 +364,90 @@ class SubjectMessage(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
-MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage]
+class PlanStatus(Titled):
+    DRAFT = ("draft", "草稿", "secondary")
+    APPROVED = ("approved", "已批准", "success")
+    FILED = ("filed", "已备案", "primary")
+
+
+class CultivationPlan(BaseModel):
+    """A year's cultivation plan (培育计划, 第十条、第十四条). A filed plan is locked; a change makes a new version."""
+
+    year = IntegerField(index=True)
+    version = IntegerField(default=1)
+    title = CharField(max_length=200)
+    goals = TextField(default="")
+    measures = TextField(default="")  # measures and local support policies
+    status = CharField(max_length=20, choices=PlanStatus.choices(), default=PlanStatus.DRAFT.value)
+    supersedes = ForeignKeyField("self", null=True, backref="successors", on_delete="RESTRICT")
+    approved_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    approved_at = DateTimeField(null=True)
+    filed_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+    updated_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("year", "version"), True),)
+
+    @property
+    def status_enum(self):
+        return PlanStatus(self.status)
+
+    @property
+    def locked(self):
+        return self.status == PlanStatus.FILED.value
+
+    @classmethod
+    def latest_for(cls, year):
+        """The newest version of the year's plan, or None."""
+        return cls.select().where(cls.year == year).order_by(cls.version.desc()).first()
+
+
+class PlanTarget(BaseModel):
+    """How many subjects of a kind the plan aims to bring to a rung."""
+
+    plan = ForeignKeyField(CultivationPlan, backref="targets", on_delete="RESTRICT")
+    kind = CharField(max_length=20, choices=SubjectKind.choices())
+    rung = CharField(max_length=20, choices=Rung.choices())
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("plan", "kind", "rung"), True),)
+
+
+class PlanItem(BaseModel):
+    """A pooled subject's path for the year: its target rung, owner, the bureau's notes and milestones."""
+
+    plan = ForeignKeyField(CultivationPlan, backref="items", on_delete="RESTRICT")
+    subject = ForeignKeyField(Subject, backref="plan_items", on_delete="RESTRICT")
+    target_rung = CharField(max_length=20, choices=Rung.choices())
+    target_year = IntegerField()
+    owner = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    note = TextField(default="")  # the bureau's notes, shown to the enterprise
+    withdrawn_at = DateTimeField(null=True)  # taken out of the plan (kept, never deleted)
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("plan", "subject"), True),)
+
+
+class Milestone(BaseModel):
+    """One step of a plan item (节能诊断, 绿色化改造, 评价, 申报 …); done when staff record or confirm a done date."""
+
+    item = ForeignKeyField(PlanItem, backref="milestones", on_delete="RESTRICT")
+    position = IntegerField(default=0)
+    name = CharField(max_length=100)
+    due_date = DateField()
+    done_date = DateField(null=True)
+    evidence_note = TextField(default="")
+    document = ForeignKeyField(Document, null=True, on_delete="SET NULL")
+    submitted_at = DateTimeField(null=True)  # the enterprise attached evidence and asks staff to confirm
+    confirmed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    def is_overdue(self, today):
+        return self.done_date is None and self.due_date < today
+
+
+MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
+          CultivationPlan, PlanTarget, PlanItem, Milestone]

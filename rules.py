@@ -152,3 +152,31 @@ def admission_problems(kind, eligibility_results, veto_results, park_value_added
 
 class Refused(Exception):
     """An operation refused by a rule; the message (Chinese, citing the article where there is one) is shown."""
+
+
+# 第十条: the bureau guides each pooled subject to upgrade step by step; 第十二、十三条: it evaluates itself or
+# through a third party, then applies. Milestones of a plan item, per kind, with a default due date (month, day)
+# in the plan's year.
+MILESTONE_TEMPLATES = {
+    "factory": (("节能诊断", (3, 31)), ("绿色化改造", (6, 30)), ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
+    "park": (("园区绿色工厂培育计划发布", (3, 31)), ("循环化改造/绿色微电网建设", (7, 31)),
+             ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
+    "supply_chain": (("供应商绿色工厂培育计划", (3, 31)), ("绿色供应链管理体系建设", (6, 30)),
+                     ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
+}
+# The rungs a plan can aim a subject at (the bureau decides the municipal list; the province and ministry above).
+TARGET_RUNGS = ("municipal", "provincial", "national")
+LADDER_ORDER = ("interest", "pool", "municipal", "provincial", "national")
+
+
+def rung_rank(rung):
+    return LADDER_ORDER.index(rung) if rung in LADDER_ORDER else -1
+
+
+def target_rung_problem(current_rung, target_rung):
+    """A plan may only aim a subject above where it stands now."""
+    if target_rung not in TARGET_RUNGS:
+        return "目标梯度须为市级、省级或国家级"
+    if rung_rank(target_rung) <= rung_rank(current_rung):
+        return "目标梯度须高于该对象当前所在梯度"
+    return None

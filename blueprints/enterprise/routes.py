@@ -1,13 +1,16 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import rules
 import uploads
 from access import roles_required
+from blueprints.plans import operations as plan_operations
+from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.pool.routes import upload_for_subject
-from models import LADDER, Document, PoolEntry, Role, SubjectMessage
+from models import (LADDER, CultivationPlan, Document, Milestone, PlanItem, PlanStatus, PoolEntry, Role,
+                    SubjectMessage, db, local_now)
 from rules import Refused
 
 from . import bp
@@ -78,3 +81,52 @@ def my_subject_reply():
 def my_subject_upload():
     """Upload a document for the enterprise's own subject."""
     return upload_for_subject(own_subject(), url_for("enterprise.my_subject", _anchor="documents"))
+
+
+def own_plan_items(subject):
+    """The subject's items in approved or filed plans (the newest such version of each year)."""
+    items = []
+    seen_years = set()
+    query = (PlanItem.select(PlanItem, CultivationPlan).join(CultivationPlan)
+             .where(PlanItem.subject == subject, PlanItem.withdrawn_at.is_null(),
+                    CultivationPlan.status.in_([PlanStatus.APPROVED.value, PlanStatus.FILED.value]))
+             .order_by(CultivationPlan.year.desc(), CultivationPlan.version.desc()))
+    for item in query:
+        if item.plan.year not in seen_years:
+            seen_years.add(item.plan.year)
+            items.append(item)
+    return items
+
+
+@bp.route("/plan")
+@enterprise_only
+def my_plan():
+    """The enterprise's own plan items: milestones, due dates and the bureau's notes."""
+    subject = own_subject()
+    items = own_plan_items(subject)
+    milestones = plan_operations.milestones_by_item(items)
+    return render_template("enterprise/plan.html", subject=subject, items=items, milestones=milestones,
+                           progress=plan_operations.progress, today=local_now().date(), form=EvidenceForm())
+
+
+@bp.route("/plan/milestones/<int:milestone_id>/evidence", methods=["POST"])
+@enterprise_only
+def my_milestone_evidence(milestone_id):
+    """Attach evidence to one of the enterprise's own milestones; the bureau confirms it done."""
+    subject = own_subject()
+    milestone = Milestone.get_or_none(Milestone.id == milestone_id)
+    if milestone is None or milestone.item.subject_id != subject.id:
+        abort(404)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            with db.atomic():
+                document = uploads.store(request.files.get("file"), "subject", subject.id,
+                                         purpose=f"节点佐证：{milestone.name}"[:40],
+                                         user=current_user._get_current_object())
+                plan_operations.submit_evidence(milestone, document, form.note.data or "",
+                                                current_user._get_current_object())
+            flash("佐证已提交，等待主管部门确认。", "success")
+        except (uploads.UploadError, Refused) as error:
+            flash(f"提交失败：{error}", "danger")
+    return redirect(url_for("enterprise.my_plan"))

@@ -1,0 +1,82 @@
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+import rules
+from models import Rung, SubjectKind, User
+from validation import Form, strip
+
+
+def staff_choices():
+    return [("", "暂不指定")] + [(str(u.id), u.display_name) for u in User.staff_members()]
+
+
+TARGET_CHOICES = [(r, Rung.label_of(r)) for r in rules.TARGET_RUNGS]
+
+
+class PlanCreateForm(Form):
+    year = IntegerField("计划年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
+    title = StringField("计划名称", filters=[strip], validators=[DataRequired("请输入计划名称"), Length(max=200)])
+    copy_last_year = BooleanField("以上一年度计划为底稿（带入仍在培育中的对象）")
+
+
+class PlanEditForm(Form):
+    title = StringField("计划名称", filters=[strip], validators=[DataRequired("请输入计划名称"), Length(max=200)])
+    goals = TextAreaField("培育目标", filters=[strip], validators=[Optional(), Length(max=10000)])
+    measures = TextAreaField("工作措施和支持政策", filters=[strip], validators=[Optional(), Length(max=20000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # one number field per kind and target rung, named target-<kind>-<rung>
+        self.target_fields = []
+        for kind in SubjectKind:
+            for rung in rules.TARGET_RUNGS:
+                self.target_fields.append((kind.value, rung, f"target-{kind.value}-{rung}"))
+
+    def targets(self, formdata):
+        """{(kind, rung): count} from the posted numbers, or a Chinese error."""
+        result = {}
+        for kind, rung, name in self.target_fields:
+            raw = (formdata.get(name) or "0").strip()
+            if not raw.isdigit() or int(raw) > 10000:
+                return None, f"{SubjectKind.label_of(kind)}{Rung.label_of(rung)}目标数须为 0–10000 的整数"
+            result[(kind, rung)] = int(raw)
+        return result, None
+
+
+class ItemAddForm(Form):
+    subject_id = IntegerField("培育对象", validators=[DataRequired("请选择培育对象")])
+    target_rung = SelectField("目标梯度", choices=TARGET_CHOICES)
+    owner = SelectField("负责经办人", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = staff_choices()
+
+
+class BulkAddForm(Form):
+    target_rung = SelectField("目标梯度", choices=TARGET_CHOICES)
+    owner = SelectField("负责经办人", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = staff_choices()
+
+
+class ItemEditForm(Form):
+    target_rung = SelectField("目标梯度", choices=TARGET_CHOICES)
+    owner = SelectField("负责经办人", validators=[Optional()])
+    note = TextAreaField("主管部门意见（企业可见）", filters=[strip], validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = staff_choices()
+
+
+class MilestoneForm(Form):
+    due_date = DateField("到期日", validators=[DataRequired("请填写到期日")])
+    done_date = DateField("完成日", validators=[Optional()])
+    evidence_note = StringField("佐证说明", filters=[strip], validators=[Optional(), Length(max=2000)])
+
+
+class EvidenceForm(Form):
+    note = StringField("说明", filters=[strip], validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,266 @@
+"""The cultivation plan's transitions (草稿 → 已批准 → 已备案, new versions) and its items and milestones.
+
+Each function checks, changes inside db.atomic(), and audits. Progress is computed here, never stored.
+"""
+from collections import defaultdict
+from datetime import date
+
+from peewee import JOIN
+
+import audit
+import rules
+from models import (CultivationPlan, Milestone, PlanItem, PlanStatus, PlanTarget, PoolEntry, PoolStatus, Rung,
+                    Subject, SubjectKind, User, db, local_now)
+from rules import Refused
+
+LOCKED_MESSAGE = "该计划已备案，内容已锁定；如需调整，请创建新版本（原版本保留）"
+
+
+def _editable(plan):
+    if plan.locked:
+        raise Refused(LOCKED_MESSAGE)
+
+
+def _touch(plan, by, action, **details):
+    """A content change: an approved plan goes back to draft and needs approving again."""
+    if plan.status == PlanStatus.APPROVED.value:
+        plan.status = PlanStatus.DRAFT.value
+        plan.approved_by = plan.approved_at = None
+        details["back_to_draft"] = True
+    plan.updated_at = local_now()
+    plan.save()
+    audit.record(action, plan, user=by, details=details)
+
+
+def milestone_dates(kind, year):
+    return [(name, date(year, month, day)) for name, (month, day) in rules.MILESTONE_TEMPLATES[kind]]
+
+
+def _create_item(plan, subject, target_rung, owner, note="", milestones=None):
+    item = PlanItem.create(plan=plan, subject=subject, target_rung=target_rung, target_year=plan.year, owner=owner,
+                           note=note)
+    for position, (name, due, *rest) in enumerate(milestones or milestone_dates(subject.kind, plan.year)):
+        done, evidence = (rest + [None, ""])[:2] if rest else (None, "")
+        Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done,
+                         evidence_note=evidence or "")
+    return item
+
+
+def create_plan(year, title, by, copy_last_year=False):
+    """Start the year's plan, empty or as a copy of last year's (carrying the subjects still being cultivated)."""
+    if CultivationPlan.select().where(CultivationPlan.year == year).exists():
+        raise Refused(f"{year} 年的培育计划已存在，请在原计划上修改或创建新版本")
+    previous = CultivationPlan.latest_for(year - 1) if copy_last_year else None
+    if copy_last_year and previous is None:
+        raise Refused(f"没有 {year - 1} 年的培育计划可以复制")
+    with db.atomic():
+        plan = CultivationPlan.create(year=year, title=title, created_by=by,
+                                      goals=previous.goals if previous else "",
+                                      measures=previous.measures if previous else "")
+        carried = 0
+        if previous:
+            for target in previous.targets:
+                PlanTarget.create(plan=plan, kind=target.kind, rung=target.rung, count=target.count)
+            for item in active_items(previous):
+                entry = PoolEntry.get_or_none(PoolEntry.subject == item.subject)
+                still_cultivated = entry is not None and entry.status == PoolStatus.CULTIVATING.value
+                if still_cultivated and rules.rung_rank(item.subject.rung) < rules.rung_rank(item.target_rung):
+                    _create_item(plan, item.subject, item.target_rung, item.owner, item.note)
+                    carried += 1
+        audit.record("plan.create", plan, user=by,
+                     details={"year": year, "copied_from": previous.id if previous else None, "carried": carried})
+    return plan
+
+
+def update_plan(plan, title, goals, measures, targets, by):
+    """Change the plan's text and its targets {(kind, rung): count}."""
+    _editable(plan)
+    with db.atomic():
+        plan.title, plan.goals, plan.measures = title, goals, measures
+        for (kind, rung), count in targets.items():
+            (PlanTarget.insert(plan=plan, kind=kind, rung=rung, count=count)
+             .on_conflict(conflict_target=[PlanTarget.plan, PlanTarget.kind, PlanTarget.rung],
+                          update={PlanTarget.count: count}).execute())
+        _touch(plan, by, "plan.update", targets={f"{k}/{r}": c for (k, r), c in targets.items()})
+
+
+def approve(plan, by):
+    """The admin approves a draft plan."""
+    if plan.status != PlanStatus.DRAFT.value:
+        raise Refused(f"只有草稿状态的计划可以批准（当前：{plan.status_enum.label}）")
+    with db.atomic():
+        plan.status = PlanStatus.APPROVED.value
+        plan.approved_by, plan.approved_at = by, local_now()
+        plan.save()
+        audit.record("plan.approve", plan, user=by)
+
+
+def mark_filed(plan, by):
+    """A filing includes this version: it is locked from now on (第十四条)."""
+    if plan.status != PlanStatus.APPROVED.value:
+        raise Refused("只有已批准的计划可以备案")
+    with db.atomic():
+        plan.status, plan.filed_at = PlanStatus.FILED.value, local_now()
+        plan.save()
+        audit.record("plan.filed", plan, user=by)
+
+
+def new_version(plan, by):
+    """Copy a filed plan into a new draft version; both versions stay."""
+    if not plan.locked:
+        raise Refused("只有已备案的计划需要创建新版本，当前计划可直接修改")
+    latest = CultivationPlan.latest_for(plan.year)
+    if latest.id != plan.id:
+        raise Refused(f"已存在更新的版本（第 {latest.version} 版）")
+    with db.atomic():
+        copy = CultivationPlan.create(year=plan.year, version=plan.version + 1, title=plan.title, goals=plan.goals,
+                                      measures=plan.measures, supersedes=plan, created_by=by)
+        for target in plan.targets:
+            PlanTarget.create(plan=copy, kind=target.kind, rung=target.rung, count=target.count)
+        for item in active_items(plan):
+            milestones = [(m.name, m.due_date, m.done_date, m.evidence_note) for m in item.milestones.order_by(Milestone.position)]
+            _create_item(copy, item.subject, item.target_rung, item.owner, item.note, milestones)
+        audit.record("plan.new_version", copy, user=by, details={"from_version": plan.version})
+    return copy
+
+
+def active_items(plan):
+    """The plan's items (not withdrawn) with their subject and owner, in a stable order."""
+    owner = User.alias()
+    return (PlanItem.select(PlanItem, Subject, owner)
+            .join(Subject).switch(PlanItem).join(owner, JOIN.LEFT_OUTER, on=(PlanItem.owner == owner.id))
+            .where(PlanItem.plan == plan, PlanItem.withdrawn_at.is_null())
+            .order_by(Subject.district, Subject.name, PlanItem.id))
+
+
+def item_problem(plan, subject, target_rung):
+    """Why this subject cannot be added with this target, or None."""
+    entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
+    if entry is None or entry.status == PoolStatus.EXITED.value:
+        return f"{subject.name} 不在培育库中（第十条：培育计划针对培育库中的对象）"
+    problem = rules.target_rung_problem(subject.rung, target_rung)
+    if problem:
+        return f"{subject.name}：{problem}（当前：{Rung.label_of(subject.rung)}）"
+    if PlanItem.select().where(PlanItem.plan == plan, PlanItem.subject == subject).exists():
+        return f"{subject.name} 已在本计划中"
+    return None
+
+
+def add_item(plan, subject, target_rung, owner, by, note=""):
+    """Add one pooled subject to the plan, with the milestones of its kind."""
+    _editable(plan)
+    problem = item_problem(plan, subject, target_rung)
+    if problem:
+        raise Refused(problem)
+    with db.atomic():
+        item = _create_item(plan, subject, target_rung, owner, note)
+        _touch(plan, by, "plan.add_item", subject=subject.name, target=target_rung)
+    return item
+
+
+def add_items(plan, subjects, target_rung, owner, by):
+    """Add many subjects (from a pool filter) in one go; returns (added, [reasons skipped])."""
+    _editable(plan)
+    added, skipped = [], []
+    with db.atomic():
+        for subject in subjects:
+            problem = item_problem(plan, subject, target_rung)
+            if problem:
+                skipped.append(problem)
+                continue
+            added.append(_create_item(plan, subject, target_rung, owner))
+        if added:
+            _touch(plan, by, "plan.add_items", count=len(added), target=target_rung)
+    return added, skipped
+
+
+def update_item(item, target_rung, owner, note, by):
+    plan = item.plan
+    _editable(plan)
+    problem = rules.target_rung_problem(item.subject.rung, target_rung)
+    if problem:
+        raise Refused(problem)
+    with db.atomic():
+        item.target_rung, item.owner, item.note = target_rung, owner, note
+        item.save()
+        _touch(plan, by, "plan.update_item", subject=item.subject.name, target=target_rung)
+
+
+def withdraw_item(item, by):
+    """Take an item out of the plan (it stays on record)."""
+    _editable(item.plan)
+    with db.atomic():
+        item.withdrawn_at = local_now()
+        item.save()
+        _touch(item.plan, by, "plan.withdraw_item", subject=item.subject.name)
+
+
+def update_milestone(milestone, due_date, done_date, evidence_note, by):
+    """Staff edit a milestone inline. Due dates are plan content (locked once filed); progress is not."""
+    plan = milestone.item.plan
+    if due_date != milestone.due_date:
+        _editable(plan)
+        if due_date.year != plan.year:
+            raise Refused(f"到期日须在计划年度（{plan.year} 年）内")
+    if done_date and done_date > local_now().date():
+        raise Refused("完成日期不能晚于今天")
+    with db.atomic():
+        milestone.due_date, milestone.done_date, milestone.evidence_note = due_date, done_date, evidence_note
+        if done_date:
+            milestone.confirmed_by = by
+        milestone.save()
+        audit.record("plan.milestone", milestone.item.subject, user=by,
+                     details={"plan": plan.id, "milestone": milestone.name, "due": due_date, "done": done_date})
+
+
+def submit_evidence(milestone, document, note, by):
+    """The enterprise attaches evidence to a milestone and asks the bureau to confirm it."""
+    if milestone.done_date:
+        raise Refused("该节点已确认完成")
+    with db.atomic():
+        milestone.document, milestone.submitted_at = document, local_now()
+        if note:
+            milestone.evidence_note = note
+        milestone.save()
+        audit.record("plan.evidence", milestone.item.subject, user=by, details={"milestone": milestone.name})
+
+
+def progress(milestones):
+    """(done, total, percent) of a list of milestones."""
+    total = len(milestones)
+    done = sum(1 for m in milestones if m.done_date)
+    return done, total, round(100 * done / total) if total else 0
+
+
+def milestones_by_item(items):
+    """All milestones of these items in one query: {item_id: [milestones in order]}."""
+    grouped = defaultdict(list)
+    ids = [item.id for item in items]
+    if ids:
+        for milestone in Milestone.select().where(Milestone.item.in_(ids)).order_by(Milestone.item, Milestone.position):
+            grouped[milestone.item_id].append(milestone)
+    return grouped
+
+
+def dashboard(plan):
+    """Targets against what the items project and what is already achieved, by kind and rung and by district."""
+    items = list(active_items(plan))
+    subjects = {item.id: item.subject for item in items}
+    targets = {(t.kind, t.rung): t.count for t in plan.targets}
+    rows = []
+    for kind in SubjectKind:
+        for rung in rules.TARGET_RUNGS:
+            projected = [i for i in items if subjects[i.id].kind == kind.value and i.target_rung == rung]
+            achieved = [i for i in projected if rules.rung_rank(subjects[i.id].rung) >= rules.rung_rank(rung)]
+            target = targets.get((kind.value, rung), 0)
+            if target or projected:
+                rows.append({"kind": kind, "rung": Rung(rung), "target": target, "projected": len(projected),
+                             "achieved": len(achieved)})
+    districts = defaultdict(lambda: {"projected": 0, "achieved": 0})
+    for item in items:
+        subject = subjects[item.id]
+        districts[subject.district]["projected"] += 1
+        if rules.rung_rank(subject.rung) >= rules.rung_rank(item.target_rung):
+            districts[subject.district]["achieved"] += 1
+    scale = max([1] + [max(r["target"], r["projected"]) for r in rows])
+    return {"rows": rows, "districts": dict(sorted(districts.items())), "scale": scale}

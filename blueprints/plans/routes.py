@@ -1,0 +1,291 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+
+import audit
+import settings
+from access import admin_required, staff_required
+from blueprints.pool.listing import filters_from, pool_query
+from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
+from extensions import htmx
+from models import CultivationPlan, Milestone, PlanItem, PlanStatus, Subject, User, local_now
+from rules import Refused
+
+from . import bp, exports, operations
+from .forms import BulkAddForm, ItemAddForm, ItemEditForm, MilestoneForm, PlanCreateForm, PlanEditForm
+
+
+def plan_or_404(plan_id):
+    plan = CultivationPlan.get_or_none(CultivationPlan.id == plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def item_or_404(item_id):
+    item = PlanItem.get_or_none(PlanItem.id == item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _user(form_value):
+    return User.get_or_none(User.id == int(form_value)) if form_value and form_value.isdigit() else None
+
+
+def _form_errors(form):
+    return "；".join(m for messages in form.errors.values() for m in messages)
+
+
+@bp.route("/")
+@staff_required
+def plan_list():
+    """Every plan, newest year and version first."""
+    plans = CultivationPlan.select().order_by(CultivationPlan.year.desc(), CultivationPlan.version.desc())
+    year = local_now().year
+    return render_template("plans/list.html", plans=plans,
+                           form=PlanCreateForm(year=year, title=f"{settings.get('city_name')}{year}年绿色制造梯度培育计划"))
+
+
+@bp.route("/new", methods=["POST"])
+@staff_required
+def plan_create():
+    """Start a year's plan, empty or from last year's."""
+    form = PlanCreateForm()
+    if form.validate_on_submit():
+        try:
+            plan = operations.create_plan(form.year.data, form.title.data, current_user._get_current_object(),
+                                          form.copy_last_year.data)
+        except Refused as error:
+            form.year.errors.append(str(error))
+        else:
+            flash("培育计划已创建。", "success")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    plans = CultivationPlan.select().order_by(CultivationPlan.year.desc(), CultivationPlan.version.desc())
+    return render_template("plans/list.html", plans=plans, form=form)
+
+
+def _plan_context(plan):
+    items = list(operations.active_items(plan))
+    milestones = operations.milestones_by_item(items)
+    all_milestones = [m for ms in milestones.values() for m in ms]
+    return {
+        "plan": plan, "items": items, "milestones": milestones, "today": local_now().date(),
+        "progress": operations.progress, "plan_progress": operations.progress(all_milestones),
+        "versions": CultivationPlan.select().where(CultivationPlan.year == plan.year).order_by(CultivationPlan.version),
+    }
+
+
+@bp.route("/<int:plan_id>")
+@staff_required
+def plan_detail(plan_id):
+    """The plan: its text and targets, its items with computed progress, and its actions."""
+    plan = plan_or_404(plan_id)
+    targets = {(t.kind, t.rung): t.count for t in plan.targets}
+    return render_template("plans/detail.html", edit_form=PlanEditForm(obj=plan), targets=targets,
+                           add_form=ItemAddForm(), **_plan_context(plan))
+
+
+@bp.route("/<int:plan_id>/progress")
+@staff_required
+def plan_progress(plan_id):
+    """The plan's items and progress alone: refreshed whenever a milestone changes."""
+    return render_template("plans/_items.html", **_plan_context(plan_or_404(plan_id)))
+
+
+@bp.route("/<int:plan_id>/edit", methods=["POST"])
+@staff_required
+def plan_edit(plan_id):
+    """Change the plan's title, goals, measures and targets."""
+    plan = plan_or_404(plan_id)
+    form = PlanEditForm()
+    targets, error = form.targets(request.form)
+    if form.validate_on_submit() and targets is not None:
+        was_approved = plan.status == PlanStatus.APPROVED.value
+        try:
+            operations.update_plan(plan, form.title.data, form.goals.data or "", form.measures.data or "", targets,
+                                   current_user._get_current_object())
+            flash("计划已保存。" + ("内容有变更，计划已退回草稿，需重新批准。" if was_approved else ""), "success")
+        except Refused as refused:
+            flash(str(refused), "danger")
+    else:
+        flash(error or _form_errors(form), "danger")
+    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/approve", methods=["POST"])
+@admin_required
+def plan_approve(plan_id):
+    """The admin approves the plan."""
+    plan = plan_or_404(plan_id)
+    try:
+        operations.approve(plan, current_user._get_current_object())
+        flash("计划已批准。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/new-version", methods=["POST"])
+@staff_required
+def plan_new_version(plan_id):
+    """Open a new draft version of a filed plan (the filed one stays as it was)."""
+    plan = plan_or_404(plan_id)
+    try:
+        copy = operations.new_version(plan, current_user._get_current_object())
+    except Refused as error:
+        flash(str(error), "danger")
+        return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    flash(f"已创建第 {copy.version} 版（草稿）。", "success")
+    return redirect(url_for("plans.plan_detail", plan_id=copy.id))
+
+
+@bp.route("/<int:plan_id>/items", methods=["POST"])
+@staff_required
+def item_add(plan_id):
+    """Add one pooled subject to the plan."""
+    plan = plan_or_404(plan_id)
+    form = ItemAddForm()
+    if form.validate_on_submit():
+        subject = Subject.get_or_none(Subject.id == form.subject_id.data)
+        try:
+            if subject is None:
+                raise Refused("培育对象不存在")
+            operations.add_item(plan, subject, form.target_rung.data, _user(form.owner.data),
+                                current_user._get_current_object())
+            flash(f"已加入：{subject.name}", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash(_form_errors(form), "danger")
+    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/subjects")
+@staff_required
+def subject_options(plan_id):
+    """Pooled subjects matching a search, as <option>s for the add-one form (htmx)."""
+    plan = plan_or_404(plan_id)
+    in_plan = PlanItem.select(PlanItem.subject).where(PlanItem.plan == plan)
+    query = pool_query(filters_from({"q": request.args.get("q", "")})).where(Subject.id.not_in(in_plan)).limit(30)
+    return render_template("plans/_subject_options.html", entries=query)
+
+
+@bp.route("/<int:plan_id>/bulk", methods=["GET", "POST"])
+@staff_required
+def items_bulk(plan_id):
+    """Add every subject of a pool filter: preview the matches, then add them with one target."""
+    plan = plan_or_404(plan_id)
+    filters = filters_from(request.args if request.method == "GET" else request.form)
+    matches = list(pool_query(filters).limit(1000))
+    form = BulkAddForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            added, skipped = operations.add_items(plan, [e.subject for e in matches], form.target_rung.data,
+                                                  _user(form.owner.data), current_user._get_current_object())
+        except Refused as error:
+            flash(str(error), "danger")
+        else:
+            flash(f"已加入 {len(added)} 个培育对象" + (f"，{len(skipped)} 个未加入：" + "；".join(skipped[:5]) if skipped else "。"),
+                  "success" if added else "warning")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    return render_template("plans/bulk.html", plan=plan, filters=filters, matches=matches, form=form)
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@staff_required
+def item_detail(item_id):
+    """One item: its target, owner, the bureau's note and the milestones (edited inline)."""
+    item = item_or_404(item_id)
+    form = ItemEditForm(obj=item, owner=str(item.owner_id or ""))
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            operations.update_item(item, form.target_rung.data, _user(form.owner.data), form.note.data or "",
+                                   current_user._get_current_object())
+            flash("已保存。", "success")
+            return redirect(url_for("plans.item_detail", item_id=item.id))
+        except Refused as error:
+            flash(str(error), "danger")
+    milestones = list(item.milestones.order_by(Milestone.position))
+    return render_template("plans/item.html", item=item, plan=item.plan, form=form, milestones=milestones,
+                           today=local_now().date(), progress=operations.progress(milestones))
+
+
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+@staff_required
+def item_withdraw(item_id):
+    """Take the item out of the plan (kept on record)."""
+    item = item_or_404(item_id)
+    try:
+        operations.withdraw_item(item, current_user._get_current_object())
+        flash(f"已将 {item.subject.name} 移出本计划。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("plans.plan_detail", plan_id=item.plan_id))
+
+
+@bp.route("/milestones/<int:milestone_id>", methods=["POST"])
+@staff_required
+def milestone_update(milestone_id):
+    """Edit one milestone inline (htmx): the row comes back, and the progress elsewhere refreshes."""
+    milestone = Milestone.get_or_none(Milestone.id == milestone_id)
+    if milestone is None:
+        abort(404)
+    form = MilestoneForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.update_milestone(milestone, form.due_date.data, form.done_date.data, form.evidence_note.data or "",
+                                        current_user._get_current_object())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = _form_errors(form)
+    milestone = Milestone.get_by_id(milestone.id)  # what is stored, not what was typed
+    if not htmx:
+        flash(error or "已保存。", "danger" if error else "success")
+        return redirect(url_for("plans.item_detail", item_id=milestone.item_id))
+    body = render_template("plans/_milestone.html", m=milestone, error=error, today=local_now().date(),
+                           plan=milestone.item.plan)
+    return htmx_response(body, trigger=None if error else "plan-changed")
+
+
+@bp.route("/items/<int:item_id>/progress")
+@staff_required
+def item_progress(item_id):
+    """The item's progress bar alone (refreshed on plan-changed)."""
+    item = item_or_404(item_id)
+    return render_template("plans/_progress.html", progress=operations.progress(list(item.milestones)),
+                           url=url_for("plans.item_progress", item_id=item.id))
+
+
+@bp.route("/<int:plan_id>/dashboard")
+@staff_required
+def plan_dashboard(plan_id):
+    """Targets against projections and achievements, by kind and rung and by district, as a chart."""
+    plan = plan_or_404(plan_id)
+    return render_template("plans/dashboard.html", plan=plan, data=operations.dashboard(plan))
+
+
+@bp.route("/<int:plan_id>/plan.docx")
+@staff_required
+def plan_docx(plan_id):
+    """The plan as an official document (.docx)."""
+    plan = plan_or_404(plan_id)
+    data = exports.plan_docx(plan, settings.get_all(), local_now().date())
+    audit.record("plan.export", plan, details={"format": "docx"})
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=f"{plan.year}年培育计划-第{plan.version}版.docx")
+
+
+@bp.route("/<int:plan_id>/items.xlsx")
+@staff_required
+def plan_items_xlsx(plan_id):
+    """The plan's items as .xlsx."""
+    plan = plan_or_404(plan_id)
+    data = exports.items_xlsx(plan, local_now().date())
+    audit.record("plan.export", plan, details={"format": "xlsx"})
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"{plan.year}年培育计划条目-第{plan.version}版.xlsx")

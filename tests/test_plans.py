@@ -1,0 +1,249 @@
+"""Yearly cultivation plans: transitions and who may make them, the lock and new versions, items, milestones,
+computed progress, the enterprise's view and the documents."""
+import io
+from datetime import date, timedelta
+
+import pytest
+from docx import Document as DocxDocument
+from openpyxl import load_workbook
+
+from blueprints.plans import operations
+from models import (AuditEvent, CultivationPlan, Milestone, PlanItem, PlanStatus, PoolEntry, PoolStatus, Role, Rung,
+                    db, local_now)
+from rules import Refused
+
+YEAR = local_now().year
+
+
+@pytest.fixture
+def staff(make, login):
+    user = make.user(Role.STAFF)
+    login(user)
+    return user
+
+
+def pooled(make, **overrides):
+    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
+    with db.connection_context():
+        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
+    return subject
+
+
+def new_plan(client, year=YEAR, copy=False):
+    data = {"year": str(year), "title": f"{year}年培育计划"}
+    if copy:
+        data["copy_last_year"] = "y"
+    return client.post("/plans/new", data=data)
+
+
+def the_plan(year=YEAR):
+    with db.connection_context():
+        return CultivationPlan.latest_for(year)
+
+
+def test_create_plan_and_refuse_a_second_for_the_year(client, staff):
+    assert new_plan(client).status_code == 302
+    plan = the_plan()
+    assert plan.status == PlanStatus.DRAFT.value and plan.version == 1
+    html = new_plan(client).get_data(as_text=True)
+    assert "已存在" in html
+
+
+def test_status_transitions_and_who_may_make_them(client, make, login, staff):
+    new_plan(client)
+    plan = the_plan()
+    assert client.post(f"/plans/{plan.id}/approve").status_code == 403  # staff may not approve
+    client.post("/logout")
+    login(make.user(Role.ADMIN))
+    client.post(f"/plans/{plan.id}/approve")
+    assert the_plan().status == PlanStatus.APPROVED.value
+    html = client.post(f"/plans/{plan.id}/approve", follow_redirects=True).get_data(as_text=True)
+    assert "只有草稿状态的计划可以批准" in html
+    client.post(f"/plans/{plan.id}/edit", data={"title": "改过的计划", "goals": "新目标"})
+    assert the_plan().status == PlanStatus.DRAFT.value  # a change needs approving again
+    with db.connection_context():
+        assert AuditEvent.select().where(AuditEvent.action == "plan.approve").count() == 1
+
+
+def _filed_plan(make, staff_user, subjects):
+    with db.connection_context():
+        plan = operations.create_plan(YEAR, "计划", staff_user)
+        for subject in subjects:
+            operations.add_item(plan, subject, "municipal", staff_user, staff_user)
+        operations.approve(plan, staff_user)
+        operations.mark_filed(plan, staff_user)
+        return CultivationPlan.get_by_id(plan.id)
+
+
+def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff):
+    subject = pooled(make)
+    plan = _filed_plan(make, staff, [subject])
+    html = client.post(f"/plans/{plan.id}/edit", data={"title": "偷改"}, follow_redirects=True).get_data(as_text=True)
+    assert "已备案" in html and the_plan().title == "计划"
+    other = pooled(make)
+    html = client.post(f"/plans/{plan.id}/items", data={"subject_id": other.id, "target_rung": "municipal"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "内容已锁定" in html
+    response = client.post(f"/plans/{plan.id}/new-version")
+    with db.connection_context():
+        versions = list(CultivationPlan.select().where(CultivationPlan.year == YEAR).order_by(CultivationPlan.version))
+        assert [(v.version, v.status) for v in versions] == [(1, "filed"), (2, "draft")]
+        assert versions[1].supersedes_id == versions[0].id
+        assert PlanItem.select().where(PlanItem.plan == versions[1]).count() == 1
+    assert response.headers["Location"] == f"/plans/{versions[1].id}"
+    html = client.post(f"/plans/{versions[1].id}/new-version", follow_redirects=True).get_data(as_text=True)
+    assert "可直接修改" in html
+
+
+def test_milestones_progress_is_computed(client, make, staff):
+    new_plan(client)
+    plan = the_plan()
+    subject = pooled(make)
+    client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
+    with db.connection_context():
+        milestones = list(Milestone.select().order_by(Milestone.position))
+        assert [m.name for m in milestones] == ["节能诊断", "绿色化改造", "自评价或第三方评价", "申报"]
+        assert all(m.due_date.year == YEAR for m in milestones)
+        assert operations.progress(milestones) == (0, 4, 0)
+    first = milestones[0]
+    done = min(local_now().date(), date(YEAR, 12, 31)).isoformat()
+    response = client.post(f"/plans/milestones/{first.id}", headers={"HX-Request": "true"},
+                           data={"due_date": first.due_date.isoformat(), "done_date": done, "evidence_note": "诊断报告"})
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "plan-changed"
+    assert "已完成" in response.get_data(as_text=True)
+    with db.connection_context():
+        assert operations.progress(list(Milestone.select())) == (1, 4, 25)
+    fragment = client.get(f"/plans/{plan.id}/progress").get_data(as_text=True)
+    assert "1/4 · 25%" in fragment
+
+
+def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
+    new_plan(client)
+    subject = pooled(make)
+    client.post(f"/plans/{the_plan().id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
+    with db.connection_context():
+        milestone = Milestone.select().first()
+    response = client.post(f"/plans/milestones/{milestone.id}", headers={"HX-Request": "true"},
+                           data={"due_date": f"{YEAR + 1}-01-15", "done_date": "", "evidence_note": ""})
+    assert "到期日须在计划年度" in response.get_data(as_text=True) and "HX-Trigger" not in response.headers
+    future = (local_now().date() + timedelta(days=3)).isoformat()
+    response = client.post(f"/plans/milestones/{milestone.id}", headers={"HX-Request": "true"},
+                           data={"due_date": milestone.due_date.isoformat(), "done_date": future})
+    assert "完成日期不能晚于今天" in response.get_data(as_text=True)
+    with db.connection_context():
+        assert Milestone.get_by_id(milestone.id).due_date == milestone.due_date
+        assert Milestone.get_by_id(milestone.id).done_date is None
+
+
+@pytest.mark.parametrize("setup, target, message", [
+    ("not_pooled", "municipal", "不在培育库中"),
+    ("exited", "municipal", "不在培育库中"),
+    ("municipal", "municipal", "目标梯度须高于"),
+    ("provincial", "municipal", "目标梯度须高于"),
+])
+def test_item_refusals(client, make, staff, setup, target, message):
+    new_plan(client)
+    if setup == "not_pooled":
+        subject = make.subject(rung=Rung.INTEREST.value)
+    else:
+        subject = pooled(make, rung=Rung.POOL.value if setup == "exited" else setup)
+        if setup == "exited":
+            with db.connection_context():
+                PoolEntry.update(status=PoolStatus.EXITED.value).execute()
+    html = client.post(f"/plans/{the_plan().id}/items", data={"subject_id": subject.id, "target_rung": target},
+                       follow_redirects=True).get_data(as_text=True)
+    assert message in html
+    with db.connection_context():
+        assert PlanItem.select().count() == 0
+
+
+def test_bulk_add_from_a_pool_filter(client, make, staff):
+    new_plan(client)
+    for n in range(3):
+        pooled(make, district="临江区", name=f"临江批量{n}有限公司")
+    pooled(make, district="松源区")
+    plan = the_plan()
+    html = client.get(f"/plans/{plan.id}/bulk?district=临江区").get_data(as_text=True)
+    assert "符合条件的培育库对象 3 个" in html
+    client.post(f"/plans/{plan.id}/bulk", data={"district": "临江区", "target_rung": "provincial"})
+    with db.connection_context():
+        assert PlanItem.select().where(PlanItem.plan == plan).count() == 3
+    response = client.post(f"/plans/{plan.id}/bulk", data={"district": "临江区", "target_rung": "provincial"},
+                           follow_redirects=True)
+    assert "已在本计划中" in response.get_data(as_text=True)
+
+
+def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, staff):
+    keep, achieved, exited = pooled(make), pooled(make), pooled(make)
+    with db.connection_context():
+        last = operations.create_plan(YEAR - 1, "去年", staff)
+        for subject in (keep, achieved, exited):
+            operations.add_item(last, subject, "municipal", staff, staff)
+        operations.update_plan(last, "去年", "目标", "措施", {("factory", "municipal"): 5}, staff)
+        achieved.rung = Rung.MUNICIPAL.value
+        achieved.save()
+        PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == exited).execute()
+    new_plan(client, copy=True)
+    plan = the_plan()
+    with db.connection_context():
+        assert [i.subject_id for i in operations.active_items(plan)] == [keep.id]
+        assert {(t.kind, t.rung): t.count for t in plan.targets}[("factory", "municipal")] == 5
+        assert plan.measures == "措施"
+
+
+def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, login, staff):
+    own, other = pooled(make, name="自己乳业有限公司"), pooled(make, name="别家纸业有限公司")
+    with db.connection_context():
+        plan = operations.create_plan(YEAR, "计划", staff)
+        mine = operations.add_item(plan, own, "municipal", staff, staff, note="请尽快完成节能诊断")
+        theirs = operations.add_item(plan, other, "municipal", staff, staff)
+        operations.approve(plan, staff)
+        my_first = mine.milestones.order_by(Milestone.position).first()
+        their_first = theirs.milestones.order_by(Milestone.position).first()
+    client.post("/logout")
+    login(make.user(Role.ENTERPRISE, subject=own))
+    html = client.get("/my/plan").get_data(as_text=True)
+    assert "请尽快完成节能诊断" in html and "节能诊断" in html and "别家纸业" not in html
+    pdf = b"%PDF-1.4 evidence"
+    assert client.post(f"/my/plan/milestones/{their_first.id}/evidence",
+                       data={"file": (io.BytesIO(pdf), "x.pdf")}, content_type="multipart/form-data").status_code == 404
+    client.post(f"/my/plan/milestones/{my_first.id}/evidence", data={"file": (io.BytesIO(pdf), "诊断.pdf"), "note": "已完成"},
+                content_type="multipart/form-data")
+    with db.connection_context():
+        submitted = Milestone.get_by_id(my_first.id)
+        assert submitted.submitted_at and submitted.document and submitted.done_date is None
+    assert client.get("/plans/").status_code == 403
+
+
+def test_plan_documents(client, make, staff):
+    subjects = [pooled(make, name=f"文档测试{n}有限公司") for n in range(3)]
+    new_plan(client)
+    plan = the_plan()
+    client.post(f"/plans/{plan.id}/edit", data={"title": "龙江湾市培育计划", "goals": "培育目标文字",
+                                                 "measures": "措施文字", "target-factory-municipal": "7"})
+    for subject in subjects:
+        client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "provincial"})
+    doc = DocxDocument(io.BytesIO(client.get(f"/plans/{plan.id}/plan.docx").data))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "龙江湾市培育计划" in text and "培育目标文字" in text and "附件：1. 培育计划汇总表" in text
+    targets = doc.tables[0]
+    assert targets.rows[0].cells[2].text == "市级（个）" and targets.rows[1].cells[2].text == "7"
+    cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
+    assert all(s.name in cells and s.credit_code in cells for s in subjects)
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/items.xlsx").data)).active
+    names = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(s.name for s in subjects)
+
+
+def test_bad_target_numbers_change_nothing(client, staff):
+    new_plan(client)
+    plan = the_plan()
+    html = client.post(f"/plans/{plan.id}/edit", data={"title": "新名", "target-park-national": "-3"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "目标数须为 0–10000 的整数" in html and the_plan().title == f"{YEAR}年培育计划"
+
+
+def test_unknown_plan_item_and_milestone_are_404(client, staff):
+    assert client.get("/plans/999").status_code == 404
+    assert client.get("/plans/items/999").status_code == 404
+    assert client.post("/plans/milestones/999", data={}).status_code == 404
