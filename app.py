@@ -30,11 +30,14 @@ def create_app(test_config=None):
 
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.applications import bp as applications_bp
     from blueprints.enterprise import bp as enterprise_bp
+    from blueprints.listing import bp as listing_bp
     from blueprints.main import bp as main_bp
     from blueprints.plans import bp as plans_bp
     from blueprints.pool import bp as pool_bp
     from blueprints.public import bp as public_bp
+    from blueprints.review import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -42,6 +45,9 @@ def create_app(test_config=None):
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(pool_bp, url_prefix="/pool")
     app.register_blueprint(plans_bp, url_prefix="/plans")
+    app.register_blueprint(applications_bp, url_prefix="/applications")
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(listing_bp)
     app.register_blueprint(enterprise_bp, url_prefix="/my")
 
     import cli

@@ -48,6 +48,22 @@ ACTION_LABELS = {
     "plan.milestone": "更新培育节点",
     "plan.evidence": "提交节点佐证",
     "plan.export": "导出培育计划",
+    "application.create": "创建申报",
+    "application.update": "修改申报",
+    "application.submit": "提交申报",
+    "application.return": "退回补正",
+    "application.review": "进入专家评审",
+    "application.decide": "评审结论",
+    "review.assign": "指派评审专家",
+    "review.auto_assign": "自动指派专家",
+    "review.declare": "声明利益冲突情况",
+    "review.score": "专家评分",
+    "publicity.open": "开始公示",
+    "publicity.objection": "提出异议",
+    "publicity.objection_handled": "处理异议",
+    "publicity.publish": "公布名单",
+    "listing.record": "登记上级名单结果",
+    "subject.green_code": "登记企业绿码",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

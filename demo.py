@@ -117,6 +117,7 @@ def load():
                  for username, role, display_name, extra in accounts}
         _load_pool(rng, subjects, users)
         _load_plans(rng, users)
+        _load_reviews(rng, users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -200,6 +201,112 @@ def _load_plans(rng, users):
                 milestone.evidence_note = "已提交报告并经经办人核实"
                 milestone.save()
     plans.approve(current, admin)
+
+
+def _demo_pdf(title):
+    """A one-page PDF standing in for an uploaded report (a real file, so downloads work)."""
+    text = title.encode("ascii", "replace")
+    stream = b"BT /F1 14 Tf 72 760 Td (" + text + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+def _complete_application(application, by):
+    """Upload the evaluation report and every material of the kind, as the enterprise would."""
+    import uploads
+    report = uploads.save(_demo_pdf("Evaluation report"), "pdf", "评价报告.pdf", "application", application.id,
+                          purpose="evaluation_report", user=by)
+    application.report = report
+    application.save()
+    for key, label in rules.APPLICATION_MATERIALS[application.subject.kind]:
+        uploads.save(_demo_pdf(key), "pdf", f"{label}.pdf", "application", application.id, purpose=key, user=by)
+
+
+def _load_reviews(rng, users):
+    """Last year's municipal list (published), this year's review in every state, an open publicity with an
+    objection, provincial applications waiting for the recommendation round, and recorded upper-rung outcomes."""
+    from blueprints.applications import operations as apps
+    from blueprints.listing import operations as listing
+    from models import (Application, ApplicationStatus, Listing, ListingSource, Objection, Publicity,
+                        PublicityEntry, PublicityStatus, ReviewAssignment)
+
+    staff, admin = users["staff"], users["admin"]
+    experts = [users["expert1"], users["expert2"], users["expert3"]]
+    today = local_now().date()
+    this_year, last_year = today.year, today.year - 1
+    pooled = [e.subject for e in PoolEntry.select().order_by(PoolEntry.id)]
+    factories = [s for s in pooled if s.kind == SubjectKind.FACTORY.value]
+
+    # Last year: six factories went through review and publicity and are on the municipal list.
+    last_publicity = Publicity.create(year=last_year, start_date=today.replace(year=last_year, month=9, day=1),
+                                      status=PublicityStatus.PUBLISHED.value, created_by=staff, published_by=staff,
+                                      published_at=local_now().replace(year=last_year, month=9, day=20))
+    for subject in factories[:6]:
+        application = Application.create(subject=subject, year=last_year, rung="municipal", method="third_party",
+                                         claimed_score=rng.randint(82, 93), status=ApplicationStatus.APPROVED.value,
+                                         created_by=staff, submitted_at=local_now().replace(year=last_year, month=6))
+        for expert in experts:
+            ReviewAssignment.create(application=application, expert=expert, assigned_by=staff, conflict=False,
+                                    score=rng.randint(80, 95), scored_at=local_now().replace(year=last_year, month=7))
+        PublicityEntry.create(publicity=last_publicity, application=application)
+        Listing.create(subject=subject, rung="municipal", year=last_year, source=ListingSource.MUNICIPAL_REVIEW.value,
+                       application=application, listed_on=last_publicity.start_date + timedelta(days=19),
+                       created_by=staff)
+        PoolEntry.update(status=PoolStatus.LISTED.value).where(PoolEntry.subject == subject).execute()
+        subject.rung = Rung.MUNICIPAL.value
+        subject.save()
+    # Two of them were confirmed by the province this year; one holds the ministry's green code.
+    for subject in factories[:2]:
+        listing.record_outcome(subject, "provincial", this_year, today - timedelta(days=40), staff)
+    listing.set_green_code(factories[0], "A", this_year, staff)
+
+    # This year: municipal applications from the pool, each further along.
+    candidates = factories[6:14]
+    for index, subject in enumerate(candidates):
+        application = apps.create(subject, this_year, "municipal", rng.choice(["self", "third_party"]),
+                                  rng.randint(78, 94), False, staff)
+        if index == 7:
+            continue  # a draft the enterprise is still filling in
+        _complete_application(application, staff)
+        apps.submit(application, staff)
+        if index == 6:
+            apps.return_for_correction(application, "评价报告首页基本信息表缺少第三方机构盖章，请补正后重新提交。", staff)
+            continue
+        apps.start_review(application, staff)
+        scored_by = experts if index < 5 else experts[:1]  # the last under review waits for two experts' scores
+        for expert in experts:
+            assignment = apps.assign(application, expert, staff)
+            apps.declare(assignment, False, "", expert)
+            if expert in scored_by:
+                low, high = (70, 79) if index == 4 else (84, 96)
+                apps.score(assignment, rng.randint(low, high), "资料完整，能源管理体系运行有效，建议加强光伏等可再生能源利用。", expert)
+        if index < 5:
+            apps.conclude(application, staff)
+    publicity = listing.open_publicity(this_year, today, staff)
+    publicity.start_date = today - timedelta(days=3)  # opened three days ago, still within the window
+    publicity.save()
+    first = publicity.entries.first()
+    Objection.create(publicity=publicity, application=first.application, name="王某某（实名）", contact="13700001234",
+                     content="该企业厂区东侧排污口近期有异味，请核实其环境管理是否达标。")
+
+    # Provincial applications waiting for the city's recommendation (第十四条).
+    for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:
+        application = apps.create(subject, this_year, "provincial", "third_party", rng.randint(85, 95),
+                                  subject.kind != SubjectKind.PARK.value and rng.random() < 0.5, staff)
+        _complete_application(application, staff)
+        apps.submit(application, staff)
 
 
 def demo_logins_text():

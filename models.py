@@ -163,6 +163,8 @@ class Subject(BaseModel):
     status = CharField(max_length=20, choices=SubjectStatus.choices(), default=SubjectStatus.PENDING.value,
                        index=True)
     rung = CharField(max_length=20, choices=Rung.choices(), default=Rung.INTEREST.value, index=True)
+    green_code_grade = CharField(max_length=5, default="")  # the ministry's 企业绿码 grade (A+ / A / B), 第三十四条
+    green_code_year = IntegerField(null=True)
     public_token = CharField(max_length=32, unique=True, default=lambda: secrets.token_urlsafe(16))
     created_at = DateTimeField(default=local_now)
     updated_at = DateTimeField(default=local_now)
@@ -449,5 +451,141 @@ class Milestone(BaseModel):
         return self.done_date is None and self.due_date < today
 
 
+class ApplicationStatus(Titled):
+    DRAFT = ("draft", "草稿", "secondary")
+    SUBMITTED = ("submitted", "已提交", "info")
+    RETURNED = ("returned", "退回补正", "warning")
+    UNDER_REVIEW = ("under_review", "评审中", "primary")
+    APPROVED = ("approved", "通过", "success")
+    REJECTED = ("rejected", "未通过", "danger")
+
+
+class EvaluationMethod(Titled):
+    """第十二、十三条."""
+
+    SELF = ("self", "自评价")
+    THIRD_PARTY = ("third_party", "第三方评价")
+
+
+class Application(BaseModel):
+    """An application (申报) for a rung, by the enterprise or by staff on its behalf (第十二、十三条)."""
+
+    subject = ForeignKeyField(Subject, backref="applications", on_delete="RESTRICT")
+    year = IntegerField(index=True)
+    rung = CharField(max_length=20, choices=Rung.choices(), index=True)
+    method = CharField(max_length=20, choices=EvaluationMethod.choices(), default=EvaluationMethod.SELF.value)
+    claimed_score = FloatField(null=True)  # the self-evaluation's or the agency's score
+    report = ForeignKeyField(Document, null=True, on_delete="SET NULL")  # the evaluation report
+    status = CharField(max_length=20, choices=ApplicationStatus.choices(), default=ApplicationStatus.DRAFT.value,
+                       index=True)
+    return_reason = TextField(default="")
+    national_intent = BooleanField(default=False)  # wishes to go on to the national list (第二十一条)
+    submitted_at = DateTimeField(null=True)
+    decided_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+    @property
+    def status_enum(self):
+        return ApplicationStatus(self.status)
+
+
+class ReviewAssignment(BaseModel):
+    """An expert assigned to a municipal application: conflict declaration first, then a score (0–100)."""
+
+    application = ForeignKeyField(Application, backref="reviews", on_delete="RESTRICT")
+    expert = ForeignKeyField(User, backref="reviews", on_delete="RESTRICT")
+    assigned_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    assigned_at = DateTimeField(default=local_now)
+    conflict = BooleanField(null=True)  # None: not yet declared
+    conflict_reason = TextField(default="")
+    declared_at = DateTimeField(null=True)
+    score = FloatField(null=True)
+    comments = TextField(default="")
+    scored_at = DateTimeField(null=True)
+    removed_at = DateTimeField(null=True)  # taken off after a declared conflict (kept on record)
+
+    class Meta:
+        indexes = ((("application", "expert"), True),)
+
+    @classmethod
+    def active(cls):
+        return cls.select().where(cls.removed_at.is_null())
+
+
+class PublicityStatus(Titled):
+    OPEN = ("open", "公示中", "warning")
+    PUBLISHED = ("published", "已公布", "success")
+
+
+class Publicity(BaseModel):
+    """A publicity (公示, 第二十条) of the approved applications of a year, before the list is published."""
+
+    year = IntegerField(index=True)
+    rung = CharField(max_length=20, choices=Rung.choices(), default=Rung.MUNICIPAL.value)
+    start_date = DateField()
+    status = CharField(max_length=20, choices=PublicityStatus.choices(), default=PublicityStatus.OPEN.value)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+    published_at = DateTimeField(null=True)
+    published_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class PublicityEntry(BaseModel):
+    publicity = ForeignKeyField(Publicity, backref="entries", on_delete="RESTRICT")
+    application = ForeignKeyField(Application, backref="publicity_entries", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("publicity", "application"), True),)
+
+
+class Objection(BaseModel):
+    """An objection (异议) raised by anyone during a publicity window, and how staff handled it."""
+
+    publicity = ForeignKeyField(Publicity, backref="objections", on_delete="RESTRICT")
+    application = ForeignKeyField(Application, null=True, backref="objections", on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    contact = CharField(max_length=100)
+    content = TextField()
+    evidence = ForeignKeyField(Document, null=True, on_delete="SET NULL")
+    ip = CharField(max_length=45, default="")
+    submitted_at = DateTimeField(default=local_now)
+    handling = TextField(default="")
+    upheld = BooleanField(null=True)  # None: not yet handled
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_at = DateTimeField(null=True)
+
+
+class ListingStatus(Titled):
+    LISTED = ("listed", "在册", "success")
+    REMOVED = ("removed", "已移出", "secondary")
+
+
+class ListingSource(Titled):
+    MUNICIPAL_REVIEW = ("municipal_review", "市级评审公布")
+    PROVINCE = ("province", "省厅公布")
+    MINISTRY = ("ministry", "工信部公布")
+
+
+class Listing(BaseModel):
+    """A subject on a list (名单) at a rung for a year: the municipal list, or a recorded provincial/national outcome."""
+
+    subject = ForeignKeyField(Subject, backref="listings", on_delete="RESTRICT")
+    rung = CharField(max_length=20, choices=Rung.choices(), index=True)
+    year = IntegerField(index=True)
+    status = CharField(max_length=20, choices=ListingStatus.choices(), default=ListingStatus.LISTED.value, index=True)
+    source = CharField(max_length=20, choices=ListingSource.choices())
+    application = ForeignKeyField(Application, null=True, on_delete="SET NULL")
+    listed_on = DateField()
+    removed_on = DateField(null=True)
+    removal_category = CharField(max_length=40, default="")
+    removal_reason = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("subject", "rung", "year"), True),)
+
+
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
-          CultivationPlan, PlanTarget, PlanItem, Milestone]
+          CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
+          Objection, Listing]

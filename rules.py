@@ -4,7 +4,7 @@ Source: 《黑龙江省绿色制造与服务体系梯度培育及管理实施细
 Every constant and checklist cites its article. When the final rules replace the draft, this is
 the file that changes; values the versions disagree on are defaults that settings can override.
 """
-from datetime import date
+from datetime import date, timedelta
 
 # 第十八条: 80 and above qualifies; 90 and above is key cultivation toward the national list.
 QUALIFYING_SCORE = 80
@@ -180,3 +180,56 @@ def target_rung_problem(current_rung, target_rung):
     if rung_rank(target_rung) <= rung_rank(current_rung):
         return "目标梯度须高于该对象当前所在梯度"
     return None
+
+
+# 第十二条: an application carries the application report and its materials; the evaluation report (第十三条),
+# whose first page is the 基本信息表, is uploaded on its own. Per kind, the materials checklist.
+APPLICATION_MATERIALS = {
+    "factory": (("application_report", "申请报告"), ("license", "营业执照"),
+                ("management_systems", "质量、环境、能源管理体系运行证明"),
+                ("commitment", "近三年无第十五条所列情形的承诺书")),
+    "park": (("application_report", "申请报告"), ("establishment", "园区设立批复及四至范围"),
+             ("cultivation_plan", "园区绿色工厂培育计划"), ("commitment", "近三年无第十五条所列情形的承诺书")),
+    "supply_chain": (("application_report", "申请报告"), ("license", "营业执照"),
+                     ("supplier_plan", "供应商绿色工厂培育计划"), ("commitment", "近三年无第十五条所列情形的承诺书")),
+}
+APPLICATION_RUNGS = ("municipal", "provincial", "national")
+
+
+def missing_materials(kind, present_keys):
+    return [label for key, label in APPLICATION_MATERIALS.get(kind, ()) if key not in present_keys]
+
+
+def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_rungs, today, has_report,
+                         present_materials):
+    """Why an application may not be submitted; empty when it may (第十条、第十四条、第十五条)."""
+    problems = []
+    if "hit" in veto_results.values():
+        problems.append("第十五条：近三年存在否决情形，不得申请")
+    if removed_on is not None and (today - removed_on).days < REMOVAL_BAR_YEARS * 365.25:
+        problems.append(f"第十五条第三项：{removed_on:%Y年%m月%d日}被移出绿色制造名单，三年内不得申请")
+    if rung == "municipal" and not pooled:
+        problems.append("第十条：市级名单的申报对象须已纳入市级培育库")
+    if rung in held_rungs:
+        problems.append("已在该级名单中，不能重复申报")
+    if not has_report:
+        problems.append("第十三条：请上传评价报告（PDF 或 Word）")
+    missing = missing_materials(kind, present_materials)
+    if missing:
+        problems.append("申报材料不全：" + "、".join(missing))
+    return problems
+
+
+def final_score(scores):
+    """The municipal review's final score: the mean of the experts' scores, to one decimal."""
+    return round(sum(scores) / len(scores), 1) if scores else None
+
+
+def publicity_end(start):
+    """第二十条: 15 days of publicity. The start day is not counted (《民法典》第二百零一条), so a publicity
+    starting on 1 June runs to the end of 16 June."""
+    return start + timedelta(days=PUBLICITY_DAYS)
+
+
+def in_publicity_window(start, today):
+    return start <= today <= publicity_end(start)

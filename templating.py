@@ -4,16 +4,21 @@ from flask_login import current_user
 import settings
 from audit import action_label, result_label
 from industries import industry_label
-from models import (LADDER, CheckResult, MessageKind, PlanStatus, PoolStatus, Potential, Role, Rung, SubjectKind,
-                    SubjectSource, SubjectStatus, VetoResult)
+from models import (LADDER, ApplicationStatus, CheckResult, EvaluationMethod, ListingStatus, MessageKind, PlanStatus,
+                    PoolStatus, Potential, PublicityStatus, Role, Rung, SubjectKind, SubjectSource, SubjectStatus,
+                    VetoResult)
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {
     "staff": [("main.home", "工作台"), ("pool.registrations", "登记审核"), ("pool.pool_list", "培育库"),
-              ("plans.plan_list", "培育计划")],
+              ("plans.plan_list", "培育计划"), ("applications.application_list", "申报评审"),
+              ("listing.publicity_list", "公示公布"), ("listing.outcomes", "上级名单")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
-    "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划")],
+    "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划"),
+                   ("applications.my_applications", "申报")],
+    "expert": [("review.my_reviews", "评审任务")],
+    "public": [("listing.public_list", "市级绿色制造名单"), ("public.register", "登记意向")],
 }
 
 
@@ -36,7 +41,7 @@ def chinese_date(value):
 
 def navigation():
     if not current_user.is_authenticated:
-        return []
+        return NAVIGATION["public"]
     if current_user.is_staff:
         return NAVIGATION["staff"] + (NAVIGATION["admin_extra"] if current_user.is_admin else [])
     return NAVIGATION["member"] + NAVIGATION.get(current_user.role, [])
@@ -71,4 +76,8 @@ def init_app(app):
             "VetoResult": VetoResult,
             "MessageKind": MessageKind,
             "PlanStatus": PlanStatus,
+            "ApplicationStatus": ApplicationStatus,
+            "EvaluationMethod": EvaluationMethod,
+            "ListingStatus": ListingStatus,
+            "PublicityStatus": PublicityStatus,
         }

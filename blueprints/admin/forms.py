@@ -1,7 +1,7 @@
 import re
 
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from models import Role, User
 from validation import EMAIL, Form, MONTH_DAY, PHONE
@@ -39,9 +39,9 @@ class SettingsForm(Form):
         DataRequired("请输入联系电话"), PHONE])
     bureau_email = StringField("电子邮箱", validators=[Optional(), EMAIL])
     qualifying_score = IntegerField("合格分数线（第十八条）", validators=[
-        DataRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
+        InputRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
     key_cultivation_score = IntegerField("重点培育分数线（第十八条）", validators=[
-        DataRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
+        InputRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
     veto_check_max_age_days = IntegerField("否决项核查有效期（天）", validators=[
         DataRequired("请输入天数"), NumberRange(1, 730, "天数须在 1–730 之间")])
     experts_per_application = IntegerField("每份申报评审专家数", validators=[

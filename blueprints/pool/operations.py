@@ -2,6 +2,7 @@
 from peewee import IntegrityError
 
 import audit
+import ladder
 import rules
 import settings
 from accounts import create_user
@@ -171,10 +172,6 @@ def change_pool_status(entry, status, potential, owner, reason, by):
             entry.exit_reason, entry.exited_on = "", None
         entry.save()
         subject = entry.subject
-        if status == PoolStatus.EXITED.value and subject.rung == Rung.POOL.value:
-            subject.rung = Rung.INTEREST.value
-        elif status != PoolStatus.EXITED.value and subject.rung == Rung.INTEREST.value:
-            subject.rung = Rung.POOL.value
-        subject.save()
+        ladder.refresh(subject)
         audit.record("pool.status", subject, user=by, details={"before": before, "after": after, "reason": reason})
     return True

@@ -13,7 +13,8 @@ from access import staff_required
 from documents import XLSX_MIMETYPE
 from extensions import htmx
 from industries import INDUSTRIES
-from models import (LADDER, AuditEvent, Document, PoolEntry, Subject, SubjectMessage, SubjectSource, SubjectStatus,
+from blueprints.listing.forms import GreenCodeForm
+from models import (LADDER, AuditEvent, Document, Listing, PoolEntry, Subject, SubjectMessage, SubjectSource, SubjectStatus,
                     User, db, local_now)
 from pagination import paginate
 from rules import Refused
@@ -168,7 +169,9 @@ def subject_detail(subject_id):
         timeline=AuditEvent.for_object("subject", subject.id).limit(100),
         admit_form=AdmitForm(year_admitted=local_now().year), reason_form=ReasonForm(),
         status_form=PoolStatusForm(obj=entry, owner=str(entry.owner_id or "")) if entry else None,
-        upload_form=UploadForm(), **_checks_context(subject))
+        upload_form=UploadForm(), listings=subject.listings.order_by(Listing.year.desc()),
+        green_form=GreenCodeForm(grade=subject.green_code_grade, year=subject.green_code_year),
+        **_checks_context(subject))
 
 
 @bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,289 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+import rules
+import uploads
+from access import STAFF_ROLES, roles_required, staff_required
+from documents import XLSX_MIMETYPE, xlsx_table
+from models import (Application, ApplicationStatus, Document, EvaluationMethod, ReviewAssignment, Role, Rung, Subject,
+                    SubjectKind, User, local_now)
+from pagination import paginate
+from rules import Refused
+
+from . import bp, operations
+from .forms import (ApplicationEditForm, ApplicationForm, AssignForm, AttachForm, ReasonForm, StaffApplicationForm,
+                    YearForm)
+
+staff_or_enterprise = roles_required(*STAFF_ROLES, Role.ENTERPRISE.value)
+enterprise_only = roles_required(Role.ENTERPRISE.value)
+
+# Application documents: staff, and the enterprise that owns the subject.
+uploads.register_reader("application", lambda user, application_id: user.role == Role.ENTERPRISE.value and Application
+                        .select().where(Application.id == application_id, Application.subject == user.subject_id).exists())
+
+
+def application_or_404(application_id):
+    """Staff reach any application; an enterprise only its own subject's (anything else is 'not found')."""
+    application = Application.get_or_none(Application.id == application_id)
+    if application is None:
+        abort(404)
+    if not current_user.is_staff and application.subject_id != current_user.subject_id:
+        abort(404)
+    return application
+
+
+def _back(application):
+    return redirect(url_for("applications.application_detail", application_id=application.id))
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _errors(form):
+    return "；".join(m for messages in form.errors.values() for m in messages)
+
+
+def _filters():
+    return {key: (request.args.get(key) or "").strip() for key in ("year", "rung", "status")}
+
+
+def _query(filters):
+    query = (Application.select(Application, Subject).join(Subject)
+             .order_by(Application.year.desc(), Application.rung, Subject.name, Application.id))
+    if filters["year"].isdigit():
+        query = query.where(Application.year == int(filters["year"]))
+    if filters["rung"]:
+        query = query.where(Application.rung == filters["rung"])
+    if filters["status"]:
+        query = query.where(Application.status == filters["status"])
+    return query
+
+
+def _scores(applications):
+    """{application_id: (final score or None, band)} for a list of applications, in one pass over the reviews."""
+    result = {}
+    for application in applications:
+        value = operations.final_score(application)
+        result[application.id] = (value, operations.score_band(value))
+    return result
+
+
+@bp.route("/")
+@staff_required
+def application_list():
+    """Every application, filtered by year, rung and status, with the final score once complete."""
+    filters = _filters()
+    page = paginate(_query(filters))
+    return render_template("applications/list.html", page=page, filters=filters, scores=_scores(page.items),
+                           year_form=YearForm(year=local_now().year))
+
+
+@bp.route("/export")
+@staff_required
+def application_export():
+    """The filtered applications and their scores as .xlsx."""
+    applications = list(_query(_filters()))
+    scores = _scores(applications)
+    band_labels = {"key": "重点培育（≥90）", "qualified": "合格", "failed": "不合格", None: ""}
+    rows = [[a.subject.name, a.subject.credit_code, SubjectKind.label_of(a.subject.kind), a.subject.district, a.year,
+             Rung.label_of(a.rung), EvaluationMethod.label_of(a.method), a.claimed_score,
+             scores[a.id][0], band_labels[scores[a.id][1]], ApplicationStatus.label_of(a.status)] for a in applications]
+    data = xlsx_table("申报与评分", ["名称", "统一社会信用代码", "类型", "区县", "年度", "级别", "评价方式", "自评/机构得分",
+                                  "专家评审得分", "分档（第十八条）", "状态"], rows)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"申报与评分-{local_now():%Y%m%d}.xlsx")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def application_new():
+    """Staff start an application on a subject's behalf."""
+    form = StaffApplicationForm(year=local_now().year)
+    if form.validate_on_submit():
+        subject = Subject.get_or_none(Subject.id == form.subject_id.data)
+        try:
+            if subject is None:
+                raise Refused("培育对象不存在")
+            application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
+                                            form.claimed_score.data, form.national_intent.data, _me())
+        except Refused as error:
+            form.subject_id.errors.append(str(error))
+        else:
+            return _back(application)
+    subjects = Subject.select().where(Subject.rung != Rung.INTEREST.value).order_by(Subject.name)
+    return render_template("applications/new.html", form=form, subjects=subjects)
+
+
+@bp.route("/mine", methods=["GET", "POST"])
+@enterprise_only
+def my_applications():
+    """The enterprise's applications, and a form to start one."""
+    subject = current_user.subject
+    if subject is None:
+        abort(404)
+    form = ApplicationForm(year=local_now().year)
+    if form.validate_on_submit():
+        try:
+            application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
+                                            form.claimed_score.data, form.national_intent.data, _me())
+        except Refused as error:
+            form.rung.errors.append(str(error))
+        else:
+            flash("申报草稿已创建，请上传评价报告和材料后提交。", "success")
+            return _back(application)
+    applications = subject.applications.order_by(Application.year.desc(), Application.id.desc())
+    return render_template("applications/mine.html", form=form, applications=applications)
+
+
+@bp.route("/<int:application_id>")
+@staff_or_enterprise
+def application_detail(application_id):
+    """One application: what it holds, what still stops it, and the actions of the user's role."""
+    application = application_or_404(application_id)
+    present = operations.materials_present(application)
+    materials = rules.APPLICATION_MATERIALS.get(application.subject.kind, ())
+    attach_form = AttachForm()
+    attach_form.purpose.choices = [("evaluation_report", "评价报告（首页为基本信息表，PDF/Word）")] + list(materials)
+    reviews = list(ReviewAssignment.select().where(ReviewAssignment.application == application)
+                   .order_by(ReviewAssignment.id)) if current_user.is_staff else []
+    assign_form = AssignForm()
+    assign_form.expert.choices = [(str(e.id), f"{e.display_name}（{e.organisation or '未填单位'}）")
+                                  for e in operations.experts()]
+    value = operations.final_score(application)
+    return render_template(
+        "applications/detail.html", application=application, materials=materials, present=present,
+        documents=Document.of("application", application.id), attach_form=attach_form,
+        edit_form=ApplicationEditForm(obj=application), reason_form=ReasonForm(), assign_form=assign_form,
+        problems=operations.submit_problems(application) if application.status in operations.EDITABLE else [],
+        reviews=reviews, final=value, band=operations.score_band(value), needed=operations.needed(application))
+
+
+@bp.route("/<int:application_id>/edit", methods=["POST"])
+@staff_or_enterprise
+def application_edit(application_id):
+    """Change the method, the claimed score and the national intent of a draft."""
+    application = application_or_404(application_id)
+    form = ApplicationEditForm()
+    if form.validate_on_submit():
+        try:
+            operations.update(application, form.method.data, form.claimed_score.data, form.national_intent.data, _me())
+            flash("已保存。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash(_errors(form), "danger")
+    return _back(application)
+
+
+@bp.route("/<int:application_id>/attach", methods=["POST"])
+@staff_or_enterprise
+def application_attach(application_id):
+    """Upload the evaluation report or one material."""
+    application = application_or_404(application_id)
+    form = AttachForm()
+    keys = {"evaluation_report"} | {key for key, _ in rules.APPLICATION_MATERIALS.get(application.subject.kind, ())}
+    form.purpose.choices = [(key, key) for key in keys]
+    if form.validate_on_submit():
+        try:
+            operations.attach(application, form.file.data, form.purpose.data, _me())
+            flash("已上传。", "success")
+        except (Refused, uploads.UploadError) as error:
+            flash(f"上传失败：{error}", "danger")
+    else:
+        flash(_errors(form) or "请选择材料类型和文件", "danger")
+    return _back(application)
+
+
+@bp.route("/<int:application_id>/submit", methods=["POST"])
+@staff_or_enterprise
+def application_submit(application_id):
+    """Submit or resubmit; refused with the article cited when a rule forbids it."""
+    application = application_or_404(application_id)
+    try:
+        operations.submit(application, _me())
+        flash("申报已提交。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return _back(application)
+
+
+@bp.route("/<int:application_id>/return", methods=["POST"])
+@staff_required
+def application_return(application_id):
+    """Return the application for correction, with reasons the enterprise sees."""
+    application = application_or_404(application_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            operations.return_for_correction(application, form.reason.data, _me())
+            flash("已退回补正。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash(_errors(form), "danger")
+    return _back(application)
+
+
+@bp.route("/<int:application_id>/start-review", methods=["POST"])
+@staff_required
+def application_start_review(application_id):
+    """Send a municipal application to expert review."""
+    application = application_or_404(application_id)
+    try:
+        operations.start_review(application, _me())
+        flash("已进入专家评审，请指派专家。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return _back(application)
+
+
+@bp.route("/<int:application_id>/assign", methods=["POST"])
+@staff_required
+def application_assign(application_id):
+    """Assign one expert by hand."""
+    application = application_or_404(application_id)
+    expert = User.get_or_none(User.id == int(request.form.get("expert") or 0)) \
+        if (request.form.get("expert") or "").isdigit() else None
+    try:
+        if expert is None:
+            raise Refused("请选择评审专家")
+        operations.assign(application, expert, _me())
+        flash(f"已指派 {expert.display_name}。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return _back(application)
+
+
+@bp.route("/auto-assign", methods=["POST"])
+@staff_required
+def auto_assign():
+    """Assign experts to every municipal application under review in a year, balancing loads, avoiding conflicts."""
+    form = YearForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return redirect(url_for("applications.application_list"))
+    applications = list(Application.select().where(Application.year == form.year.data,
+                                                   Application.rung == Rung.MUNICIPAL.value,
+                                                   Application.status == ApplicationStatus.UNDER_REVIEW.value))
+    assigned, short = operations.auto_assign(applications, _me())
+    message = f"已自动指派 {assigned} 人次。"
+    if short:
+        message += f" 以下申报可用专家不足：{'、'.join(short)}"
+    flash(message, "warning" if short else "success")
+    return redirect(url_for("applications.application_list", year=form.year.data, status="under_review"))
+
+
+@bp.route("/<int:application_id>/conclude", methods=["POST"])
+@staff_required
+def application_conclude(application_id):
+    """Close the review with the computed final score (第十八条 thresholds)."""
+    application = application_or_404(application_id)
+    try:
+        approved = operations.conclude(application, _me())
+        flash("评审通过。" if approved else "评审未通过。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return _back(application)

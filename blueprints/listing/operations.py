@@ -1,0 +1,134 @@
+"""Publicity (公示, 第二十条), objections, publishing the municipal list, and recording provincial and national outcomes."""
+import audit
+import ladder
+import rules
+import uploads
+from models import (Application, ApplicationStatus, Listing, ListingSource, ListingStatus, Objection, PoolEntry,
+                    PoolStatus, Publicity, PublicityEntry, PublicityStatus, Rung, Subject, db, local_now)
+from rules import Refused
+
+
+def end_date(publicity):
+    return rules.publicity_end(publicity.start_date)
+
+
+def open_publicity(year, start_date, by):
+    """Put the year's approved municipal applications not yet publicised into a 15-day publicity."""
+    if start_date < local_now().date():
+        raise Refused("公示开始日期不能早于今天")
+    publicised = PublicityEntry.select(PublicityEntry.application)
+    applications = list(Application.select().where(
+        Application.year == year, Application.rung == Rung.MUNICIPAL.value,
+        Application.status == ApplicationStatus.APPROVED.value, Application.id.not_in(publicised)))
+    if not applications:
+        raise Refused(f"{year} 年没有待公示的评审通过申报")
+    with db.atomic():
+        publicity = Publicity.create(year=year, start_date=start_date, created_by=by)
+        for application in applications:
+            PublicityEntry.create(publicity=publicity, application=application)
+        audit.record("publicity.open", publicity, user=by, object_type="publicity",
+                     details={"year": year, "start": start_date, "end": rules.publicity_end(start_date),
+                              "count": len(applications)})
+    return publicity
+
+
+def raise_objection(publicity, application_id, name, contact, content, evidence_file, ip):
+    """Anyone raises an objection during the window (the public page)."""
+    today = local_now().date()
+    if publicity.status != PublicityStatus.OPEN.value or not rules.in_publicity_window(publicity.start_date, today):
+        raise Refused(f"公示期为 {publicity.start_date} 至 {end_date(publicity)}，当前不在公示期内，不能提出异议")
+    entry_ids = {e.application_id for e in publicity.entries}
+    if application_id not in entry_ids:
+        raise Refused("请选择公示名单中的对象")
+    with db.atomic():
+        objection = Objection.create(publicity=publicity, application=application_id, name=name, contact=contact,
+                                     content=content, ip=ip)
+        if evidence_file is not None and evidence_file.filename:
+            objection.evidence = uploads.store(evidence_file, "objection", objection.id, purpose="佐证材料")
+            objection.save()
+        audit.record("publicity.objection", objection, object_type="objection",
+                     details={"publicity": publicity.id, "application": application_id, "name": name})
+    return objection
+
+
+def handle_objection(objection, upheld, handling, by):
+    """Staff record how an objection was verified and handled; an upheld one keeps the subject off the list."""
+    if not handling:
+        raise Refused("请填写处理情况")
+    with db.atomic():
+        objection.upheld, objection.handling = upheld, handling
+        objection.handled_by, objection.handled_at = by, local_now()
+        objection.save()
+        audit.record("publicity.objection_handled", objection, user=by, object_type="objection",
+                     details={"upheld": upheld, "handling": handling})
+
+
+def publish(publicity, by):
+    """After the window, publish: the subjects without an upheld objection become municipal Listing rows and
+    leave the pool's 培育中 for 已入选名单. Publishing twice changes nothing."""
+    today = local_now().date()
+    if publicity.status == PublicityStatus.PUBLISHED.value:
+        raise Refused("该公示已公布，名单不会重复生成")
+    if today <= end_date(publicity):
+        raise Refused(f"公示期至 {end_date(publicity)} 结束，期满后才能公布")
+    if publicity.objections.where(Objection.upheld.is_null()).exists():
+        raise Refused("尚有异议未处理，请先记录处理情况")
+    upheld = {o.application_id for o in publicity.objections.where(Objection.upheld == True)}  # noqa: E712
+    listed = 0
+    with db.atomic():
+        for entry in publicity.entries:
+            application = entry.application
+            if application.id in upheld:
+                continue
+            _, created = Listing.get_or_create(
+                subject=application.subject, rung=publicity.rung, year=publicity.year,
+                defaults={"source": ListingSource.MUNICIPAL_REVIEW.value, "application": application,
+                          "listed_on": today, "created_by": by})
+            listed += int(created)
+            PoolEntry.update(status=PoolStatus.LISTED.value).where(
+                PoolEntry.subject == application.subject, PoolEntry.status == PoolStatus.CULTIVATING.value).execute()
+            ladder.refresh(application.subject)
+        publicity.status, publicity.published_at, publicity.published_by = PublicityStatus.PUBLISHED.value, local_now(), by
+        publicity.save()
+        audit.record("publicity.publish", publicity, user=by, object_type="publicity",
+                     details={"listed": listed, "excluded": len(upheld)})
+    return listed
+
+
+def record_outcome(subject, rung, year, listed_on, by):
+    """Record a provincial or national outcome (the province's or the ministry's list) so the ladder is complete."""
+    if rung not in (Rung.PROVINCIAL.value, Rung.NATIONAL.value):
+        raise Refused("只能登记省级或国家级名单结果")
+    source = ListingSource.PROVINCE.value if rung == Rung.PROVINCIAL.value else ListingSource.MINISTRY.value
+    with db.atomic():
+        listing, created = Listing.get_or_create(subject=subject, rung=rung, year=year,
+                                                 defaults={"source": source, "listed_on": listed_on, "created_by": by})
+        if created:
+            ladder.refresh(subject)
+            audit.record("listing.record", subject, user=by, details={"rung": rung, "year": year})
+    return created
+
+
+def set_green_code(subject, grade, year, by):
+    """第三十四条: the ministry's 企业绿码 grade for the subject, as recorded by staff."""
+    if grade not in ("", "A+", "A", "B"):
+        raise Refused("企业绿码等级应为 A+、A 或 B")
+    with db.atomic():
+        subject.green_code_grade, subject.green_code_year = grade, year if grade else None
+        subject.save()
+        audit.record("subject.green_code", subject, user=by, details={"grade": grade, "year": year})
+
+
+def highest_listing(subject):
+    """The subject's highest current listing, or None."""
+    rows = list(Listing.select().where(Listing.subject == subject, Listing.status == ListingStatus.LISTED.value))
+    return max(rows, key=lambda r: (rules.rung_rank(r.rung), r.year)) if rows else None
+
+
+def published_list(year=None):
+    """The published municipal list (listed, not removed), with subjects, in a stable order."""
+    query = (Listing.select(Listing, Subject).join(Subject)
+             .where(Listing.rung == Rung.MUNICIPAL.value, Listing.status == ListingStatus.LISTED.value))
+    if year:
+        query = query.where(Listing.year == year)
+    return query.order_by(Listing.year.desc(), Subject.district, Subject.name, Listing.id)

@@ -1,0 +1,282 @@
+import io
+
+import segno
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from openpyxl import load_workbook
+
+import settings
+import uploads
+from access import public, staff_required
+from documents import XLSX_MIMETYPE, xlsx_table
+from extensions import htmx, limiter
+from identifiers import normalize_credit_code
+from industries import industry_label
+from models import (Listing, ListingStatus, Objection, Publicity, PublicityEntry, PublicityStatus, Rung, Subject,
+                    SubjectKind, db, local_now)
+from pagination import paginate
+from rules import PUBLICITY_DAYS, Refused, publicity_end
+
+from . import bp, operations
+from .forms import GreenCodeForm, HandleForm, ObjectionForm, OutcomeForm, OutcomeImportForm, PublicityForm
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _errors(form):
+    return "；".join(m for messages in form.errors.values() for m in messages)
+
+
+def publicity_or_404(publicity_id):
+    publicity = Publicity.get_or_none(Publicity.id == publicity_id)
+    if publicity is None:
+        abort(404)
+    return publicity
+
+
+@bp.route("/listing/publicity", methods=["GET", "POST"])
+@staff_required
+def publicity_list():
+    """Publicities, and opening one for the year's approved municipal applications."""
+    form = PublicityForm(year=local_now().year, start_date=local_now().date())
+    if form.validate_on_submit():
+        try:
+            publicity = operations.open_publicity(form.year.data, form.start_date.data, _me())
+        except Refused as error:
+            form.year.errors.append(str(error))
+        else:
+            flash(f"公示已开始，至 {publicity_end(publicity.start_date)} 结束。", "success")
+            return redirect(url_for("listing.publicity_detail", publicity_id=publicity.id))
+    publicities = Publicity.select().order_by(Publicity.start_date.desc(), Publicity.id.desc())
+    return render_template("listing/publicities.html", form=form, publicities=publicities, end=publicity_end,
+                           days=PUBLICITY_DAYS)
+
+
+@bp.route("/listing/publicity/<int:publicity_id>")
+@staff_required
+def publicity_detail(publicity_id):
+    """A publicity: its subjects, the objections and how each was handled, and publishing."""
+    publicity = publicity_or_404(publicity_id)
+    return render_template("listing/publicity.html", publicity=publicity, end=operations.end_date(publicity),
+                           today=local_now().date(), handle_form=HandleForm(),
+                           objections=publicity.objections.order_by(Objection.id))
+
+
+@bp.route("/listing/objections/<int:objection_id>/handle", methods=["POST"])
+@staff_required
+def objection_handle(objection_id):
+    """Record how an objection was verified and handled."""
+    objection = Objection.get_or_none(Objection.id == objection_id)
+    if objection is None:
+        abort(404)
+    form = HandleForm()
+    if form.validate_on_submit():
+        try:
+            operations.handle_objection(objection, form.upheld.data == "yes", form.handling.data, _me())
+            flash("已记录处理情况。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash(_errors(form), "danger")
+    return redirect(url_for("listing.publicity_detail", publicity_id=objection.publicity_id))
+
+
+@bp.route("/listing/publicity/<int:publicity_id>/publish", methods=["POST"])
+@staff_required
+def publicity_publish(publicity_id):
+    """Publish the list after the window (once)."""
+    publicity = publicity_or_404(publicity_id)
+    try:
+        listed = operations.publish(publicity, _me())
+        flash(f"名单已公布，{listed} 个对象列入 {publicity.year} 年市级绿色制造名单。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("listing.publicity_detail", publicity_id=publicity.id))
+
+
+@bp.route("/publicity/<int:publicity_id>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def publicity_notice(publicity_id):
+    """The public notice of a publicity, with the real-name objection form (第二十条、第三十二条)."""
+    publicity = publicity_or_404(publicity_id)
+    entries = list(PublicityEntry.select().where(PublicityEntry.publicity == publicity))
+    form = ObjectionForm()
+    form.application.choices = [(e.application_id, e.application.subject.name) for e in entries]
+    if form.validate_on_submit():
+        try:
+            operations.raise_objection(publicity, form.application.data, form.name.data, form.contact.data,
+                                       form.content.data, form.evidence.data, request.remote_addr or "")
+        except (Refused, uploads.UploadError) as error:
+            form.content.errors.append(str(error))
+        else:
+            flash("异议已提交，主管部门将核实处理并与您联系。", "success")
+            return redirect(url_for("listing.publicity_notice", publicity_id=publicity.id))
+    today = local_now().date()
+    return render_template("listing/notice.html", publicity=publicity, entries=entries, form=form,
+                           end=operations.end_date(publicity), days=PUBLICITY_DAYS,
+                           window_open=publicity.status == PublicityStatus.OPEN.value
+                           and publicity.start_date <= today <= operations.end_date(publicity))
+
+
+def _list_filters():
+    return {key: (request.args.get(key) or "").strip()[:50] for key in ("year", "kind", "district", "q")}
+
+
+def _list_query(filters):
+    query = operations.published_list(int(filters["year"]) if filters["year"].isdigit() else None)
+    if filters["kind"]:
+        query = query.where(Subject.kind == filters["kind"])
+    if filters["district"]:
+        query = query.where(Subject.district == filters["district"])
+    if filters["q"]:
+        query = query.where(Subject.name.contains(filters["q"]) | Subject.credit_code.startswith(
+            normalize_credit_code(filters["q"]) or filters["q"]))
+    return query
+
+
+@bp.route("/list")
+@public
+def public_list():
+    """The published municipal green-manufacturing list, by year, kind and district, searchable."""
+    filters = _list_filters()
+    page = paginate(_list_query(filters))
+    years = [y for (y,) in Listing.select(Listing.year).where(Listing.rung == Rung.MUNICIPAL.value)
+             .distinct().order_by(Listing.year.desc()).tuples()]
+    template = "listing/_list_results.html" if htmx and not htmx.history_restore_request else "listing/list.html"
+    return render_template(template, page=page, filters=filters, years=years,
+                           publicities=Publicity.select().where(Publicity.status == PublicityStatus.OPEN.value))
+
+
+@bp.route("/list.xlsx")
+@public
+def public_list_export():
+    """The published list as .xlsx, as filtered."""
+    rows = [[l.subject.name, l.subject.credit_code, SubjectKind.label_of(l.subject.kind), l.subject.district,
+             industry_label(l.subject.industry_code), l.year, l.listed_on] for l in _list_query(_list_filters())]
+    data = xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"{settings.get('city_name')}市级绿色制造名单.xlsx")
+
+
+@bp.route("/green/<token>")
+@public
+def green_code(token):
+    """The subject's public green-code page: its rung, whether it was removed, its 企业绿码 grade (第三十四条)."""
+    subject = Subject.get_or_none(Subject.public_token == token)
+    if subject is None or subject.rung == Rung.INTEREST.value and not subject.listings.exists():
+        abort(404)
+    removed = (Listing.select().where(Listing.subject == subject, Listing.status == ListingStatus.REMOVED.value)
+               .order_by(Listing.removed_on.desc()).first())
+    return render_template("listing/green.html", subject=subject, highest=operations.highest_listing(subject),
+                           removed=removed)
+
+
+@bp.route("/listing/subjects/<int:subject_id>/qr.svg")
+@staff_required
+def green_code_qr(subject_id):
+    """A printable QR code of the subject's green-code page (segno, SVG)."""
+    subject = Subject.get_or_none(Subject.id == subject_id)
+    if subject is None:
+        abort(404)
+    url = url_for("listing.green_code", token=subject.public_token, _external=True)
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, title=subject.name)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.route("/listing/subjects/<int:subject_id>/green-code", methods=["POST"])
+@staff_required
+def green_code_set(subject_id):
+    """Record the subject's ministry 企业绿码 grade and year."""
+    subject = Subject.get_or_none(Subject.id == subject_id)
+    if subject is None:
+        abort(404)
+    form = GreenCodeForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_green_code(subject, form.grade.data or "", form.year.data, _me())
+            flash("企业绿码已登记。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    else:
+        flash(_errors(form), "danger")
+    return redirect(url_for("pool.subject_detail", subject_id=subject.id))
+
+
+@bp.route("/listing/outcomes", methods=["GET", "POST"])
+@staff_required
+def outcomes():
+    """Record provincial and national outcomes one by one, so each subject's ladder is complete."""
+    form = OutcomeForm(year=local_now().year)
+    if form.validate_on_submit():
+        subject = Subject.get_or_none(Subject.credit_code == normalize_credit_code(form.credit_code.data))
+        if subject is None:
+            form.credit_code.errors.append("本市没有该统一社会信用代码的培育对象")
+        else:
+            try:
+                created = operations.record_outcome(subject, form.rung.data, form.year.data, form.listed_on.data, _me())
+                flash(f"已登记：{subject.name}" if created else f"{subject.name} 的该项结果已登记过", "success")
+                return redirect(url_for("listing.outcomes"))
+            except Refused as error:
+                form.rung.errors.append(str(error))
+    recorded = (Listing.select(Listing, Subject).join(Subject)
+                .where(Listing.rung.in_([Rung.PROVINCIAL.value, Rung.NATIONAL.value]))
+                .order_by(Listing.year.desc(), Listing.rung, Subject.name))
+    return render_template("listing/outcomes.html", form=form, import_form=OutcomeImportForm(), recorded=recorded)
+
+
+@bp.route("/listing/outcomes/import", methods=["POST"])
+@staff_required
+def outcomes_import():
+    """Import the province's or the ministry's .xlsx, matched on credit code; all or nothing."""
+    form = OutcomeImportForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return redirect(url_for("listing.outcomes"))
+    try:
+        data, _ = uploads.read_checked(form.file.data, kinds=("xlsx",))
+        rows = _outcome_rows(data)
+    except (uploads.UploadError, ValueError) as error:
+        flash(f"导入失败：{error}", "danger")
+        return redirect(url_for("listing.outcomes"))
+    created = 0
+    with db.atomic():
+        for subject, rung, year in rows:
+            created += int(operations.record_outcome(subject, rung, year, form.listed_on.data, _me()))
+    flash(f"已导入 {len(rows)} 行，新登记 {created} 项（已登记过的不重复）。", "success")
+    return redirect(url_for("listing.outcomes"))
+
+
+_RUNG_BY_LABEL = {"省级": Rung.PROVINCIAL.value, "国家级": Rung.NATIONAL.value}
+
+
+def _outcome_rows(data):
+    """(subject, rung, year) per row of the province's sheet; ValueError listing every bad row."""
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:  # openpyxl raises many kinds for a broken workbook
+        raise ValueError("无法读取该 Excel 文件")
+    rows, errors = [], []
+    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if not row or not any(row):
+            continue
+        code, _name, rung_label, year = (list(row) + [None] * 4)[:4]
+        subject = Subject.get_or_none(Subject.credit_code == normalize_credit_code(str(code or "")))
+        rung = _RUNG_BY_LABEL.get(str(rung_label or "").strip())
+        year_text = str(year or "").strip().split(".")[0]
+        if subject is None:
+            errors.append(f"第 {number} 行：本市没有代码为 {code} 的培育对象")
+        elif rung is None:
+            errors.append(f"第 {number} 行：级别应为“省级”或“国家级”")
+        elif not year_text.isdigit():
+            errors.append(f"第 {number} 行：年度不正确")
+        else:
+            rows.append((subject, rung, int(year_text)))
+    if errors:
+        raise ValueError("；".join(errors[:20]) + ("……" if len(errors) > 20 else "") + "。未写入任何数据")
+    if not rows:
+        raise ValueError("文件中没有数据行")
+    return rows
+

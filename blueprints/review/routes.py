@@ -1,0 +1,93 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+
+import rules
+import uploads
+from access import roles_required
+from blueprints.applications import operations
+from blueprints.applications.forms import DeclareForm, ScoreForm
+from extensions import htmx
+from models import Application, Document, ReviewAssignment, Role
+from rules import Refused
+
+from . import bp
+
+expert_only = roles_required(Role.EXPERT.value)
+
+# An expert reads the documents of the applications assigned to them (not after withdrawing for a conflict).
+uploads.register_reader("application", lambda user, application_id: user.role == Role.EXPERT.value and
+                        ReviewAssignment.active().where(ReviewAssignment.application == application_id,
+                                                        ReviewAssignment.expert == user.id).exists())
+
+
+def assignment_or_404(assignment_id):
+    """An expert sees only their own, still active, assignments."""
+    assignment = ReviewAssignment.get_or_none(ReviewAssignment.id == assignment_id)
+    if assignment is None or assignment.expert_id != current_user.id or assignment.removed_at is not None:
+        abort(404)
+    return assignment
+
+
+@bp.route("/")
+@expert_only
+def my_reviews():
+    """The applications assigned to this expert."""
+    assignments = (ReviewAssignment.active().join(Application)
+                   .where(ReviewAssignment.expert == current_user.id)
+                   .order_by(ReviewAssignment.scored_at.is_null(False), ReviewAssignment.id))
+    return render_template("review/list.html", assignments=assignments)
+
+
+@bp.route("/<int:assignment_id>")
+@expert_only
+def review_detail(assignment_id):
+    """One assigned application: declare any conflict first, then score."""
+    assignment = assignment_or_404(assignment_id)
+    application = assignment.application
+    return render_template("review/detail.html", assignment=assignment, application=application,
+                           documents=Document.of("application", application.id),
+                           standard=rules.applicable_standard(application.subject.kind, application.subject.industry_code),
+                           declare_form=DeclareForm(), score_form=ScoreForm(obj=assignment))
+
+
+@bp.route("/<int:assignment_id>/declare", methods=["POST"])
+@expert_only
+def review_declare(assignment_id):
+    """Declare whether there is a conflict of interest; a conflict withdraws the expert from the application."""
+    assignment = assignment_or_404(assignment_id)
+    form = DeclareForm()
+    if form.validate_on_submit():
+        try:
+            operations.declare(assignment, form.conflict.data == "yes", form.reason.data or "",
+                               current_user._get_current_object())
+        except Refused as error:
+            flash(str(error), "danger")
+            return redirect(url_for("review.review_detail", assignment_id=assignment.id))
+        if form.conflict.data == "yes":
+            flash("已回避该申报，主管部门将另行指派专家。", "info")
+            return redirect(url_for("review.my_reviews"))
+    return redirect(url_for("review.review_detail", assignment_id=assignment.id))
+
+
+@bp.route("/<int:assignment_id>/score", methods=["POST"])
+@expert_only
+def review_score(assignment_id):
+    """Score inline (htmx): the score card comes back with the saved value or the error beside it."""
+    assignment = assignment_or_404(assignment_id)
+    form = ScoreForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.score(assignment, form.score.data, form.comments.data or "", current_user._get_current_object())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = "；".join(m for messages in form.errors.values() for m in messages)
+    if not htmx:
+        flash(error or "评分已保存。", "danger" if error else "success")
+        return redirect(url_for("review.review_detail", assignment_id=assignment.id))
+    assignment = ReviewAssignment.get_by_id(assignment.id)
+    body = render_template("review/_score.html", assignment=assignment, score_form=form if error else ScoreForm(obj=assignment),
+                           error=error)
+    return htmx_response(body)
