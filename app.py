@@ -19,7 +19,8 @@ def create_app(test_config=None):
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     security.configure_secret_key(app)
-    app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
+    for key, folder in (("UPLOAD_DIR", "uploads"), ("FILING_DIR", "filings"), ("IMPORT_DIR", "imports")):
+        app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
 
     database.init_app(app)
     csrf.init_app(app)
@@ -32,6 +33,7 @@ def create_app(test_config=None):
     from blueprints.auth import bp as auth_bp
     from blueprints.applications import bp as applications_bp
     from blueprints.enterprise import bp as enterprise_bp
+    from blueprints.filing import bp as filing_bp
     from blueprints.listing import bp as listing_bp
     from blueprints.main import bp as main_bp
     from blueprints.plans import bp as plans_bp
@@ -48,6 +50,7 @@ def create_app(test_config=None):
     app.register_blueprint(applications_bp, url_prefix="/applications")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(listing_bp)
+    app.register_blueprint(filing_bp, url_prefix="/filing")
     app.register_blueprint(enterprise_bp, url_prefix="/my")
 
     import cli

@@ -64,6 +64,9 @@ ACTION_LABELS = {
     "publicity.publish": "公布名单",
     "listing.record": "登记上级名单结果",
     "subject.green_code": "登记企业绿码",
+    "filing.build": "生成备案材料",
+    "filing.sent": "标记备案已报送",
+    "filing.no_list": "说明本年度无市级名单",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

@@ -15,6 +15,7 @@ db_cli = AppGroup("db", help="数据库结构（迁移）")
 user_cli = AppGroup("user", help="用户账号")
 demo_cli = AppGroup("demo", help="演示数据")
 pool_cli = AppGroup("pool", help="培育库导入导出")
+filing_cli = AppGroup("filing", help="8月31日备案材料（第十四条）")
 
 
 @db_cli.command("upgrade")
@@ -107,6 +108,27 @@ def pool_import(path):
     click.echo(f"导入完成：新增 {created}，更新 {updated}，未变化 {plan.count('unchanged')}")
 
 
+@filing_cli.command("build")
+@click.option("--year", type=int, required=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--date", "filing_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="备案日期（默认今天）")
+def filing_build(year, out_path, filing_date):
+    """Build the year's bundle (recorded as a Filing, as from the web page) and copy it to --out."""
+    import shutil
+
+    from blueprints.filing import operations as filing
+    from models import local_now
+    from rules import Refused
+    with current_app.test_request_context(), db.connection_context():
+        try:
+            record = filing.build(year, (filing_date.date() if filing_date else local_now().date()), None)
+        except Refused as error:
+            raise click.ClickException(str(error))
+        shutil.copyfile(filing.filing_path(record), out_path)
+    click.echo(f"已生成 {out_path}（SHA-256 {record.sha256}）")
+
+
 @click.command("backup")
 @with_appcontext
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
@@ -134,5 +156,5 @@ def backup(out_path):
 
 
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, pool_cli, backup):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, backup):
         app.cli.add_command(command)

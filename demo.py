@@ -118,6 +118,7 @@ def load():
         _load_pool(rng, subjects, users)
         _load_plans(rng, users)
         _load_reviews(rng, users)
+        _load_filing(users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -307,6 +308,20 @@ def _load_reviews(rng, users):
                                   subject.kind != SubjectKind.PARK.value and rng.random() < 0.5, staff)
         _complete_application(application, staff)
         apps.submit(application, staff)
+
+
+def _load_filing(users):
+    """Last year's 31 August filing, built and sent (it locked last year's plan)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from blueprints.filing import operations as filing
+
+    last_year = local_now().year - 1
+    with current_app.test_request_context():
+        record = filing.build(last_year, date(last_year, 8, 28), users["staff"])
+        filing.mark_sent(record, date(last_year, 8, 29), "省工信厅政务服务平台", users["staff"])
 
 
 def demo_logins_text():

@@ -12,9 +12,12 @@ from docx import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.oxml.ns import qn
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -63,35 +66,43 @@ def xlsx_table(title, columns, rows, *, numbered=True, when=None):
 
     columns: list of header strings; rows: iterables of cell values in the same order.
     """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
     header = (["序号"] if numbered else []) + list(columns)
-    ws.append(header)
+    body = [([index] if numbered else []) + [safe_cell(v) for v in row] for index, row in enumerate(rows, start=1)]
     widths = [_display_width(h) for h in header]
-    for index, row in enumerate(rows, start=1):
-        values = ([index] if numbered else []) + [safe_cell(v) for v in row]
-        ws.append(values)
+    for values in body:
         for col, value in enumerate(values):
             widths[col] = max(widths[col], _display_width(value))
-    for col_idx in range(1, len(header) + 1):
-        cell = ws.cell(row=1, column=col_idx)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col_idx)].width = min(60, max(6, widths[col_idx - 1] + 2))
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.number_format = "@"
-            elif isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
+    wb = Workbook(write_only=True)  # streams rows: several times faster and leaner for a 5,000-row pool
+    ws = wb.create_sheet(title[:31])
     ws.freeze_panes = "A2"
+    for col_idx, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col_idx)].width = min(60, max(6, width + 2))
+    ws.append([_header_cell(ws, text) for text in header])
+    for values in body:
+        ws.append([_typed_cell(ws, value) for value in values])
     buffer = io.BytesIO()
     wb.save(buffer)
     return normalize_zip(buffer.getvalue(), when) if when is not None else buffer.getvalue()
+
+
+def _header_cell(ws, text):
+    cell = WriteOnlyCell(ws, value=text)
+    cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    return cell
+
+
+def _typed_cell(ws, value):
+    """Text is stored as text (credit codes stay codes); dates get a date format."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "@"
+        return cell
+    if isinstance(value, (date, datetime)):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+        return cell
+    return value
 
 
 def _as_datetime(value):
@@ -144,6 +155,19 @@ class OfficialDocument:
         normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         normal.paragraph_format.line_spacing = Pt(28)
         normal.paragraph_format.space_after = Pt(0)
+        self._table_styles = {}
+
+    def _table_style(self, name, east_asia, size, bold=False):
+        """A paragraph style for table cells: fonts set once here, so rows need no run properties."""
+        key = (name, size)
+        if key not in self._table_styles:
+            style = self.doc.styles.add_style(f"{name}{size:g}", WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = self.doc.styles["Normal"]
+            _set_font(style, east_asia, size, bold)
+            style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            style.paragraph_format.first_line_indent = Pt(0)
+            self._table_styles[key] = style.style_id
+        return self._table_styles[key]
 
     def _paragraph(self, text, *, font=BODY_FONT, size=16, bold=None, align=None, indent=False):
         paragraph = self.doc.add_paragraph()
@@ -189,21 +213,19 @@ class OfficialDocument:
         self._paragraph(title, font=TITLE_FONT, size=18, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     def table(self, headers, rows, size=10.5):
-        """A grid table with 序号 first; cells in 仿宋 at a size that fits the page."""
-        table = self.doc.add_table(rows=1, cols=len(headers) + 1)
+        """A grid table with 序号 first; header in 黑体, cells in 仿宋 at a size that fits the page.
+
+        Rows are written as XML (python-docx builds cells one element at a time, which is slow for
+        the thousand-row annexes of a filing)."""
+        table = self.doc.add_table(rows=0, cols=len(headers) + 1)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, ["序号"] + list(headers)):
-            cell.text = ""
-            _set_font(cell.paragraphs[0].add_run(str(text)), "黑体", size)
+        header_style = self._table_style("表头", HEADING_FONTS[1], size)
+        body_style = self._table_style("表格", BODY_FONT, size)
+        tbl = table._tbl
+        tbl.append(_row_xml(["序号"] + list(headers), header_style, header=True))
         for index, row in enumerate(rows, start=1):
-            cells = table.add_row().cells
-            for cell, value in zip(cells, [index] + list(row)):
-                cell.text = ""
-                _set_font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, size)
-        for row in table.rows:
-            for cell in row.cells:
-                cell.paragraphs[0].paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            tbl.append(_row_xml([index] + list(row), body_style))
         return table
 
     def to_bytes(self, author=""):
@@ -215,6 +237,23 @@ class OfficialDocument:
         buffer = io.BytesIO()
         self.doc.save(buffer)
         return normalize_zip(buffer.getvalue(), stamp)
+
+
+def _row_xml(values, style_id, header=False):
+    cells = "".join(
+        f'<w:tc><w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r><w:t xml:space="preserve">'
+        f'{_xml_text("" if v is None else v)}</w:t></w:r></w:p></w:tc>' for v in values)
+    header_mark = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""  # repeat the header on every page
+    return parse_xml(f"<w:tr {nsdecls('w')}>{header_mark}{cells}</w:tr>")
+
+
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(value):
+    text = _ILLEGAL_XML.sub("", str(value))
+    return "".join(_XML_ESCAPES.get(ch, ch) for ch in text)
 
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

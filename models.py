@@ -586,6 +586,37 @@ class Listing(BaseModel):
         indexes = ((("subject", "rung", "year"), True),)
 
 
+class Filing(BaseModel):
+    """One build of the year's 31 August filing bundle (第十四条). Immutable once built; the newest supersedes
+    the older ones, which stay downloadable."""
+
+    year = IntegerField(index=True)
+    filing_date = DateField()  # the date on the documents and in the ZIP
+    stored_name = CharField(max_length=64, unique=True)
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    counts = TextField(default="{}")  # what the bundle holds, as JSON
+    plan = ForeignKeyField(CultivationPlan, null=True, on_delete="RESTRICT")
+    built_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    built_at = DateTimeField(default=local_now)
+    sent_on = DateField(null=True)
+    sent_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    sent_how = CharField(max_length=100, default="")
+
+    @classmethod
+    def of_year(cls, year):
+        return cls.select().where(cls.year == year).order_by(cls.built_at.desc(), cls.id.desc())
+
+
+class FilingDeclaration(BaseModel):
+    """第十四条 asks for the plan, the pool *or* the municipal list: the bureau states when it has no list this year."""
+
+    year = IntegerField(unique=True)
+    statement = TextField()
+    declared_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    declared_at = DateTimeField(default=local_now)
+
+
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
-          Objection, Listing]
+          Objection, Listing, Filing, FilingDeclaration]

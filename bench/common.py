@@ -26,7 +26,8 @@ PASSWORD = "Bench2026pass"
 def make_app():
     directory = tempfile.mkdtemp(prefix="greenladder-bench-")
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-                      "UPLOAD_DIR": f"{directory}/uploads", "WTF_CSRF_ENABLED": False})
+                      "UPLOAD_DIR": f"{directory}/uploads", "FILING_DIR": f"{directory}/filings",
+                      "IMPORT_DIR": f"{directory}/imports", "WTF_CSRF_ENABLED": False})
     with app.app_context(), db.connection_context():
         database.upgrade()
     return app
@@ -37,7 +38,9 @@ def generate_city(subjects=5000, years=3, seed=2026):
     rng = random.Random(seed)
     this_year = local_now().year
     with db.connection_context(), db.atomic():
-        settings.save({"districts": DISTRICTS, "city_name": "基准市", "bureau_name": "基准市工业和信息化局"})
+        settings.save({"districts": DISTRICTS, "city_name": "基准市", "division_code": "239900",
+                       "bureau_name": "基准市工业和信息化局", "bureau_address": "基准市政务大道1号",
+                       "bureau_contact": "节能科", "bureau_phone": "0451-80000000"})
         staff = []
         for n in range(6):
             user = User(username=f"staff{n}", display_name=f"经办人{n}", role=Role.STAFF.value)

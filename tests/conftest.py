@@ -25,6 +25,8 @@ def app(tmp_path, request):
         "ENV_NAME": "testing",
         "DATABASE_URL": pg_url or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "FILING_DIR": str(tmp_path / "filings"),
+        "IMPORT_DIR": str(tmp_path / "imports"),
         "WTF_CSRF_ENABLED": False,
         **(marker.kwargs if marker else {}),
     })

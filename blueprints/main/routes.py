@@ -2,10 +2,11 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from peewee import fn
 
+import deadlines
 import settings
 import uploads
 from access import login_required, public
-from models import Document, Role, Subject, SubjectKind, SubjectStatus, db
+from models import Document, Role, Subject, SubjectKind, SubjectStatus, db, local_now
 
 from . import bp
 
@@ -50,7 +51,8 @@ def home():
     """Each role's starting page; staff see the city's figures."""
     if current_user.is_staff:
         return render_template("main/home_staff.html", figures=staff_figures(), kinds=list(SubjectKind),
-                               statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents())
+                               statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents(),
+                               deadlines=deadlines.calendar(local_now().date()))
     if current_user.role == Role.ENTERPRISE.value and current_user.subject_id:
         return redirect(url_for("enterprise.my_subject"))
     return render_template("main/home_member.html")

@@ -72,7 +72,7 @@ def pool_template():
 def _import_path(token):
     if not token or len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
         return None
-    return os.path.join(current_app.instance_path, "imports", token + ".xlsx")
+    return os.path.join(current_app.config["IMPORT_DIR"], token + ".xlsx")
 
 
 @bp.route("/import", methods=["GET", "POST"])

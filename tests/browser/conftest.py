@@ -35,6 +35,8 @@ def live_app(tmp_path):
         "ENV_NAME": "testing",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "FILING_DIR": str(tmp_path / "filings"),
+        "IMPORT_DIR": str(tmp_path / "imports"),
         "WTF_CSRF_ENABLED": True,
     })
     with app.app_context(), db.connection_context():

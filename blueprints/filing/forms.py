@@ -1,0 +1,22 @@
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from validation import Form, strip
+
+
+class BuildForm(Form):
+    filing_date = DateField("备案日期（文件落款日期）", validators=[DataRequired("请选择备案日期")])
+
+
+class SentForm(Form):
+    sent_on = DateField("报送日期", validators=[DataRequired("请选择报送日期")])
+    how = StringField("报送方式", filters=[strip], validators=[DataRequired("请填写报送方式，如 省厅政务平台、公文交换"),
+                                                        Length(max=100)])
+
+
+class NoListForm(Form):
+    statement = TextAreaField("说明", filters=[strip], validators=[DataRequired("请填写说明"), Length(max=2000)])
+
+
+class YearForm(Form):
+    year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])

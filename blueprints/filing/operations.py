@@ -1,0 +1,265 @@
+"""The 31 August filing (第十四条): readiness, building the bundle atomically and reproducibly, and records."""
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from peewee import JOIN
+
+import audit
+import rules
+import settings
+from blueprints.plans import exports as plan_exports
+from blueprints.plans import operations as plans
+from blueprints.listing.operations import published_list
+from models import (CultivationPlan, EligibilityCheck, Filing, FilingDeclaration, PlanItem, PlanStatus, PoolEntry,
+                    PoolStatus, Subject, User, VetoCheck, db, local_now)
+from rules import Refused
+
+from . import bundle
+
+LOCK_STALE_SECONDS = 600
+
+
+@dataclass
+class ReadinessItem:
+    title: str
+    ok: bool
+    detail: str
+    link: str
+    problems: list = field(default_factory=list)  # (name, url) of what to fix
+
+
+def filings_dir():
+    return current_app.config["FILING_DIR"]
+
+
+def year_problem(year, today):
+    if year > today.year + 1:
+        return f"只能为本年度或下一年度备案（{year} 年太远）"
+    if year < 2015:
+        return "年度不正确"
+    return None
+
+
+def pooled_entries():
+    """The pool as filed: every entry not exited, with subject and owner, in a stable order."""
+    owner = User.alias()
+    return (PoolEntry.select(PoolEntry, Subject, owner).join(Subject)
+            .switch(PoolEntry).join(owner, JOIN.LEFT_OUTER, on=(PoolEntry.owner == owner.id))
+            .where(PoolEntry.status != PoolStatus.EXITED.value)
+            .order_by(Subject.district, Subject.credit_code, PoolEntry.id))
+
+
+def _latest(query):
+    """{subject_id: {key: (result, date)}} keeping the newest row per key (rows come in id order)."""
+    latest = defaultdict(dict)
+    for subject_id, key, result, when in query.tuples():
+        latest[subject_id][key] = (result, when)
+    return latest
+
+
+def check_summaries(kinds):
+    """Per pooled subject ({subject_id: kind}): eligibility complete?, veto date and result, hit?, clear?,
+    from the newest check rows (read as tuples: the pool can hold thousands)."""
+    eligibility = _latest(EligibilityCheck.select(EligibilityCheck.subject, EligibilityCheck.item_key,
+                                                  EligibilityCheck.result, EligibilityCheck.checked_at)
+                          .join(PoolEntry, on=(PoolEntry.subject == EligibilityCheck.subject))
+                          .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(EligibilityCheck.id))
+    veto = _latest(VetoCheck.select(VetoCheck.subject, VetoCheck.condition_key, VetoCheck.result, VetoCheck.checked_on)
+                   .join(PoolEntry, on=(PoolEntry.subject == VetoCheck.subject))
+                   .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(VetoCheck.id))
+    result = {}
+    for subject_id, kind in kinds.items():
+        done = eligibility[subject_id]
+        complete = all(done.get(k, ("",))[0] == "met" for k, _, _ in rules.eligibility_items(kind))
+        rows = [veto[subject_id].get(k) for k, _, _ in rules.VETO_CONDITIONS]
+        hit = any(r and r[0] == "hit" for r in rows)
+        clear = all(r and r[0] == "clear" for r in rows)
+        oldest = min((r[1] for r in rows if r), default=None)
+        text = "存在否决情形" if hit else ("均未发现" if clear else "未核查完整")
+        result[subject_id] = {"eligible": complete, "veto_date": oldest, "veto_text": text, "hit": hit, "clear": clear}
+    return result
+
+
+def _year_plan(year):
+    return (CultivationPlan.select().where(CultivationPlan.year == year,
+                                           CultivationPlan.status.in_([PlanStatus.APPROVED.value, PlanStatus.FILED.value]))
+            .order_by(CultivationPlan.version.desc()).first())
+
+
+def readiness(year, entries=None, summaries=None):
+    """The checks before building, each green or red with a link to fix it (第十四条)."""
+    items = []
+    latest_plan = CultivationPlan.latest_for(year)
+    plan = _year_plan(year)
+    plan_ok = plan is not None and (latest_plan.id == plan.id)
+    items.append(ReadinessItem(
+        f"{year} 年培育计划已批准", plan_ok,
+        f"第 {plan.version} 版，{plan.status_enum.label}" if plan_ok else
+        ("尚未制定" if latest_plan is None else f"最新版本（第 {latest_plan.version} 版）状态为{latest_plan.status_enum.label}"),
+        url_for("plans.plan_detail", plan_id=latest_plan.id) if latest_plan else url_for("plans.plan_list")))
+
+    if entries is None:
+        entries = list(pooled_entries())
+        summaries = check_summaries({e.subject_id: e.subject.kind for e in entries})
+    incomplete = [e.subject for e in entries if not summaries[e.subject_id]["eligible"] or not summaries[e.subject_id]["clear"]]
+    items.append(ReadinessItem(
+        "每个培育库对象的入库条件和否决项均已核查（第六至八条、第十五条）", not incomplete,
+        f"{len(entries)} 个培育对象" + (f"，{len(incomplete)} 个核查不完整" if incomplete else "，均已核查"),
+        url_for("pool.pool_list"),
+        [(s.name, url_for("pool.subject_detail", subject_id=s.id)) for s in incomplete[:20]]))
+    hits = [e.subject for e in entries if summaries[e.subject_id]["hit"]]
+    items.append(ReadinessItem(
+        "培育库和名单中没有存在否决情形的对象（第十五条）", not hits,
+        f"{len(hits)} 个对象存在否决情形" if hits else "未发现",
+        url_for("pool.pool_list"), [(s.name, url_for("pool.subject_detail", subject_id=s.id)) for s in hits[:20]]))
+
+    listed = published_list(year).count()
+    declaration = FilingDeclaration.get_or_none(FilingDeclaration.year == year)
+    items.append(ReadinessItem(
+        f"{year} 年市级绿色制造名单已公布（或说明本年度无市级名单）", listed > 0 or declaration is not None,
+        f"已公布 {listed} 个" if listed else ("已说明：" + declaration.statement if declaration else "尚未公布，也未说明"),
+        url_for("listing.publicity_list")))
+    missing = settings.missing_for_documents()
+    items.append(ReadinessItem("系统设置完整（主管部门名称、地址、联系人等）", not missing,
+                               "完整" if not missing else f"缺 {len(missing)} 项",
+                               url_for("admin.settings_page")))
+    return items
+
+
+def gather(year, filing_date):
+    """Everything the bundle needs, read once, in a stable order."""
+    entries = list(pooled_entries())
+    summaries = check_summaries({e.subject_id: e.subject.kind for e in entries})
+    plan = _year_plan(year)
+    targets = {}
+    if plan is not None:
+        targets = {i.subject_id: i.target_rung for i in PlanItem.select(PlanItem.subject, PlanItem.target_rung)
+                   .where(PlanItem.plan == plan, PlanItem.withdrawn_at.is_null())}
+    listings = list(published_list())  # the whole municipal list in force, each row with its year
+    new_this_year = sum(1 for l in listings if l.year == year)
+    declaration = FilingDeclaration.get_or_none(FilingDeclaration.year == year)
+    data = {
+        "entries": entries, "summaries": summaries,
+        "year": year, "filing_date": filing_date, "city": settings.get_all(), "plan": plan, "pool": entries,
+        "targets": targets, "listings": listings,
+        "veto": {sid: (s["veto_date"], s["veto_text"]) for sid, s in summaries.items()},
+        "no_list_statement": declaration.statement if declaration and not new_this_year else "",
+        "counts": {"pool": len(entries), "list": len(listings), "list_new": new_this_year,
+                   "plan_items": plans.active_items(plan).count() if plan else 0},
+        "codes": {"pool": sorted(e.subject.credit_code for e in entries),
+                  "list": sorted(l.subject.credit_code for l in listings)},
+    }
+    data["changes"] = changes_since_previous(year, data["codes"])
+    return data
+
+
+def changes_since_previous(year, codes):
+    """Who entered or left the pool and the list since the previous year's sent filing."""
+    previous = (Filing.select().where(Filing.year < year, Filing.sent_on.is_null(False))
+                .order_by(Filing.year.desc(), Filing.built_at.desc()).first())
+    empty = {"previous": None, "pool_in": [], "pool_out": [], "list_in": [], "list_out": []}
+    if previous is None:
+        return empty
+    before = json.loads(previous.counts).get("codes", {"pool": [], "list": []})
+    names = dict(Subject.select(Subject.credit_code, Subject.name).tuples())
+
+    def diff(now, then):
+        return sorted(names.get(c, c) for c in set(now) - set(then))
+
+    return {"previous": previous.filing_date,
+            "pool_in": diff(codes["pool"], before["pool"]), "pool_out": diff(before["pool"], codes["pool"]),
+            "list_in": diff(codes["list"], before["list"]), "list_out": diff(before["list"], codes["list"])}
+
+
+class _YearLock:
+    """One build per year at a time, across processes: an exclusive lock file, stale after ten minutes."""
+
+    def __init__(self, year):
+        self.path = os.path.join(filings_dir(), f".build-{year}.lock")
+
+    def __enter__(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        try:
+            if time.time() - os.path.getmtime(self.path) > LOCK_STALE_SECONDS:
+                os.remove(self.path)
+        except FileNotFoundError:
+            pass
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            raise Refused("该年度的备案材料正在生成，请稍后刷新查看")
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def build(year, filing_date, by):
+    """Build the year's bundle: refuse while a readiness item is red; write to a temporary file and move it into
+    place only when complete; record the immutable Filing; lock the plan version it includes."""
+    problem = year_problem(year, local_now().date())
+    if problem:
+        raise Refused(problem)
+    with _YearLock(year):
+        data = gather(year, filing_date)
+        red = [item.title for item in readiness(year, data["entries"], data["summaries"]) if not item.ok]
+        if red:
+            raise Refused("尚不能生成备案材料：" + "；".join(red))
+        files = bundle.build_files(data, plan_exports.plan_docx)
+        content = bundle.zip_files(files, filing_date)
+        stored_name = f"{year}-{secrets.token_hex(8)}.zip"
+        final_path = os.path.join(filings_dir(), stored_name)
+        temp_path = final_path + ".part"
+        with open(temp_path, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            with db.atomic():
+                counts = {**data["counts"], "codes": data["codes"], "files": {n: len(b) for n, b in files.items()}}
+                filing = Filing.create(year=year, filing_date=filing_date, stored_name=stored_name, size=len(content),
+                                       sha256=hashlib.sha256(content).hexdigest(), plan=data["plan"], built_by=by,
+                                       counts=json.dumps(counts, ensure_ascii=False, default=str))
+                if data["plan"] is not None and data["plan"].status == PlanStatus.APPROVED.value:
+                    plans.mark_filed(data["plan"], by)
+                os.replace(temp_path, final_path)
+                audit.record("filing.build", filing, user=by, object_type="filing",
+                             details={"year": year, "sha256": filing.sha256, "counts": data["counts"]})
+        finally:
+            if os.path.exists(temp_path):
+                os.remove(temp_path)
+    return filing
+
+
+def mark_sent(filing, sent_on, how, by):
+    """Record that this bundle was sent to the province (date, by whom, how)."""
+    if filing.sent_on is not None:
+        raise Refused("该备案材料已标记为已报送")
+    with db.atomic():
+        filing.sent_on, filing.sent_by, filing.sent_how = sent_on, by, how
+        filing.save()
+        audit.record("filing.sent", filing, user=by, object_type="filing",
+                     details={"sent_on": sent_on, "how": how})
+
+
+def declare_no_list(year, statement, by):
+    """State that the city has no municipal list this year (the article asks for plan, pool *or* list)."""
+    with db.atomic():
+        (FilingDeclaration.insert(year=year, statement=statement, declared_by=by, declared_at=local_now())
+         .on_conflict(conflict_target=[FilingDeclaration.year],
+                      update={FilingDeclaration.statement: statement, FilingDeclaration.declared_by: by})
+         .execute())
+        audit.record("filing.no_list", object_type="filing", user=by, details={"year": year, "statement": statement})
+
+
+def filing_path(filing):
+    return os.path.join(filings_dir(), filing.stored_name)
