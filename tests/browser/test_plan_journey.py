@@ -27,7 +27,7 @@ def test_plan_journey(live_server, page):
     page.get_by_label("用户名").fill(staff.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").last.click()
-    page.get_by_role("link", name="培育计划").click()
+    page.get_by_role("link", name="培育计划", exact=True).click()
     expect(page.get_by_label("计划年度")).to_have_value(str(year))
     page.get_by_role("button", name="创建").click()
     expect(page.get_by_text("培育计划已创建")).to_be_visible()
