@@ -39,6 +39,7 @@ def create_app(test_config=None):
     from blueprints.plans import bp as plans_bp
     from blueprints.pool import bp as pool_bp
     from blueprints.public import bp as public_bp
+    from blueprints.recommend import bp as recommend_bp
     from blueprints.review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -51,6 +52,7 @@ def create_app(test_config=None):
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(listing_bp)
     app.register_blueprint(filing_bp, url_prefix="/filing")
+    app.register_blueprint(recommend_bp, url_prefix="/recommend")
     app.register_blueprint(enterprise_bp, url_prefix="/my")
 
     import cli

@@ -67,6 +67,11 @@ ACTION_LABELS = {
     "filing.build": "生成备案材料",
     "filing.sent": "标记备案已报送",
     "filing.no_list": "说明本年度无市级名单",
+    "recommend.open": "开始省级推荐",
+    "recommend.decide": "形成推荐意见",
+    "recommend.sign": "签发推荐意见",
+    "recommend.new_version": "推荐意见新版本",
+    "recommend.package": "下载推荐材料",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

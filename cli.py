@@ -16,6 +16,7 @@ user_cli = AppGroup("user", help="用户账号")
 demo_cli = AppGroup("demo", help="演示数据")
 pool_cli = AppGroup("pool", help="培育库导入导出")
 filing_cli = AppGroup("filing", help="8月31日备案材料（第十四条）")
+recommend_cli = AppGroup("recommend", help="省级推荐材料（第十四条）")
 
 
 @db_cli.command("upgrade")
@@ -129,6 +130,26 @@ def filing_build(year, out_path, filing_date):
     click.echo(f"已生成 {out_path}（SHA-256 {record.sha256}）")
 
 
+@recommend_cli.command("build")
+@click.option("--year", type=int, required=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--draft", is_flag=True, help="允许导出尚未签发的草稿")
+def recommend_build(year, out_path, draft):
+    """Write the year's recommendation package (the newest version; an unsigned one only with --draft)."""
+    from blueprints.recommend.routes import package_bytes
+    from models import RecommendationRound, local_now
+    with current_app.test_request_context(), db.connection_context():
+        round_ = RecommendationRound.latest_for(year)
+        if round_ is None:
+            raise click.ClickException(f"{year} 年尚未开始推荐")
+        if not round_.locked and not draft:
+            raise click.ClickException("本轮推荐尚未签发；如需导出草稿，请加 --draft")
+        data = package_bytes(round_, round_.signed_at.date() if round_.signed_at else local_now().date())
+    with open(out_path, "wb") as fh:
+        fh.write(data)
+    click.echo(f"已导出 {out_path}（第 {round_.version} 版{'，草稿' if not round_.locked else ''}）")
+
+
 @click.command("backup")
 @with_appcontext
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
@@ -156,5 +177,5 @@ def backup(out_path):
 
 
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, backup):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, backup):
         app.cli.add_command(command)

@@ -119,6 +119,7 @@ def load():
         _load_plans(rng, users)
         _load_reviews(rng, users)
         _load_filing(users)
+        _load_recommendations(users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -322,6 +323,24 @@ def _load_filing(users):
     with current_app.test_request_context():
         record = filing.build(last_year, date(last_year, 8, 28), users["staff"])
         filing.mark_sent(record, date(last_year, 8, 29), "省工信厅政务服务平台", users["staff"])
+
+
+def _load_recommendations(users):
+    """This year's recommendation round: every provincial applicant ranked, with opinions, signed by the admin."""
+    from flask import current_app
+
+    from blueprints.recommend import operations as recommend
+    from models import Decision
+
+    today = local_now().date()
+    with current_app.test_request_context():
+        round_ = recommend.open_round(today.year, users["staff"])
+        for rank, row in enumerate(recommend.ordered(round_), start=1):
+            checks = recommend.checks(row.application, today)
+            decision = Decision.RECOMMEND.value if not recommend.red(checks) else Decision.NOT_RECOMMEND.value
+            recommend.decide(row, rank if decision == Decision.RECOMMEND.value else None, decision,
+                             recommend.default_opinion(row.application, checks, decision), "", users["staff"], today)
+        recommend.sign(round_, users["admin"])
 
 
 def demo_logins_text():

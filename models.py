@@ -480,6 +480,8 @@ class Application(BaseModel):
                        index=True)
     return_reason = TextField(default="")
     national_intent = BooleanField(default=False)  # wishes to go on to the national list (第二十一条)
+    park_green_factories = IntegerField(null=True)  # parks: green factories in the park (第二十一条)
+    supplier_green_factories = IntegerField(null=True)  # supply chains: green factories among suppliers
     submitted_at = DateTimeField(null=True)
     decided_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -586,6 +588,65 @@ class Listing(BaseModel):
         indexes = ((("subject", "rung", "year"), True),)
 
 
+class RoundStatus(Titled):
+    DRAFT = ("draft", "草稿", "secondary")
+    SIGNED = ("signed", "已签发", "success")
+
+
+class RecommendationRound(BaseModel):
+    """The year's provincial recommendation round (第十四条). Signed by the admin, which locks it; a correction
+    opens a new version and both stay."""
+
+    year = IntegerField(index=True)
+    version = IntegerField(default=1)
+    status = CharField(max_length=20, choices=RoundStatus.choices(), default=RoundStatus.DRAFT.value)
+    supersedes = ForeignKeyField("self", null=True, backref="successors", on_delete="RESTRICT")
+    signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    signed_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("year", "version"), True),)
+
+    @property
+    def locked(self):
+        return self.status == RoundStatus.SIGNED.value
+
+    @classmethod
+    def latest_for(cls, year):
+        return cls.select().where(cls.year == year).order_by(cls.version.desc()).first()
+
+
+class Decision(Titled):
+    RECOMMEND = ("recommend", "推荐", "success")
+    NOT_RECOMMEND = ("not_recommend", "不推荐", "secondary")
+
+
+class Recommendation(BaseModel):
+    """The bureau's opinion on one provincial (or national-intent) application: rank, opinion, decision."""
+
+    round = ForeignKeyField(RecommendationRound, backref="recommendations", on_delete="RESTRICT")
+    application = ForeignKeyField(Application, backref="recommendations", on_delete="RESTRICT")
+    rank = IntegerField(null=True)
+    decision = CharField(max_length=20, choices=Decision.choices(), null=True)
+    opinion = TextField(default="")
+    exception_reason = TextField(default="")  # required when recommending despite a red check (第十四条)
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("round", "application"), True),)
+
+    @classmethod
+    def signed_for(cls, subject):
+        """The decision on the subject in the newest signed round (None before sign-off): shown on its pages."""
+        return (cls.select(cls, RecommendationRound).join(RecommendationRound)
+                .switch(cls).join(Application)
+                .where(Application.subject == subject, RecommendationRound.status == RoundStatus.SIGNED.value)
+                .order_by(RecommendationRound.year.desc(), RecommendationRound.version.desc()).first())
+
+
 class Filing(BaseModel):
     """One build of the year's 31 August filing bundle (第十四条). Immutable once built; the newest supersedes
     the older ones, which stay downloadable."""
@@ -619,4 +680,4 @@ class FilingDeclaration(BaseModel):
 
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
-          Objection, Listing, Filing, FilingDeclaration]
+          Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation]

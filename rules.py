@@ -233,3 +233,27 @@ def publicity_end(start):
 
 def in_publicity_window(start, today):
     return start <= today <= publicity_end(start)
+
+
+# 第二十一条: what the province looks for when it recommends to the ministry.
+ENERGY_PRIORITY_LEVELS = ("标杆水平", "1级")  # energy-efficiency benchmark, or limit-standard advanced value / level 1
+SUPPLY_CHAIN_PRIORITY_INDUSTRIES = {"36": "汽车", "34": "机械", "35": "机械", "39": "电子、通信制造", "17": "纺织",
+                                    "18": "纺织"}
+
+
+def national_facts(kind, industry_code, energy_level, park_green_factories, supplier_green_factories):
+    """第二十一条 facts shown beside a provincial application (information, not a refusal)."""
+    if kind == "factory":
+        return [("能效水平", energy_level or "未填报", energy_level in ENERGY_PRIORITY_LEVELS)]
+    if kind == "park":
+        return [("园区内绿色工厂数量", "未填报" if park_green_factories is None else f"{park_green_factories} 家",
+                 bool(park_green_factories))]
+    industry = SUPPLY_CHAIN_PRIORITY_INDUSTRIES.get(industry_code)
+    return [("优先行业", industry or "非优先行业", industry is not None),
+            ("供应商中绿色工厂数量", "未填报" if supplier_green_factories is None else f"{supplier_green_factories} 家",
+             bool(supplier_green_factories))]
+
+
+OPINION_TEMPLATE_RECOMMEND = ("经我局初步审查，{name}（统一社会信用代码：{code}）{facts}，评价得分 {score} 分，"
+                              "符合{standard}要求，同意推荐。")
+OPINION_TEMPLATE_NOT_RECOMMEND = "经我局初步审查，{name}（统一社会信用代码：{code}）{problems}，暂不予推荐。"

@@ -4,15 +4,16 @@ from flask_login import current_user
 import settings
 from audit import action_label, result_label
 from industries import industry_label
-from models import (LADDER, ApplicationStatus, CheckResult, EvaluationMethod, ListingStatus, MessageKind, PlanStatus,
-                    PoolStatus, Potential, PublicityStatus, Role, Rung, SubjectKind, SubjectSource, SubjectStatus,
+from models import (LADDER, ApplicationStatus, CheckResult, Decision, EvaluationMethod, ListingStatus, MessageKind,
+                    PlanStatus, PoolStatus, Potential, PublicityStatus, Role, Rung, SubjectKind, SubjectSource, SubjectStatus,
                     VetoResult)
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {
     "staff": [("main.home", "工作台"), ("pool.registrations", "登记审核"), ("pool.pool_list", "培育库"),
               ("plans.plan_list", "培育计划"), ("applications.application_list", "申报评审"),
-              ("listing.publicity_list", "公示公布"), ("listing.outcomes", "上级名单"), ("filing.filing_home", "备案")],
+              ("listing.publicity_list", "公示公布"), ("recommend.recommend_home", "省级推荐"),
+              ("listing.outcomes", "上级名单"), ("filing.filing_home", "备案")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
     "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划"),
@@ -80,4 +81,5 @@ def init_app(app):
             "EvaluationMethod": EvaluationMethod,
             "ListingStatus": ListingStatus,
             "PublicityStatus": PublicityStatus,
+            "Decision": Decision,
         }

@@ -9,8 +9,8 @@ from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.pool.routes import upload_for_subject
-from models import (LADDER, CultivationPlan, Document, Milestone, PlanItem, PlanStatus, PoolEntry, Role,
-                    SubjectMessage, db, local_now)
+from models import (LADDER, CultivationPlan, Document, Milestone, PlanItem, PlanStatus, PoolEntry, Recommendation,
+                    Role, SubjectMessage, db, local_now)
 from rules import Refused
 
 from . import bp
@@ -39,7 +39,7 @@ def my_subject():
         entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
-        reply_form=ReasonForm(), upload_form=UploadForm())
+        reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject))
 
 
 @bp.route("/edit", methods=["GET", "POST"])

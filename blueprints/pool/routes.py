@@ -14,8 +14,8 @@ from documents import XLSX_MIMETYPE
 from extensions import htmx
 from industries import INDUSTRIES
 from blueprints.listing.forms import GreenCodeForm
-from models import (LADDER, AuditEvent, Document, Listing, PoolEntry, Subject, SubjectMessage, SubjectSource, SubjectStatus,
-                    User, db, local_now)
+from models import (LADDER, AuditEvent, Document, Listing, PoolEntry, Recommendation, Subject, SubjectMessage,
+                    SubjectSource, SubjectStatus, User, db, local_now)
 from pagination import paginate
 from rules import Refused
 
@@ -170,6 +170,7 @@ def subject_detail(subject_id):
         admit_form=AdmitForm(year_admitted=local_now().year), reason_form=ReasonForm(),
         status_form=PoolStatusForm(obj=entry, owner=str(entry.owner_id or "")) if entry else None,
         upload_form=UploadForm(), listings=subject.listings.order_by(Listing.year.desc()),
+        recommendation=Recommendation.signed_for(subject),
         green_form=GreenCodeForm(grade=subject.green_code_grade, year=subject.green_code_year),
         **_checks_context(subject))
 

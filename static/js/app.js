@@ -34,3 +34,11 @@ document.addEventListener("DOMContentLoaded", function () { syncKindOnly(documen
 document.addEventListener("change", function (event) {
   if (event.target.matches("select[name=kind]")) { syncKindOnly(event.target.form || document); }
 });
+
+// Opinion templates: a button fills the opinion box with the suggested wording (staff then edit it).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest(".prefill");
+  if (!button) { return; }
+  var box = document.getElementById(button.dataset.target);
+  if (box) { box.value = button.dataset.text; box.focus(); }
+});

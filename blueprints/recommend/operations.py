@@ -1,0 +1,181 @@
+"""The provincial recommendation round (第十四、十五、二十一、三十一条): computed checks, opinions, ranking, sign-off
+and versions. Each transition checks, changes in db.atomic(), and audits."""
+from dataclasses import dataclass
+
+import audit
+import rules
+import settings
+from blueprints.applications import operations as apps
+from blueprints.pool.operations import latest_checks
+from models import (Application, ApplicationStatus, Decision, Recommendation, RecommendationRound,
+                    RoundStatus, Rung, Subject, db, local_now)
+from rules import Refused
+
+ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
+
+
+@dataclass
+class Check:
+    title: str
+    article: str
+    ok: bool
+    detail: str
+    informative: bool = False  # shown, but not a condition (第二十一条 facts)
+
+
+def round_applications(year):
+    """Provincial and national applications of the year that have been submitted."""
+    return (Application.select(Application, Subject).join(Subject)
+            .where(Application.year == year, Application.rung.in_(ROUND_RUNGS),
+                   Application.status == ApplicationStatus.SUBMITTED.value)
+            .order_by(Subject.name, Application.id))
+
+
+def checks(application, today, extra_checks=()):
+    """The checks panel, computed from the data (never typed)."""
+    subject = application.subject
+    pooled = apps.is_pooled(subject)
+    listed = "municipal" in apps.held_rungs(subject)
+    _, veto = latest_checks(subject)
+    max_age = settings.get("veto_check_max_age_days")
+    rows = [veto.get(k) for k, _, _ in rules.VETO_CONDITIONS]
+    clear = all(r and r.result == "clear" for r in rows)
+    oldest = min((r.checked_on for r in rows if r), default=None)
+    fresh = oldest is not None and (today - oldest).days <= max_age
+    missing = rules.missing_materials(subject.kind, apps.materials_present(application))
+    band = apps.score_band(application.claimed_score)
+    band_text = {"key": "≥90，重点培育推荐国家级", "qualified": "≥80，合格", "failed": "低于 80 分", None: "未填报得分"}[band]
+    result = [
+        Check("已纳入市级培育库或市级名单", "第十四条", pooled or listed,
+              "市级名单" if listed else ("培育库" if pooled else "既不在培育库也不在市级名单")),
+        Check("否决项均未发现且在有效期内核查", "第十五条", clear and fresh,
+              ("均未发现" if clear else "存在否决情形或未核查完整") +
+              (f"；最早核查于 {oldest}（有效期 {max_age} 天）" if oldest else "")),
+        Check("申报材料齐全", "第十二条", not missing and application.report_id is not None,
+              "齐全" if not missing and application.report_id else "缺：" + "、".join(
+                  missing + ([] if application.report_id else ["评价报告"]))),
+        Check("评价得分达到合格线", "第十八条", band in ("qualified", "key"),
+              f"{application.claimed_score if application.claimed_score is not None else '—'} 分（{band_text}）"),
+    ]
+    result += list(extra_checks)
+    for title, value, good in rules.national_facts(subject.kind, subject.industry_code, subject.energy_efficiency_level,
+                                                    application.park_green_factories,
+                                                    application.supplier_green_factories):
+        result.append(Check(title, "第二十一条", good, value, informative=True))
+    result.append(Check("有意愿创建国家级", "第二十一条", application.national_intent,
+                        "是" if application.national_intent else "否", informative=True))
+    return result
+
+
+def red(check_list):
+    return [c for c in check_list if not c.ok and not c.informative]
+
+
+def default_opinion(application, check_list, decision):
+    """The usual wording, pre-filled from the checks (staff edit it)."""
+    subject = application.subject
+    if decision == Decision.RECOMMEND.value:
+        facts = "，".join(f"{c.title}（{c.detail}）" for c in check_list if c.ok and not c.informative)
+        return rules.OPINION_TEMPLATE_RECOMMEND.format(
+            name=subject.name, code=subject.credit_code, facts=facts,
+            score=application.claimed_score if application.claimed_score is not None else "—",
+            standard=rules.applicable_standard(subject.kind, subject.industry_code))
+    problems = "，".join(f"{c.title}不满足（{c.detail}，{c.article}）" for c in red(check_list)) or "经综合比选"
+    return rules.OPINION_TEMPLATE_NOT_RECOMMEND.format(name=subject.name, code=subject.credit_code, problems=problems)
+
+
+def open_round(year, by):
+    """Start the year's round (version 1) with every submitted provincial and national application."""
+    if RecommendationRound.select().where(RecommendationRound.year == year).exists():
+        raise Refused(f"{year} 年推荐工作已开始")
+    with db.atomic():
+        round_ = RecommendationRound.create(year=year, created_by=by)
+        added = sync(round_)
+        audit.record("recommend.open", round_, user=by, object_type="recommendation_round",
+                     details={"year": year, "applications": added})
+    return round_
+
+
+def sync(round_):
+    """Add applications submitted since the round opened (a draft round only)."""
+    if round_.locked:
+        return 0
+    present = {r.application_id for r in round_.recommendations}
+    added = 0
+    for application in round_applications(round_.year):
+        if application.id not in present:
+            Recommendation.create(round=round_, application=application)
+            added += 1
+    return added
+
+
+def decide(recommendation, rank, decision, opinion, exception_reason, by, today):
+    """Record a rank, a decision and the opinion. Recommending a subject whose checks are not all green (including
+    one neither pooled nor listed) needs a written reason, which goes into the opinion (第十四条)."""
+    round_ = recommendation.round
+    if round_.locked:
+        raise Refused("本轮推荐已签发，不能修改；如需更正请创建新版本")
+    if decision not in (Decision.RECOMMEND.value, Decision.NOT_RECOMMEND.value):
+        raise Refused("请选择推荐或不推荐")
+    if not opinion:
+        raise Refused("请填写推荐意见")
+    if decision == Decision.RECOMMEND.value:
+        if rank is None or rank < 1:
+            raise Refused("推荐的申报须填写排序（从 1 开始的整数）")
+        taken = (Recommendation.select().where(Recommendation.round == round_, Recommendation.rank == rank,
+                                               Recommendation.id != recommendation.id,
+                                               Recommendation.decision == Decision.RECOMMEND.value))
+        if taken.exists():
+            raise Refused(f"排序 {rank} 已被 {taken.get().application.subject.name} 使用，排序不能重复")
+        if red(checks(recommendation.application, today)) and not exception_reason:
+            raise Refused("该申报有未通过的检查项（或既不在培育库也不在市级名单），推荐须写明理由")
+    else:
+        rank = None
+    with db.atomic():
+        recommendation.rank, recommendation.decision = rank, decision
+        recommendation.opinion, recommendation.exception_reason = opinion, exception_reason or ""
+        recommendation.decided_by, recommendation.decided_at = by, local_now()
+        recommendation.save()
+        audit.record("recommend.decide", recommendation.application.subject, user=by,
+                     details={"round": round_.id, "decision": decision, "rank": rank})
+
+
+def sign(round_, by):
+    """The admin signs off the round; it is locked from then on."""
+    if round_.locked:
+        raise Refused("本轮推荐已签发")
+    rows = list(round_.recommendations)
+    if not rows:
+        raise Refused("本轮没有需要推荐的申报")
+    undecided = [r.application.subject.name for r in rows if not r.decision or not r.opinion]
+    if undecided:
+        raise Refused("以下申报尚未形成推荐意见：" + "、".join(undecided))
+    with db.atomic():
+        round_.status, round_.signed_by, round_.signed_at = RoundStatus.SIGNED.value, by, local_now()
+        round_.save()
+        audit.record("recommend.sign", round_, user=by, object_type="recommendation_round",
+                     details={"recommended": sum(1 for r in rows if r.decision == Decision.RECOMMEND.value)})
+
+
+def new_version(round_, by):
+    """Correct a signed round: a new draft version carrying every opinion; both versions stay."""
+    if not round_.locked:
+        raise Refused("草稿可以直接修改，无需创建新版本")
+    latest = RecommendationRound.latest_for(round_.year)
+    if latest.id != round_.id:
+        raise Refused(f"已存在更新的版本（第 {latest.version} 版）")
+    with db.atomic():
+        copy = RecommendationRound.create(year=round_.year, version=round_.version + 1, supersedes=round_, created_by=by)
+        for r in round_.recommendations:
+            Recommendation.create(round=copy, application=r.application, rank=r.rank, decision=r.decision,
+                                  opinion=r.opinion, exception_reason=r.exception_reason)
+        sync(copy)
+        audit.record("recommend.new_version", copy, user=by, object_type="recommendation_round",
+                     details={"from_version": round_.version})
+    return copy
+
+
+def ordered(round_):
+    """Recommended ones by rank, then the others by name: the order of the summary table."""
+    rows = list(round_.recommendations.join(Application).join(Subject))
+    return sorted(rows, key=lambda r: (r.decision != Decision.RECOMMEND.value, r.rank or 0, r.application.subject.name))

@@ -1,0 +1,163 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+
+import audit
+import settings
+from access import admin_required, staff_required
+from blueprints.filing.operations import check_summaries
+from blueprints.applications import operations as apps
+from extensions import htmx
+from models import Decision, PoolEntry, RecommendationRound, Recommendation, local_now
+from rules import Refused
+
+from . import bp, operations, package
+from .forms import DecisionForm
+
+
+def round_or_404(round_id):
+    round_ = RecommendationRound.get_or_none(RecommendationRound.id == round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@staff_required
+def recommend_home():
+    """The current year's round (or the button to open it)."""
+    year = int(request.args.get("year", "0")) if request.args.get("year", "").isdigit() else local_now().year
+    round_ = RecommendationRound.latest_for(year)
+    if round_ is not None:
+        return redirect(url_for("recommend.round_detail", round_id=round_.id))
+    return render_template("recommend/start.html", year=year, waiting=operations.round_applications(year).count())
+
+
+@bp.route("/open", methods=["POST"])
+@staff_required
+def round_open():
+    """Open the year's recommendation round."""
+    year = int(request.form.get("year", "0")) if request.form.get("year", "").isdigit() else local_now().year
+    try:
+        round_ = operations.open_round(year, _me())
+    except Refused as error:
+        flash(str(error), "danger")
+        return redirect(url_for("recommend.recommend_home", year=year))
+    return redirect(url_for("recommend.round_detail", round_id=round_.id))
+
+
+def _row_context(row, today):
+    check_list = operations.checks(row.application, today)
+    form = DecisionForm(obj=row, prefix=f"r{row.id}")
+    return {"row": row, "checks": check_list, "red": operations.red(check_list), "form": form,
+            "suggested": {d.value: operations.default_opinion(row.application, check_list, d.value) for d in Decision}}
+
+
+@bp.route("/rounds/<int:round_id>")
+@staff_required
+def round_detail(round_id):
+    """Every applicant with its computed checks, rank, opinion and decision."""
+    round_ = round_or_404(round_id)
+    if not round_.locked:
+        with_new = operations.sync(round_)
+        if with_new:
+            flash(f"已加入 {with_new} 份新提交的申报。", "info")
+    today = local_now().date()
+    rows = [_row_context(r, today) for r in operations.ordered(round_)]
+    versions = RecommendationRound.select().where(RecommendationRound.year == round_.year).order_by(RecommendationRound.version)
+    return render_template("recommend/round.html", round=round_, rows=rows, versions=versions)
+
+
+@bp.route("/recommendations/<int:recommendation_id>", methods=["POST"])
+@staff_required
+def recommendation_save(recommendation_id):
+    """Save one applicant's rank, decision and opinion (htmx: the row comes back with any error beside it)."""
+    row = Recommendation.get_or_none(Recommendation.id == recommendation_id)
+    if row is None:
+        abort(404)
+    form = DecisionForm(prefix=f"r{row.id}")
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.decide(row, form.rank.data, form.decision.data, form.opinion.data or "",
+                              form.exception_reason.data or "", _me(), local_now().date())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = "；".join(m for ms in form.errors.values() for m in ms)
+    if not htmx:
+        flash(error or "已保存。", "danger" if error else "success")
+        return redirect(url_for("recommend.round_detail", round_id=row.round_id))
+    context = _row_context(Recommendation.get_by_id(row.id), local_now().date())
+    if error:
+        context["form"] = form
+    return htmx_response(render_template("recommend/_row.html", error=error, round=row.round, **context))
+
+
+@bp.route("/rounds/<int:round_id>/sign", methods=["POST"])
+@admin_required
+def round_sign(round_id):
+    """The admin signs off the round, which locks it."""
+    round_ = round_or_404(round_id)
+    try:
+        operations.sign(round_, _me())
+        flash("推荐意见已签发。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("recommend.round_detail", round_id=round_.id))
+
+
+@bp.route("/rounds/<int:round_id>/new-version", methods=["POST"])
+@staff_required
+def round_new_version(round_id):
+    """Open a corrected version of a signed round; both stay."""
+    round_ = round_or_404(round_id)
+    try:
+        copy = operations.new_version(round_, _me())
+    except Refused as error:
+        flash(str(error), "danger")
+        return redirect(url_for("recommend.round_detail", round_id=round_.id))
+    flash(f"已创建第 {copy.version} 版。", "success")
+    return redirect(url_for("recommend.round_detail", round_id=copy.id))
+
+
+def package_bytes(round_, when):
+    """The package's ZIP for a round (signed, or a draft marked as such by the caller)."""
+    rows = operations.ordered(round_)
+    today = local_now().date()
+    subjects = {r.application.subject_id: r.application.subject.kind for r in rows}
+    summaries = check_summaries(subjects) if subjects else {}
+    listed = {r.application.subject_id: "municipal" in apps.held_rungs(r.application.subject) for r in rows}
+    pooled = {e.subject_id for e in PoolEntry.select().where(PoolEntry.subject.in_(list(subjects)))}
+    facts = {}
+    for r in rows:
+        sid = r.application.subject_id
+        summary = summaries.get(sid) or {"veto_text": "未核查完整", "veto_date": None}
+        facts[r.id] = {"agency": "", "membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
+                       "veto_text": summary["veto_text"], "veto_date": summary["veto_date"]}
+    checks_by_row = {r.id: operations.checks(r.application, today) for r in rows}
+    return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when)
+
+
+@bp.route("/rounds/<int:round_id>/package.zip")
+@staff_required
+def round_package(round_id):
+    """Download the package: a signed round, or a draft when asked explicitly (?draft=1)."""
+    round_ = round_or_404(round_id)
+    if not round_.locked and request.args.get("draft") != "1":
+        flash("本轮尚未签发；如需草稿，请使用“下载草稿”。", "warning")
+        return redirect(url_for("recommend.round_detail", round_id=round_.id))
+    when = round_.signed_at.date() if round_.signed_at else local_now().date()
+    data = package_bytes(round_, when)
+    audit.record("recommend.package", round_, object_type="recommendation_round",
+                 details={"draft": not round_.locked})
+    name = f"{round_.year}年省级绿色制造名单推荐材料-第{round_.version}版{'' if round_.locked else '（草稿）'}.zip"
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
+
+
