@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres browser-deps postgres-deps bench clean
+.PHONY: run test lint test-postgres browser-deps postgres-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ postgres-deps:
 	  else echo "PostgreSQL 测试需要 postgresql：请以 root 运行 apt-get install postgresql"; exit 1; fi; \
 	fi
 
-test: $(VENV)/.installed-dev browser-deps
+# Lint (ruff) and a security scan (bandit: any high-severity finding fails), then the whole suite.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r . -x ./.venv,./tests,./bench,./migrations --severity-level high
+
+test: lint browser-deps
 	$(BIN)/python -m pytest
 
 # The suite (without the browser) against a throwaway PostgreSQL cluster.

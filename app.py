@@ -30,8 +30,8 @@ def create_app(test_config=None):
     security.init_app(app)
 
     from blueprints.admin import bp as admin_bp
-    from blueprints.auth import bp as auth_bp
     from blueprints.applications import bp as applications_bp
+    from blueprints.auth import bp as auth_bp
     from blueprints.enterprise import bp as enterprise_bp
     from blueprints.filing import bp as filing_bp
     from blueprints.listing import bp as listing_bp

@@ -38,7 +38,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105  (the testing configuration only)
     RATELIMIT_ENABLED = False
 
 

@@ -7,8 +7,24 @@ import rules
 import settings
 from accounts import create_user
 from identifiers import make_credit_code
-from models import (EligibilityCheck, MessageKind, Milestone, PoolEntry, PoolStatus, Potential, Role, Rung, Subject, SubjectKind,
-                    SubjectMessage, SubjectSource, SubjectStatus, VetoCheck, db, local_now)
+from models import (
+    EligibilityCheck,
+    MessageKind,
+    Milestone,
+    PoolEntry,
+    PoolStatus,
+    Potential,
+    Role,
+    Rung,
+    Subject,
+    SubjectKind,
+    SubjectMessage,
+    SubjectSource,
+    SubjectStatus,
+    VetoCheck,
+    db,
+    local_now,
+)
 
 DEMO_PASSWORD = "Ladder2026demo"
 CITY = {
@@ -241,10 +257,19 @@ def _load_reviews(rng, users):
     objection, provincial applications waiting for the recommendation round, and recorded upper-rung outcomes."""
     from blueprints.applications import operations as apps
     from blueprints.listing import operations as listing
-    from models import (Application, ApplicationStatus, Listing, ListingSource, Objection, Publicity,
-                        PublicityEntry, PublicityStatus, ReviewAssignment)
+    from models import (
+        Application,
+        ApplicationStatus,
+        Listing,
+        ListingSource,
+        Objection,
+        Publicity,
+        PublicityEntry,
+        PublicityStatus,
+        ReviewAssignment,
+    )
 
-    staff, admin = users["staff"], users["admin"]
+    staff = users["staff"]
     experts = [users["expert1"], users["expert2"], users["expert3"]]
     today = local_now().date()
     this_year, last_year = today.year, today.year - 1
@@ -344,6 +369,6 @@ def _load_recommendations(users):
 
 
 def demo_logins_text():
-    lines = ["演示城市：龙江湾市（虚构）。演示账号（密码均为 %s）：" % DEMO_PASSWORD,
+    lines = [f"演示城市：龙江湾市（虚构）。演示账号（密码均为 {DEMO_PASSWORD}）：",
              "  admin 管理员 · staff 经办人 · expert1/expert2/expert3 评审专家 · enterprise 企业 · agency 第三方机构"]
     return "\n".join(lines)

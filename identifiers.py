@@ -30,7 +30,7 @@ def organisation_code_check(code8):
     """The GB 11714 check character of an 8-character organisation code (for generating test data)."""
     weights = (3, 7, 9, 10, 5, 8, 4, 2)
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    total = sum(alphabet.index(ch) * w for ch, w in zip(code8, weights))
+    total = sum(alphabet.index(ch) * w for ch, w in zip(code8, weights, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 

@@ -4,13 +4,12 @@ import secrets
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import audit
-from flask_htmx import make_response as htmx_response
-
 from extensions import htmx, login_manager
 from models import User
 

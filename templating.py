@@ -4,9 +4,25 @@ from flask_login import current_user
 import settings
 from audit import action_label, result_label
 from industries import industry_label
-from models import (LADDER, ApplicationStatus, CheckResult, Decision, EvaluationMethod, ListingStatus, MessageKind,
-                    PlanStatus, PoolStatus, Potential, PublicityStatus, Role, Rung, SubjectKind, SubjectSource, SubjectStatus,
-                    VetoResult)
+from models import (
+    LADDER,
+    ApplicationStatus,
+    CheckResult,
+    Decision,
+    EvaluationMethod,
+    ListingStatus,
+    MessageKind,
+    PlanStatus,
+    PoolStatus,
+    Potential,
+    PublicityStatus,
+    Role,
+    Rung,
+    SubjectKind,
+    SubjectSource,
+    SubjectStatus,
+    VetoResult,
+)
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {

@@ -15,8 +15,7 @@ import settings  # noqa: E402
 from app import create_app  # noqa: E402
 from identifiers import make_credit_code  # noqa: E402
 from industries import INDUSTRIES  # noqa: E402
-from models import (AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User,  # noqa: E402
-                    VetoCheck, db, local_now)
+from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User, VetoCheck, db, local_now  # noqa: E402
 
 DISTRICTS = ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"]
 STEMS = ["乳业", "粮油", "纸业", "化工", "制药", "轮胎", "水泥", "钢铁", "铝业", "机床", "电气", "电子", "汽车零部件", "食品"]

@@ -15,10 +15,9 @@ import sys
 import time
 from datetime import date
 
-from common import generate_city, make_app
-
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
+from common import generate_city, make_app
 from models import Listing, PoolEntry, User, db, local_now
 
 

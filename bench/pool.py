@@ -11,10 +11,10 @@ import io
 import time
 from urllib.parse import quote
 
-from common import generate_city, login, make_app, report, timed
 from openpyxl import load_workbook
 
 from blueprints.pool import spreadsheet
+from common import generate_city, login, make_app, report, timed
 from models import Subject, db
 
 

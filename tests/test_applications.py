@@ -7,8 +7,23 @@ import pytest
 import rules
 from blueprints.applications import operations as apps
 from blueprints.listing import operations as listing
-from models import (Application, AuditEvent, Listing, ListingStatus, Objection, PoolEntry, PoolStatus, Publicity,
-                    ReviewAssignment, Role, Rung, Subject, VetoCheck, db, local_now)
+from models import (
+    Application,
+    AuditEvent,
+    Listing,
+    ListingStatus,
+    Objection,
+    PoolEntry,
+    PoolStatus,
+    Publicity,
+    ReviewAssignment,
+    Role,
+    Rung,
+    Subject,
+    VetoCheck,
+    db,
+    local_now,
+)
 from rules import Refused
 
 YEAR = local_now().year
@@ -240,7 +255,7 @@ def test_final_score_hidden_until_every_expert_has_scored(app, client, make, log
     application = under_review(app, make, staff, experts)
     with db.connection_context():
         assignments = list(ReviewAssignment.select().order_by(ReviewAssignment.id))
-        for assignment, value in zip(assignments[:2], (90, 92)):
+        for assignment, value in zip(assignments[:2], (90, 92), strict=True):
             apps.declare(assignment, False, "", assignment.expert)
             apps.score(assignment, value, "", assignment.expert)
         assert apps.final_score(application) is None

@@ -16,8 +16,7 @@ import settings
 from blueprints.filing import bundle
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
-from models import (CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Role, Rung, VetoCheck, db,
-                    local_now)
+from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Role, Rung, VetoCheck, db, local_now
 from rules import Refused
 
 YEAR = local_now().year

@@ -8,9 +8,19 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 from blueprints.plans import operations
-from models import (AuditEvent, CultivationPlan, Milestone, PlanItem, PlanStatus, PoolEntry, PoolStatus, Role, Rung,
-                    db, local_now)
-from rules import Refused
+from models import (
+    AuditEvent,
+    CultivationPlan,
+    Milestone,
+    PlanItem,
+    PlanStatus,
+    PoolEntry,
+    PoolStatus,
+    Role,
+    Rung,
+    db,
+    local_now,
+)
 
 YEAR = local_now().year
 

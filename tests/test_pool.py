@@ -10,10 +10,22 @@ import rules
 import settings
 import uploads
 from identifiers import make_credit_code
-from models import (AuditEvent, Document, EligibilityCheck, PoolEntry, PoolStatus, Role, Rung, Subject, SubjectKind,
-                    SubjectMessage, SubjectStatus, User, VetoCheck, db)
-
-from .helpers import PASSWORD
+from models import (
+    AuditEvent,
+    Document,
+    EligibilityCheck,
+    PoolEntry,
+    PoolStatus,
+    Role,
+    Rung,
+    Subject,
+    SubjectKind,
+    SubjectMessage,
+    SubjectStatus,
+    User,
+    VetoCheck,
+    db,
+)
 
 
 @pytest.fixture

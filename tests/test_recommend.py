@@ -2,7 +2,7 @@
 import hashlib
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from docx import Document as DocxDocument
@@ -13,8 +13,18 @@ import settings
 import uploads
 from blueprints.applications import operations as apps
 from blueprints.recommend import operations as recommend
-from models import (Application, Document, PoolEntry, Recommendation, RecommendationRound, Role, Rung, VetoCheck, db,
-                    local_now)
+from models import (
+    Application,
+    Document,
+    PoolEntry,
+    Recommendation,
+    RecommendationRound,
+    Role,
+    Rung,
+    VetoCheck,
+    db,
+    local_now,
+)
 from rules import Refused
 
 YEAR = local_now().year

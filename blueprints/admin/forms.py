@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from models import Role, User
-from validation import EMAIL, Form, MONTH_DAY, PHONE
+from validation import EMAIL, MONTH_DAY, PHONE, Form
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,50}$"
 

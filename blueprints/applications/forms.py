@@ -1,5 +1,5 @@
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 import rules

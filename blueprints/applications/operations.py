@@ -6,8 +6,21 @@ import rules
 import settings
 import uploads
 from blueprints.pool.operations import latest_checks
-from models import (Application, ApplicationStatus, Document, Listing, ListingStatus, PoolEntry, PoolStatus,
-                    ReviewAssignment, Role, Rung, User, db, local_now)
+from models import (
+    Application,
+    ApplicationStatus,
+    Document,
+    Listing,
+    ListingStatus,
+    PoolEntry,
+    PoolStatus,
+    ReviewAssignment,
+    Role,
+    Rung,
+    User,
+    db,
+    local_now,
+)
 from rules import Refused
 
 EDITABLE = (ApplicationStatus.DRAFT.value, ApplicationStatus.RETURNED.value)

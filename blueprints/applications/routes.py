@@ -7,14 +7,32 @@ import rules
 import uploads
 from access import STAFF_ROLES, roles_required, staff_required
 from documents import XLSX_MIMETYPE, xlsx_table
-from models import (Application, ApplicationStatus, Document, EvaluationMethod, ReviewAssignment, Role, Rung, Subject,
-                    SubjectKind, User, local_now)
+from models import (
+    Application,
+    ApplicationStatus,
+    Document,
+    EvaluationMethod,
+    ReviewAssignment,
+    Role,
+    Rung,
+    Subject,
+    SubjectKind,
+    User,
+    local_now,
+)
 from pagination import paginate
 from rules import Refused
 
 from . import bp, operations
-from .forms import (ApplicationEditForm, ApplicationForm, AssignForm, AttachForm, ReasonForm, StaffApplicationForm,
-                    YearForm)
+from .forms import (
+    ApplicationEditForm,
+    ApplicationForm,
+    AssignForm,
+    AttachForm,
+    ReasonForm,
+    StaffApplicationForm,
+    YearForm,
+)
 
 staff_or_enterprise = roles_required(*STAFF_ROLES, Role.ENTERPRISE.value)
 enterprise_only = roles_required(Role.ENTERPRISE.value)

@@ -9,8 +9,20 @@ from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.pool.routes import upload_for_subject
-from models import (LADDER, CultivationPlan, Document, Milestone, PlanItem, PlanStatus, PoolEntry, Recommendation,
-                    Role, SubjectMessage, db, local_now)
+from models import (
+    LADDER,
+    CultivationPlan,
+    Document,
+    Milestone,
+    PlanItem,
+    PlanStatus,
+    PoolEntry,
+    Recommendation,
+    Role,
+    SubjectMessage,
+    db,
+    local_now,
+)
 from rules import Refused
 
 from . import bp

@@ -62,8 +62,8 @@ def pool_sheet(data):
 
 
 def list_sheet(data):
-    rows = [[l.subject.name, l.subject.credit_code, SubjectKind.label_of(l.subject.kind), l.subject.district,
-             industry_label(l.subject.industry_code), l.year, l.listed_on] for l in data["listings"]]
+    rows = [[row.subject.name, row.subject.credit_code, SubjectKind.label_of(row.subject.kind), row.subject.district,
+             industry_label(row.subject.industry_code), row.year, row.listed_on] for row in data["listings"]]
     return xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows,
                       when=data["filing_date"])
 

@@ -13,11 +13,24 @@ from peewee import JOIN
 import audit
 import rules
 import settings
+from blueprints.listing.operations import published_list
 from blueprints.plans import exports as plan_exports
 from blueprints.plans import operations as plans
-from blueprints.listing.operations import published_list
-from models import (CultivationPlan, EligibilityCheck, Filing, FilingDeclaration, PlanItem, PlanStatus, PoolEntry,
-                    PoolStatus, Subject, User, VetoCheck, db, local_now)
+from models import (
+    CultivationPlan,
+    EligibilityCheck,
+    Filing,
+    FilingDeclaration,
+    PlanItem,
+    PlanStatus,
+    PoolEntry,
+    PoolStatus,
+    Subject,
+    User,
+    VetoCheck,
+    db,
+    local_now,
+)
 from rules import Refused
 
 from . import bundle
@@ -142,7 +155,7 @@ def gather(year, filing_date):
         targets = {i.subject_id: i.target_rung for i in PlanItem.select(PlanItem.subject, PlanItem.target_rung)
                    .where(PlanItem.plan == plan, PlanItem.withdrawn_at.is_null())}
     listings = list(published_list())  # the whole municipal list in force, each row with its year
-    new_this_year = sum(1 for l in listings if l.year == year)
+    new_this_year = sum(1 for listing in listings if listing.year == year)
     declaration = FilingDeclaration.get_or_none(FilingDeclaration.year == year)
     data = {
         "entries": entries, "summaries": summaries,
@@ -153,7 +166,7 @@ def gather(year, filing_date):
         "counts": {"pool": len(entries), "list": len(listings), "list_new": new_this_year,
                    "plan_items": plans.active_items(plan).count() if plan else 0},
         "codes": {"pool": sorted(e.subject.credit_code for e in entries),
-                  "list": sorted(l.subject.credit_code for l in listings)},
+                  "list": sorted(listing.subject.credit_code for listing in listings)},
     }
     data["changes"] = changes_since_previous(year, data["codes"])
     return data

@@ -3,8 +3,23 @@ import audit
 import ladder
 import rules
 import uploads
-from models import (Application, ApplicationStatus, Listing, ListingSource, ListingStatus, Objection, PoolEntry,
-                    PoolStatus, Publicity, PublicityEntry, PublicityStatus, Rung, Subject, db, local_now)
+from models import (
+    Application,
+    ApplicationStatus,
+    Listing,
+    ListingSource,
+    ListingStatus,
+    Objection,
+    PoolEntry,
+    PoolStatus,
+    Publicity,
+    PublicityEntry,
+    PublicityStatus,
+    Rung,
+    Subject,
+    db,
+    local_now,
+)
 from rules import Refused
 
 

@@ -12,13 +12,25 @@ from documents import XLSX_MIMETYPE, xlsx_table
 from extensions import htmx, limiter
 from identifiers import normalize_credit_code
 from industries import industry_label
-from models import (Listing, ListingStatus, Objection, Publicity, PublicityEntry, PublicityStatus, Rung, Subject,
-                    SubjectKind, db, local_now)
+from models import (
+    Listing,
+    ListingStatus,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    PublicityStatus,
+    Rung,
+    Subject,
+    SubjectKind,
+    db,
+    local_now,
+)
 from pagination import paginate
 from rules import PUBLICITY_DAYS, Refused, publicity_end
 
 from . import bp, operations
 from .forms import GreenCodeForm, HandleForm, ObjectionForm, OutcomeForm, OutcomeImportForm, PublicityForm
+
 
 def _me():
     return current_user._get_current_object()
@@ -153,8 +165,8 @@ def public_list():
 @public
 def public_list_export():
     """The published list as .xlsx, as filtered."""
-    rows = [[l.subject.name, l.subject.credit_code, SubjectKind.label_of(l.subject.kind), l.subject.district,
-             industry_label(l.subject.industry_code), l.year, l.listed_on] for l in _list_query(_list_filters())]
+    rows = [[row.subject.name, row.subject.credit_code, SubjectKind.label_of(row.subject.kind), row.subject.district,
+             industry_label(row.subject.industry_code), row.year, row.listed_on] for row in _list_query(_list_filters())]
     data = xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{settings.get('city_name')}市级绿色制造名单.xlsx")

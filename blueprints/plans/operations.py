@@ -9,8 +9,21 @@ from peewee import JOIN
 
 import audit
 import rules
-from models import (CultivationPlan, Milestone, PlanItem, PlanStatus, PlanTarget, PoolEntry, PoolStatus, Rung,
-                    Subject, SubjectKind, User, db, local_now)
+from models import (
+    CultivationPlan,
+    Milestone,
+    PlanItem,
+    PlanStatus,
+    PlanTarget,
+    PoolEntry,
+    PoolStatus,
+    Rung,
+    Subject,
+    SubjectKind,
+    User,
+    db,
+    local_now,
+)
 from rules import Refused
 
 LOCKED_MESSAGE = "该计划已备案，内容已锁定；如需调整，请创建新版本（原版本保留）"

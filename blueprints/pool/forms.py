@@ -6,9 +6,9 @@ import settings
 from blueprints.auth.forms import strong_password
 from identifiers import credit_code_problem, normalize_credit_code
 from industries import INDUSTRIES, INDUSTRY_NAMES
-from models import CheckResult, Potential, PoolStatus, SubjectKind, User, VetoResult
+from models import CheckResult, PoolStatus, Potential, SubjectKind, User, VetoResult
 from rules import VETO_SOURCES
-from validation import EMAIL, Form, PHONE, strip
+from validation import EMAIL, PHONE, Form, strip
 
 ENERGY_LEVELS = [("", "未填写"), ("标杆水平", "达到能效标杆水平"), ("1级", "能耗限额先进值/1级"),
                  ("2级", "2级"), ("3级", "3级"), ("未达到", "未达到基准水平")]

@@ -6,8 +6,21 @@ import ladder
 import rules
 import settings
 from accounts import create_user
-from models import (EligibilityCheck, MessageKind, PoolEntry, PoolStatus, Role, Rung, Subject, SubjectMessage,
-                    SubjectSource, SubjectStatus, VetoCheck, db, local_now)
+from models import (
+    EligibilityCheck,
+    MessageKind,
+    PoolEntry,
+    PoolStatus,
+    Role,
+    Rung,
+    Subject,
+    SubjectMessage,
+    SubjectSource,
+    SubjectStatus,
+    VetoCheck,
+    db,
+    local_now,
+)
 from rules import Refused
 
 DUPLICATE_MESSAGE = "该统一社会信用代码已登记（{name}）。如需变更或找回账号，请联系{bureau}"

@@ -10,18 +10,39 @@ import audit
 import rules
 import uploads
 from access import staff_required
+from blueprints.listing.forms import GreenCodeForm
 from documents import XLSX_MIMETYPE
 from extensions import htmx
 from industries import INDUSTRIES
-from blueprints.listing.forms import GreenCodeForm
-from models import (LADDER, AuditEvent, Document, Listing, PoolEntry, Recommendation, Subject, SubjectMessage,
-                    SubjectSource, SubjectStatus, User, db, local_now)
+from models import (
+    LADDER,
+    AuditEvent,
+    Document,
+    Listing,
+    PoolEntry,
+    Recommendation,
+    Subject,
+    SubjectMessage,
+    SubjectSource,
+    SubjectStatus,
+    User,
+    db,
+    local_now,
+)
 from pagination import paginate
 from rules import Refused
 
 from . import bp, operations, spreadsheet
-from .forms import (AdmitForm, EligibilityItemForm, ImportForm, PoolStatusForm, ReasonForm, SubjectForm, UploadForm,
-                    VetoItemForm)
+from .forms import (
+    AdmitForm,
+    EligibilityItemForm,
+    ImportForm,
+    PoolStatusForm,
+    ReasonForm,
+    SubjectForm,
+    UploadForm,
+    VetoItemForm,
+)
 from .listing import filters_from, pool_query
 
 

@@ -11,8 +11,19 @@ from werkzeug.datastructures import MultiDict
 import audit
 import settings
 from documents import xlsx_table
-from models import (PoolEntry, PoolStatus, Potential, Rung, Subject, SubjectKind, SubjectSource, SubjectStatus, User,
-                    db, local_now)
+from models import (
+    PoolEntry,
+    PoolStatus,
+    Potential,
+    Rung,
+    Subject,
+    SubjectKind,
+    SubjectSource,
+    SubjectStatus,
+    User,
+    db,
+    local_now,
+)
 
 from .forms import PROFILE_FIELDS, SubjectForm
 
@@ -107,7 +118,7 @@ def read_rows(stream):
         if not any(cells):
             continue
         cells += [""] * (len(HEADERS) - len(cells))
-        result.append(ImportRow(number, dict(zip([key for _, key in COLUMNS], cells))))
+        result.append(ImportRow(number, dict(zip([key for _, key in COLUMNS], cells, strict=True))))
         if len(result) > MAX_ROWS:
             raise ValueError(f"一次最多导入 {MAX_ROWS} 行")
     workbook.close()

@@ -7,8 +7,18 @@ import rules
 import settings
 from blueprints.applications import operations as apps
 from blueprints.pool.operations import latest_checks
-from models import (Application, ApplicationStatus, Decision, Recommendation, RecommendationRound,
-                    RoundStatus, Rung, Subject, db, local_now)
+from models import (
+    Application,
+    ApplicationStatus,
+    Decision,
+    Recommendation,
+    RecommendationRound,
+    RoundStatus,
+    Rung,
+    Subject,
+    db,
+    local_now,
+)
 from rules import Refused
 
 ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)

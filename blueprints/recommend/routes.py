@@ -7,10 +7,10 @@ from flask_login import current_user
 import audit
 import settings
 from access import admin_required, staff_required
-from blueprints.filing.operations import check_summaries
 from blueprints.applications import operations as apps
+from blueprints.filing.operations import check_summaries
 from extensions import htmx
-from models import Decision, PoolEntry, RecommendationRound, Recommendation, local_now
+from models import Decision, PoolEntry, Recommendation, RecommendationRound, local_now
 from rules import Refused
 
 from . import bp, operations, package

@@ -62,7 +62,7 @@ def test_apply_review_publicise_publish(live_server, browser, tmp_path):
     staff_page.get_by_role("button", name="为该年度评审中的市级申报自动指派专家").click()
     expect(staff_page.get_by_text("已自动指派 3 人次")).to_be_visible()
 
-    for expert, score in zip(experts, ("86", "90", "91")):
+    for expert, score in zip(experts, ("86", "90", "91"), strict=True):
         expert_page = browser.new_context().new_page()
         login(expert_page, live_server, expert)
         expert_page.get_by_role("link", name="评审任务").click()
