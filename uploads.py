@@ -8,6 +8,7 @@ grants access (staff always may):
 import hashlib
 import io
 import os
+import re
 import secrets
 import zipfile
 
@@ -77,6 +78,15 @@ def read_checked(file_storage, kinds=ALLOWED_DEFAULT):
     return data, kind
 
 
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def clean_name(name, kind):
+    """The name to show and to send back: no directories, no control characters, never empty."""
+    base = _UNSAFE_NAME.sub("", os.path.basename((name or "").replace("\\", "/"))).strip().lstrip(".")
+    return (base or f"file.{kind}")[:255]
+
+
 def save(data, kind, original_name, owner_type, owner_id, *, purpose="", user=None):
     """Write the bytes under a random name and record the Document. Call inside db.atomic()."""
     stored_name = secrets.token_hex(16) + "." + kind
@@ -88,7 +98,7 @@ def save(data, kind, original_name, owner_type, owner_id, *, purpose="", user=No
     os.replace(path + ".part", path)
     document = Document.create(
         owner_type=owner_type, owner_id=owner_id, purpose=purpose,
-        original_name=os.path.basename(original_name or f"file.{kind}")[:255],
+        original_name=clean_name(original_name, kind),
         stored_name=stored_name, size=len(data), content_type=KINDS[kind][0],
         sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user,
     )
