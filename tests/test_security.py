@@ -78,6 +78,14 @@ def test_stored_xss_is_escaped_in_pages_and_plain_in_documents(app, client, make
         assert "&lt;script&gt;" in html, path
     sheet = load_workbook(io.BytesIO(client.get("/pool/export").data)).active
     assert sheet["B2"].value == "企业" + XSS  # written as plain text
+    client.post("/plans/new", data={"year": "2026", "title": "计划" + XSS})
+    from models import CultivationPlan
+    with db.connection_context():
+        plan = CultivationPlan.get()
+    client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
+    doc = DocxDocument(io.BytesIO(client.get(f"/plans/{plan.id}/plan.docx").data))
+    assert doc.paragraphs[0].text == "计划" + XSS
+    assert "企业" + XSS in {c.text for t in doc.tables for r in t.rows for c in r.cells}
 
 
 def test_formula_injection_is_neutralised_in_exports(app, client, make, login):
