@@ -30,6 +30,7 @@ def create_app(test_config=None):
     security.init_app(app)
 
     from blueprints.admin import bp as admin_bp
+    from blueprints.agencies import bp as agencies_bp
     from blueprints.applications import bp as applications_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.enterprise import bp as enterprise_bp
@@ -53,6 +54,7 @@ def create_app(test_config=None):
     app.register_blueprint(listing_bp)
     app.register_blueprint(filing_bp, url_prefix="/filing")
     app.register_blueprint(recommend_bp, url_prefix="/recommend")
+    app.register_blueprint(agencies_bp)
     app.register_blueprint(enterprise_bp, url_prefix="/my")
 
     import cli

@@ -72,6 +72,18 @@ ACTION_LABELS = {
     "recommend.sign": "签发推荐意见",
     "recommend.new_version": "推荐意见新版本",
     "recommend.package": "下载推荐材料",
+    "agency.register": "机构登记",
+    "agency.approve": "认可机构",
+    "agency.reject": "不予认可机构",
+    "agency.suspend": "暂停机构",
+    "agency.lift": "恢复机构",
+    "agency.disqualify": "取消机构资格",
+    "agency.annual_report": "提交年度工作报告",
+    "engagement.propose": "发出对接邀请",
+    "engagement.accept": "接受对接",
+    "engagement.decline": "拒绝对接",
+    "engagement.note": "记录对接进展",
+    "engagement.complete": "完成对接",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}

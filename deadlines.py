@@ -46,6 +46,12 @@ def _item(title, article, month_day, today, missing, link):
     return Deadline(title, article, due, days, missing, link)
 
 
+def _agency_reports_missing(year):
+    from blueprints.agencies.operations import missing_annual_reports
+    missing = len(missing_annual_reports(year))
+    return f"{missing} 家已认可机构未报送" if missing else ""
+
+
 def calendar(today, hooks=None):
     """The deadlines as of `today`. `hooks` lets other areas add what is missing (e.g. dynamic tables)."""
     hooks = hooks or {}
@@ -66,7 +72,7 @@ def calendar(today, hooks=None):
         _item("培育计划、培育库、市级名单报省厅备案", "第十四条", rules.FILING_DEADLINE, today,
               "" if sent else f"{year} 年备案材料尚未报送", url_for("filing.filing_page", year=year)),
         _item("第三方机构报送年度工作报告", "第二十五条", rules.AGENCY_REPORT_DEADLINE, today,
-              hooks.get("agency_reports_missing", lambda: "")(), ""),
+              _agency_reports_missing(year), url_for("agencies.annual_reports", year=year)),
     ]
     for publicity in Publicity.select().where(Publicity.status == PublicityStatus.OPEN.value):
         end = rules.publicity_end(publicity.start_date)

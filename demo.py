@@ -133,7 +133,8 @@ def load():
                  for username, role, display_name, extra in accounts}
         _load_pool(rng, subjects, users)
         _load_plans(rng, users)
-        _load_reviews(rng, users)
+        evaluated = _load_agencies(rng, users)
+        _load_reviews(rng, users, evaluated)
         _load_filing(users)
         _load_recommendations(users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
@@ -252,7 +253,76 @@ def _complete_application(application, by):
         uploads.save(_demo_pdf(key), "pdf", f"{label}.pdf", "application", application.id, purpose=key, user=by)
 
 
-def _load_reviews(rng, users):
+AGENCIES = [
+    # name, legal representative, mid-level, senior, industries, kinds, status
+    ("龙江湾绿色低碳评价中心有限公司", "刘建国", 18, 7, "13,14,15,22,26,27,30,31", "factory,park", "approved"),
+    ("黑龙江北疆节能环保技术研究院有限公司", "刘建国", 25, 9, "25,26,31,32,33,34,36,38", "factory,supply_chain", "approved"),
+    ("龙江湾清源环境咨询有限公司", "陈海燕", 12, 5, "13,14,17,22,29,39", "factory", "approved"),
+    ("北方蓝天碳资产管理有限公司", "赵明辉", 11, 5, "30,31,44", "factory,park", "suspended"),
+    ("松江绿色认证评价有限公司", "孙立新", 14, 6, "13,14,15", "factory", "disqualified"),
+    ("龙江湾新锐节能服务有限公司", "周晓东", 8, 3, "34,35,38", "factory", "pending"),
+]
+
+
+def _load_agencies(rng, users):
+    """Agencies in every status, two sharing a legal representative, and engagements in every state.
+    Returns {subject_id: agency} for the subjects an agency is evaluating this year."""
+    from blueprints.agencies import operations as agencies
+    from models import Agency, AgencyReport, Engagement
+
+    staff = users["staff"]
+    today = local_now().date()
+    this_year, last_year = today.year, today.year - 1
+    created = []
+    for index, (name, legal, mid, senior, industries, kinds, status) in enumerate(AGENCIES):
+        agency = Agency.create(name=name, credit_code=make_credit_code("239902", 70_000_000 + index * 131),
+                               legal_representative=legal, address=f"龙江湾市{CITY['districts'][index % 3]}科技路{index + 10}号",
+                               contact_person=_person(rng), contact_phone=f"0451-8{rng.randint(1_000_000, 9_999_999)}",
+                               platform_registration_no=f"GIP-{2023 + index % 2}-{1000 + index}", platform_approved=True,
+                               staff_mid_level=mid, staff_senior=senior, expertise_industries=industries,
+                               expertise_kinds=kinds, experience="近五年承担本省绿色工厂第三方评价、节能诊断和省级绿色制造科研项目。")
+        if status in ("approved", "suspended", "disqualified"):
+            agencies.approve(agency, staff, today)
+        if status == "suspended":
+            agencies.suspend(agency, "年度抽查发现评价报告数据核验不充分，暂停新增业务，整改后恢复。", staff)
+        if status == "disqualified":
+            agencies.disqualify(agency, "经查实为企业出具的评价报告存在数据造假（第二十六条）。", today - timedelta(days=200), staff)
+        created.append(Agency.get_by_id(agency.id))
+    users["agency"].agency = created[0]
+    users["agency"].save()
+
+    pooled = [e.subject for e in PoolEntry.select().order_by(PoolEntry.id)]
+    factories = [s for s in pooled if s.kind == SubjectKind.FACTORY.value]
+    evaluated = {}
+    for index, subject in enumerate(factories[:6]):  # last year's municipal list: evaluated and passed
+        Engagement.create(subject=subject, agency=created[index % 2], purpose="evaluation", rung="municipal",
+                          year=last_year, status="completed", outcome="passed", proposed_by=staff)
+    Engagement.create(subject=factories[20], agency=created[2], purpose="evaluation", rung="municipal", year=last_year,
+                      status="completed", outcome="failed", proposed_by=staff)
+    for index, subject in enumerate(factories[6:14]):  # this year's municipal applicants
+        agency = created[0] if index % 2 == 0 else created[2]
+        if index % 3 == 0:
+            consulting = agencies.propose(subject, created[1], "consulting", "municipal", this_year, staff, today)
+            agencies.accept(consulting, staff, today)
+        engagement = agencies.propose(subject, agency, "evaluation", "municipal", this_year, staff, today)
+        agencies.accept(engagement, staff, today)
+        evaluated[subject.id] = agency
+    for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:  # provincial
+        engagement = agencies.propose(subject, created[1], "evaluation", "provincial", this_year, staff, today)
+        agencies.accept(engagement, staff, today)
+        evaluated[subject.id] = created[1]
+    agencies.propose(factories[16], created[0], "consulting", "municipal", this_year, staff, today)  # awaiting reply
+    declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today)
+    agencies.decline(declined, "本年度评价任务已满，建议另行对接。", staff)
+    import uploads
+    for agency in created[1:3]:
+        document = uploads.save(_demo_pdf("Annual report"), "pdf", f"{last_year}年度工作报告.pdf", "agency", agency.id,
+                                purpose=f"{last_year}年度工作报告")
+        AgencyReport.create(agency=agency, year=last_year, document=document)
+    return evaluated
+
+
+def _load_reviews(rng, users, evaluated):
     """Last year's municipal list (published), this year's review in every state, an open publicity with an
     objection, provincial applications waiting for the recommendation round, and recorded upper-rung outcomes."""
     from blueprints.applications import operations as apps
@@ -302,8 +372,9 @@ def _load_reviews(rng, users):
     # This year: municipal applications from the pool, each further along.
     candidates = factories[6:14]
     for index, subject in enumerate(candidates):
-        application = apps.create(subject, this_year, "municipal", rng.choice(["self", "third_party"]),
-                                  rng.randint(78, 94), False, staff)
+        agency = evaluated.get(subject.id)
+        application = apps.create(subject, this_year, "municipal", "third_party" if agency else "self",
+                                  rng.randint(78, 94), False, staff, agency)
         if index == 7:
             continue  # a draft the enterprise is still filling in
         _complete_application(application, staff)
@@ -331,7 +402,8 @@ def _load_reviews(rng, users):
     # Provincial applications waiting for the city's recommendation (第十四条).
     for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:
         application = apps.create(subject, this_year, "provincial", "third_party", rng.randint(85, 95),
-                                  subject.kind != SubjectKind.PARK.value and rng.random() < 0.5, staff)
+                                  subject.kind != SubjectKind.PARK.value and rng.random() < 0.5, staff,
+                                  evaluated[subject.id])
         _complete_application(application, staff)
         apps.submit(application, staff)
 

@@ -183,6 +183,45 @@ class Subject(BaseModel):
         return cls.select().where(cls.status == SubjectStatus.PENDING.value)
 
 
+class AgencyStatus(Titled):
+    PENDING = ("pending", "待审核", "warning")
+    APPROVED = ("approved", "已认可", "success")
+    REJECTED = ("rejected", "未通过", "secondary")
+    SUSPENDED = ("suspended", "暂停", "danger")
+    DISQUALIFIED = ("disqualified", "取消资格", "dark")
+
+
+class Agency(BaseModel):
+    """A third-party evaluation or consulting agency (第三方机构, 第二十三至二十六条)."""
+
+    name = CharField(max_length=200)
+    credit_code = CharField(max_length=18, unique=True)
+    legal_representative = CharField(max_length=100, index=True)
+    address = CharField(max_length=300)
+    contact_person = CharField(max_length=100)
+    contact_phone = CharField(max_length=30)
+    platform_registration_no = CharField(max_length=60, default="")  # 第二十四条: registered on the ministry platform
+    platform_approved = BooleanField(default=False)
+    staff_mid_level = IntegerField(default=0)  # full-time, mid-level title or above (第二十三条第三项)
+    staff_senior = IntegerField(default=0)  # of whom senior, in energy/environment/ecology/low-carbon/LCA
+    expertise_industries = TextField(default="")  # GB/T 4754 codes, comma-separated
+    expertise_kinds = TextField(default="")  # subject kinds, comma-separated
+    experience = TextField(default="")  # 第二十三条第五项
+    status = CharField(max_length=20, choices=AgencyStatus.choices(), default=AgencyStatus.PENDING.value, index=True)
+    status_reason = TextField(default="")
+    disqualified_on = DateField(null=True)
+    disqualified_until = DateField(null=True)  # the last day its reports are not accepted (第二十六条)
+    created_at = DateTimeField(default=local_now)
+
+    @property
+    def industries(self):
+        return [c for c in self.expertise_industries.split(",") if c]
+
+    @property
+    def kinds(self):
+        return [k for k in self.expertise_kinds.split(",") if k]
+
+
 class User(UserMixin, BaseModel):
     username = CharField(max_length=50, unique=True)
     display_name = CharField(max_length=100)
@@ -196,6 +235,7 @@ class User(UserMixin, BaseModel):
     organisation = CharField(max_length=200, default="")  # an expert's employer, for conflicts of interest
     phone = CharField(max_length=30, default="")
     subject = ForeignKeyField(Subject, null=True, backref="users", on_delete="RESTRICT")
+    agency = ForeignKeyField(Agency, null=True, backref="users", on_delete="RESTRICT")
     created_at = DateTimeField(default=local_now)
 
     @property
@@ -366,6 +406,53 @@ class SubjectMessage(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
+class EngagementPurpose(Titled):
+    CONSULTING = ("consulting", "咨询", "info")
+    EVALUATION = ("evaluation", "评价", "primary")
+
+
+class EngagementStatus(Titled):
+    PROPOSED = ("proposed", "待接受", "warning")
+    ACTIVE = ("active", "进行中", "primary")
+    COMPLETED = ("completed", "已完成", "success")
+    DECLINED = ("declined", "已拒绝", "secondary")
+    WITHDRAWN = ("withdrawn", "已撤回", "secondary")
+
+
+class Engagement(BaseModel):
+    """对接 (第十条): an agency engaged with a subject for consulting or for an evaluation at a rung and year."""
+
+    subject = ForeignKeyField(Subject, backref="engagements", on_delete="RESTRICT")
+    agency = ForeignKeyField(Agency, backref="engagements", on_delete="RESTRICT")
+    purpose = CharField(max_length=20, choices=EngagementPurpose.choices())
+    rung = CharField(max_length=20, choices=Rung.choices())
+    year = IntegerField(index=True)
+    status = CharField(max_length=20, choices=EngagementStatus.choices(), default=EngagementStatus.PROPOSED.value,
+                       index=True)
+    outcome = CharField(max_length=10, null=True)  # passed / failed, for a completed evaluation
+    warning = TextField(default="")
+    notes = TextField(default="")
+    proposed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    proposed_at = DateTimeField(default=local_now)
+    accepted_at = DateTimeField(null=True)
+    completed_at = DateTimeField(null=True)
+
+    LIVE = ("proposed", "active", "completed")
+
+
+class AgencyReport(BaseModel):
+    """The agency's yearly work report (第二十五条, due 31 December)."""
+
+    agency = ForeignKeyField(Agency, backref="reports", on_delete="RESTRICT")
+    year = IntegerField()
+    document = ForeignKeyField(Document, on_delete="RESTRICT")
+    submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    submitted_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("agency", "year"), False),)
+
+
 class PlanStatus(Titled):
     DRAFT = ("draft", "草稿", "secondary")
     APPROVED = ("approved", "已批准", "success")
@@ -480,6 +567,7 @@ class Application(BaseModel):
                        index=True)
     return_reason = TextField(default="")
     national_intent = BooleanField(default=False)  # wishes to go on to the national list (第二十一条)
+    agency = ForeignKeyField(Agency, null=True, backref="applications", on_delete="RESTRICT")  # 第三方评价
     park_green_factories = IntegerField(null=True)  # parks: green factories in the park (第二十一条)
     supplier_green_factories = IntegerField(null=True)  # supply chains: green factories among suppliers
     submitted_at = DateTimeField(null=True)
@@ -680,4 +768,5 @@ class FilingDeclaration(BaseModel):
 
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
-          Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation]
+          Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
+          AgencyReport]

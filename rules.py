@@ -201,7 +201,7 @@ def missing_materials(kind, present_keys):
 
 
 def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_rungs, today, has_report,
-                         present_materials):
+                         present_materials, agency_problem=None):
     """Why an application may not be submitted; empty when it may (第十条、第十四条、第十五条)."""
     problems = []
     if "hit" in veto_results.values():
@@ -217,6 +217,8 @@ def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_r
     missing = missing_materials(kind, present_materials)
     if missing:
         problems.append("申报材料不全：" + "、".join(missing))
+    if agency_problem:
+        problems.append(agency_problem)
     return problems
 
 
@@ -257,3 +259,37 @@ def national_facts(kind, industry_code, energy_level, park_green_factories, supp
 OPINION_TEMPLATE_RECOMMEND = ("经我局初步审查，{name}（统一社会信用代码：{code}）{facts}，评价得分 {score} 分，"
                               "符合{standard}要求，同意推荐。")
 OPINION_TEMPLATE_NOT_RECOMMEND = "经我局初步审查，{name}（统一社会信用代码：{code}）{problems}，暂不予推荐。"
+
+
+def agency_staffing_problems(mid_level, senior):
+    """第二十三条第三项: ≥10 full-time staff with a mid-level title or above, of whom ≥5 senior in energy,
+    environment, ecology, low-carbon or life-cycle assessment. Empty when met."""
+    problems = []
+    if mid_level < AGENCY_MIN_MID_LEVEL_STAFF:
+        problems.append(f"第二十三条第三项：中级职称以上专职人员 {mid_level} 人，少于 {AGENCY_MIN_MID_LEVEL_STAFF} 人")
+    if senior < AGENCY_MIN_SENIOR_STAFF:
+        problems.append(f"第二十三条第三项：相关专业高级职称人员 {senior} 人，少于 {AGENCY_MIN_SENIOR_STAFF} 人")
+    return problems
+
+
+def disqualification_until(decided_on):
+    """第二十六条: a disqualified agency's reports are not accepted for three years from the decision. Returns the
+    last day of the block; from the third anniversary on they are accepted again (a 29 February decision's
+    anniversary is 1 March)."""
+    try:
+        anniversary = decided_on.replace(year=decided_on.year + AGENCY_DISQUALIFICATION_YEARS)
+    except ValueError:  # 29 February
+        anniversary = date(decided_on.year + AGENCY_DISQUALIFICATION_YEARS, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
+def national_cap_problem(existing_count):
+    """第二十四条: at most 15 national evaluation projects a year for agencies sharing one legal representative;
+    `existing_count` is how many they already have that year (proposed, active or completed)."""
+    if existing_count >= NATIONAL_EVALUATIONS_PER_LEGAL_REP:
+        return (f"第二十四条：同一法定代表人的第三方机构本年度国家级评价项目已达 {existing_count} 项，"
+                f"不得超过 {NATIONAL_EVALUATIONS_PER_LEGAL_REP} 项")
+    return None
+
+
+CONSULT_AND_EVALUATE_WARNING = "第二十四条：该机构同时为此对象提供咨询和评价服务，请核实是否存在服务搭售或影响评价独立性的情况"

@@ -6,9 +6,12 @@ from audit import action_label, result_label
 from industries import industry_label
 from models import (
     LADDER,
+    AgencyStatus,
     ApplicationStatus,
     CheckResult,
     Decision,
+    EngagementPurpose,
+    EngagementStatus,
     EvaluationMethod,
     ListingStatus,
     MessageKind,
@@ -28,14 +31,16 @@ from models import (
 NAVIGATION = {
     "staff": [("main.home", "工作台"), ("pool.registrations", "登记审核"), ("pool.pool_list", "培育库"),
               ("plans.plan_list", "培育计划"), ("applications.application_list", "申报评审"),
-              ("listing.publicity_list", "公示公布"), ("recommend.recommend_home", "省级推荐"),
+              ("listing.publicity_list", "公示公布"), ("recommend.recommend_home", "省级推荐"), ("agencies.agency_list", "第三方机构"),
               ("listing.outcomes", "上级名单"), ("filing.filing_home", "备案")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
     "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划"),
                    ("applications.my_applications", "申报")],
     "expert": [("review.my_reviews", "评审任务")],
-    "public": [("listing.public_list", "市级绿色制造名单"), ("public.register", "登记意向")],
+    "agency": [("agencies.workspace", "机构工作台")],
+    "public": [("listing.public_list", "市级绿色制造名单"), ("public.register", "登记意向"),
+               ("agencies.agency_register", "机构登记")],
 }
 
 
@@ -98,4 +103,7 @@ def init_app(app):
             "ListingStatus": ListingStatus,
             "PublicityStatus": PublicityStatus,
             "Decision": Decision,
+            "AgencyStatus": AgencyStatus,
+            "EngagementPurpose": EngagementPurpose,
+            "EngagementStatus": EngagementStatus,
         }

@@ -3,19 +3,30 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 import rules
-from models import EvaluationMethod, Rung
+from models import Agency, AgencyStatus, EvaluationMethod, Rung
 from validation import Form, strip
 
 RUNG_CHOICES = [(r, Rung.label_of(r)) for r in rules.APPLICATION_RUNGS]
+
+
+def agency_choices():
+    """Agencies that could have evaluated (the submit check then requires an engagement with the subject)."""
+    query = Agency.select().where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.name)
+    return [(0, "（自评价，无需选择）")] + [(a.id, a.name) for a in query]
 
 
 class ApplicationForm(Form):
     year = IntegerField("申报年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
     rung = SelectField("申报级别", choices=RUNG_CHOICES)
     method = SelectField("评价方式（第十二条）", choices=EvaluationMethod.choices())
+    agency_id = SelectField("评价机构（第三方评价时填写）", coerce=int, validators=[Optional()])
     claimed_score = FloatField("自评价/第三方评价得分", validators=[
         Optional(), NumberRange(0, 100, "得分须在 0–100 之间")])
     national_intent = BooleanField("有意愿创建国家级示范（第二十一条）")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency_id.choices = agency_choices()
 
 
 class ApplicationEditForm(ApplicationForm):

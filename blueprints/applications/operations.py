@@ -10,6 +10,7 @@ from models import (
     Application,
     ApplicationStatus,
     Document,
+    EvaluationMethod,
     Listing,
     ListingStatus,
     PoolEntry,
@@ -49,6 +50,14 @@ def is_pooled(subject):
     return entry is not None and entry.status != PoolStatus.EXITED.value
 
 
+def agency_problem(application):
+    """第十三、二十四、二十六条: a third-party evaluation needs an engaged, not disqualified agency."""
+    if application.method != EvaluationMethod.THIRD_PARTY.value:
+        return None
+    from blueprints.agencies.operations import evaluation_agency_problem
+    return evaluation_agency_problem(application.subject, application.agency, local_now().date())
+
+
 def submit_problems(application):
     subject = application.subject
     _, veto = latest_checks(subject)
@@ -56,10 +65,10 @@ def submit_problems(application):
         kind=subject.kind, rung=application.rung, pooled=is_pooled(subject),
         veto_results={k: r.result for k, r in veto.items()}, removed_on=removal_date(subject),
         held_rungs=held_rungs(subject), today=local_now().date(), has_report=application.report_id is not None,
-        present_materials=materials_present(application))
+        present_materials=materials_present(application), agency_problem=agency_problem(application))
 
 
-def create(subject, year, rung, method, claimed_score, national_intent, by):
+def create(subject, year, rung, method, claimed_score, national_intent, by, agency=None):
     """Start a draft application for a subject (the enterprise's own, or by staff on its behalf)."""
     if rung in held_rungs(subject):
         raise Refused(f"该对象已在{Rung.label_of(rung)}名单中，不能重复申报")
@@ -69,17 +78,18 @@ def create(subject, year, rung, method, claimed_score, national_intent, by):
     if open_ones.exists():
         raise Refused(f"{year} 年已有该级别的申报，请在原申报上继续")
     with db.atomic():
-        application = Application.create(subject=subject, year=year, rung=rung, method=method,
+        application = Application.create(subject=subject, year=year, rung=rung, method=method, agency=agency,
                                          claimed_score=claimed_score, national_intent=national_intent, created_by=by)
         audit.record("application.create", subject, user=by, details={"application": application.id, "rung": rung})
     return application
 
 
-def update(application, method, claimed_score, national_intent, by):
+def update(application, method, claimed_score, national_intent, by, agency=None):
     if application.status not in EDITABLE:
         raise Refused("申报已提交，不能修改")
     with db.atomic():
         application.method, application.claimed_score = method, claimed_score
+        application.agency = agency if method == EvaluationMethod.THIRD_PARTY.value else None
         application.national_intent = national_intent
         application.save()
         audit.record("application.update", application.subject, user=by, details={"application": application.id})

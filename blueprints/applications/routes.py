@@ -8,6 +8,7 @@ import uploads
 from access import STAFF_ROLES, roles_required, staff_required
 from documents import XLSX_MIMETYPE, xlsx_table
 from models import (
+    Agency,
     Application,
     ApplicationStatus,
     Document,
@@ -58,6 +59,10 @@ def _back(application):
 
 def _me():
     return current_user._get_current_object()
+
+
+def _agency(agency_id):
+    return Agency.get_or_none(Agency.id == agency_id) if agency_id else None
 
 
 def _errors(form):
@@ -126,7 +131,8 @@ def application_new():
             if subject is None:
                 raise Refused("培育对象不存在")
             application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
-                                            form.claimed_score.data, form.national_intent.data, _me())
+                                            form.claimed_score.data, form.national_intent.data, _me(),
+                                            _agency(form.agency_id.data))
         except Refused as error:
             form.subject_id.errors.append(str(error))
         else:
@@ -146,7 +152,8 @@ def my_applications():
     if form.validate_on_submit():
         try:
             application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
-                                            form.claimed_score.data, form.national_intent.data, _me())
+                                            form.claimed_score.data, form.national_intent.data, _me(),
+                                            _agency(form.agency_id.data))
         except Refused as error:
             form.rung.errors.append(str(error))
         else:
@@ -174,7 +181,7 @@ def application_detail(application_id):
     return render_template(
         "applications/detail.html", application=application, materials=materials, present=present,
         documents=Document.of("application", application.id), attach_form=attach_form,
-        edit_form=ApplicationEditForm(obj=application), reason_form=ReasonForm(), assign_form=assign_form,
+        edit_form=ApplicationEditForm(obj=application, agency_id=application.agency_id or 0), reason_form=ReasonForm(), assign_form=assign_form,
         problems=operations.submit_problems(application) if application.status in operations.EDITABLE else [],
         reviews=reviews, final=value, band=operations.score_band(value), needed=operations.needed(application))
 
@@ -187,7 +194,8 @@ def application_edit(application_id):
     form = ApplicationEditForm()
     if form.validate_on_submit():
         try:
-            operations.update(application, form.method.data, form.claimed_score.data, form.national_intent.data, _me())
+            operations.update(application, form.method.data, form.claimed_score.data, form.national_intent.data, _me(),
+                              _agency(form.agency_id.data))
             flash("已保存。", "success")
         except Refused as error:
             flash(str(error), "danger")

@@ -55,6 +55,10 @@ def home():
                                deadlines=deadlines.calendar(local_now().date()))
     if current_user.role == Role.ENTERPRISE.value and current_user.subject_id:
         return redirect(url_for("enterprise.my_subject"))
+    if current_user.role == Role.AGENCY.value and current_user.agency_id:
+        return redirect(url_for("agencies.workspace"))
+    if current_user.role == Role.EXPERT.value:
+        return redirect(url_for("review.my_reviews"))
     return render_template("main/home_member.html")
 
 

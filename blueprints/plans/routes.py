@@ -10,7 +10,7 @@ from access import admin_required, staff_required
 from blueprints.pool.listing import filters_from, pool_query
 from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
 from extensions import htmx
-from models import CultivationPlan, Milestone, PlanItem, PlanStatus, Subject, User, local_now
+from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanStatus, Subject, User, local_now
 from rules import Refused
 
 from . import bp, exports, operations
@@ -209,8 +209,9 @@ def item_detail(item_id):
         except Refused as error:
             flash(str(error), "danger")
     milestones = list(item.milestones.order_by(Milestone.position))
+    engagements = item.subject.engagements.where(Engagement.status.in_(Engagement.LIVE), Engagement.year == item.plan.year)
     return render_template("plans/item.html", item=item, plan=item.plan, form=form, milestones=milestones,
-                           today=local_now().date(), progress=operations.progress(milestones))
+                           today=local_now().date(), progress=operations.progress(milestones), engagements=engagements)
 
 
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])

@@ -8,9 +8,11 @@ import settings
 from blueprints.applications import operations as apps
 from blueprints.pool.operations import latest_checks
 from models import (
+    AgencyStatus,
     Application,
     ApplicationStatus,
     Decision,
+    EvaluationMethod,
     Recommendation,
     RecommendationRound,
     RoundStatus,
@@ -67,6 +69,12 @@ def checks(application, today, extra_checks=()):
         Check("评价得分达到合格线", "第十八条", band in ("qualified", "key"),
               f"{application.claimed_score if application.claimed_score is not None else '—'} 分（{band_text}）"),
     ]
+    if application.method == EvaluationMethod.THIRD_PARTY.value:
+        problem = apps.agency_problem(application)
+        agency = application.agency
+        status_ok = agency is not None and agency.status == AgencyStatus.APPROVED.value
+        result.append(Check("评价机构已认可且未被取消资格", "第二十四、二十六条", status_ok and not problem,
+                            problem or (f"{agency.name}（{AgencyStatus.label_of(agency.status)}）" if agency else "未选择机构")))
     result += list(extra_checks)
     for title, value, good in rules.national_facts(subject.kind, subject.industry_code, subject.energy_efficiency_level,
                                                     application.park_green_factories,

@@ -139,7 +139,7 @@ def package_bytes(round_, when):
     for r in rows:
         sid = r.application.subject_id
         summary = summaries.get(sid) or {"veto_text": "未核查完整", "veto_date": None}
-        facts[r.id] = {"agency": "", "membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
+        facts[r.id] = {"agency": r.application.agency.name if r.application.agency_id else "","membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
                        "veto_text": summary["veto_text"], "veto_date": summary["veto_date"]}
     checks_by_row = {r.id: operations.checks(r.application, today) for r in rows}
     return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when)

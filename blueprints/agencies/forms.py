@@ -1,0 +1,108 @@
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+import rules
+from blueprints.auth.forms import strong_password
+from identifiers import credit_code_problem, normalize_credit_code
+from industries import INDUSTRIES
+from models import EngagementPurpose, SubjectKind, User
+from validation import PHONE, Form, strip
+
+STAFF_COUNT = [InputRequired("请填写人数"), NumberRange(0, 100000, "人数须为不小于 0 的整数")]
+
+
+class AgencyForm(Form):
+    name = StringField("机构名称", filters=[strip], validators=[DataRequired("请输入机构名称"), Length(max=200)])
+    credit_code = StringField("统一社会信用代码", filters=[normalize_credit_code], validators=[DataRequired("请输入统一社会信用代码")])
+    legal_representative = StringField("法定代表人", filters=[strip], validators=[DataRequired("请输入法定代表人"), Length(max=100)])
+    address = StringField("办公地址", filters=[strip], validators=[DataRequired("请输入办公地址"), Length(max=300)])
+    contact_person = StringField("联系人", filters=[strip], validators=[DataRequired("请输入联系人"), Length(max=100)])
+    contact_phone = StringField("联系电话", filters=[strip], validators=[DataRequired("请输入联系电话"), PHONE])
+    platform_registration_no = StringField("管理平台注册号（第二十四条）", filters=[strip], validators=[Optional(), Length(max=60)])
+    platform_approved = BooleanField("已在工业节能与绿色发展管理平台通过审核")
+    staff_mid_level = IntegerField("中级职称以上专职人员（人）", validators=STAFF_COUNT,
+                                   description=f"第二十三条第三项：不少于 {rules.AGENCY_MIN_MID_LEVEL_STAFF} 人")
+    staff_senior = IntegerField("其中能源、环境、生态、低碳、生命周期评价等专业高级职称（人）", validators=STAFF_COUNT,
+                                description=f"不少于 {rules.AGENCY_MIN_SENIOR_STAFF} 人")
+    expertise_industries = SelectMultipleField("擅长行业（可多选）", choices=INDUSTRIES)
+    expertise_kinds = SelectMultipleField("擅长领域（可多选）", choices=SubjectKind.choices())
+    experience = TextAreaField("近五年绿色制造相关评审、评价、科研或标准制定经历（第二十三条第五项）", filters=[strip],
+                               validators=[DataRequired("请填写相关经历"), Length(max=10000)])
+
+    def validate_credit_code(self, field):
+        problem = credit_code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_staff_senior(self, field):
+        if self.staff_mid_level.data is not None and field.data is not None and field.data > self.staff_mid_level.data:
+            raise ValidationError("高级职称人员包含在中级职称以上人员中，不能多于中级职称以上人员总数")
+
+    def profile_data(self):
+        return {"name": self.name.data, "credit_code": self.credit_code.data,
+                "legal_representative": self.legal_representative.data, "address": self.address.data,
+                "contact_person": self.contact_person.data, "contact_phone": self.contact_phone.data,
+                "platform_registration_no": self.platform_registration_no.data or "",
+                "platform_approved": bool(self.platform_approved.data), "staff_mid_level": self.staff_mid_level.data,
+                "staff_senior": self.staff_senior.data,
+                "expertise_industries": ",".join(self.expertise_industries.data or []),
+                "expertise_kinds": ",".join(self.expertise_kinds.data or []), "experience": self.experience.data}
+
+
+class AgencyRegistrationForm(AgencyForm):
+    qualification = FileField("资质证明材料（PDF/Word/图片）")
+    username = StringField("登录用户名", filters=[strip], validators=[
+        DataRequired("请设置登录用户名"), Regexp(r"^[A-Za-z0-9_.-]{3,50}$", message="3–50 位字母、数字、下划线、点或连字符")])
+    password = PasswordField("登录密码", validators=[DataRequired("请设置登录密码"), strong_password])
+    confirm = PasswordField("确认密码", validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")])
+
+    def validate_username(self, field):
+        if User.select().where(User.username == field.data).exists():
+            raise ValidationError("该用户名已被使用，请换一个")
+
+
+class DisqualifyForm(Form):
+    reason = TextAreaField("事实和理由（弄虚作假、故意隐瞒评价对象问题、评价质量较差）", filters=[strip],
+                           validators=[DataRequired("请填写取消资格的事实和理由"), Length(max=5000)])
+    decided_on = DateField("决定日期", validators=[DataRequired("请选择决定日期")])
+
+
+class ProposeForm(Form):
+    agency_id = IntegerField("机构", validators=[DataRequired("请选择机构")])
+    purpose = SelectField("对接内容", choices=EngagementPurpose.choices())
+    rung = SelectField("评价梯度", choices=[(r, {"municipal": "市级", "provincial": "省级", "national": "国家级"}[r])
+                                        for r in rules.APPLICATION_RUNGS])
+    year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
+
+
+class NoteForm(Form):
+    text = TextAreaField("进展", filters=[strip], validators=[DataRequired("请填写进展"), Length(max=2000)])
+
+
+class CompleteForm(Form):
+    outcome = SelectField("评价结果", choices=[("", "（咨询对接无需填写）"), ("passed", "通过"), ("failed", "未通过")],
+                          validators=[Optional()])
+
+
+class ReportForm(Form):
+    year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
+    file = FileField("年度工作报告（PDF/Word）")

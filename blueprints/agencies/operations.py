@@ -1,0 +1,303 @@
+"""Third-party agencies (第二十三至二十六条) and their engagements with subjects (第十条): each transition checks,
+changes inside db.atomic(), and audits."""
+from dataclasses import dataclass, field
+
+from peewee import IntegrityError, fn
+
+import audit
+import rules
+import uploads
+from accounts import create_user
+from models import (
+    Agency,
+    AgencyReport,
+    AgencyStatus,
+    Engagement,
+    EngagementPurpose,
+    EngagementStatus,
+    Role,
+    Rung,
+    db,
+    local_now,
+)
+from rules import Refused
+
+LIVE = Engagement.LIVE
+
+
+def blocked_reason(agency, today):
+    """Why the agency may not take on or carry out work now (第二十三、二十四、二十六条), or None."""
+    if agency.status == AgencyStatus.DISQUALIFIED.value:
+        until = agency.disqualified_until
+        if until and today <= until:
+            return f"第二十六条：已取消资格，{until:%Y年%m月%d日}前不采信其评价报告"
+        return "已取消资格（三年期满，须重新审核认可）"
+    if agency.status == AgencyStatus.SUSPENDED.value:
+        return "机构已被暂停"
+    if agency.status != AgencyStatus.APPROVED.value:
+        return f"机构尚未认可（{AgencyStatus.label_of(agency.status)}）"
+    return None
+
+
+def qualification_problems(agency):
+    """第二十三、二十四条 checks shown beside the evidence; empty when the agency qualifies."""
+    problems = rules.agency_staffing_problems(agency.staff_mid_level, agency.staff_senior)
+    if not agency.platform_registration_no or not agency.platform_approved:
+        problems.append("第二十四条：须在工业节能与绿色发展管理平台注册并通过审核")
+    return problems
+
+
+def register(data, username, password):
+    """An agency registers itself (public): a pending Agency and its account."""
+    if Agency.select().where(Agency.credit_code == data["credit_code"]).exists():
+        raise Refused("该统一社会信用代码已登记为第三方机构")
+    try:
+        with db.atomic():
+            agency = Agency.create(**data)
+            user, _ = create_user(username, Role.AGENCY.value, data["name"], password, agency=agency,
+                                  phone=data["contact_phone"])
+            audit.record("agency.register", agency, user=user)
+    except IntegrityError:
+        raise Refused("该统一社会信用代码或用户名刚刚已被登记，请核对后重试")
+    return agency
+
+
+def _set_status(agency, status, reason, by, action, **extra):
+    with db.atomic():
+        old = agency.status
+        agency.status, agency.status_reason = status, reason
+        for key, value in extra.items():
+            setattr(agency, key, value)
+        agency.save()
+        audit.record(action, agency, user=by, details={"from": old, "to": status, "reason": reason, **extra})
+
+
+def approve(agency, by, today):
+    """Staff recognise the agency: its counts and platform registration must qualify (第二十三、二十四条)."""
+    if agency.status == AgencyStatus.APPROVED.value:
+        raise Refused("该机构已认可")
+    if agency.status == AgencyStatus.DISQUALIFIED.value and agency.disqualified_until and today <= agency.disqualified_until:
+        raise Refused(f"第二十六条：取消资格三年内不得重新认可（至 {agency.disqualified_until}）")
+    problems = qualification_problems(agency)
+    if problems:
+        raise Refused("不符合条件：" + "；".join(problems))
+    _set_status(agency, AgencyStatus.APPROVED.value, "", by, "agency.approve")
+
+
+def reject(agency, reason, by):
+    if agency.status != AgencyStatus.PENDING.value:
+        raise Refused("只有待审核的机构可以不予认可")
+    _set_status(agency, AgencyStatus.REJECTED.value, reason, by, "agency.reject")
+
+
+def suspend(agency, reason, by):
+    """Suspend an approved agency, without an end date, until lifted."""
+    if agency.status != AgencyStatus.APPROVED.value:
+        raise Refused("只有已认可的机构可以暂停")
+    _set_status(agency, AgencyStatus.SUSPENDED.value, reason, by, "agency.suspend")
+
+
+def lift_suspension(agency, by):
+    if agency.status != AgencyStatus.SUSPENDED.value:
+        raise Refused("该机构未被暂停")
+    _set_status(agency, AgencyStatus.APPROVED.value, "", by, "agency.lift")
+
+
+def disqualify(agency, reason, decided_on, by):
+    """第二十六条: fraud, concealment or poor quality: disqualified, reports not accepted for three years."""
+    if agency.status == AgencyStatus.DISQUALIFIED.value:
+        raise Refused("该机构已被取消资格")
+    _set_status(agency, AgencyStatus.DISQUALIFIED.value, reason, by, "agency.disqualify",
+                disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on))
+
+
+def national_evaluations(legal_representative, year, exclude_id=None):
+    """National-rung evaluation projects of the year across every agency with this legal representative
+    (matched on the trimmed name: the registry holds no personal identity numbers)."""
+    query = (Engagement.select().join(Agency)
+             .where(fn.TRIM(Agency.legal_representative) == legal_representative.strip(), Engagement.year == year,
+                    Engagement.purpose == EngagementPurpose.EVALUATION.value, Engagement.rung == Rung.NATIONAL.value,
+                    Engagement.status.in_(LIVE)))
+    if exclude_id is not None:
+        query = query.where(Engagement.id != exclude_id)
+    return query.count()
+
+
+def _rules_at(agency, purpose, rung, year, today, exclude_id=None):
+    reason = blocked_reason(agency, today)
+    if reason:
+        raise Refused(reason)
+    if purpose == EngagementPurpose.EVALUATION.value and rung == Rung.NATIONAL.value:
+        problem = rules.national_cap_problem(national_evaluations(agency.legal_representative, year, exclude_id))
+        if problem:
+            raise Refused(problem)
+
+
+def consult_and_evaluate(subject, agency, purpose, exclude_id=None):
+    """第二十四条: one agency both consulting for and evaluating the same subject deserves a warning."""
+    other = (EngagementPurpose.EVALUATION.value if purpose == EngagementPurpose.CONSULTING.value
+             else EngagementPurpose.CONSULTING.value)
+    query = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
+                                      Engagement.purpose == other, Engagement.status.in_(LIVE))
+    if exclude_id is not None:
+        query = query.where(Engagement.id != exclude_id)
+    return rules.CONSULT_AND_EVALUATE_WARNING if query.exists() else ""
+
+
+def propose(subject, agency, purpose, rung, year, by, today):
+    """Staff propose an engagement; the rules hold now and again when the agency accepts."""
+    _rules_at(agency, purpose, rung, year, today)
+    duplicate = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
+                                          Engagement.purpose == purpose, Engagement.year == year,
+                                          Engagement.status.in_(LIVE))
+    if duplicate.exists():
+        raise Refused("该机构与此对象本年度已有同类对接")
+    warning = consult_and_evaluate(subject, agency, purpose)
+    with db.atomic():
+        engagement = Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year,
+                                       proposed_by=by, warning=warning)
+        audit.record("engagement.propose", subject, user=by,
+                     details={"agency": agency.name, "purpose": purpose, "rung": rung, "year": year, "warning": warning})
+    return engagement
+
+
+def accept(engagement, by, today):
+    if engagement.status != EngagementStatus.PROPOSED.value:
+        raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，不能再接受")
+    _rules_at(engagement.agency, engagement.purpose, engagement.rung, engagement.year, today, exclude_id=engagement.id)
+    with db.atomic():
+        engagement.status, engagement.accepted_at = EngagementStatus.ACTIVE.value, local_now()
+        engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, engagement.purpose,
+                                                  engagement.id)
+        engagement.save()
+        audit.record("engagement.accept", engagement.subject, user=by, details={"engagement": engagement.id})
+
+
+def decline(engagement, reason, by):
+    if engagement.status != EngagementStatus.PROPOSED.value:
+        raise Refused("只有待接受的对接可以拒绝")
+    with db.atomic():
+        engagement.status, engagement.notes = EngagementStatus.DECLINED.value, reason
+        engagement.save()
+        audit.record("engagement.decline", engagement.subject, user=by,
+                     details={"engagement": engagement.id, "reason": reason})
+
+
+def add_note(engagement, text, by):
+    if engagement.status != EngagementStatus.ACTIVE.value:
+        raise Refused("只有进行中的对接可以记录进展")
+    with db.atomic():
+        stamp = local_now().strftime("%Y-%m-%d %H:%M")
+        engagement.notes = (engagement.notes + "\n" if engagement.notes else "") + f"[{stamp}] {text}"
+        engagement.save()
+        audit.record("engagement.note", engagement.subject, user=by, details={"engagement": engagement.id})
+
+
+def complete(engagement, outcome, by, today):
+    """Close an engagement; an evaluation closes with 通过 / 未通过 (the pass rate of 第二十五条 comes from these)."""
+    if engagement.status != EngagementStatus.ACTIVE.value:
+        raise Refused("只有进行中的对接可以完成")
+    if engagement.purpose == EngagementPurpose.EVALUATION.value:
+        if outcome not in ("passed", "failed"):
+            raise Refused("评价对接须记录评价结果（通过或未通过）")
+        reason = blocked_reason(engagement.agency, today)
+        if reason:
+            raise Refused(reason)
+    else:
+        outcome = None
+    with db.atomic():
+        engagement.status, engagement.outcome = EngagementStatus.COMPLETED.value, outcome
+        engagement.completed_at = local_now()
+        engagement.save()
+        audit.record("engagement.complete", engagement.subject, user=by,
+                     details={"engagement": engagement.id, "outcome": outcome})
+
+
+def pass_rate(agency_ids=None):
+    """{agency_id: (passed, completed evaluations)} (第二十五条)."""
+    query = (Engagement.select(Engagement.agency, Engagement.outcome, fn.COUNT(Engagement.id))
+             .where(Engagement.purpose == EngagementPurpose.EVALUATION.value,
+                    Engagement.status == EngagementStatus.COMPLETED.value)
+             .group_by(Engagement.agency, Engagement.outcome))
+    if agency_ids is not None:
+        query = query.where(Engagement.agency.in_(agency_ids))
+    rates = {}
+    for agency_id, outcome, count in query.tuples():
+        passed, total = rates.get(agency_id, (0, 0))
+        rates[agency_id] = (passed + (count if outcome == "passed" else 0), total + count)
+    return rates
+
+
+def active_load():
+    return dict(Engagement.select(Engagement.agency, fn.COUNT(Engagement.id))
+                .where(Engagement.status.in_((EngagementStatus.PROPOSED.value, EngagementStatus.ACTIVE.value)))
+                .group_by(Engagement.agency).tuples())
+
+
+@dataclass
+class Match:
+    agency: Agency
+    score: float
+    reasons: list = field(default_factory=list)
+    blocked: str = ""
+
+
+def ranked_for(subject, today):
+    """Agencies ranked by fit for the subject: expertise in its industry and kind, current load, pass rate,
+    same district; the reasons are shown, blocked agencies are listed last with why."""
+    load, rates = active_load(), pass_rate()
+    matches = []
+    for agency in Agency.select().where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.id):
+        score, reasons = 0.0, []
+        if subject.industry_code in agency.industries:
+            score += 3
+            reasons.append("擅长该行业")
+        if subject.kind in agency.kinds:
+            score += 2
+            reasons.append("擅长该类型")
+        current = load.get(agency.id, 0)
+        score -= 0.3 * current
+        reasons.append(f"在办 {current} 项")
+        passed, total = rates.get(agency.id, (0, 0))
+        if total:
+            score += 2 * passed / total
+            reasons.append(f"通过率 {100 * passed / total:.0f}%（{passed}/{total}）")
+        if subject.district and subject.district in agency.address:
+            score += 1
+            reasons.append("同区县")
+        matches.append(Match(agency, round(score, 2), reasons, blocked_reason(agency, today) or ""))
+    return sorted(matches, key=lambda m: (bool(m.blocked), -m.score, m.agency.id))
+
+
+def submit_annual_report(agency, year, file_storage, by):
+    """第二十五条: the agency's yearly work report (a new upload replaces none: every version stays)."""
+    with db.atomic():
+        document = uploads.store(file_storage, "agency", agency.id, purpose=f"{year}年度工作报告", user=by,
+                                 kinds=("pdf", "docx"))
+        report = AgencyReport.create(agency=agency, year=year, document=document, submitted_by=by)
+        audit.record("agency.annual_report", agency, user=by, details={"year": year})
+    return report
+
+
+def missing_annual_reports(year):
+    """Approved agencies that have not yet filed the year's work report."""
+    reported = AgencyReport.select(AgencyReport.agency).where(AgencyReport.year == year)
+    return list(Agency.select().where(Agency.status == AgencyStatus.APPROVED.value, Agency.id.not_in(reported))
+                .order_by(Agency.name))
+
+
+def evaluation_agency_problem(subject, agency, today):
+    """第十三、二十四、二十六条: a third-party evaluation needs an agency with an active or completed evaluation
+    engagement for the subject, and not disqualified."""
+    if agency is None:
+        return "第十三条：第三方评价须选择评价机构"
+    if agency.status == AgencyStatus.DISQUALIFIED.value and agency.disqualified_until \
+            and today <= agency.disqualified_until:
+        return f"第二十六条：{agency.name} 已被取消资格，其评价报告不予采信"
+    engaged = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
+                                        Engagement.purpose == EngagementPurpose.EVALUATION.value,
+                                        Engagement.status.in_((EngagementStatus.ACTIVE.value,
+                                                               EngagementStatus.COMPLETED.value)))
+    if not engaged.exists():
+        return f"第十三条：{agency.name} 与本对象没有进行中或已完成的评价对接"
+    return None

@@ -1,0 +1,373 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user
+
+import uploads
+from access import public, roles_required, staff_required
+from blueprints.pool.forms import ReasonForm
+from documents import XLSX_MIMETYPE, xlsx_table
+from extensions import limiter
+from industries import industry_label
+from models import (
+    Agency,
+    AgencyReport,
+    AgencyStatus,
+    Document,
+    Engagement,
+    EngagementPurpose,
+    EngagementStatus,
+    Role,
+    Rung,
+    Subject,
+    db,
+    local_now,
+)
+from rules import Refused
+
+from . import bp, operations
+from .forms import AgencyRegistrationForm, CompleteForm, DisqualifyForm, NoteForm, ProposeForm, ReportForm
+
+agency_only = roles_required(Role.AGENCY.value)
+
+
+def _engaged(user, subject_id):
+    """An agency reads a subject's documents once it has accepted an engagement with it."""
+    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().where(
+        Engagement.subject == subject_id, Engagement.agency == user.agency_id,
+        Engagement.status.in_((EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value))).exists()
+
+
+uploads.register_reader("subject", _engaged)
+uploads.register_reader("agency", lambda user, agency_id: user.role == Role.AGENCY.value and user.agency_id == agency_id)
+uploads.register_reader("engagement", lambda user, engagement_id: user.role == Role.AGENCY.value and Engagement.select()
+                        .where(Engagement.id == engagement_id, Engagement.agency == user.agency_id).exists())
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _today():
+    return local_now().date()
+
+
+def _errors(form):
+    return "；".join(m for ms in form.errors.values() for m in ms)
+
+
+def agency_or_404(agency_id):
+    agency = Agency.get_or_none(Agency.id == agency_id)
+    if agency is None:
+        abort(404)
+    return agency
+
+
+# --- public registration -----------------------------------------------------------------------------------
+
+@bp.route("/agencies/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@public
+def agency_register():
+    """An agency registers (第二十三、二十四条) with its counts, expertise and qualification documents."""
+    form = AgencyRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            data, kind = uploads.read_checked(form.qualification.data)
+        except uploads.UploadError as error:
+            form.qualification.errors.append(str(error))
+        else:
+            try:
+                agency = operations.register(form.profile_data(), form.username.data, form.password.data)
+                with db.atomic():
+                    uploads.save(data, kind, form.qualification.data.filename, "agency", agency.id, purpose="资质证明")
+            except Refused as error:
+                form.credit_code.errors.append(str(error))
+            else:
+                session["registered_agency"] = agency.name
+                return redirect(url_for("agencies.agency_registered"))
+    return render_template("agencies/register.html", form=form)
+
+
+@bp.route("/agencies/register/done")
+@public
+def agency_registered():
+    """What happens after an agency registers."""
+    return render_template("agencies/registered.html", name=session.pop("registered_agency", None))
+
+
+# --- staff: the registry --------------------------------------------------------------------------------------
+
+@bp.route("/agencies/")
+@staff_required
+def agency_list():
+    """Every agency with its status, counts check, load and pass rate."""
+    status = request.args.get("status", "")
+    query = Agency.select().order_by(Agency.status, Agency.name)
+    if status:
+        query = query.where(Agency.status == status)
+    agencies = list(query)
+    return render_template("agencies/list.html", agencies=agencies, status=status, rates=operations.pass_rate(),
+                           load=operations.active_load(), problems={a.id: operations.qualification_problems(a)
+                                                                    for a in agencies}, today=_today())
+
+
+@bp.route("/agencies/export")
+@staff_required
+def agency_export():
+    """The agencies as .xlsx."""
+    rates = operations.pass_rate()
+    rows = [[a.name, a.credit_code, a.legal_representative, AgencyStatus.label_of(a.status), a.staff_mid_level,
+             a.staff_senior, a.platform_registration_no, "、".join(industry_label(c) for c in a.industries),
+             f"{rates.get(a.id, (0, 0))[0]}/{rates.get(a.id, (0, 0))[1]}", a.disqualified_until or ""]
+            for a in Agency.select().order_by(Agency.name)]
+    data = xlsx_table("第三方机构", ["名称", "统一社会信用代码", "法定代表人", "状态", "中级以上专职", "相关高级职称",
+                                  "平台注册号", "擅长行业", "评价通过/完成", "取消资格至"], rows)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="第三方机构.xlsx")
+
+
+@bp.route("/agencies/<int:agency_id>")
+@staff_required
+def agency_detail(agency_id):
+    """One agency: the 第二十三条 checks beside its evidence, its engagements and pass rate, and the decisions."""
+    agency = agency_or_404(agency_id)
+    passed, total = operations.pass_rate([agency.id]).get(agency.id, (0, 0))
+    return render_template(
+        "agencies/detail.html", agency=agency, problems=operations.qualification_problems(agency),
+        blocked=operations.blocked_reason(agency, _today()), documents=Document.of("agency", agency.id),
+        engagements=agency.engagements.order_by(Engagement.id.desc()), passed=passed, total=total,
+        reports=agency.reports.order_by(AgencyReport.year.desc()), reason_form=ReasonForm(),
+        disqualify_form=DisqualifyForm(decided_on=_today()), today=_today())
+
+
+def _decision(agency_id, operation, message, *args):
+    agency = agency_or_404(agency_id)
+    try:
+        operation(agency, *args)
+        flash(message, "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("agencies.agency_detail", agency_id=agency.id))
+
+
+@bp.route("/agencies/<int:agency_id>/approve", methods=["POST"])
+@staff_required
+def agency_approve(agency_id):
+    """Recognise the agency (refused while the counts or the platform registration fall short)."""
+    return _decision(agency_id, operations.approve, "已认可该机构。", _me(), _today())
+
+
+def _with_reason(agency_id, operation, message):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("请填写理由。", "danger")
+        return redirect(url_for("agencies.agency_detail", agency_id=agency_id))
+    return _decision(agency_id, operation, message, form.reason.data, _me())
+
+
+@bp.route("/agencies/<int:agency_id>/reject", methods=["POST"])
+@staff_required
+def agency_reject(agency_id):
+    """Refuse recognition with a reason the agency sees."""
+    return _with_reason(agency_id, operations.reject, "已不予认可，理由已告知机构。")
+
+
+@bp.route("/agencies/<int:agency_id>/suspend", methods=["POST"])
+@staff_required
+def agency_suspend(agency_id):
+    """Suspend the agency until lifted."""
+    return _with_reason(agency_id, operations.suspend, "已暂停该机构。")
+
+
+@bp.route("/agencies/<int:agency_id>/lift", methods=["POST"])
+@staff_required
+def agency_lift(agency_id):
+    """Lift a suspension."""
+    return _decision(agency_id, operations.lift_suspension, "已恢复该机构。", _me())
+
+
+@bp.route("/agencies/<int:agency_id>/disqualify", methods=["POST"])
+@staff_required
+def agency_disqualify(agency_id):
+    """第二十六条: disqualify; its reports are not accepted for three years from the decision."""
+    form = DisqualifyForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return redirect(url_for("agencies.agency_detail", agency_id=agency_id))
+    return _decision(agency_id, operations.disqualify, "已取消该机构资格。", form.reason.data, form.decided_on.data, _me())
+
+
+@bp.route("/agencies/match/<int:subject_id>", methods=["GET", "POST"])
+@staff_required
+def agency_match(subject_id):
+    """Agencies ranked by fit for a subject, with reasons; propose an engagement (对接)."""
+    subject = Subject.get_or_none(Subject.id == subject_id)
+    if subject is None:
+        abort(404)
+    form = ProposeForm(year=local_now().year, rung="municipal" if subject.rung in ("interest", "pool") else "provincial")
+    if form.validate_on_submit():
+        agency = Agency.get_or_none(Agency.id == form.agency_id.data)
+        try:
+            if agency is None:
+                raise Refused("请选择机构")
+            engagement = operations.propose(subject, agency, form.purpose.data, form.rung.data, form.year.data, _me(),
+                                            _today())
+        except Refused as error:
+            flash(str(error), "danger")
+        else:
+            flash(f"已向 {agency.name} 发出对接邀请。" + (f"注意：{engagement.warning}" if engagement.warning else ""),
+                  "warning" if engagement.warning else "success")
+            return redirect(url_for("agencies.agency_match", subject_id=subject.id))
+    return render_template("agencies/match.html", subject=subject, matches=operations.ranked_for(subject, _today()),
+                           form=form, engagements=subject.engagements.order_by(Engagement.id.desc()))
+
+
+@bp.route("/agencies/engagements")
+@staff_required
+def engagement_list():
+    """Every engagement, newest first."""
+    engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
+                   .order_by(Engagement.id.desc()))
+    return render_template("agencies/engagements.html", engagements=engagements)
+
+
+@bp.route("/agencies/engagements/export")
+@staff_required
+def engagement_export():
+    """The engagements as .xlsx."""
+    rows = [[e.subject.name, e.subject.credit_code, e.agency.name, EngagementPurpose.label_of(e.purpose),
+             Rung.label_of(e.rung), e.year, EngagementStatus.label_of(e.status),
+             {"passed": "通过", "failed": "未通过"}.get(e.outcome or "", ""), e.warning]
+            for e in Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
+            .order_by(Engagement.year.desc(), Engagement.id)]
+    data = xlsx_table("对接", ["培育对象", "统一社会信用代码", "机构", "内容", "梯度", "年度", "状态", "结果", "提示"], rows)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="机构对接.xlsx")
+
+
+@bp.route("/agencies/reports")
+@staff_required
+def annual_reports():
+    """第二十五条: who has filed the year's work report, and who has not."""
+    year = int(request.args["year"]) if request.args.get("year", "").isdigit() else local_now().year
+    reports = AgencyReport.select(AgencyReport, Agency).join(Agency).where(AgencyReport.year == year)
+    return render_template("agencies/reports.html", year=year, reports=reports,
+                           missing=operations.missing_annual_reports(year))
+
+
+# --- the agency's own workspace -------------------------------------------------------------------------------
+
+def own_agency():
+    if current_user.agency is None:
+        abort(404)
+    return current_user.agency
+
+
+def own_engagement_or_404(engagement_id):
+    engagement = Engagement.get_or_none(Engagement.id == engagement_id)
+    if engagement is None or engagement.agency_id != current_user.agency_id:
+        abort(404)
+    return engagement
+
+
+@bp.route("/agency/")
+@agency_only
+def workspace():
+    """The agency's status and its engagements (only the subjects it is engaged with)."""
+    agency = own_agency()
+    return render_template("agencies/workspace.html", agency=agency,
+                           blocked=operations.blocked_reason(agency, _today()),
+                           engagements=agency.engagements.order_by(Engagement.id.desc()),
+                           reports=agency.reports.order_by(AgencyReport.year.desc()),
+                           report_form=ReportForm(year=local_now().year), reason_form=ReasonForm())
+
+
+@bp.route("/agency/engagements/<int:engagement_id>")
+@agency_only
+def workspace_engagement(engagement_id):
+    """One engagement: the subject, the documents it shares, progress, the outcome and the evaluation report."""
+    engagement = own_engagement_or_404(engagement_id)
+    shared = engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
+    return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
+                           documents=Document.of("subject", engagement.subject_id) if shared else [],
+                           reports=Document.of("engagement", engagement.id), note_form=NoteForm(),
+                           complete_form=CompleteForm(), reason_form=ReasonForm())
+
+
+def _engagement_action(engagement_id, operation, message, *args):
+    engagement = own_engagement_or_404(engagement_id)
+    try:
+        operation(engagement, *args)
+        flash(message, "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement.id))
+
+
+@bp.route("/agency/engagements/<int:engagement_id>/accept", methods=["POST"])
+@agency_only
+def engagement_accept(engagement_id):
+    """Accept a proposed engagement (the rules are checked again now)."""
+    return _engagement_action(engagement_id, operations.accept, "已接受对接。", _me(), _today())
+
+
+@bp.route("/agency/engagements/<int:engagement_id>/decline", methods=["POST"])
+@agency_only
+def engagement_decline(engagement_id):
+    """Decline a proposed engagement."""
+    form = ReasonForm()
+    return _engagement_action(engagement_id, operations.decline, "已拒绝对接。", form.reason.data or "未说明", _me())
+
+
+@bp.route("/agency/engagements/<int:engagement_id>/note", methods=["POST"])
+@agency_only
+def engagement_note(engagement_id):
+    """Record progress."""
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+        return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement_id))
+    return _engagement_action(engagement_id, operations.add_note, "已记录。", form.text.data, _me())
+
+
+@bp.route("/agency/engagements/<int:engagement_id>/complete", methods=["POST"])
+@agency_only
+def engagement_complete(engagement_id):
+    """Close the engagement with its outcome."""
+    form = CompleteForm()
+    form.validate_on_submit()
+    return _engagement_action(engagement_id, operations.complete, "对接已完成。", form.outcome.data or None, _me(),
+                              _today())
+
+
+@bp.route("/agency/engagements/<int:engagement_id>/report", methods=["POST"])
+@agency_only
+def engagement_report(engagement_id):
+    """Upload the evaluation report (PDF/Word)."""
+    engagement = own_engagement_or_404(engagement_id)
+    try:
+        if engagement.status not in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value):
+            raise Refused("接受对接后才能上传评价报告")
+        with db.atomic():
+            uploads.store(request.files.get("file"), "engagement", engagement.id, purpose="评价报告", user=_me(),
+                          kinds=("pdf", "docx"))
+        flash("评价报告已上传。", "success")
+    except (Refused, uploads.UploadError) as error:
+        flash(f"上传失败：{error}", "danger")
+    return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement.id))
+
+
+@bp.route("/agency/annual-report", methods=["POST"])
+@agency_only
+def annual_report_submit():
+    """第二十五条: upload the year's work report."""
+    agency = own_agency()
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit_annual_report(agency, form.year.data, form.file.data, _me())
+            flash("年度工作报告已提交。", "success")
+        except uploads.UploadError as error:
+            flash(f"上传失败：{error}", "danger")
+    else:
+        flash(_errors(form), "danger")
+    return redirect(url_for("agencies.workspace"))

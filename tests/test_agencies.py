@@ -1,0 +1,253 @@
+"""Third-party agencies (第二十三至二十六条) and their engagements with subjects."""
+import io
+from datetime import date, timedelta
+
+import pytest
+
+import rules
+from blueprints.agencies import operations as agencies
+from blueprints.applications import operations as apps
+from identifiers import make_credit_code
+from models import Agency, Application, Engagement, PoolEntry, Role, Rung, User, VetoCheck, db, local_now
+from rules import Refused
+
+TODAY = local_now().date()
+YEAR = TODAY.year
+PDF = b"%PDF-1.4 qualification"
+_serial = iter(range(1, 10_000))
+
+
+def make_agency(status="approved", legal="刘建国", mid=12, senior=6, industries="14", kinds="factory", **extra):
+    with db.connection_context():
+        agency = Agency.create(name=extra.pop("name", f"测试评价机构{next(_serial)}有限公司"),
+                               credit_code=make_credit_code("239902", 80_000_000 + next(_serial)),
+                               legal_representative=legal, address="龙江湾市松源区科技路1号", contact_person="王五",
+                               contact_phone="0451-80000000", platform_registration_no="GIP-1", platform_approved=True,
+                               staff_mid_level=mid, staff_senior=senior, expertise_industries=industries,
+                               expertise_kinds=kinds, experience="经历", status=status, **extra)
+    return agency
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(Role.STAFF)
+
+
+# --- the rules as units ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mid, senior, ok", [(10, 5, True), (9, 5, False), (10, 4, False), (30, 12, True)])
+def test_staff_count_rule(mid, senior, ok):
+    assert (rules.agency_staffing_problems(mid, senior) == []) is ok
+
+
+@pytest.mark.parametrize("decided, until", [
+    (date(2026, 5, 10), date(2029, 5, 9)),
+    (date(2024, 2, 29), date(2027, 2, 28)),
+    (date(2026, 1, 1), date(2028, 12, 31)),
+])
+def test_three_year_block_ends_on_the_right_day(decided, until):
+    assert rules.disqualification_until(decided) == until
+
+
+def test_block_is_enforced_through_its_last_day_only(make, staff):
+    agency = make_agency()
+    with db.connection_context():
+        agencies.disqualify(agency, "弄虚作假", date(2026, 5, 10), staff)
+        agency = Agency.get_by_id(agency.id)
+        assert agency.disqualified_until == date(2029, 5, 9)
+        assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 9))
+        with pytest.raises(Refused, match="三年内不得重新认可"):
+            agencies.approve(agency, staff, date(2029, 5, 9))
+        agencies.approve(agency, staff, date(2029, 5, 10))
+        assert Agency.get_by_id(agency.id).status == "approved"
+
+
+# --- the national cap (第二十四条) ------------------------------------------------------------------------
+
+def test_fifteen_national_evaluations_per_legal_representative_across_agencies(make, staff):
+    first, second = make_agency(legal="刘建国"), make_agency(legal=" 刘建国 ")
+    other = make_agency(legal="陈海燕")
+    subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(17)]
+    with db.connection_context():
+        for index, subject in enumerate(subjects[:14]):
+            agencies.propose(subject, first if index % 2 else second, "evaluation", "national", YEAR, staff, TODAY)
+        fifteenth = agencies.propose(subjects[14], second, "evaluation", "national", YEAR, staff, TODAY)  # allowed
+        with pytest.raises(Refused, match="不得超过 15 项"):
+            agencies.propose(subjects[15], first, "evaluation", "national", YEAR, staff, TODAY)
+        agencies.propose(subjects[15], other, "evaluation", "national", YEAR, staff, TODAY)  # another person
+        agencies.propose(subjects[16], first, "evaluation", "provincial", YEAR, staff, TODAY)  # another rung
+        agencies.propose(subjects[16], first, "evaluation", "national", YEAR + 1, staff, TODAY)  # another year
+        agencies.accept(fifteenth, staff, TODAY)  # accepting the 15th still fits (it counts itself once)
+        assert agencies.national_evaluations("刘建国", YEAR) == 15
+
+
+def test_consult_and_evaluate_warning(make, staff):
+    agency, subject = make_agency(), make.subject()
+    with db.connection_context():
+        consulting = agencies.propose(subject, agency, "consulting", "municipal", YEAR, staff, TODAY)
+        assert consulting.warning == ""
+        evaluation = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        assert "第二十四条" in evaluation.warning
+
+
+@pytest.mark.parametrize("status", ["pending", "suspended", "disqualified", "rejected"])
+def test_blocked_agencies_cannot_be_proposed_to(make, staff, status):
+    agency = make_agency(status=status, disqualified_until=TODAY + timedelta(days=30) if status == "disqualified" else None)
+    with db.connection_context():
+        with pytest.raises(Refused):
+            agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        assert Engagement.select().count() == 0
+
+
+def test_accepting_twice_and_a_suspension_between_proposal_and_acceptance(make, staff):
+    agency = make_agency()
+    with db.connection_context():
+        engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.accept(engagement, staff, TODAY)
+        with pytest.raises(Refused, match="不能再接受"):
+            agencies.accept(Engagement.get_by_id(engagement.id), staff, TODAY)
+        second = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.suspend(agency, "抽查", staff)
+        with pytest.raises(Refused, match="暂停"):
+            agencies.accept(Engagement.get_by_id(second.id), staff, TODAY)
+
+
+def test_pass_rate(make, staff):
+    agency = make_agency()
+    with db.connection_context():
+        for outcome in ("passed", "passed", "failed"):
+            engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
+            agencies.accept(engagement, staff, TODAY)
+            agencies.complete(Engagement.get_by_id(engagement.id), outcome, staff, TODAY)
+        consulting = agencies.propose(make.subject(), agency, "consulting", "municipal", YEAR, staff, TODAY)
+        agencies.accept(consulting, staff, TODAY)
+        agencies.complete(Engagement.get_by_id(consulting.id), None, staff, TODAY)
+        assert agencies.pass_rate()[agency.id] == (2, 3)
+
+
+# --- routes and roles -------------------------------------------------------------------------------------
+
+def registration(**overrides):
+    data = {"name": "龙江湾测试评价中心有限公司", "credit_code": make_credit_code("239902", 91_000_001),
+            "legal_representative": "李华", "address": "龙江湾市松源区科技路9号", "contact_person": "张敏",
+            "contact_phone": "0451-81234567", "platform_registration_no": "GIP-9", "platform_approved": "y",
+            "staff_mid_level": "12", "staff_senior": "6", "expertise_industries": ["14", "22"],
+            "expertise_kinds": ["factory"], "experience": "近五年承担绿色工厂评价 20 余项。", "username": "ljwpj",
+            "password": "Agency2026ok", "confirm": "Agency2026ok",
+            "qualification": (io.BytesIO(PDF), "资质.pdf")}
+    data.update(overrides)
+    return data
+
+
+def test_agency_registers_with_documents(client):
+    response = client.post("/agencies/register", data=registration(), content_type="multipart/form-data")
+    assert response.status_code == 302
+    with db.connection_context():
+        agency = Agency.get(Agency.name == "龙江湾测试评价中心有限公司")
+        assert agency.status == "pending" and agency.industries == ["14", "22"]
+        assert User.get(User.username == "ljwpj").agency_id == agency.id
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("staff_mid_level", "-3", "人数须为不小于 0 的整数"),
+    ("staff_senior", "20", "不能多于中级职称以上人员总数"),
+    ("staff_mid_level", "十二", "不是有效的整数"),
+    ("credit_code", "123", "18 位"),
+])
+def test_bad_registration_input(client, field, value, message):
+    html = client.post("/agencies/register", data=registration(**{field: value}),
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert message in html
+    with db.connection_context():
+        assert Agency.select().count() == 0
+
+
+def test_credit_code_already_used_by_another_agency(client):
+    existing = make_agency()
+    html = client.post("/agencies/register", data=registration(credit_code=existing.credit_code),
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "已登记为第三方机构" in html
+    with db.connection_context():
+        assert Agency.select().count() == 1
+
+
+def test_staff_approve_refused_when_counts_fall_short(client, login, staff):
+    short = make_agency(status="pending", mid=9, senior=5)
+    login(staff)
+    html = client.post(f"/agencies/{short.id}/approve", follow_redirects=True).get_data(as_text=True)
+    assert "第二十三条第三项" in html
+    with db.connection_context():
+        assert Agency.get_by_id(short.id).status == "pending"
+
+
+def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, staff):
+    agency, other_agency = make_agency(), make_agency()
+    mine, theirs = make.subject(name="我方对接企业有限公司"), make.subject(name="他方对接企业有限公司")
+    with db.connection_context():
+        own = agencies.propose(mine, agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        foreign = agencies.propose(theirs, other_agency, "evaluation", "municipal", YEAR, staff, TODAY)
+    user = make.user(Role.AGENCY, agency=agency)
+    login(user)
+    html = client.get("/agency/").get_data(as_text=True)
+    assert "我方对接企业有限公司" in html and "他方对接企业有限公司" not in html
+    assert client.get(f"/agency/engagements/{foreign.id}").status_code == 404
+    assert client.post(f"/agency/engagements/{foreign.id}/accept").status_code == 404
+    assert client.get(f"/pool/subjects/{theirs.id}").status_code == 403
+    client.post(f"/agency/engagements/{own.id}/accept")
+    with db.connection_context():
+        assert Engagement.get_by_id(own.id).status == "active"
+
+
+def test_third_party_application_needs_an_engaged_agency(app, make, staff):
+    agency = make_agency()
+    subject = make.subject(rung=Rung.POOL.value)
+    with app.test_request_context(), db.connection_context():
+        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
+        for key, _, _ in rules.VETO_CONDITIONS:
+            VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=TODAY)
+        application = apps.create(subject, YEAR, "municipal", "third_party", 86, False, staff, agency)
+        assert any("没有进行中或已完成的评价对接" in p for p in apps.submit_problems(application))
+        engagement = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.accept(engagement, staff, TODAY)
+        assert not any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
+        agencies.disqualify(agency, "造假", TODAY, staff)
+        assert any("第二十六条" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
+
+
+def test_match_page_ranks_with_reasons_and_proposes(client, make, login, staff):
+    fitting = make_agency(name="擅长乳业评价有限公司", industries="14", kinds="factory")
+    make_agency(name="不相关机构有限公司", industries="31", kinds="park")
+    blocked = make_agency(name="已暂停机构有限公司", status="suspended")
+    subject = make.subject(industry_code="14")
+    login(staff)
+    html = client.get(f"/agencies/match/{subject.id}").get_data(as_text=True)
+    assert html.index("擅长乳业评价有限公司") < html.index("不相关机构有限公司") < html.index("已暂停机构有限公司")
+    assert "擅长该行业" in html and "机构已被暂停" in html
+    client.post(f"/agencies/match/{subject.id}", data={"agency_id": fitting.id, "purpose": "evaluation",
+                                                       "rung": "municipal", "year": YEAR})
+    html = client.post(f"/agencies/match/{subject.id}", data={"agency_id": blocked.id, "purpose": "evaluation",
+                                                              "rung": "municipal", "year": YEAR},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "机构已被暂停" in html
+    with db.connection_context():
+        assert [e.agency_id for e in Engagement.select()] == [fitting.id]
+
+
+def test_annual_reports_and_who_has_not_reported(client, make, login, staff):
+    reporting, silent = make_agency(name="已报送机构有限公司"), make_agency(name="未报送机构有限公司")
+    login(make.user(Role.AGENCY, agency=reporting))
+    client.post("/agency/annual-report", data={"year": YEAR, "file": (io.BytesIO(PDF), "年度报告.pdf")},
+                content_type="multipart/form-data")
+    client.post("/logout")
+    login(staff)
+    html = client.get(f"/agencies/reports?year={YEAR}").get_data(as_text=True)
+    reported, missing = html.split('id="reported"')[1].split('id="not-reported"')
+    assert "已报送机构有限公司" in reported and "未报送机构有限公司" in missing
+    assert silent.name not in reported
+
+
+def test_exports(client, login, staff):
+    make_agency()
+    login(staff)
+    assert client.get("/agencies/export").status_code == 200
+    assert client.get("/agencies/engagements/export").status_code == 200
