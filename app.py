@@ -42,6 +42,7 @@ def create_app(test_config=None):
     from blueprints.public import bp as public_bp
     from blueprints.recommend import bp as recommend_bp
     from blueprints.review import bp as review_bp
+    from blueprints.upkeep import bp as upkeep_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -56,6 +57,7 @@ def create_app(test_config=None):
     app.register_blueprint(recommend_bp, url_prefix="/recommend")
     app.register_blueprint(agencies_bp)
     app.register_blueprint(enterprise_bp, url_prefix="/my")
+    app.register_blueprint(upkeep_bp)
 
     import cli
     import templating

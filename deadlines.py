@@ -7,7 +7,7 @@ from flask import url_for
 
 import rules
 import settings
-from models import Application, ApplicationStatus, Filing, Listing, ListingStatus, Publicity, PublicityStatus, Rung
+from models import Application, ApplicationStatus, Filing, Publicity, PublicityStatus, Rung
 
 
 @dataclass
@@ -52,19 +52,23 @@ def _agency_reports_missing(year):
     return f"{missing} 家已认可机构未报送" if missing else ""
 
 
-def calendar(today, hooks=None):
-    """The deadlines as of `today`. `hooks` lets other areas add what is missing (e.g. dynamic tables)."""
-    hooks = hooks or {}
+def _dynamic_reports_missing(today):
+    from blueprints.upkeep.operations import dynamic_report_status
+    status = dynamic_report_status(today.year - 1, today)
+    missing = len(status["missing"])
+    return f"{missing} 家名单单位未填报{today.year - 1}年度动态管理表" if missing else ""
+
+
+def calendar(today):
+    """The deadlines as of `today`, each with what is still missing."""
     values = settings.get_all()
     year = today.year
-    listed = Listing.select().where(Listing.status == ListingStatus.LISTED.value).count()
-    dynamic_missing = hooks.get("dynamic_missing", lambda: f"名单单位 {listed} 家需填报" if listed else "")()
     waiting = Application.select().where(Application.year == year, Application.rung != Rung.MUNICIPAL.value,
                                          Application.status == ApplicationStatus.SUBMITTED.value).count()
     sent = Filing.select().where(Filing.year == year, Filing.sent_on.is_null(False)).exists()
     items = [
-        _item("名单单位填报动态管理表", "第二十七条", rules.DYNAMIC_REPORT_DEADLINE, today, dynamic_missing,
-              url_for("listing.public_list")),
+        _item("名单单位填报动态管理表", "第二十七条", rules.DYNAMIC_REPORT_DEADLINE, today,
+              _dynamic_reports_missing(today), url_for("upkeep.dynamic_list", year=year - 1)),
         _item("市级向省厅推荐省级名单", "第十四条", _month_day(values["city_recommendation_due"], (7, 10)), today,
               f"{waiting} 份省级/国家级申报待形成推荐意见" if waiting else "",
               url_for("applications.application_list", year=year, status="submitted")),

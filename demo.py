@@ -137,6 +137,7 @@ def load():
         _load_reviews(rng, users, evaluated)
         _load_filing(users)
         _load_recommendations(users)
+        _load_upkeep(users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -444,3 +445,55 @@ def demo_logins_text():
     lines = [f"演示城市：龙江湾市（虚构）。演示账号（密码均为 {DEMO_PASSWORD}）：",
              "  admin 管理员 · staff 经办人 · expert1/expert2/expert3 评审专家 · enterprise 企业 · agency 第三方机构"]
     return "\n".join(lines)
+
+
+def _load_upkeep(users):
+    """Keeping last year's list true: tables filed and reviewed (one still waiting, one missing after the deadline),
+    change notices decided and pending, an incident ending in removal, and two public reports."""
+    from datetime import date
+
+    from blueprints.upkeep import operations as upkeep
+    from models import Agency, AgencyStatus, Listing
+
+    staff = users["staff"]
+    today = local_now().date()
+    year = today.year - 1
+    listed = [row.subject for row in Listing.select().where(Listing.year == year, Listing.rung == "municipal")
+              .order_by(Listing.id)]
+    filed_on = date(today.year, 3, 20)
+    for index, subject in enumerate(listed[:4]):
+        output = 18_000 + index * 9_500
+        energy = round(output * (0.062 - index * 0.008), 1)
+        values = {"output_value": output, "energy_consumption": energy, "energy_per_output": round(energy / output, 4),
+                  "water_use": 12.5 + index * 4, "solid_waste_utilisation": 92.5 + index, "renewable_share": 8 + index * 3,
+                  "carbon_emissions": round(energy * 2.46)}
+        if index == 3:
+            values["energy_per_output"] = 7.2  # typed in the wrong unit: accepted with a warning for review
+        report, _, _ = upkeep.file_report(subject, year, {k: str(v) for k, v in values.items()}, staff, filed_on)
+        report.submitted_at = local_now().replace(year=today.year, month=3, day=20 + index)
+        report.save()
+        if index < 3:
+            upkeep.review_report(report, "pass", "经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", staff)
+    upkeep.remind(listed[4:5], year, staff)
+
+    renamed = upkeep.declare_change(listed[1], "name", "因集团整合更名，营业执照已换发，生产地址和组织边界未变。",
+                                    listed[1].name.replace("有限公司", "集团有限公司"), staff)  # filed on paper
+    upkeep.decide_change(renamed, True, True, "已核对新营业执照和市场监管部门变更登记通知书。", staff)
+    upkeep.declare_change(listed[0], "scope", "新增一条低温酸奶生产线，年产能 2 万吨，能耗计入厂区边界。",
+                          "", users["enterprise"])
+
+    removed = listed[5]
+    incident = upkeep.record_incident(removed, today - timedelta(days=25), "environment", "Ⅱ级（重大）",
+                                      "市生态环境局通报", "厂区污水处理设施故障导致含油废水外溢进入河道，下游断面指标超标。",
+                                      staff)
+    for row in removed.listings.where(Listing.status == "listed"):
+        upkeep.remove(row, "major_incident", f"{incident.occurred_on:%Y年%m月%d日}发生Ⅱ级突发环境事件（第二十九条）。",
+                      today - timedelta(days=20), staff)
+
+    upkeep.submit_complaint(listed[3], None, "刘建华", "13904510088",
+                            "该企业动态管理表填报的单位产值能耗与实际用能情况明显不符，附用电量统计截图。", "10.8.1.23")
+    agency = Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.id.desc()).first()
+    complaint = upkeep.submit_complaint(None, agency, "龙江湾市某电镀企业", "ljw-plating@example.cn",
+                                        "该机构为我单位出具评价报告时未到现场核查。", "10.8.1.40")
+    upkeep.handle_complaint(complaint, "经调阅现场核查记录和照片，该机构按规定开展了现场核查，举报事项不属实。", "unfounded",
+                            staff)

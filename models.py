@@ -735,6 +735,81 @@ class Recommendation(BaseModel):
                 .order_by(RecommendationRound.year.desc(), RecommendationRound.version.desc()).first())
 
 
+class DynamicReport(BaseModel):
+    """A listed unit's dynamic management table (动态管理表, 第二十七条) for a past year, and the bureau's review
+    opinion on it (第二十八条). One per subject and year: refiling edits it (audited)."""
+
+    subject = ForeignKeyField(Subject, backref="dynamic_reports", on_delete="RESTRICT")
+    year = IntegerField(index=True)  # the year reported on
+    indicators = TextField(default="{}")  # {key: number}, keys from rules.DYNAMIC_INDICATORS
+    warnings = TextField(default="[]")
+    submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    submitted_at = DateTimeField(default=local_now)
+    review_result = CharField(max_length=10, null=True)  # pass / fail
+    review_opinion = TextField(default="")
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("subject", "year"), True),)
+
+
+class Notice(BaseModel):
+    """An in-site notice to a user (e.g. a reminder to file the dynamic table), shown until read."""
+
+    user = ForeignKeyField(User, backref="notices", on_delete="RESTRICT")
+    text = TextField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+    read_at = DateTimeField(null=True)
+
+
+class ChangeNotice(BaseModel):
+    """A declared change of name, production scope, address or organisational boundary (第三十一条)."""
+
+    subject = ForeignKeyField(Subject, backref="change_notices", on_delete="RESTRICT")
+    kind = CharField(max_length=20)  # rules.CHANGE_KINDS
+    description = TextField()
+    old_name = CharField(max_length=200, default="")
+    new_name = CharField(max_length=200, default="")
+    status = CharField(max_length=20, default="pending", index=True)  # pending / accepted / rejected
+    still_meets_standard = BooleanField(null=True)
+    verification = TextField(default="")
+    submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    submitted_at = DateTimeField(default=local_now)
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+
+
+class Incident(BaseModel):
+    """A major safety or quality accident, or a grade II+ environmental incident, of a listed unit (第二十九条)."""
+
+    subject = ForeignKeyField(Subject, backref="incidents", on_delete="RESTRICT")
+    occurred_on = DateField()
+    kind = CharField(max_length=20)  # rules.INCIDENT_KINDS
+    grade = CharField(max_length=40)
+    source = CharField(max_length=200)
+    description = TextField()
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    recorded_at = DateTimeField(default=local_now)
+
+
+class Complaint(BaseModel):
+    """A real-name public report (举报, 第三十二条) about a listed unit or an agency, and how it was handled."""
+
+    subject = ForeignKeyField(Subject, null=True, backref="complaints", on_delete="RESTRICT")
+    agency = ForeignKeyField(Agency, null=True, backref="complaints", on_delete="RESTRICT")
+    reporter_name = CharField(max_length=100)
+    reporter_contact = CharField(max_length=100)
+    matter = TextField()
+    ip = CharField(max_length=45, default="")
+    submitted_at = DateTimeField(default=local_now)
+    finding = TextField(default="")
+    outcome = CharField(max_length=20, null=True)  # rules.COMPLAINT_OUTCOMES
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_at = DateTimeField(null=True)
+
+
 class Filing(BaseModel):
     """One build of the year's 31 August filing bundle (第十四条). Immutable once built; the newest supersedes
     the older ones, which stay downloadable."""
@@ -769,4 +844,4 @@ class FilingDeclaration(BaseModel):
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
           Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
-          AgencyReport]
+          AgencyReport, DynamicReport, Notice, ChangeNotice, Incident, Complaint]

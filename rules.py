@@ -206,8 +206,8 @@ def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_r
     problems = []
     if "hit" in veto_results.values():
         problems.append("第十五条：近三年存在否决情形，不得申请")
-    if removed_on is not None and (today - removed_on).days < REMOVAL_BAR_YEARS * 365.25:
-        problems.append(f"第十五条第三项：{removed_on:%Y年%m月%d日}被移出绿色制造名单，三年内不得申请")
+    if removal_bar_problem(removed_on, today):
+        problems.append(removal_bar_problem(removed_on, today))
     if rung == "municipal" and not pooled:
         problems.append("第十条：市级名单的申报对象须已纳入市级培育库")
     if rung in held_rungs:
@@ -272,15 +272,33 @@ def agency_staffing_problems(mid_level, senior):
     return problems
 
 
-def disqualification_until(decided_on):
-    """第二十六条: a disqualified agency's reports are not accepted for three years from the decision. Returns the
-    last day of the block; from the third anniversary on they are accepted again (a 29 February decision's
-    anniversary is 1 March)."""
+def last_day_of_years(start, years):
+    """The last day of a block of `years` years from `start`: the block ends the day before the anniversary (a
+    29 February start's anniversary is 1 March)."""
     try:
-        anniversary = decided_on.replace(year=decided_on.year + AGENCY_DISQUALIFICATION_YEARS)
+        anniversary = start.replace(year=start.year + years)
     except ValueError:  # 29 February
-        anniversary = date(decided_on.year + AGENCY_DISQUALIFICATION_YEARS, 3, 1)
+        anniversary = date(start.year + years, 3, 1)
     return anniversary - timedelta(days=1)
+
+
+def disqualification_until(decided_on):
+    """第二十六条: a disqualified agency's reports are not accepted for three years from the decision; the last day of
+    the block (from the third anniversary on they are accepted again)."""
+    return last_day_of_years(decided_on, AGENCY_DISQUALIFICATION_YEARS)
+
+
+def removal_bar_until(removed_on):
+    """第十五条第三项: a unit removed from a list may not apply for three years from the removal; the last day barred."""
+    return last_day_of_years(removed_on, REMOVAL_BAR_YEARS)
+
+
+def removal_bar_problem(removed_on, today):
+    """Why a unit removed on `removed_on` may not apply `today`, or None."""
+    if removed_on is None or today > removal_bar_until(removed_on):
+        return None
+    return (f"第十五条第三项：{removed_on:%Y年%m月%d日}被移出绿色制造名单，"
+            f"三年内（至{removal_bar_until(removed_on):%Y年%m月%d日}）不得申请")
 
 
 def national_cap_problem(existing_count):
@@ -293,3 +311,77 @@ def national_cap_problem(existing_count):
 
 
 CONSULT_AND_EVALUATE_WARNING = "第二十四条：该机构同时为此对象提供咨询和评价服务，请核实是否存在服务搭售或影响评价独立性的情况"
+
+
+# 第二十七条: the key indicators of the dynamic management table, per kind: (key, label, unit, plausible range).
+# Values must be numbers ≥ 0; outside the plausible range they are accepted with a warning to check them.
+DYNAMIC_INDICATORS = {
+    "factory": (
+        ("output_value", "工业总产值", "万元", (0, 10_000_000)),
+        ("energy_consumption", "综合能源消费量", "吨标准煤", (0, 5_000_000)),
+        ("energy_per_output", "单位产值综合能耗", "吨标准煤/万元", (0, 5)),
+        ("water_use", "取水量", "万立方米", (0, 50_000)),
+        ("solid_waste_utilisation", "工业固体废物综合利用率", "%", (0, 100)),
+        ("renewable_share", "可再生能源使用比例", "%", (0, 100)),
+        ("carbon_emissions", "二氧化碳排放量", "吨", (0, 20_000_000)),
+    ),
+    "park": (
+        ("industrial_value_added", "工业增加值", "万元", (0, 50_000_000)),
+        ("energy_per_value_added", "单位工业增加值能耗", "吨标准煤/万元", (0, 5)),
+        ("water_per_value_added", "单位工业增加值用水量", "立方米/万元", (0, 500)),
+        ("green_factories", "园区内绿色工厂数量", "家", (0, 1000)),
+        ("renewable_share", "可再生能源使用比例", "%", (0, 100)),
+        ("solid_waste_utilisation", "工业固体废物综合利用率", "%", (0, 100)),
+    ),
+    "supply_chain": (
+        ("output_value", "营业收入", "万元", (0, 100_000_000)),
+        ("green_suppliers", "绿色供应商数量", "家", (0, 100_000)),
+        ("green_procurement_share", "绿色采购金额占比", "%", (0, 100)),
+        ("recycling_rate", "产品回收利用率", "%", (0, 100)),
+        ("carbon_emissions", "二氧化碳排放量", "吨", (0, 20_000_000)),
+    ),
+}
+
+
+def dynamic_report_deadline(year_reported):
+    """第二十七条: the table for a year is due by 30 March of the next year."""
+    return deadline_in(year_reported + 1, DYNAMIC_REPORT_DEADLINE)
+
+
+def indicator_problems(kind, raw):
+    """(values, errors, warnings) for the submitted indicator texts {key: text}: errors refuse, warnings advise."""
+    values, errors, warnings = {}, {}, []
+    for key, label, unit, (low, high) in DYNAMIC_INDICATORS[kind]:
+        text = (raw.get(key) or "").strip().replace(",", "")
+        try:
+            value = float(text)
+        except ValueError:
+            errors[key] = f"{label}须填写数字（单位：{unit}）"
+            continue
+        if value != value or value in (float("inf"), float("-inf")):
+            errors[key] = f"{label}须填写数字（单位：{unit}）"
+        elif value < 0:
+            errors[key] = f"{label}不能为负数"
+        else:
+            values[key] = value
+            if not low <= value <= high:
+                warnings.append(f"{label} {value:g} {unit} 超出常见范围（{low:g}–{high:g}），请核实")
+    return values, errors, warnings
+
+
+# 第三十条 (and 第二十九、三十一条): why a unit is removed from a list.
+REMOVAL_CATEGORIES = (
+    ("veto", "第三十条第一项：存在第十五条所列情形"),
+    ("no_dynamic_report", "第三十条第二项：拒不按时填报动态管理表"),
+    ("falsified", "第三十条第三项：提交材料或数据存在造假"),
+    ("major_incident", "第三十条、第二十九条：发生重大及以上安全、质量事故或Ⅱ级以上突发环境事件"),
+    ("no_longer_meets", "第三十一条：变更后不再符合相关标准"),
+)
+CHANGE_KINDS = (("name", "名称变更"), ("scope", "实际生产经营范围变更"), ("address", "生产地址变更"),
+                ("boundary", "组织边界变更"))
+# 第二十九条: what must be reported to the province at once.
+INCIDENT_KINDS = (("safety", "重大及以上生产安全事故"), ("quality", "重大及以上质量事故"),
+                  ("environment", "Ⅱ级（重大）及以上突发环境污染事件"))
+# 第三十二条: how a verified report ends.
+COMPLAINT_OUTCOMES = (("unfounded", "举报不实"), ("rectify", "责令整改"), ("remove", "移出名单（第二十九条）"),
+                      ("disqualify_agency", "取消第三方机构资格（第二十六条）"))

@@ -32,15 +32,17 @@ NAVIGATION = {
     "staff": [("main.home", "工作台"), ("pool.registrations", "登记审核"), ("pool.pool_list", "培育库"),
               ("plans.plan_list", "培育计划"), ("applications.application_list", "申报评审"),
               ("listing.publicity_list", "公示公布"), ("recommend.recommend_home", "省级推荐"), ("agencies.agency_list", "第三方机构"),
-              ("listing.outcomes", "上级名单"), ("filing.filing_home", "备案")],
+              ("listing.outcomes", "上级名单"), ("upkeep.dynamic_list", "名单维护"),
+              ("filing.filing_home", "备案")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
     "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划"),
-                   ("applications.my_applications", "申报")],
+                   ("applications.my_applications", "申报"), ("upkeep.my_dynamic", "动态管理表"),
+                   ("upkeep.my_changes", "变更申报")],
     "expert": [("review.my_reviews", "评审任务")],
     "agency": [("agencies.workspace", "机构工作台")],
     "public": [("listing.public_list", "市级绿色制造名单"), ("public.register", "登记意向"),
-               ("agencies.agency_register", "机构登记")],
+               ("agencies.agency_register", "机构登记"), ("upkeep.complaint_new", "举报")],
 }
 
 
@@ -50,6 +52,21 @@ def mask_phone(value):
     if len(value) < 7:
         return value
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value):
+    """张** : a reporter's name is masked in lists (第三十二条 reports are real-name, seen in full by staff only)."""
+    value = (value or "").strip()
+    return value[:1] + "*" * min(len(value) - 1, 3) if len(value) > 1 else value
+
+
+def mask_contact(value):
+    """A phone number or an e-mail address, masked for lists."""
+    value = (value or "").strip()
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return local[:1] + "***@" + domain
+    return mask_phone(value)
 
 
 def format_datetime(value, fmt="%Y-%m-%d %H:%M"):
@@ -72,6 +89,8 @@ def navigation():
 def init_app(app):
     app.jinja_env.filters.update(
         mask_phone=mask_phone,
+        mask_name=mask_name,
+        mask_contact=mask_contact,
         dt=format_datetime,
         cndate=chinese_date,
         industry=industry_label,

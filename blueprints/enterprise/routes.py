@@ -9,6 +9,7 @@ from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.pool.routes import upload_for_subject
+from blueprints.upkeep.operations import unread_notices
 from models import (
     LADDER,
     CultivationPlan,
@@ -51,7 +52,8 @@ def my_subject():
         entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
-        reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject))
+        reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject),
+        notices=unread_notices(current_user._get_current_object()))
 
 
 @bp.route("/edit", methods=["GET", "POST"])

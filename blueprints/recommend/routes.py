@@ -9,6 +9,7 @@ import settings
 from access import admin_required, staff_required
 from blueprints.applications import operations as apps
 from blueprints.filing.operations import check_summaries
+from blueprints.upkeep import operations as upkeep_operations
 from extensions import htmx
 from models import Decision, PoolEntry, Recommendation, RecommendationRound, local_now
 from rules import Refused
@@ -139,10 +140,12 @@ def package_bytes(round_, when):
     for r in rows:
         sid = r.application.subject_id
         summary = summaries.get(sid) or {"veto_text": "未核查完整", "veto_date": None}
-        facts[r.id] = {"agency": r.application.agency.name if r.application.agency_id else "","membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
+        facts[r.id] = {"agency": r.application.agency.name if r.application.agency_id else "",
+                       "membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
                        "veto_text": summary["veto_text"], "veto_date": summary["veto_date"]}
     checks_by_row = {r.id: operations.checks(r.application, today) for r in rows}
-    return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when)
+    return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when,
+                         adjustments=upkeep_operations.adjustment_rows(round_.year))
 
 
 @bp.route("/rounds/<int:round_id>/package.zip")

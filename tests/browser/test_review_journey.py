@@ -38,7 +38,7 @@ def test_apply_review_publicise_publish(live_server, browser, tmp_path):
     page = browser.new_context().new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     login(page, live_server, enterprise)
-    page.get_by_role("link", name="申报").click()
+    page.get_by_role("link", name="申报", exact=True).click()
     page.get_by_label("申报级别").select_option("municipal")
     page.get_by_label("自评价/第三方评价得分").fill("88")
     page.get_by_role("button", name="创建申报草稿").click()

@@ -1,0 +1,338 @@
+import io
+import json
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+import rules
+import settings
+import uploads
+from access import public, roles_required, staff_required
+from documents import DOCX_MIMETYPE
+from extensions import limiter
+from models import (
+    Agency,
+    AgencyStatus,
+    ChangeNotice,
+    Complaint,
+    DynamicReport,
+    Incident,
+    Listing,
+    ListingStatus,
+    Role,
+    Rung,
+    Subject,
+    db,
+    local_now,
+)
+from rules import Refused
+
+from . import bp, operations
+from .forms import (
+    ChangeForm,
+    ComplaintForm,
+    DecideChangeForm,
+    HandleComplaintForm,
+    IncidentForm,
+    RemovalForm,
+    ReviewForm,
+)
+
+enterprise_only = roles_required(Role.ENTERPRISE.value)
+
+uploads.register_reader("change", lambda user, change_id: user.role == Role.ENTERPRISE.value and ChangeNotice.select()
+                        .where(ChangeNotice.id == change_id, ChangeNotice.subject == user.subject_id).exists())
+
+
+@bp.context_processor
+def _labels():
+    return {"change_kinds": dict(rules.CHANGE_KINDS)}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _today():
+    return local_now().date()
+
+
+def _errors(form):
+    return "；".join(m for ms in form.errors.values() for m in ms)
+
+
+def _year():
+    """The year reported on: the one asked for, else last year (the table covers the past year)."""
+    value = request.values.get("year", "")
+    return int(value) if value.isdigit() and 2015 <= int(value) <= 2100 else _today().year - 1
+
+
+def _or_404(model, object_id):
+    row = model.get_or_none(model.id == object_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+# --- dynamic management tables (第二十七、二十八条) ----------------------------------------------------------
+
+@bp.route("/upkeep/dynamic")
+@staff_required
+def dynamic_list():
+    """Who has filed the year's table and who has not; reminders; the review opinion report."""
+    year = _year()
+    return render_template("upkeep/dynamic.html", status=operations.dynamic_report_status(year, _today()), year=year)
+
+
+@bp.route("/upkeep/dynamic/remind", methods=["POST"])
+@staff_required
+def dynamic_remind():
+    """Send an in-site reminder to every listed unit that has not filed."""
+    year = _year()
+    status = operations.dynamic_report_status(year, _today())
+    sent = operations.remind(status["missing"], year, _me())
+    flash(f"已向 {sent} 个企业账号发送提醒。", "success")
+    return redirect(url_for("upkeep.dynamic_list", year=year))
+
+
+@bp.route("/upkeep/dynamic/<int:report_id>", methods=["GET", "POST"])
+@staff_required
+def dynamic_review(report_id):
+    """Review one table against 第三十条 with an explicit opinion (第二十八条)."""
+    report = _or_404(DynamicReport, report_id)
+    form = ReviewForm(obj=report, result=report.review_result or "")
+    if form.validate_on_submit():
+        try:
+            operations.review_report(report, form.result.data, form.opinion.data, _me())
+            flash("审核意见已保存。", "success")
+            return redirect(url_for("upkeep.dynamic_list", year=report.year))
+        except Refused as error:
+            form.result.errors.append(str(error))
+    return render_template("upkeep/review.html", report=report, form=form, values=json.loads(report.indicators),
+                           warnings=json.loads(report.warnings), indicators=rules.DYNAMIC_INDICATORS[report.subject.kind])
+
+
+@bp.route("/upkeep/dynamic/opinion.docx")
+@staff_required
+def dynamic_opinion():
+    """第二十八条: the review opinion report for the year."""
+    year = _year()
+    data = operations.opinion_report(year, operations.dynamic_report_status(year, _today()), settings.get_all(), _today())
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=f"{year}年度动态管理表审核意见报告.docx")
+
+
+@bp.route("/my/dynamic", methods=["GET", "POST"])
+@enterprise_only
+def my_dynamic():
+    """The enterprise files (or corrects) its table for last year."""
+    subject = current_user.subject
+    if subject is None:
+        abort(404)
+    year = _year()
+    report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+    keys = [key for key, *_ in rules.DYNAMIC_INDICATORS[subject.kind]]
+    errors, warnings = {}, json.loads(report.warnings) if report else []
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in keys}
+        try:
+            filed, errors, warnings = operations.file_report(subject, year, request.form, _me(), _today())
+        except Refused as error:
+            flash(str(error), "danger")
+        else:
+            if filed is not None:
+                flash("动态管理表已提交" + ("，请核实提示的数据。" if warnings else "。"), "warning" if warnings else "success")
+                return redirect(url_for("upkeep.my_dynamic", year=year))
+    else:
+        stored = json.loads(report.indicators) if report else {}
+        values = {key: f"{stored[key]:g}" for key in keys if key in stored}
+    history = list(subject.dynamic_reports.order_by(DynamicReport.year.desc()))
+    return render_template("upkeep/my_dynamic.html", subject=subject, year=year, report=report, history=history,
+                           must_file=operations.must_file(subject, year),
+                           indicators=rules.DYNAMIC_INDICATORS[subject.kind], values=values, errors=errors,
+                           warnings=warnings, deadline=rules.dynamic_report_deadline(year), today=_today())
+
+
+@bp.route("/my/dynamic/<int:report_id>")
+@enterprise_only
+def my_dynamic_view(report_id):
+    """One of the enterprise's own filed tables with the bureau's opinion; another unit's table is not found."""
+    report = DynamicReport.get_or_none(DynamicReport.id == report_id, DynamicReport.subject == current_user.subject_id)
+    if report is None:
+        abort(404)
+    return render_template("upkeep/my_dynamic_view.html", report=report, values=json.loads(report.indicators),
+                           warnings=json.loads(report.warnings), indicators=rules.DYNAMIC_INDICATORS[report.subject.kind])
+
+
+# --- change notices (第三十一条) -------------------------------------------------------------------------------
+
+@bp.route("/my/changes", methods=["GET", "POST"])
+@enterprise_only
+def my_changes():
+    """The enterprise declares a change with its documents, and follows the bureau's verification."""
+    subject = current_user.subject
+    if subject is None:
+        abort(404)
+    form = ChangeForm()
+    if form.validate_on_submit():
+        try:
+            with db.atomic():
+                notice = operations.declare_change(subject, form.kind.data, form.description.data,
+                                                   form.new_name.data or "", _me())
+                if form.document.data and form.document.data.filename:
+                    uploads.store(form.document.data, "change", notice.id, purpose="变更证明", user=_me())
+            flash("变更说明已提交，主管部门将复核。", "success")
+            return redirect(url_for("upkeep.my_changes"))
+        except (Refused, uploads.UploadError) as error:
+            form.description.errors.append(str(error))
+    return render_template("upkeep/my_changes.html", form=form,
+                           notices=subject.change_notices.order_by(ChangeNotice.id.desc()))
+
+
+@bp.route("/upkeep/changes")
+@staff_required
+def change_list():
+    """Every change notice, pending first."""
+    notices = ChangeNotice.select().order_by(ChangeNotice.status != "pending", ChangeNotice.id.desc())
+    return render_template("upkeep/changes.html", notices=notices)
+
+
+@bp.route("/upkeep/changes/<int:notice_id>", methods=["GET", "POST"])
+@staff_required
+def change_decide(notice_id):
+    """Verify a change and record whether the unit still meets the standard."""
+    from models import Document
+    notice = _or_404(ChangeNotice, notice_id)
+    form = DecideChangeForm()
+    if form.validate_on_submit():
+        try:
+            operations.decide_change(notice, form.accepted.data == "yes", bool(form.still_meets.data),
+                                     form.verification.data, _me())
+            flash("复核结果已记录。" + ("该单位变更后不再符合标准，请办理移出。" if not form.still_meets.data else ""),
+                  "success" if form.still_meets.data else "warning")
+            return redirect(url_for("upkeep.change_list"))
+        except Refused as error:  # decided meanwhile: the form is gone from the page, so say it above
+            flash(str(error), "danger")
+    return render_template("upkeep/change.html", notice=notice, form=form, documents=Document.of("change", notice.id),
+                           listings=notice.subject.listings.where(Listing.status == ListingStatus.LISTED.value))
+
+
+# --- removal (第三十条) ----------------------------------------------------------------------------------------
+
+@bp.route("/upkeep/listings/<int:listing_id>/remove", methods=["GET", "POST"])
+@staff_required
+def listing_remove(listing_id):
+    """Remove a unit from a list with the reason category and the effective date."""
+    listing = _or_404(Listing, listing_id)
+    form = RemovalForm(category=request.args.get("category", ""), effective_on=_today())
+    if form.validate_on_submit():
+        try:
+            operations.remove(listing, form.category.data, form.reason.data, form.effective_on.data, _me())
+            flash(f"已将 {listing.subject.name} 移出{listing.year}年{Rung.label_of(listing.rung)}名单；"
+                  "三年内不得申请（第十五条第三项）。", "success")
+            return redirect(url_for("pool.subject_detail", subject_id=listing.subject_id))
+        except Refused as error:
+            form.category.errors.append(str(error))
+    return render_template("upkeep/remove.html", listing=listing, form=form)
+
+
+# --- incidents (第二十九条) ------------------------------------------------------------------------------------
+
+def _incident_form():
+    form = IncidentForm(occurred_on=_today())
+    form.subject_id.choices = [(s.id, s.name) for s in operations.listed_subjects()]
+    return form
+
+
+@bp.route("/upkeep/incidents", methods=["GET", "POST"])
+@staff_required
+def incident_list():
+    """Record an incident of a listed unit; each has its report to the province and a proposed removal."""
+    form = _incident_form()
+    if form.validate_on_submit():
+        subject = Subject.get_or_none(Subject.id == form.subject_id.data)
+        try:
+            if subject is None:
+                raise Refused("请选择名单单位")
+            incident = operations.record_incident(subject, form.occurred_on.data, form.kind.data, form.grade.data,
+                                                  form.source.data, form.description.data, _me())
+            flash("已记录。请立即下载报告报送省厅，并办理移出（第二十九条、第三十条）。", "warning")
+            return redirect(url_for("upkeep.incident_list", highlight=incident.id))
+        except Refused as error:
+            form.occurred_on.errors.append(str(error))
+    incidents = Incident.select().order_by(Incident.occurred_on.desc(), Incident.id.desc())
+    return render_template("upkeep/incidents.html", form=form, incidents=incidents, kinds=dict(rules.INCIDENT_KINDS))
+
+
+@bp.route("/upkeep/incidents/<int:incident_id>/report.docx")
+@staff_required
+def incident_report(incident_id):
+    """The incident report to the province (.docx)."""
+    incident = _or_404(Incident, incident_id)
+    data = operations.incident_report(incident, settings.get_all(), _today())
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=f"{incident.subject.name}事故事件报告.docx")
+
+
+# --- public reports (第三十二条) -------------------------------------------------------------------------------
+
+def _complaint_form():
+    form = ComplaintForm()
+    form.target.choices = ([("", "请选择")] + [(f"s{s.id}", f"名单单位：{s.name}") for s in operations.listed_subjects()]
+                           + [(f"a{a.id}", f"第三方机构：{a.name}") for a in Agency.select()
+                              .where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.name)])
+    return form
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@public
+def complaint_new():
+    """A real-name report about a listed unit or an agency, with evidence (第三十二条)."""
+    form = _complaint_form()
+    if form.validate_on_submit():
+        target = form.target.data or ""
+        subject = Subject.get_or_none(Subject.id == int(target[1:])) if target[:1] == "s" and target[1:].isdigit() else None
+        agency = Agency.get_or_none(Agency.id == int(target[1:])) if target[:1] == "a" and target[1:].isdigit() else None
+        try:
+            with db.atomic():
+                complaint = operations.submit_complaint(subject, agency, form.reporter_name.data,
+                                                        form.reporter_contact.data, form.matter.data,
+                                                        request.remote_addr or "")
+                if form.evidence.data and form.evidence.data.filename:
+                    uploads.store(form.evidence.data, "complaint", complaint.id, purpose="佐证材料")
+        except (Refused, uploads.UploadError) as error:
+            form.matter.errors.append(str(error))
+        else:
+            flash("举报已受理，主管部门将核实处理，并按您留下的联系方式反馈。", "success")
+            return redirect(url_for("upkeep.complaint_new"))
+    return render_template("upkeep/report.html", form=form)
+
+
+@bp.route("/upkeep/complaints")
+@staff_required
+def complaint_list():
+    """Every public report; the reporter's personal data is masked here."""
+    return render_template("upkeep/complaints.html", complaints=Complaint.select().order_by(
+        Complaint.outcome.is_null(False), Complaint.id.desc()), outcomes=dict(rules.COMPLAINT_OUTCOMES))
+
+
+@bp.route("/upkeep/complaints/<int:complaint_id>", methods=["GET", "POST"])
+@staff_required
+def complaint_handle(complaint_id):
+    """Verify a report and record the finding and the outcome."""
+    from models import Document
+    complaint = _or_404(Complaint, complaint_id)
+    form = HandleComplaintForm(obj=complaint)
+    if form.validate_on_submit():
+        try:
+            operations.handle_complaint(complaint, form.finding.data, form.outcome.data, _me())
+            flash("处理结果已记录。", "success")
+            return redirect(url_for("upkeep.complaint_handle", complaint_id=complaint.id))
+        except Refused as error:
+            form.outcome.errors.append(str(error))
+    listing = (complaint.subject.listings.where(Listing.status == ListingStatus.LISTED.value).first()
+               if complaint.subject_id else None)
+    return render_template("upkeep/complaint.html", complaint=complaint, form=form, listing=listing,
+                           documents=Document.of("complaint", complaint.id), outcomes=dict(rules.COMPLAINT_OUTCOMES))
+
