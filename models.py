@@ -182,6 +182,11 @@ class Subject(BaseModel):
         """Registrations the bureau has still to decide."""
         return cls.select().where(cls.status == SubjectStatus.PENDING.value)
 
+    def former_names(self):
+        """Names before accepted name changes (第三十一条), oldest first."""
+        return [n.old_name for n in self.change_notices.where(ChangeNotice.kind == "name",
+                                                              ChangeNotice.status == "accepted").order_by(ChangeNotice.id)]
+
 
 class AgencyStatus(Titled):
     PENDING = ("pending", "待审核", "warning")

@@ -210,6 +210,7 @@ def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, mak
         assert upkeep.adjustment_rows(YEAR) == [["旧名称有限公司", "名称变更：旧名称有限公司 → 新名称有限公司",
                                                   "确认变更，仍符合相关标准：已核对执照"]]
     assert "旧名称有限公司 → 新名称有限公司" in client.get("/upkeep/changes").get_data(as_text=True)
+    assert "旧名称有限公司" in client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True).split('id="former-names"')[1]
     response = client.post(f"/upkeep/changes/{notice.id}", data={"accepted": "no", "verification": "再次"})
     assert "该变更已复核" in response.get_data(as_text=True)
 
