@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint test-postgres browser-deps postgres-deps clean
+.PHONY: run test lint test-postgres bench browser-deps postgres-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 	$(FLASK) demo load --if-empty
 	@$(BIN)/python -c "import demo; print(demo.demo_logins_text())"
 	@echo "网站地址: http://$(HOST):$(PORT)  (Ctrl-C 停止)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
 
 # Debian's chromium and CJK fonts for the browser tests (installed as root where missing).
 browser-deps:
@@ -52,6 +52,10 @@ test: lint browser-deps
 # The suite (without the browser) against a throwaway PostgreSQL cluster.
 test-postgres: $(VENV)/.installed-dev postgres-deps
 	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -m "not browser"'
+
+# Every benchmark, one table of figures against DESIGN.md §8 (about four minutes).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.all
 
 clean:
 	rm -rf $(VENV) test-artifacts

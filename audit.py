@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "settings.update": "修改系统设置",
     "demo.load": "载入演示数据",
     "audit.export": "导出审计日志",
+    "backup.restore": "从备份恢复",
     "backup.create": "数据库备份",
     "document.upload": "上传文件",
     "document.withdraw": "撤回文件",

@@ -150,32 +150,69 @@ def recommend_build(year, out_path, draft):
     click.echo(f"已导出 {out_path}（第 {round_.version} 版{'，草稿' if not round_.locked else ''}）")
 
 
+def _live_sqlite_path():
+    url = current_app.config["DATABASE_URL"]
+    if url and not url.startswith("sqlite"):
+        raise click.ClickException("PostgreSQL 请使用 pg_dump / pg_restore")
+    return url[len("sqlite:///"):] if url else database.sqlite_path(current_app)
+
+
+def _copy_sqlite(source_path, target_path):
+    """SQLite's online backup in one step: a consistent snapshot even while other connections write (a stepwise
+    copy restarts whenever another connection writes, and under steady writes would never finish)."""
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(target_path, timeout=30)
+    try:
+        with target:
+            source.backup(target, pages=-1)
+    finally:
+        target.close()
+        source.close()
+
+
 @click.command("backup")
 @with_appcontext
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
 def backup(out_path):
-    """Write a consistent copy of the SQLite database while the site runs (SQLite online backup)."""
-    if current_app.config["DATABASE_URL"] and not current_app.config["DATABASE_URL"].startswith("sqlite"):
-        raise click.ClickException("PostgreSQL 请使用 pg_dump 备份")
-    source_path = database.sqlite_path(current_app) if not current_app.config["DATABASE_URL"] \
-        else current_app.config["DATABASE_URL"][len("sqlite:///"):]
+    """Write a consistent copy of the SQLite database while the site runs."""
+    source_path = _live_sqlite_path()
     if os.path.exists(out_path):
         raise click.ClickException(f"{out_path} 已存在，请换一个文件名")
     tmp_path = out_path + ".part"
-    source = sqlite3.connect(source_path, timeout=30)
-    target = sqlite3.connect(tmp_path)
-    try:
-        with target:
-            source.backup(target, pages=256)
-    finally:
-        target.close()
-        source.close()
+    _copy_sqlite(source_path, tmp_path)
     os.replace(tmp_path, out_path)
     with db.connection_context():
         audit.record("backup.create", object_type="database", details={"out": os.path.abspath(out_path)})
     click.echo(f"备份已写入 {out_path}")
 
 
+@click.command("restore")
+@with_appcontext
+@click.option("--from", "backup_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="确认用备份覆盖当前数据库")
+def restore(backup_path, yes):
+    """Replace the database with a backup (checked first), then bring it to the current schema."""
+    live_path = _live_sqlite_path()
+    check = sqlite3.connect(f"file:{backup_path}?mode=ro", uri=True)
+    try:
+        result = check.execute("PRAGMA integrity_check").fetchone()[0]
+        has_history = check.execute("SELECT 1 FROM sqlite_master WHERE name = 'migratehistory'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{backup_path} 不是可用的 SQLite 备份：{error}")
+    finally:
+        check.close()
+    if result != "ok" or not has_history:
+        raise click.ClickException(f"{backup_path} 不是完整的 GreenLadder 备份（integrity_check: {result}）")
+    if not yes:
+        raise click.ClickException("恢复将覆盖当前数据库中备份之后的所有修改；确认请加 --yes")
+    _copy_sqlite(backup_path, live_path)
+    with db.connection_context():
+        applied = database.upgrade()
+        audit.record("backup.restore", object_type="database",
+                     details={"from": os.path.abspath(backup_path), "migrations_applied": applied})
+    click.echo(f"已从 {backup_path} 恢复" + (f"，并升级结构（{len(applied)} 个迁移）" if applied else ""))
+
+
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, backup):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, backup, restore):
         app.cli.add_command(command)

@@ -12,8 +12,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DATABASE_URL = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # None: instance/uploads
-    FILING_DIR = None  # built filing bundles; None: instance/filings
-    IMPORT_DIR = None  # previewed imports awaiting confirmation; None: instance/imports
+    FILING_DIR = os.environ.get("FILING_DIR")  # built filing bundles; None: instance/filings
+    IMPORT_DIR = os.environ.get("IMPORT_DIR")  # previewed imports awaiting confirmation; None: instance/imports
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # a 20 MB upload plus its form
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
     WTF_I18N_ENABLED = False  # WTForms' bundled Chinese messages (validation.Form), no Babel needed

@@ -1,21 +1,18 @@
 """Shared by the benchmarks: a throwaway app on a temp SQLite file, a generated city, timing helpers."""
-import os
+import io
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import database  # noqa: E402
-import rules  # noqa: E402
-import settings  # noqa: E402
-from app import create_app  # noqa: E402
-from identifiers import make_credit_code  # noqa: E402
-from industries import INDUSTRIES  # noqa: E402
-from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User, VetoCheck, db, local_now  # noqa: E402
+import database
+import rules
+import settings
+from app import create_app
+from identifiers import make_credit_code
+from industries import INDUSTRIES
+from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User, VetoCheck, db, local_now
 
 DISTRICTS = ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"]
 STEMS = ["乳业", "粮油", "纸业", "化工", "制药", "轮胎", "水泥", "钢铁", "铝业", "机床", "电气", "电子", "汽车零部件", "食品"]
@@ -106,3 +103,15 @@ def report(label, samples, target=None):
     p = percentiles(samples)
     verdict = "" if target is None else ("  ok" if p["p95"] <= target else f"  OVER TARGET ({target} ms)")
     print(f"{label:<44} p50 {p['p50']:7.1f} ms   p95 {p['p95']:7.1f} ms   max {p['max']:7.1f} ms{verdict}")
+    return round(p["p95"], 1)
+
+
+def as_new_subjects(exported, division_code="239903"):
+    """A pool export rewritten with the credit codes of another city: importing it creates every row anew."""
+    from openpyxl import load_workbook
+    workbook = load_workbook(io.BytesIO(exported))
+    for index, row in enumerate(workbook.active.iter_rows(min_row=2)):
+        row[2].value = make_credit_code(division_code, 60_000_000 + index)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,7 +1,7 @@
 """Filing benchmark (DESIGN.md §8): build time and peak memory of the 31 August bundle.
 
-    .venv/bin/python bench/filing.py                 # 1,000 / 5,000 / 20,000 subjects, each in its own process
-    .venv/bin/python bench/filing.py --subjects 5000 --single
+    .venv/bin/python -m bench.filing                 # 1,000 / 5,000 / 20,000 subjects, each in its own process
+    .venv/bin/python -m bench.filing --subjects 5000 --single
 
 Each city: the pooled subjects with their checks (bench/common.py), an approved plan of 300 items (a year's
 plan covers a few hundred subjects, not the whole pool) and a published municipal list of 500. Target at
@@ -15,9 +15,9 @@ import sys
 import time
 from datetime import date
 
+from bench.common import generate_city, make_app
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
-from common import generate_city, make_app
 from models import Listing, PoolEntry, User, db, local_now
 
 
@@ -59,7 +59,7 @@ def main():
     sizes = [args.subjects] if args.subjects else [1000, 5000, 20000]
     print(f"{'subjects':>9} {'build s':>8} {'peak MB':>8} {'(before build)':>15} {'zip KB':>8}")
     for size in sizes:
-        output = subprocess.run([sys.executable, __file__, "--subjects", str(size), "--single"], check=True,
+        output = subprocess.run([sys.executable, "-m", "bench.filing", "--subjects", str(size), "--single"], check=True,
                                 capture_output=True, text=True).stdout.strip().splitlines()[-1]
         row = json.loads(output)
         verdict = ""

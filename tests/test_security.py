@@ -2,11 +2,13 @@
 neutralised in exports, hostile uploads refused, and the headers on every page."""
 import io
 import re
+from datetime import date
 
 import pytest
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
+import rules
 import settings
 import uploads
 from access import STAFF_ROLES
@@ -97,8 +99,24 @@ def test_formula_injection_is_neutralised_in_exports(app, client, make, login):
     values = [c.value for c in sheet[2]]
     assert "'" + FORMULA in values and "'+SUM(A1)" in values and "'@evil" in values
     assert all(c.data_type != "f" for c in sheet[2])
-    audit_sheet = load_workbook(io.BytesIO(client.get("/admin/audit/export").data)).active
-    assert all(not (isinstance(c.value, str) and c.value.startswith("=")) for row in audit_sheet.iter_rows() for c in row)
+    from models import Listing
+    with db.connection_context():
+        Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
+    for path in ("/admin/audit/export", "/list.xlsx"):
+        sheet = load_workbook(io.BytesIO(client.get(path).data)).active
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert all(c.data_type != "f" and not str(c.value or "").startswith(("=", "+", "@")) for c in cells), path
+        assert "'" + FORMULA in {c.value for c in cells} or path.startswith("/admin"), path
+
+
+def test_every_spreadsheet_is_written_by_the_one_neutralising_writer():
+    """documents.py escapes formula-like text in every cell; no other code may open a workbook for writing."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent
+    writers = {str(path.relative_to(root)) for path in root.rglob("*.py")
+               if not {".venv", "tests", "bench", "migrations"} & set(path.relative_to(root).parts)
+               and "Workbook(" in path.read_text(encoding="utf-8")}
+    assert writers == {"documents.py"}
 
 
 @pytest.mark.parametrize("data, name, message", [
@@ -138,3 +156,102 @@ def test_staff_roles_are_the_only_ones_on_staff_pages(app):
     staff_only = [r for r in app.url_map.iter_rules() if _policy(app, r) not in (None, "public")
                   and set(_policy(app, r)) <= set(STAFF_ROLES)]
     assert len(staff_only) > 40
+
+
+# Every enterprise or agency route that names an object, and how to reach another party's object through it.
+OWNED_ROUTES = {
+    ("/documents/<int:document_id>", "GET"): "documents",
+    ("/applications/<int:application_id>", "GET"): "application",
+    ("/applications/<int:application_id>/edit", "POST"): "application",
+    ("/applications/<int:application_id>/attach", "POST"): "application",
+    ("/applications/<int:application_id>/submit", "POST"): "application",
+    ("/agency/engagements/<int:engagement_id>", "GET"): "engagement",
+    ("/agency/engagements/<int:engagement_id>/accept", "POST"): "engagement",
+    ("/agency/engagements/<int:engagement_id>/decline", "POST"): "engagement",
+    ("/agency/engagements/<int:engagement_id>/note", "POST"): "engagement",
+    ("/agency/engagements/<int:engagement_id>/complete", "POST"): "engagement",
+    ("/agency/engagements/<int:engagement_id>/report", "POST"): "engagement",
+    ("/my/plan/milestones/<int:milestone_id>/evidence", "POST"): "milestone",
+    ("/my/dynamic/<int:report_id>", "GET"): "dynamic_report",
+}
+
+
+def _owned_by_someone_else(make):
+    """Enterprise A's subject with a document, an application, a plan milestone, a dynamic table and a change
+    notice with its document; agency X's engagement with A and its qualification document."""
+    from blueprints.plans import operations as plans
+    from models import Application, ChangeNotice, DynamicReport, Engagement, Milestone, PlanItem
+    from tests.test_agencies import make_agency
+
+    subject = make.subject(rung=Rung.POOL.value)
+    staff = make.user(Role.STAFF)
+    agency = make_agency()
+    pdf = b"%PDF-1.4 owned"
+    with db.connection_context():
+        PoolEntry.create(subject=subject, year_admitted=2025)
+        application = Application.create(subject=subject, year=2026, rung="municipal")
+        plan = plans.create_plan(2026, "计划", staff)
+        plans.add_items(plan, [subject], "municipal", staff, staff)
+        milestone = Milestone.select().join(PlanItem).where(PlanItem.subject == subject).first()
+        report = DynamicReport.create(subject=subject, year=2025)
+        change = ChangeNotice.create(subject=subject, kind="scope", description="x")
+        engagement = Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal",
+                                       year=2026, proposed_by=staff)
+        documents = [uploads.save(pdf, "pdf", "a.pdf", owner_type, owner_id).id for owner_type, owner_id in (
+            ("subject", subject.id), ("application", application.id), ("change", change.id),
+            ("agency", agency.id), ("engagement", engagement.id))]
+    return {"documents": documents, "application": [application.id], "engagement": [engagement.id],
+            "milestone": [milestone.id], "dynamic_report": [report.id]}, subject, agency
+
+
+def test_every_owned_object_is_not_found_for_another_enterprise_or_agency(app, client, make, login):
+    policies = {}
+    for rule in app.url_map.iter_rules():
+        policies[rule.rule] = policy = _policy(app, rule) or ()
+        if "<int:" in rule.rule and policy != "public" and ({"enterprise", "agency"} & set(policy)):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (rule.rule, method) in OWNED_ROUTES, f"add {rule.rule} {method} to OWNED_ROUTES"
+    with app.test_request_context():
+        objects, subject, agency = _owned_by_someone_else(make)
+    from tests.test_agencies import make_agency
+    other_enterprise = make.user(Role.ENTERPRISE, subject=make.subject())
+    other_agency = make.user(Role.AGENCY, agency=make_agency())
+    for user in (other_enterprise, other_agency):
+        login(user)
+        for (rule, method), kind in OWNED_ROUTES.items():
+            if user.role not in policies[rule]:
+                continue
+            for object_id in objects[kind]:
+                path = re.sub(r"<int:[^>]+>", str(object_id), rule)
+                response = client.open(path, method=method, data={"note": "x"})
+                assert response.status_code == 404, (user.role, method, path, response.status_code)
+        client.post("/logout")
+    owner = make.user(Role.ENTERPRISE, subject=subject)  # the control: the owner reaches its own
+    login(owner)
+    assert client.get(f"/documents/{objects['documents'][0]}").status_code == 200
+    assert client.get(f"/my/dynamic/{objects['dynamic_report'][0]}").status_code == 200
+
+
+def test_upkeep_text_is_escaped_in_pages_and_plain_in_documents(app, client, make, login):
+    """Public reports and review opinions (第二十八、三十二条) are shown to staff and written into .docx."""
+    from blueprints.upkeep import operations as upkeep
+    from models import Complaint, Listing
+    subject = make.subject(name="企业" + XSS, rung=Rung.MUNICIPAL.value)
+    staff = make.user(Role.STAFF)
+    with db.connection_context():
+        Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
+        values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
+        report, _, _ = upkeep.file_report(subject, 2025, values, staff, date(2026, 3, 1))
+        upkeep.review_report(report, "pass", "意见" + XSS, staff)
+    client.post("/report", data={"target": f"s{subject.id}", "reporter_name": XSS, "reporter_contact": XSS,
+                                 "matter": XSS})
+    login(staff)
+    with db.connection_context():
+        complaint = Complaint.get()
+    for path in ("/upkeep/complaints", f"/upkeep/complaints/{complaint.id}", "/upkeep/dynamic?year=2025",
+                 f"/upkeep/dynamic/{report.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    doc = DocxDocument(io.BytesIO(client.get("/upkeep/dynamic/opinion.docx?year=2025").data))
+    cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
+    assert "企业" + XSS in cells and "意见" + XSS in cells

@@ -322,6 +322,7 @@ def engagement_decline(engagement_id):
 @agency_only
 def engagement_note(engagement_id):
     """Record progress."""
+    own_engagement_or_404(engagement_id)  # another agency's engagement is not found, whatever the form holds
     form = NoteForm()
     if not form.validate_on_submit():
         flash(_errors(form), "danger")

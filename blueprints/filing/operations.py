@@ -1,9 +1,9 @@
 """The 31 August filing (第十四条): readiness, building the bundle atomically and reproducibly, and records."""
+import fcntl
 import hashlib
 import json
 import os
 import secrets
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,8 +34,6 @@ from models import (
 from rules import Refused
 
 from . import bundle
-
-LOCK_STALE_SECONDS = 600
 
 
 @dataclass
@@ -191,29 +189,49 @@ def changes_since_previous(year, codes):
 
 
 class _YearLock:
-    """One build per year at a time, across processes: an exclusive lock file, stale after ten minutes."""
+    """One build per year at a time, across processes: an exclusive flock on a lock file. The kernel releases it
+    when the holder dies, so a build killed midway never blocks the next one."""
 
-    def __init__(self, year):
-        self.path = os.path.join(filings_dir(), f".build-{year}.lock")
+    def __init__(self, year, directory=None):
+        self.path = os.path.join(directory or filings_dir(), f".build-{year}.lock")
+        self.fd = None
 
     def __enter__(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
         try:
-            if time.time() - os.path.getmtime(self.path) > LOCK_STALE_SECONDS:
-                os.remove(self.path)
-        except FileNotFoundError:
-            pass
-        try:
-            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except FileExistsError:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
             raise Refused("该年度的备案材料正在生成，请稍后刷新查看")
         return self
 
     def __exit__(self, *exc):
+        os.close(self.fd)  # closing the descriptor releases the lock
+
+
+def _remove_leftovers(directory, year, recorded=None):
+    """Remove the year's `.part` files and, when `recorded` (the stored names Filing rows know) is given, its
+    bundles no Filing row records. The caller holds the year's lock."""
+    for name in os.listdir(directory):
+        if not name.startswith(f"{year}-"):
+            continue
+        if name.endswith(".zip.part") or (recorded is not None and name.endswith(".zip") and name not in recorded):
+            os.remove(os.path.join(directory, name))
+
+
+def sweep_leftovers(directory):
+    """At start-up: remove the `.part` files a build killed midway left behind. Each year is swept under its lock,
+    so a build running in another process is never touched (that year is skipped). Bundles moved into place but
+    never committed are removed at the next build of their year, which can check them against Filing rows."""
+    if not os.path.isdir(directory):
+        return
+    for year in {n.split("-", 1)[0] for n in os.listdir(directory) if n.endswith(".zip.part")}:
         try:
-            os.remove(self.path)
-        except FileNotFoundError:
-            pass
+            with _YearLock(year, directory):
+                _remove_leftovers(directory, year)
+        except Refused:
+            continue
 
 
 def build(year, filing_date, by):
@@ -223,6 +241,7 @@ def build(year, filing_date, by):
     if problem:
         raise Refused(problem)
     with _YearLock(year):
+        _remove_leftovers(filings_dir(), year, {n for (n,) in Filing.select(Filing.stored_name).tuples()})
         data = gather(year, filing_date)
         red = [item.title for item in readiness(year, data["entries"], data["summaries"]) if not item.ok]
         if red:

@@ -41,4 +41,7 @@ def pool_query(filters):
         query = query.where(PoolEntry.year_admitted == int(filters["year"]))
     if filters.get("owner", "").isdigit():
         query = query.where(PoolEntry.owner == int(filters["owner"]))
-    return query.order_by(SORTS[filters.get("sort") or DEFAULT_SORT], PoolEntry.id)
+    sort = filters.get("sort") or DEFAULT_SORT
+    # the tie-break runs the same way as the sort, so the default order walks the year index backwards and stops
+    # after one page instead of sorting the whole pool
+    return query.order_by(SORTS[sort], PoolEntry.id.desc() if sort.startswith("-") else PoolEntry.id)

@@ -3,14 +3,9 @@ from playwright.sync_api import expect
 
 from identifiers import make_credit_code
 from models import Role, Rung
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
 
-
-def login(page, base, username, password):
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").last.click()
+from .steps import login
 
 
 def test_agency_journey(live_server, browser, tmp_path):
@@ -43,7 +38,7 @@ def test_agency_journey(live_server, browser, tmp_path):
     expect(agency_page.get_by_role("heading")).to_contain_text("机构登记已提交")
 
     page = browser.new_context().new_page()
-    login(page, live_server, staff.username, PASSWORD)
+    login(page, live_server, staff.username)
     page.get_by_role("link", name="第三方机构", exact=True).click()
     page.get_by_role("link", name="龙江湾旅程评价中心有限公司").click()
     expect(page.locator("#qualification-ok")).to_be_visible()

@@ -10,7 +10,9 @@ import settings
 from blueprints.filing import bundle
 from blueprints.plans import operations as plans
 from models import EligibilityCheck, PoolEntry, Role, Rung, VetoCheck, db, local_now
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
+
+from .steps import login
 
 CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["松源区"], "bureau_name": "龙江湾市工业和信息化局",
         "bureau_address": "政务大道8号", "bureau_contact": "王晓明", "bureau_phone": "0451-88880000"}
@@ -31,10 +33,7 @@ def test_filing_journey(live_server, page):
         plan = plans.create_plan(year, "培育计划", staff)
         plans.approve(plan, staff)
 
-    page.goto(live_server + "/login")
-    page.get_by_label("用户名").fill(staff.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
+    login(page, live_server, staff.username)
     page.get_by_role("link", name="备案", exact=True).click()
     red = page.locator("#readiness .readiness-red")
     expect(red).to_have_count(1)

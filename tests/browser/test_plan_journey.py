@@ -6,7 +6,9 @@ from playwright.sync_api import expect
 
 import settings
 from models import PoolEntry, Role, Rung, db, local_now
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
+
+from .steps import login
 
 
 def test_plan_journey(live_server, page):
@@ -23,10 +25,7 @@ def test_plan_journey(live_server, page):
     staff = make.user(Role.STAFF)
     year = local_now().year
 
-    page.goto(live_server + "/login")
-    page.get_by_label("用户名").fill(staff.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
+    login(page, live_server, staff.username)
     page.get_by_role("link", name="培育计划", exact=True).click()
     expect(page.get_by_label("计划年度")).to_have_value(str(year))
     page.get_by_role("button", name="创建").click()

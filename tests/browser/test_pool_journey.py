@@ -3,11 +3,12 @@ import re
 
 from playwright.sync_api import expect
 
-import rules
 import settings
 from identifiers import make_credit_code
 from models import Role, db
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
+
+from .steps import login, record_entry_checks
 
 
 def test_register_check_admit_and_find(live_server, browser):
@@ -35,26 +36,12 @@ def test_register_check_admit_and_find(live_server, browser):
     expect(registrant.get_by_role("heading")).to_contain_text("登记已提交")
 
     page = browser.new_context().new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("用户名").fill(staff.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
+    login(page, live_server, staff.username)
     page.get_by_role("link", name="登记审核").click()
     page.get_by_role("link", name="龙江湾浏览器测试乳业有限公司").click()
     expect(page.get_by_role("button", name="纳入培育库")).to_be_disabled()
 
-    for key, _, _ in rules.eligibility_items("factory"):
-        row = page.locator(f"#eligibility-{key}")
-        row.locator("select[name=result]").select_option("met")
-        row.locator("input[name=evidence]").fill("现场核查")
-        row.get_by_role("button", name="保存").click()
-        expect(page.locator(f"#eligibility-{key} .badge.text-bg-success")).to_be_visible()
-    for key, _, _ in rules.VETO_CONDITIONS:
-        row = page.locator(f"#veto-{key}")
-        row.locator("select[name=result]").select_option("clear")
-        row.get_by_role("button", name="保存").click()
-        expect(page.locator(f"#veto-{key} .badge.text-bg-success")).to_be_visible()
-    expect(page.locator("#admission-ok")).to_be_visible()  # the panel refreshed itself on checks-changed
+    record_entry_checks(page)
     page.get_by_role("button", name="纳入培育库").click()
     expect(page.get_by_text("已纳入培育库")).to_be_visible()
 

@@ -10,14 +10,9 @@ import settings
 import uploads
 from blueprints.applications import operations as apps
 from models import PoolEntry, Role, Rung, VetoCheck, db, local_now
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
 
-
-def login(page, base, user):
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
+from .steps import login
 
 
 def test_recommend_journey(live_app, live_server, browser):
@@ -39,7 +34,7 @@ def test_recommend_journey(live_app, live_server, browser):
         apps.submit(application, staff)
 
     page = browser.new_context().new_page()
-    login(page, live_server, staff)
+    login(page, live_server, staff.username)
     page.get_by_role("link", name="省级推荐").click()
     page.get_by_role("button", name="开始本年度推荐").click()
     card = page.locator(".recommendation").first
@@ -53,7 +48,7 @@ def test_recommend_journey(live_app, live_server, browser):
 
     admin_page = browser.new_context().new_page()
     admin_page.on("dialog", lambda dialog: dialog.accept())
-    login(admin_page, live_server, admin)
+    login(admin_page, live_server, admin.username)
     admin_page.goto(page.url)
     admin_page.get_by_role("button", name="签发").click()
     expect(admin_page.get_by_text("推荐意见已签发")).to_be_visible()

@@ -1,21 +1,14 @@
 """An enterprise applies; three experts score in their own sessions; staff open publicity; an objection comes in
 from the public page; staff publish; the subject shows on /list and on its green-code page."""
-from datetime import timedelta
 
 from playwright.sync_api import expect
 
 import rules
 import settings
-from models import PoolEntry, Publicity, Role, Rung, VetoCheck, db, local_now
-from tests.helpers import PASSWORD, Factory
+from models import PoolEntry, Role, Rung, VetoCheck, db, local_now
+from tests.helpers import Factory
 
-
-def login(page, base, user):
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
+from .steps import login, objection_handled_and_window_passed, score_as_experts, upload_application_files
 
 
 def test_apply_review_publicise_publish(live_server, browser, tmp_path):
@@ -37,42 +30,28 @@ def test_apply_review_publicise_publish(live_server, browser, tmp_path):
 
     page = browser.new_context().new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    login(page, live_server, enterprise)
+    login(page, live_server, enterprise.username)
     page.get_by_role("link", name="申报", exact=True).click()
     page.get_by_label("申报级别").select_option("municipal")
     page.get_by_label("自评价/第三方评价得分").fill("88")
     page.get_by_role("button", name="创建申报草稿").click()
     expect(page.locator("#submit-problems")).to_contain_text("申报材料不全")
-    for purpose in ["evaluation_report"] + [key for key, _ in rules.APPLICATION_MATERIALS["factory"]]:
-        page.get_by_label("材料类型").select_option(purpose)
-        page.get_by_label("材料文件").set_input_files(str(pdf))
-        page.get_by_role("button", name="上传").click()
-        expect(page.get_by_text("已上传。")).to_be_visible()
-    expect(page.locator("#submit-ok")).to_be_visible()
+    upload_application_files(page, pdf)
     page.get_by_role("button", name="提交申报").click()
     expect(page.get_by_text("申报已提交。")).to_be_visible()
     application_url = page.url
 
     staff_page = browser.new_context().new_page()
     staff_page.on("dialog", lambda dialog: dialog.accept())
-    login(staff_page, live_server, staff)
+    login(staff_page, live_server, staff.username)
     staff_page.goto(application_url)
     staff_page.get_by_role("button", name="进入专家评审").click()
     staff_page.get_by_role("link", name="申报评审").click()
     staff_page.get_by_role("button", name="为该年度评审中的市级申报自动指派专家").click()
     expect(staff_page.get_by_text("已自动指派 3 人次")).to_be_visible()
 
-    for expert, score in zip(experts, ("86", "90", "91"), strict=True):
-        expert_page = browser.new_context().new_page()
-        login(expert_page, live_server, expert)
-        expert_page.get_by_role("link", name="评审任务").click()
-        expert_page.get_by_role("link", name="龙江湾旅程乳业有限公司").click()
-        expert_page.get_by_role("button", name="提交声明").click()
-        expert_page.get_by_label("评分（0–100）").fill(score)
-        expert_page.get_by_label("评审意见").fill("符合绿色工厂评价要求")
-        expert_page.get_by_role("button", name="保存评分").click()
-        expect(expert_page.locator("#score-saved")).to_contain_text(f"已保存 {score}.0 分")
-        expert_page.context.close()
+    score_as_experts(lambda: browser.new_context().new_page(), live_server, experts, "龙江湾旅程乳业有限公司",
+                     ("86", "90", "91"))
 
     staff_page.goto(application_url)
     expect(staff_page.locator("#final-score")).to_contain_text("89.0")
@@ -84,21 +63,7 @@ def test_apply_review_publicise_publish(live_server, browser, tmp_path):
     notice_url = staff_page.get_by_role("link", name="/publicity/", exact=False).get_attribute("href")
 
     public = browser.new_context().new_page()
-    public.goto(live_server + notice_url)
-    expect(public.locator("#notice-table")).to_contain_text("龙江湾旅程乳业有限公司")
-    public.get_by_label("实名（单位或个人）").fill("赵六")
-    public.get_by_label("联系方式").fill("13900009999")
-    public.get_by_label("异议内容和理由").fill("请核实该企业污水处理设施运行记录。")
-    public.get_by_role("button", name="提交异议").click()
-    expect(public.get_by_text("异议已提交")).to_be_visible()
-
-    staff_page.reload()
-    staff_page.get_by_label("处理情况").fill("经现场核查，污水处理设施运行正常，异议不成立。")
-    staff_page.get_by_role("button", name="记录处理情况").click()
-    expect(staff_page.get_by_text("异议不成立")).to_be_visible()
-    with db.connection_context():  # fifteen days pass
-        Publicity.update(start_date=local_now().date() - timedelta(days=16)).execute()
-    staff_page.reload()
+    objection_handled_and_window_passed(staff_page, public, live_server, notice_url, "龙江湾旅程乳业有限公司")
     staff_page.get_by_role("button", name="公布名单").click()
     expect(staff_page.get_by_text("名单已公布")).to_be_visible()
 

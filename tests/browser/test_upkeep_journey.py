@@ -7,9 +7,9 @@ from docx import Document as DocxDocument
 from playwright.sync_api import expect
 
 from models import Listing, PoolEntry, Role, Rung, db, local_now
-from tests.helpers import PASSWORD, Factory
+from tests.helpers import Factory
 
-from .test_agency_journey import login
+from .steps import login
 
 LAST_YEAR = local_now().year - 1
 VALUES = {"工业总产值": "26000", "综合能源消费量": "1580", "单位产值综合能耗": "0.061", "取水量": "13.5",
@@ -27,7 +27,7 @@ def test_upkeep_journey(live_server, browser):
     enterprise = make.user(Role.ENTERPRISE, subject=subject)
 
     page = browser.new_context().new_page()
-    login(page, live_server, enterprise.username, PASSWORD)
+    login(page, live_server, enterprise.username)
     page.get_by_role("link", name="动态管理表", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{LAST_YEAR} 年度绿色制造动态管理表")
     for label, value in VALUES.items():
@@ -41,7 +41,7 @@ def test_upkeep_journey(live_server, browser):
     expect(page.locator("#report-status")).to_contain_text("待审核")
 
     staff_page = browser.new_context().new_page()
-    login(staff_page, live_server, staff.username, PASSWORD)
+    login(staff_page, live_server, staff.username)
     staff_page.get_by_role("link", name="名单维护").click()
     row = staff_page.locator("#dynamic-status tr", has_text="龙江湾动态乳业有限公司")
     expect(row).to_contain_text("待审核")

@@ -1,0 +1,339 @@
+"""Load benchmark (issue 10): gunicorn with the production settings on 127.0.0.1 and SQLite, concurrent clients.
+
+    .venv/bin/python -m bench.load                              # 16 clients for 60 s on a city of 5,000 subjects
+    .venv/bin/python -m bench.load --clients 4 --seconds 3 --subjects 300 --json   # the CI-sized run
+
+Three phases against one gunicorn: the trivial route (/healthz) alone, the pool list alone (its throughput is
+reported as a ratio to the trivial route's), then the mixed load: 80% reads (pool list, search, subject pages),
+20% writes (milestone ticks, expert scores, document uploads). Each client writes only its own milestones and
+assignments, so after the run the last value each client saw acknowledged must be the one in the database; a
+document upload counts as acknowledged when the page it redirects to says it was stored. Goal: no 5xx, no lost
+write, mixed p99 under 500 ms.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import date
+from http.cookies import SimpleCookie
+from urllib.parse import quote, urlencode
+
+import database
+from app import create_app
+from bench.common import PASSWORD, STEMS, generate_city, percentiles
+from models import Application, Document, Milestone, PlanItem, ReviewAssignment, Role, Subject, User, db, local_now
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+PDF = b"%PDF-1.4\n% load test evidence\n"
+
+
+class Client:
+    """One user's browser: a keep-alive connection, the session cookie and the CSRF token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method, path, body=None, headers=None):
+        headers = {"Cookie": self.cookie, **(headers or {})} if self.cookie else dict(headers or {})
+        if self.token and method == "POST":
+            headers["X-CSRFToken"] = self.token
+        for attempt in (1, 2):  # a keep-alive connection the server closed is reopened once
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        for header in response.msg.get_all("Set-Cookie") or []:
+            morsel = SimpleCookie(header).get("session")
+            if morsel is not None:
+                self.cookie = f"session={morsel.value}"
+        text = data.decode("utf-8", "replace")
+        match = TOKEN.search(text)
+        if match:
+            self.token = match.group(1)
+        return response.status, response.getheader("Location"), text
+
+    def login(self, username):
+        self.request("GET", "/login")
+        status, _, _ = self.request("POST", "/login", urlencode({"username": username, "password": PASSWORD}),
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise SystemExit(f"login as {username} failed: {status}")
+        self.request("GET", "/pool/")  # the token of the logged-in session
+
+
+def prepare(app, subjects, clients):
+    """The city, one staff account and (for every other client) one expert per client, each client owning its
+    milestones and review assignments."""
+    generate_city(subjects)
+    year = local_now().year
+    from blueprints.plans import operations as plans
+    with app.test_request_context(), db.connection_context(), db.atomic():
+        staff0 = User.get(User.username == "staff0")
+        plan = plans.create_plan(year, "基准市培育计划", staff0)
+        pooled = list(Subject.select().order_by(Subject.id).limit(clients * 8))
+        plans.add_items(plan, pooled, "municipal", staff0, staff0)
+        owned = {}
+        for index in range(clients):
+            user = User(username=f"load{index}", display_name=f"经办人{index}", role=Role.STAFF.value)
+            user.set_password(PASSWORD)
+            user.save()
+            items = PlanItem.select(PlanItem.id).where(PlanItem.subject.in_([s.id for s in pooled[index::clients]]))
+            milestones = {m.id: m.due_date for m in Milestone.select().where(Milestone.item.in_(items))}
+            assignments = []
+            if index % 2 == 0:  # half the clients also score (keeps logins under the per-IP limit)
+                expert = User(username=f"expert{index}", display_name=f"专家{index}", role=Role.EXPERT.value)
+                expert.set_password(PASSWORD)
+                expert.save()
+                for subject in pooled[index::clients][:4]:
+                    application = Application.create(subject=subject, year=year, rung="municipal",
+                                                     status="under_review", claimed_score=85)
+                    assignments.append(ReviewAssignment.create(application=application, expert=expert, conflict=False,
+                                                               declared_at=local_now()).id)
+            owned[index] = {"staff": user.username, "expert": f"expert{index}" if assignments else None,
+                            "milestones": milestones, "assignments": assignments, "subjects": [s.id for s in pooled]}
+    return owned
+
+
+def start_server(env, port):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"), "app:create_app()"],
+        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if Client(port).request("GET", "/healthz")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Session:
+    """One simulated person: a staff browser and, for half of them, an expert's; what they own and saw stored."""
+
+    def __init__(self, port, owned, seed):
+        self.rng = random.Random(seed)
+        self.owned = owned
+        self.staff = Client(port)
+        self.expert = Client(port) if owned["expert"] else None
+        self.milestones, self.scores, self.documents = {}, {}, []
+        self.serial = self.acknowledged = 0
+        self.staff.login(owned["staff"])
+        if self.expert:
+            self.expert.login(owned["expert"])
+
+
+class Worker(threading.Thread):
+    """Runs one session in one mode until `stop`, recording (kind, milliseconds, status)."""
+
+    def __init__(self, session, mode, stop):
+        super().__init__(daemon=True)
+        self.session, self.mode, self.stop = session, mode, stop
+        self.rng, self.owned, self.staff, self.expert = session.rng, session.owned, session.staff, session.expert
+        self.samples, self.errors = [], Counter()
+
+    def run(self):
+        while not self.stop.is_set():
+            kind, call = self.choose()
+            start = time.perf_counter()
+            try:
+                status = call()
+            except Exception as error:  # noqa: BLE001 - a dropped connection is counted, not fatal
+                self.errors[type(error).__name__] += 1
+                continue
+            self.samples.append((kind, (time.perf_counter() - start) * 1000, status))
+
+    def choose(self):
+        if self.mode == "trivial":
+            return "healthz", lambda: self.staff.request("GET", "/healthz")[0]
+        if self.mode == "pool":
+            return "pool list", lambda: self.staff.request("GET", "/pool/")[0]
+        roll = self.rng.random()
+        if roll < 0.35:
+            return "pool list", lambda: self.staff.request("GET", f"/pool/?page={self.rng.randint(1, 20)}")[0]
+        if roll < 0.55:
+            term = quote(f"{self.rng.choice(STEMS)}{self.rng.randint(0, 99):02d}")
+            return "search", lambda: self.staff.request("GET", f"/pool/?q={term}", headers={"HX-Request": "true"})[0]
+        if roll < 0.80:
+            subject = self.rng.choice(self.owned["subjects"])
+            return "subject page", lambda: self.staff.request("GET", f"/pool/subjects/{subject}")[0]
+        if roll < 0.88 or (roll < 0.94 and not self.expert):
+            return "milestone tick", self.tick
+        if roll < 0.94:
+            return "score", self.score
+        return "document", self.upload
+
+    def tick(self):
+        self.session.serial += 1
+        milestone, due = self.rng.choice(list(self.owned["milestones"].items()))
+        note = f"load-{self.owned['staff']}-{self.session.serial}"
+        status, _, body = self.staff.request(
+            "POST", f"/plans/milestones/{milestone}",
+            urlencode({"due_date": due.isoformat(), "done_date": date.today().isoformat(), "evidence_note": note}),
+            {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"})
+        if status == 200 and "milestone-error" not in body and note in body:
+            self.session.milestones[milestone] = note
+            self.session.acknowledged += 1
+        return status
+
+    def score(self):
+        self.session.serial += 1
+        assignment = self.rng.choice(self.owned["assignments"])
+        value, comment = self.rng.randint(60, 99), f"load-{self.owned['expert']}-{self.session.serial}"
+        status, _, body = self.expert.request(
+            "POST", f"/review/{assignment}/score", urlencode({"score": value, "comments": comment}),
+            {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"})
+        if status == 200 and 'id="score-error"' not in body:
+            self.session.scores[assignment] = (float(value), comment)
+            self.session.acknowledged += 1
+        return status
+
+    def upload(self):
+        self.session.serial += 1
+        subject = self.rng.choice(self.owned["subjects"])
+        name = f"load-{self.owned['staff']}-{self.session.serial}.pdf"
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n佐证\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: application/pdf\r\n\r\n").encode() + PDF + f"\r\n--{boundary}--\r\n".encode()
+        status, location, _ = self.staff.request("POST", f"/pool/subjects/{subject}/documents", body,
+                                                 {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        if status == 302 and location:
+            page_status, _, page = self.staff.request("GET", location)
+            if page_status == 200 and "文件已上传" in page:
+                self.session.documents.append(name)
+                self.session.acknowledged += 1
+        return status
+
+
+def run_phase(sessions, mode, seconds):
+    stop = threading.Event()
+    workers = [Worker(session, mode, stop) for session in sessions]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    time.sleep(seconds)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=60)
+    return workers, time.perf_counter() - start
+
+
+def summarise(workers, elapsed):
+    samples = [s for w in workers for s in w.samples]
+    statuses = Counter(status // 100 for _, _, status in samples)
+    p = percentiles([ms for _, ms, _ in samples]) if samples else {"p50": 0, "p95": 0, "max": 0}
+    ordered = sorted(ms for _, ms, _ in samples)
+    p99 = ordered[max(int(len(ordered) * 0.99) - 1, 0)] if ordered else 0
+    errors = Counter()
+    for w in workers:
+        errors.update(w.errors)
+    return {"requests": len(samples), "rps": round(len(samples) / elapsed, 1), "p50_ms": round(p["p50"], 1),
+            "p95_ms": round(p["p95"], 1), "p99_ms": round(p99, 1), "status_5xx": statuses.get(5, 0),
+            "status_4xx": statuses.get(4, 0), "connection_errors": sum(errors.values()),
+            "by_kind": dict(Counter(kind for kind, _, _ in samples))}
+
+
+def verify(app, sessions):
+    """Every acknowledged write is in the database: the last value each session saw stored for each of its
+    milestones and assignments, and every document it saw stored. Returns (objects checked, lost)."""
+    checked = lost = 0
+    with app.app_context(), db.connection_context():
+        for session in sessions:
+            for milestone, note in session.milestones.items():
+                checked += 1
+                lost += Milestone.get_by_id(milestone).evidence_note != note
+            for assignment, (value, comment) in session.scores.items():
+                checked += 1
+                row = ReviewAssignment.get_by_id(assignment)
+                lost += (row.score, row.comments) != (value, comment)
+            for name in session.documents:
+                checked += 1
+                lost += Document.select().where(Document.original_name == name).count() != 1
+    return checked, lost
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--subjects", type=int, default=5000)
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures (for make bench, CI)")
+    args = parser.parse_args()
+
+    directory = tempfile.mkdtemp(prefix="greenladder-load-")
+    env = {**os.environ, "GREENLADDER_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": f"sqlite:///{directory}/load.sqlite3", "UPLOAD_DIR": f"{directory}/uploads"}
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": env["DATABASE_URL"], "UPLOAD_DIR": env["UPLOAD_DIR"]})
+    with app.app_context(), db.connection_context():
+        database.upgrade()
+    with app.app_context():
+        owned = prepare(app, args.subjects, args.clients)
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        sessions = [Session(port, owned[index], index) for index in range(args.clients)]
+        side = max(args.seconds / 6, 1)  # the single-route phases: long enough for a steady rate
+        trivial = summarise(*run_phase(sessions, "trivial", side))
+        pool = summarise(*run_phase(sessions, "pool", side))
+        mixed = summarise(*run_phase(sessions, "mixed", args.seconds))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    checked, lost = verify(app, sessions)
+    acknowledged = sum(session.acknowledged for session in sessions)
+    figures = {"clients": args.clients, "seconds": args.seconds, "subjects": args.subjects,
+               "trivial_rps": trivial["rps"], "pool_rps": pool["rps"],
+               "pool_to_trivial": round(pool["rps"] / trivial["rps"], 3) if trivial["rps"] else 0,
+               **{f"mixed_{k}": v for k, v in mixed.items()}, "writes_acknowledged": acknowledged,
+               "objects_checked": checked, "writes_lost": lost,
+               "status_5xx": trivial["status_5xx"] + pool["status_5xx"] + mixed["status_5xx"]}
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    print(f"gunicorn (production settings, {os.path.basename(ROOT)}/gunicorn.conf.py) on SQLite, {args.clients} clients, "
+          f"{args.subjects} subjects")
+    print(f"trivial route /healthz        {trivial['rps']:8.1f} req/s   p95 {trivial['p95_ms']:6.1f} ms")
+    print(f"pool list /pool/              {pool['rps']:8.1f} req/s   p95 {pool['p95_ms']:6.1f} ms   "
+          f"= {figures['pool_to_trivial']:.2f} of the trivial route")
+    print(f"mixed 80% reads / 20% writes  {mixed['rps']:8.1f} req/s   p50 {mixed['p50_ms']:.1f} ms   "
+          f"p95 {mixed['p95_ms']:.1f} ms   p99 {mixed['p99_ms']:.1f} ms"
+          + ("  ok" if mixed["p99_ms"] <= 500 else "  OVER TARGET (p99 500 ms)"))
+    print(f"requests by kind: {mixed['by_kind']}")
+    print(f"5xx: {figures['status_5xx']}   4xx: {mixed['status_4xx']}   connection errors: "
+          f"{mixed['connection_errors']}   writes acknowledged: {acknowledged} "
+          f"(final state of {checked} objects checked)   lost: {lost}")
+
+
+if __name__ == "__main__":
+    main()
