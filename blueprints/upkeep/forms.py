@@ -1,6 +1,6 @@
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 import rules
 from validation import Form, strip
@@ -9,10 +9,6 @@ from validation import Form, strip
 class ReviewForm(Form):
     result = SelectField("审核结论", choices=[("", "请选择"), ("pass", "通过"), ("fail", "不通过")])
     opinion = TextAreaField("审核意见（对照第三十条）", filters=[strip], validators=[DataRequired("请填写审核意见"), Length(max=5000)])
-
-
-class YearForm(Form):
-    year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
 
 
 class ChangeForm(Form):

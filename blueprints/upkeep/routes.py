@@ -15,6 +15,7 @@ from models import (
     AgencyStatus,
     ChangeNotice,
     Complaint,
+    Document,
     DynamicReport,
     Incident,
     Listing,
@@ -55,10 +56,6 @@ def _me():
 
 def _today():
     return local_now().date()
-
-
-def _errors(form):
-    return "；".join(m for ms in form.errors.values() for m in ms)
 
 
 def _year():
@@ -201,7 +198,6 @@ def change_list():
 @staff_required
 def change_decide(notice_id):
     """Verify a change and record whether the unit still meets the standard."""
-    from models import Document
     notice = _or_404(ChangeNotice, notice_id)
     form = DecideChangeForm()
     if form.validate_on_submit():
@@ -284,6 +280,15 @@ def _complaint_form():
     return form
 
 
+def _complaint_target(value):
+    """(subject, agency) from the form's "s<id>" or "a<id>"; (None, None) for anything else."""
+    kind, number = value[:1], value[1:]
+    if not number.isdigit():
+        return None, None
+    return (Subject.get_or_none(Subject.id == int(number)) if kind == "s" else None,
+            Agency.get_or_none(Agency.id == int(number)) if kind == "a" else None)
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @public
@@ -291,9 +296,7 @@ def complaint_new():
     """A real-name report about a listed unit or an agency, with evidence (第三十二条)."""
     form = _complaint_form()
     if form.validate_on_submit():
-        target = form.target.data or ""
-        subject = Subject.get_or_none(Subject.id == int(target[1:])) if target[:1] == "s" and target[1:].isdigit() else None
-        agency = Agency.get_or_none(Agency.id == int(target[1:])) if target[:1] == "a" and target[1:].isdigit() else None
+        subject, agency = _complaint_target(form.target.data or "")
         try:
             with db.atomic():
                 complaint = operations.submit_complaint(subject, agency, form.reporter_name.data,
@@ -321,7 +324,6 @@ def complaint_list():
 @staff_required
 def complaint_handle(complaint_id):
     """Verify a report and record the finding and the outcome."""
-    from models import Document
     complaint = _or_404(Complaint, complaint_id)
     form = HandleComplaintForm(obj=complaint)
     if form.validate_on_submit():
