@@ -22,7 +22,6 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	@$(BIN)/python -c "import demo; print(demo.demo_logins_text())"
 	@echo "网站地址: http://$(HOST):$(PORT)  (Ctrl-C 停止)"
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
 

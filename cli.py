@@ -70,7 +70,7 @@ def demo_load(if_empty):
     with db.connection_context():
         if not database.is_empty():
             if if_empty:
-                click.echo("数据库已有数据，跳过演示数据。")
+                click.echo("数据库已有数据，跳过演示数据。\n" + demo.demo_logins_text())
                 return
             raise click.ClickException("数据库已有数据，拒绝载入演示数据（演示数据只能载入空数据库）")
         summary = demo.load()
