@@ -47,6 +47,14 @@ staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(Role.ADMIN.value)
 
 
+def own_subject():
+    """The logged-in enterprise user's subject; an account without one finds nothing."""
+    subject = current_user.subject
+    if subject is None:
+        abort(404)
+    return subject
+
+
 def owned_or_404(subject_id):
     """An enterprise user may only reach its own subject: anything else is 'not found'."""
     if current_user.is_staff:

@@ -453,7 +453,7 @@ def _load_upkeep(users):
     from datetime import date
 
     from blueprints.upkeep import operations as upkeep
-    from models import Agency, AgencyStatus, Listing
+    from models import Agency, AgencyStatus, Listing, ReviewResult
 
     staff = users["staff"]
     today = local_now().date()
@@ -473,7 +473,7 @@ def _load_upkeep(users):
         report.submitted_at = local_now().replace(year=today.year, month=3, day=20 + index)
         report.save()
         if index < 3:
-            upkeep.review_report(report, "pass", "经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", staff)
+            upkeep.review_report(report, ReviewResult.PASS.value, "经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", staff)
     upkeep.remind(listed[4:5], year, staff)
 
     renamed = upkeep.declare_change(listed[1], "name", "因集团整合更名，营业执照已换发，生产地址和组织边界未变。",

@@ -740,6 +740,21 @@ class Recommendation(BaseModel):
                 .order_by(RecommendationRound.year.desc(), RecommendationRound.version.desc()).first())
 
 
+class ReviewResult(Titled):
+    """The bureau's conclusion on a dynamic management table (第二十八条)."""
+
+    PASS = ("pass", "通过", "success")
+    FAIL = ("fail", "不通过", "danger")
+
+
+class ChangeStatus(Titled):
+    """Where a declared change (第三十一条) stands."""
+
+    PENDING = ("pending", "待复核", "warning")
+    ACCEPTED = ("accepted", "已确认", "success")
+    REJECTED = ("rejected", "不予确认", "secondary")
+
+
 class DynamicReport(BaseModel):
     """A listed unit's dynamic management table (动态管理表, 第二十七条) for a past year, and the bureau's review
     opinion on it (第二十八条). One per subject and year: refiling edits it (audited)."""
@@ -750,7 +765,7 @@ class DynamicReport(BaseModel):
     warnings = TextField(default="[]")
     submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     submitted_at = DateTimeField(default=local_now)
-    review_result = CharField(max_length=10, null=True)  # pass / fail
+    review_result = CharField(max_length=10, null=True)  # ReviewResult; None until reviewed
     review_opinion = TextField(default="")
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
@@ -758,12 +773,17 @@ class DynamicReport(BaseModel):
     class Meta:
         indexes = ((("subject", "year"), True),)
 
+    @property
+    def review_label(self):
+        return ReviewResult.label_of(self.review_result) if self.review_result else "待审核"
+
 
 class Notice(BaseModel):
     """An in-site notice to a user (e.g. a reminder to file the dynamic table), shown until read."""
 
     user = ForeignKeyField(User, backref="notices", on_delete="RESTRICT")
     text = TextField()
+    link = CharField(max_length=100, default="")  # the endpoint where the user acts on it, if any
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=local_now)
     read_at = DateTimeField(null=True)
@@ -777,7 +797,7 @@ class ChangeNotice(BaseModel):
     description = TextField()
     old_name = CharField(max_length=200, default="")
     new_name = CharField(max_length=200, default="")
-    status = CharField(max_length=20, default="pending", index=True)  # pending / accepted / rejected
+    status = CharField(max_length=20, default=ChangeStatus.PENDING.value, index=True)  # ChangeStatus
     still_meets_standard = BooleanField(null=True)
     verification = TextField(default="")
     submitted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")

@@ -206,8 +206,8 @@ def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_r
     problems = []
     if "hit" in veto_results.values():
         problems.append("第十五条：近三年存在否决情形，不得申请")
-    if removal_bar_problem(removed_on, today):
-        problems.append(removal_bar_problem(removed_on, today))
+    if barred := removal_bar_problem(removed_on, today):
+        problems.append(barred)
     if rung == "municipal" and not pooled:
         problems.append("第十条：市级名单的申报对象须已纳入市级培育库")
     if rung in held_rungs:

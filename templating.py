@@ -8,6 +8,7 @@ from models import (
     LADDER,
     AgencyStatus,
     ApplicationStatus,
+    ChangeStatus,
     CheckResult,
     Decision,
     EngagementPurpose,
@@ -19,6 +20,7 @@ from models import (
     PoolStatus,
     Potential,
     PublicityStatus,
+    ReviewResult,
     Role,
     Rung,
     SubjectKind,
@@ -125,4 +127,6 @@ def init_app(app):
             "AgencyStatus": AgencyStatus,
             "EngagementPurpose": EngagementPurpose,
             "EngagementStatus": EngagementStatus,
+            "ReviewResult": ReviewResult,
+            "ChangeStatus": ChangeStatus,
         }

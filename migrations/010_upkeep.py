@@ -113,6 +113,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         id = pw.AutoField()
         user = pw.ForeignKeyField(column_name='user_id', field='id', model=migrator.orm['user'], on_delete='RESTRICT')
         text = pw.TextField()
+        link = pw.CharField(default='', max_length=100)
         created_by = pw.ForeignKeyField(column_name='created_by_id', field='id', model=migrator.orm['user'], null=True, on_delete='SET NULL')
         created_at = pw.DateTimeField()
         read_at = pw.DateTimeField(null=True)

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+import database
 from app import create_app
 from bench.common import PASSWORD, as_new_subjects, generate_city
 from bench.load import Client, free_port, start_server
@@ -36,7 +37,6 @@ class Site:
                                "UPLOAD_DIR": self.env["UPLOAD_DIR"], "FILING_DIR": self.env["FILING_DIR"],
                                "IMPORT_DIR": self.env["IMPORT_DIR"], "WTF_CSRF_ENABLED": False})
         with self.app.app_context(), db.connection_context():
-            import database
             database.upgrade()
         self.server = None
         self.port = None

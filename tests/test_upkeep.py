@@ -344,3 +344,45 @@ def test_listing_status_is_unchanged_by_a_rejected_change(app, make, staff):
         upkeep.decide_change(notice, False, True, "材料不全", staff)
         assert Subject.get_by_id(subject.id).name == "原名有限公司"
         assert Listing.get().status == ListingStatus.LISTED.value
+
+
+def test_removal_date_must_lie_between_listing_and_today(app, make, staff):
+    listed_subject(make)
+    with db.connection_context():
+        listing = Listing.get()
+        with pytest.raises(Refused, match="不能晚于今天"):
+            upkeep.remove(listing, "falsified", "造假", TODAY + timedelta(days=1), staff)
+        with pytest.raises(Refused, match="不能早于列入日期"):
+            upkeep.remove(listing, "falsified", "造假", listing.listed_on - timedelta(days=1), staff)
+        assert Listing.get().status == ListingStatus.LISTED.value
+
+
+def test_a_handled_report_keeps_its_finding(app, make, staff):
+    subject = listed_subject(make)
+    with db.connection_context():
+        complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1")
+        upkeep.handle_complaint(complaint, "经核实不属实", "unfounded", staff)
+        with pytest.raises(Refused, match="已处理"):
+            upkeep.handle_complaint(Complaint.get_by_id(complaint.id), "改口", "rectify", staff)
+        assert Complaint.get_by_id(complaint.id).finding == "经核实不属实"
+
+
+def test_refiling_keeps_the_earlier_review_in_the_audit_trail(app, make, staff):
+    subject = listed_subject(make)
+    with db.connection_context():
+        report, _, _ = upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
+        upkeep.review_report(report, "fail", "单位产值能耗与用电量不符", staff)
+        upkeep.file_report(subject, LAST_YEAR, {**GOOD, "energy_per_output": "0.07"}, staff, TODAY)
+        edit = AuditEvent.select().where(AuditEvent.action == "dynamic.edit").get()
+        assert json.loads(edit.details)["before"]["review"] == ["fail", "单位产值能耗与用电量不符"]
+        assert DynamicReport.get().review_result is None
+
+
+def test_a_reminder_links_to_where_the_table_is_filed(app, client, make, login, staff):
+    subject = listed_subject(make)
+    enterprise = enterprise_of(make, subject)
+    with db.connection_context():
+        upkeep.remind([subject], LAST_YEAR, staff)
+    login(enterprise)
+    html = client.get("/my/").get_data(as_text=True)
+    assert 'href="/my/dynamic">去办理</a>' in html

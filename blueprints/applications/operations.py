@@ -72,8 +72,7 @@ def create(subject, year, rung, method, claimed_score, national_intent, by, agen
     """Start a draft application for a subject (the enterprise's own, or by staff on its behalf)."""
     if rung in held_rungs(subject):
         raise Refused(f"该对象已在{Rung.label_of(rung)}名单中，不能重复申报")
-    barred = rules.removal_bar_problem(removal_date(subject), local_now().date())
-    if barred:
+    if barred := rules.removal_bar_problem(removal_date(subject), local_now().date()):
         raise Refused(barred)
     open_ones = Application.select().where(Application.subject == subject, Application.year == year,
                                            Application.rung == rung,

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 import rules
 import uploads
-from access import roles_required
+from access import own_subject, roles_required
 from blueprints.plans import operations as plan_operations
 from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
@@ -33,13 +33,6 @@ enterprise_only = roles_required(Role.ENTERPRISE.value)
 # An enterprise reads the documents of its own subject.
 uploads.register_reader("subject", lambda user, subject_id: user.role == Role.ENTERPRISE.value
                         and user.subject_id == subject_id)
-
-
-def own_subject():
-    subject = current_user.subject
-    if subject is None:
-        abort(404)
-    return subject
 
 
 @bp.route("/")

@@ -3,11 +3,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 import rules
+from models import ReviewResult
 from validation import Form, strip
 
 
 class ReviewForm(Form):
-    result = SelectField("审核结论", choices=[("", "请选择"), ("pass", "通过"), ("fail", "不通过")])
+    result = SelectField("审核结论", choices=[("", "请选择"), *ReviewResult.choices()])
     opinion = TextAreaField("审核意见（对照第三十条）", filters=[strip], validators=[DataRequired("请填写审核意见"), Length(max=5000)])
 
 

@@ -2,6 +2,8 @@
 Each transition checks, changes inside db.atomic(), and audits."""
 import json
 
+from peewee import IntegrityError
+
 import audit
 import ladder
 import rules
@@ -10,6 +12,7 @@ from documents import OfficialDocument, chinese_date
 from models import (
     AgencyStatus,
     ChangeNotice,
+    ChangeStatus,
     Complaint,
     DynamicReport,
     Incident,
@@ -18,6 +21,7 @@ from models import (
     Notice,
     PoolEntry,
     PoolStatus,
+    ReviewResult,
     Role,
     Rung,
     Subject,
@@ -64,18 +68,23 @@ def file_report(subject, year, raw, by, today):
     values, errors, warnings = rules.indicator_problems(subject.kind, raw)
     if errors:
         return None, errors, warnings
-    with db.atomic():
-        report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
-        before = json.loads(report.indicators) if report else None
-        if report is None:
-            report = DynamicReport(subject=subject, year=year)
-        report.indicators = json.dumps(values)
-        report.warnings = json.dumps(warnings, ensure_ascii=False)
-        report.submitted_by, report.submitted_at = by, local_now()
-        report.review_result, report.review_opinion, report.reviewed_at = None, "", None  # changed: review again
-        report.save()
-        audit.record("dynamic.edit" if before is not None else "dynamic.file", subject, user=by,
-                     details={"year": year, "before": before, "after": values, "late": today > rules.dynamic_report_deadline(year)})
+    try:
+        with db.atomic():
+            report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+            before = None if report is None else {"indicators": json.loads(report.indicators),
+                                                  "review": [report.review_result, report.review_opinion]}
+            if report is None:
+                report = DynamicReport(subject=subject, year=year)
+            report.indicators = json.dumps(values)
+            report.warnings = json.dumps(warnings, ensure_ascii=False)
+            report.submitted_by, report.submitted_at = by, local_now()
+            report.review_result, report.review_opinion, report.reviewed_at = None, "", None  # changed: review again
+            report.save()
+            audit.record("dynamic.edit" if before is not None else "dynamic.file", subject, user=by,
+                         details={"year": year, "before": before, "after": values,
+                                  "late": today > rules.dynamic_report_deadline(year)})
+    except IntegrityError:  # the same table filed twice at once: the first one stands
+        raise Refused("该年度动态管理表刚刚已提交，请刷新页面后在原表上修改")
     return report, {}, warnings
 
 
@@ -86,7 +95,7 @@ def remind(subjects, year, by):
     with db.atomic():
         for user in User.select().where(User.subject.in_([s.id for s in subjects]), User.role == Role.ENTERPRISE.value,
                                         User.active == True):  # noqa: E712
-            Notice.create(user=user, created_by=by,
+            Notice.create(user=user, created_by=by, link="upkeep.my_dynamic",
                           text=f"请于{chinese_date(deadline)}前填报{year}年度绿色制造动态管理表（第二十七条）。"
                                "逾期不填报的，将按第三十条第二项移出名单。")
             sent += 1
@@ -96,15 +105,17 @@ def remind(subjects, year, by):
 
 def review_report(report, result, opinion, by):
     """第二十八条: review against 第三十条 with an explicit opinion."""
-    if result not in ("pass", "fail"):
+    if result not in ReviewResult._value2member_map_:
         raise Refused("请选择审核结论")
     if not opinion:
         raise Refused("请填写审核意见")
     with db.atomic():
+        before = {"result": report.review_result, "opinion": report.review_opinion}
         report.review_result, report.review_opinion = result, opinion
         report.reviewed_by, report.reviewed_at = by, local_now()
         report.save()
-        audit.record("dynamic.review", report.subject, user=by, details={"year": report.year, "result": result})
+        audit.record("dynamic.review", report.subject, user=by,
+                     details={"year": report.year, "result": result, "opinion": opinion, "before": before})
 
 
 def opinion_report(year, status, city, when):
@@ -112,7 +123,7 @@ def opinion_report(year, status, city, when):
     doc = OfficialDocument(when)
     doc.title(f"{city.get('city_name', '')}{year}年度绿色制造名单动态管理表审核意见报告")
     reports = status["reports"]
-    passed = sum(1 for r in reports.values() if r.review_result == "pass")
+    passed = sum(1 for r in reports.values() if r.review_result == ReviewResult.PASS.value)
     doc.paragraph(f"根据《实施细则》第二十八条，我局对照第三十条对本地区 {len(status['subjects'])} 家名单单位填报的"
                   f"{year}年度动态管理表进行了审核：已填报 {len(reports)} 家，审核通过 {passed} 家，"
                   f"未填报 {len(status['missing'])} 家。")
@@ -124,8 +135,7 @@ def opinion_report(year, status, city, when):
         if report is None:
             rows.append([subject.name, subject.credit_code, "未填报", "拟按第三十条第二项移出" if status["overdue"] else ""])
         else:
-            result = {"pass": "通过", "fail": "不通过"}.get(report.review_result or "", "待审核")
-            rows.append([subject.name, subject.credit_code, result, report.review_opinion])
+            rows.append([subject.name, subject.credit_code, report.review_label, report.review_opinion])
     doc.table(["单位名称", "统一社会信用代码", "审核结论", "审核意见"], rows)
     doc.signature(city.get("bureau_name", ""), when)
     return doc.to_bytes(city.get("bureau_name", ""))
@@ -147,12 +157,12 @@ def declare_change(subject, kind, description, new_name, by):
 def decide_change(notice, accepted, still_meets, verification, by):
     """Staff verify a change; an accepted name change renames the subject (the old name stays on the notice and in
     the audit trail). A unit that no longer meets the standard is then removed (第三十一条)."""
-    if notice.status != "pending":
+    if notice.status != ChangeStatus.PENDING.value:
         raise Refused("该变更已复核")
     if not verification:
         raise Refused("请填写复核情况")
     with db.atomic():
-        notice.status = "accepted" if accepted else "rejected"
+        notice.status = ChangeStatus.ACCEPTED.value if accepted else ChangeStatus.REJECTED.value
         notice.still_meets_standard, notice.verification = still_meets, verification
         notice.decided_by, notice.decided_at = by, local_now()
         notice.save()
@@ -172,9 +182,9 @@ def adjustment_rows(year):
     for notice in (ChangeNotice.select(ChangeNotice, Subject).join(Subject)
                    .where(ChangeNotice.submitted_at.year == year).order_by(ChangeNotice.id)):
         change = kinds[notice.kind] + (f"：{notice.old_name} → {notice.new_name}" if notice.new_name else "")
-        if notice.status == "pending":
+        if notice.status == ChangeStatus.PENDING.value:
             conclusion = "待复核"
-        elif notice.status == "rejected":
+        elif notice.status == ChangeStatus.REJECTED.value:
             conclusion = "不予确认：" + notice.verification
         elif notice.still_meets_standard:
             conclusion = "确认变更，仍符合相关标准：" + notice.verification
@@ -194,6 +204,10 @@ def remove(listing, category, reason, effective_on, by):
         raise Refused("请选择移出情形")
     if not reason:
         raise Refused("请填写移出的事实和理由")
+    if effective_on > local_now().date():
+        raise Refused("移出生效日期不能晚于今天：名单、绿码页面随即更新")
+    if listing.listed_on and effective_on < listing.listed_on:
+        raise Refused(f"移出生效日期不能早于列入日期（{listing.listed_on:%Y年%m月%d日}）")
     with db.atomic():
         listing.status, listing.removed_on = ListingStatus.REMOVED.value, effective_on
         listing.removal_category, listing.removal_reason = labels[category], reason
@@ -255,6 +269,8 @@ def handle_complaint(complaint, finding, outcome, by):
     """Staff record the finding and the outcome. A finding against an agency disqualifies it at once (第三十二条 →
     第二十六条: its reports are not accepted for three years); a removal is then carried out on the removal page,
     where the category and the effective date are chosen."""
+    if complaint.outcome:
+        raise Refused("该举报已处理")
     if outcome not in dict(rules.COMPLAINT_OUTCOMES):
         raise Refused("请选择处理结果")
     if outcome == "disqualify_agency" and complaint.agency_id is None:

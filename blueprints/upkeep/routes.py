@@ -7,13 +7,14 @@ from flask_login import current_user
 import rules
 import settings
 import uploads
-from access import public, roles_required, staff_required
+from access import own_subject, public, roles_required, staff_required
 from documents import DOCX_MIMETYPE
 from extensions import limiter
 from models import (
     Agency,
     AgencyStatus,
     ChangeNotice,
+    ChangeStatus,
     Complaint,
     Document,
     DynamicReport,
@@ -123,9 +124,7 @@ def dynamic_opinion():
 @enterprise_only
 def my_dynamic():
     """The enterprise files (or corrects) its table for last year."""
-    subject = current_user.subject
-    if subject is None:
-        abort(404)
+    subject = own_subject()
     year = _year()
     report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
     keys = [key for key, *_ in rules.DYNAMIC_INDICATORS[subject.kind]]
@@ -167,9 +166,7 @@ def my_dynamic_view(report_id):
 @enterprise_only
 def my_changes():
     """The enterprise declares a change with its documents, and follows the bureau's verification."""
-    subject = current_user.subject
-    if subject is None:
-        abort(404)
+    subject = own_subject()
     form = ChangeForm()
     if form.validate_on_submit():
         try:
@@ -190,7 +187,7 @@ def my_changes():
 @staff_required
 def change_list():
     """Every change notice, pending first."""
-    notices = ChangeNotice.select().order_by(ChangeNotice.status != "pending", ChangeNotice.id.desc())
+    notices = ChangeNotice.select().order_by(ChangeNotice.status != ChangeStatus.PENDING.value, ChangeNotice.id.desc())
     return render_template("upkeep/changes.html", notices=notices)
 
 
