@@ -51,3 +51,25 @@ def is_empty():
     """True when the schema holds no subjects, users or settings (demo data may go in)."""
     from models import Setting, Subject, User
     return not (Subject.select().exists() or User.select().exists() or Setting.select().exists())
+
+
+def compare_and_set(obj, field, expected, message, **changes):
+    """Move `obj` out of one of the `expected` values of `field`, or refuse: the state is checked by the write.
+
+    `UPDATE … WHERE id = ? AND field IN (expected)` must touch exactly one row, so of two people who
+    click at the same moment exactly one wins and the other gets `Refused(message)`. Call it first inside
+    `db.atomic()`: on SQLite the write then takes the lock before anything is read, on PostgreSQL it locks
+    the row. `changes` are the columns to set (usually including `field`); `obj` is updated to match.
+    """
+    from rules import Refused
+
+    model = type(obj)
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    column = getattr(model, field)
+    updated = (model.update({getattr(model, name): value for name, value in changes.items()})
+               .where(model._meta.primary_key == obj._pk, column.in_(expected)).execute())
+    if updated != 1:
+        raise Refused(message)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    return obj
