@@ -21,13 +21,39 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from validation import INVISIBLE
+
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
+# What XML 1.0 forbids: C0 controls but tab, LF and CR (openpyxl's ILLEGAL_CHARACTERS_RE), lone surrogates and
+# U+FFFE/U+FFFF. openpyxl raises IllegalCharacterError on them and lxml (python-docx) ValueError: text stored before
+# input was cleaned, or an append-only audit row, would break its export for good.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """Text without the characters XML forbids; any other value as it is. Every writer here passes text through it."""
+    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+_FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|]')
+
+
+def safe_filename(name, fallback="file"):
+    """A file name built from stored text (a subject's name) that every system accepts: no directories, control,
+    invisible or bidi characters, nor the characters Windows refuses; never empty, at most 255 characters."""
+    clean = _FILENAME_UNSAFE.sub("_", INVISIBLE.sub("", _FILENAME_CONTROL.sub("", xml_safe(str(name or ""))))).strip(" .")
+    return clean[:255] or fallback
+
+
 def safe_cell(value):
-    """Text that starts like a formula is prefixed with an apostrophe so no spreadsheet evaluates it."""
+    """Text without XML-forbidden characters; text that starts like a formula is prefixed with an apostrophe so
+    no spreadsheet evaluates it."""
+    value = xml_safe(value)
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -73,7 +99,7 @@ def xlsx_table(title, columns, rows, *, numbered=True, when=None):
         for col, value in enumerate(values):
             widths[col] = max(widths[col], _display_width(value))
     wb = Workbook(write_only=True)  # streams rows: several times faster and leaner for a 5,000-row pool
-    ws = wb.create_sheet(title[:31])
+    ws = wb.create_sheet(xml_safe(title)[:31])
     ws.freeze_panes = "A2"
     for col_idx, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col_idx)].width = min(60, max(6, width + 2))
@@ -86,7 +112,7 @@ def xlsx_table(title, columns, rows, *, numbered=True, when=None):
 
 
 def _header_cell(ws, text):
-    cell = WriteOnlyCell(ws, value=text)
+    cell = WriteOnlyCell(ws, value=xml_safe(text))
     cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     return cell
@@ -175,7 +201,7 @@ class OfficialDocument:
             paragraph.alignment = align
         if indent:
             paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_safe(text))
         _set_font(run, font, size, bold)
         return paragraph
 
@@ -187,7 +213,7 @@ class OfficialDocument:
         self._paragraph(text)
 
     def paragraph(self, text):
-        for line in (text or "").splitlines() or [""]:
+        for line in xml_safe(text or "").splitlines() or [""]:  # a stray \x0b or \x0c is no paragraph break
             if line.strip():
                 self._paragraph(line.strip(), indent=True)
 
@@ -232,7 +258,7 @@ class OfficialDocument:
         properties = self.doc.core_properties
         stamp = _as_datetime(self.issued_on)
         properties.created = properties.modified = properties.last_printed = stamp
-        properties.author = properties.last_modified_by = author
+        properties.author = properties.last_modified_by = xml_safe(author)
         properties.revision = 1
         buffer = io.BytesIO()
         self.doc.save(buffer)
@@ -248,11 +274,10 @@ def _row_xml(values, style_id, header=False):
 
 
 _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _xml_text(value):
-    text = _ILLEGAL_XML.sub("", str(value))
+    text = xml_safe(str(value))
     return "".join(_XML_ESCAPES.get(ch, ch) for ch in text)
 
 

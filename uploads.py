@@ -1,6 +1,10 @@
 """Uploaded files: checked by content (not by name), stored under a random name outside static/,
 recorded as Document rows with size and SHA-256, and served as attachments only to those allowed.
 
+The file is written before its Document row, inside the caller's transaction; a file whose row never came (the
+transaction rolled back, the process died) is swept by a later upload once it is an hour old (`sweep_orphans`).
+Each uploading account has a quota (UPLOAD_QUOTA_BYTES), counted from its Document sizes.
+
 Each area registers who may read the documents of an owner type; any predicate that answers True
 grants access (staff always may):
     uploads.register_reader("subject", lambda user, owner_id: ...)
@@ -10,11 +14,14 @@ import io
 import os
 import re
 import secrets
+import time
 import zipfile
 
 from flask import current_app, send_file
+from peewee import fn
 
 import audit
+from documents import safe_filename
 from models import Document
 
 # What a bureau's users upload, recognised by the first bytes (and, for Office files, the zip's contents).
@@ -26,6 +33,7 @@ KINDS = {
     "png": ("image/png", "PNG 图片"),
 }
 ALLOWED_DEFAULT = ("pdf", "docx", "xlsx", "jpg", "png")
+_KIND_BY_TYPE = {content_type: kind for kind, (content_type, _) in KINDS.items()}
 
 _readers = {}
 
@@ -78,17 +86,82 @@ def read_checked(file_storage, kinds=ALLOWED_DEFAULT):
     return data, kind
 
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 
 def clean_name(name, kind):
-    """The name to show and to send back: no directories, no control characters, never empty."""
-    base = _UNSAFE_NAME.sub("", os.path.basename((name or "").replace("\\", "/"))).strip().lstrip(".")
-    return (base or f"file.{kind}")[:255]
+    """The name to show and to send back: no directories, no control, invisible or bidi characters, and the
+    extension of the kind found in the content, whatever the name said (营业执照.bat holding a PDF is 营业执照.pdf)."""
+    base = safe_filename(os.path.basename((name or "").replace("\\", "/")), "").lstrip(".")
+    stem = _EXTENSION.sub("", base).rstrip(" .") or "file"
+    return f"{stem[:250 - len(kind)]}.{kind}"
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_quota(user, size):
+    """Refuse a file that would take the uploading account past UPLOAD_QUOTA_BYTES (withdrawn files count: they stay)."""
+    quota = current_app.config.get("UPLOAD_QUOTA_BYTES")
+    if user is None or not quota:
+        return
+    used = Document.select(fn.COALESCE(fn.SUM(Document.size), 0)).where(Document.uploaded_by == user).scalar()
+    if used + size > quota:
+        raise UploadError(f"您的账号上传空间已满：上限 {_megabytes(quota)}，已用 {_megabytes(used)}，"
+                          f"本文件 {_megabytes(size)}。请联系主管部门。")
+
+
+ORPHAN_AGE = 3600  # seconds: far longer than any upload's transaction, so a file whose row is still coming stays
+SWEEP_INTERVAL = 600  # seconds between sweeps in one process
+_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:" + "|".join(KINDS) + r")(?:\.part)?$")
+_last_sweep = None  # time.monotonic() of this process's last sweep; None: none yet
+
+
+def sweep_orphans(max_age=ORPHAN_AGE):
+    """Delete stored files older than `max_age` seconds that no Document row names, and leftover .part files.
+    Returns the names removed. Files not named the way save() names them are never touched."""
+    directory = current_app.config["UPLOAD_DIR"]
+    cutoff = time.time() - max_age
+    try:
+        with os.scandir(directory) as scan:
+            old = [e.name for e in scan if _STORED_NAME.match(e.name) and e.is_file() and e.stat().st_mtime < cutoff]
+    except FileNotFoundError:
+        return []
+    candidates = sorted({name.removesuffix(".part") for name in old})
+    known = set()
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        known.update(d.stored_name for d in Document.select(Document.stored_name).where(Document.stored_name.in_(chunk)))
+    removed = []
+    for name in old:
+        if name.endswith(".part") or name not in known:
+            try:
+                os.remove(os.path.join(directory, name))
+                removed.append(name)
+            except FileNotFoundError:  # another process swept it first
+                pass
+    if removed:
+        current_app.logger.warning("uploads: removed %d orphan file(s): %s", len(removed), ", ".join(removed[:20]))
+    return removed
+
+
+def _sweep_now_and_then():
+    global _last_sweep
+    if _last_sweep is not None and time.monotonic() - _last_sweep < SWEEP_INTERVAL:
+        return
+    _last_sweep = time.monotonic()
+    try:
+        sweep_orphans()
+    except OSError:  # a sweep that fails must not fail the upload
+        current_app.logger.exception("uploads: orphan sweep failed")
 
 
 def save(data, kind, original_name, owner_type, owner_id, *, purpose="", user=None):
-    """Write the bytes under a random name and record the Document. Call inside db.atomic()."""
+    """Write the bytes under a random name and record the Document. Call inside db.atomic(): the file is
+    written first, and swept later should the transaction not commit. Raises UploadError past the quota."""
+    check_quota(user, len(data))
+    _sweep_now_and_then()
     stored_name = secrets.token_hex(16) + "." + kind
     directory = current_app.config["UPLOAD_DIR"]
     os.makedirs(directory, exist_ok=True)
@@ -120,6 +193,8 @@ def may_read(user, document):
 
 
 def send(document):
+    """The file as an attachment, named for its content type (rows stored before names were cleaned included)."""
     path = os.path.join(current_app.config["UPLOAD_DIR"], document.stored_name)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.original_name)
+    kind = _KIND_BY_TYPE.get(document.content_type)
+    name = clean_name(document.original_name, kind) if kind else safe_filename(document.original_name)
+    return send_file(path, mimetype=document.content_type, as_attachment=True, download_name=name)

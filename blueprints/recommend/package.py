@@ -1,7 +1,7 @@
 """The recommendation package (第十四条): cover letter, one opinion per applicant, the ranked summary table,
 the change adjustments (第三十一条) when there are any, and a manifest. Pure: data in, bytes out."""
 from blueprints.filing.bundle import manifest, zip_files
-from documents import OfficialDocument, xlsx_table
+from documents import OfficialDocument, safe_filename, xlsx_table
 from industries import industry_label
 from models import Decision, EvaluationMethod, SubjectKind
 
@@ -72,7 +72,7 @@ def adjustments_document(round_, adjustments, city, when):
 def build(round_, rows, checks_by_row, facts, city, when, adjustments=()):
     files = {COVER: cover_letter(round_, rows, city, when), SUMMARY: summary_sheet(rows, facts, when)}
     for index, row in enumerate(rows, start=1):
-        files[f"{index + 3:02d}-推荐意见-{row.application.subject.name}.docx"] = opinion_document(
+        files[f"{index + 3:02d}-推荐意见-{safe_filename(row.application.subject.name)}.docx"] = opinion_document(
             round_, row, checks_by_row[row.id], city, when)
     if adjustments:
         files[ADJUSTMENTS] = adjustments_document(round_, adjustments, city, when)
