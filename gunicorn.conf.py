@@ -10,3 +10,26 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+
+
+def _drop_server_banner():
+    """No `Server: gunicorn` header: it names the software to anyone scanning for a vulnerable version.
+
+    gunicorn has no setting for it, and it drops a Server header set by the application (util.hop_headers), so the
+    status line and default headers it writes itself (http.wsgi.Response.default_headers) are filtered here, in the
+    master, before the workers fork.
+    """
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response.default_headers, "without_server", False):
+        return
+    default_headers = wsgi.Response.default_headers
+
+    def headers_without_server(self):
+        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+    headers_without_server.without_server = True
+    wsgi.Response.default_headers = headers_without_server
+
+
+_drop_server_banner()

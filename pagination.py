@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from flask import request
 
+from bounds import int_in
+
 
 @dataclass
 class Page:
@@ -30,8 +32,7 @@ class Page:
 
 
 def page_number():
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return int_in(request.args.get("page")) or 1
 
 
 def paginate(query, per_page=50, page=None):

@@ -3,13 +3,16 @@
 A file exported, edited in Excel and imported back changes exactly what was edited: rows are matched on the
 credit code, and an untouched export imports as a no-op.
 """
+import zipfile
 from dataclasses import dataclass, field
 
+from flask import current_app
 from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 import audit
 import settings
+from bounds import int_in
 from documents import xlsx_table
 from models import (
     PoolEntry,
@@ -38,7 +41,6 @@ COLUMNS = [
 ]
 HEADERS = [header for header, _ in COLUMNS]
 SHEET_TITLE = "培育库"
-MAX_ROWS = 20_000
 
 _KIND_BY_LABEL = {k.label: k.value for k in SubjectKind}
 _STATUS_BY_LABEL = {s.label: s.value for s in PoolStatus}
@@ -100,27 +102,61 @@ def _cell_text(value):
     return text[1:] if text.startswith("'") else text  # undo the export's formula guard
 
 
+def check_workbook_size(stream):
+    """Refuse a workbook too big to read, from its zip directory alone: before openpyxl unpacks anything.
+
+    The sizes come from the directory; reads through zipfile stop at the size it states, so they bound the work.
+    Raises ValueError with a Chinese message; leaves the stream at its start.
+    """
+    config = current_app.config
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError("无法读取该文件，请上传由本系统模板填写的 .xlsx 文件")
+    finally:
+        stream.seek(0)
+    if len(members) > config["IMPORT_MAX_ZIP_MEMBERS"]:
+        raise ValueError(f"文件内部包含 {len(members)} 个部件，超过上限 {config['IMPORT_MAX_ZIP_MEMBERS']} 个，"
+                         "请把数据复制到本系统的导入模板中再上传")
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > config["IMPORT_MAX_UNPACKED_BYTES"]:
+        raise ValueError(f"文件解压后约 {unpacked // (1024 * 1024)} MB，超过上限 "
+                         f"{config['IMPORT_MAX_UNPACKED_BYTES'] // (1024 * 1024)} MB，请删去多余的行、列和格式或分批导入")
+
+
+def check_sheet_rows(sheet, max_rows):
+    """Refuse a sheet whose declared size (its dimension, as max_row) exceeds max_rows data rows plus the header."""
+    if sheet.max_row is not None and sheet.max_row > max_rows + 1:
+        raise ValueError(f"工作表共 {sheet.max_row} 行（含表头和空行），一次最多导入 {max_rows} 行，请分批导入")
+
+
 def read_rows(stream):
     """Rows of the uploaded workbook as {field: text}; raises ValueError with a Chinese message."""
+    max_rows = current_app.config["IMPORT_MAX_ROWS"]
+    check_workbook_size(stream)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise ValueError("无法读取该文件，请上传由本系统模板填写的 .xlsx 文件")
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    check_sheet_rows(sheet, max_rows)
+    # a sheet may state no size: reading stops one row past the limit whatever it holds
+    rows = sheet.iter_rows(values_only=True, max_row=max_rows + 2)
     header = [_cell_text(v) for v in next(rows, [])]
     offset = 1 if header[:1] == ["序号"] else 0
     if header[offset:offset + len(HEADERS)] != HEADERS:
         raise ValueError("表头与模板不一致，请下载模板后按模板的列填写（列顺序不可改动）")
     result = []
     for number, raw in enumerate(rows, start=2):
+        if number > max_rows + 1:
+            workbook.close()
+            raise ValueError(f"工作表超过 {max_rows + 1} 行（含表头和空行），一次最多导入 {max_rows} 行，请分批导入")
         cells = [_cell_text(v) for v in raw[offset:offset + len(HEADERS)]]
         if not any(cells):
             continue
         cells += [""] * (len(HEADERS) - len(cells))
         result.append(ImportRow(number, dict(zip([key for _, key in COLUMNS], cells, strict=True))))
-        if len(result) > MAX_ROWS:
-            raise ValueError(f"一次最多导入 {MAX_ROWS} 行")
     workbook.close()
     return result
 
@@ -136,10 +172,10 @@ def _validate(row, districts, owners):
     profile = form.profile_data()
     pool = {}
     year = v["year_admitted"]
-    if not (year.isdigit() and 2015 <= int(year) <= 2100):
+    if int_in(year, 2015, 2100) is None:
         row.errors.append("入库年度：请填写 2015–2100 之间的年份")
     else:
-        pool["year_admitted"] = int(year)
+        pool["year_admitted"] = int_in(year, 2015, 2100)
     pool["status"] = _STATUS_BY_LABEL.get(v["status"] or PoolStatus.CULTIVATING.label)
     if pool["status"] is None:
         row.errors.append(f"培育状态：应为 {'、'.join(_STATUS_BY_LABEL)} 之一")

@@ -1,0 +1,66 @@
+"""A clerk types a search after the pool page loaded, waits for the table, clicks export: the downloaded .xlsx holds
+exactly the rows on the screen (issue 15 item 12). The public list does the same with its year filter."""
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+import settings
+from models import Listing, PoolEntry, Role, db
+from tests.helpers import Factory
+
+from .steps import login
+
+
+def data_rows(download):
+    with open(download.path(), "rb") as fh:  # the saved download has no .xlsx suffix, which openpyxl wants
+        sheet = load_workbook(io.BytesIO(fh.read())).active
+    return [row for row in sheet.iter_rows(min_row=2, values_only=True) if any(row)]
+
+
+def test_pool_export_after_a_search_holds_only_the_rows_found(live_server, browser):
+    make = Factory()
+    with db.connection_context():
+        settings.save({"districts": ["松源区", "临江区"], "bureau_name": "龙江湾市工业和信息化局"})
+    staff = make.user(Role.STAFF)
+    names = ["北湖滤镜乳业有限公司", "南岭滤镜钢铁有限公司"] + [f"其他化工{n}有限公司" for n in range(5)]
+    with db.connection_context():
+        for name in names:
+            PoolEntry.create(subject=make.subject(name=name), year_admitted=2025)
+
+    page = browser.new_context().new_page()
+    login(page, live_server, staff.username)
+    page.goto(live_server + "/pool/")
+    expect(page.locator("#pool-total")).to_contain_text("共 7 条")
+    page.get_by_label("搜索名称或信用代码").fill("滤镜")
+    expect(page.locator("#pool-total")).to_contain_text("共 2 条")
+    expect(page.locator("#export-link")).to_have_attribute("href", "/pool/export?q=%E6%BB%A4%E9%95%9C&sort=-year")
+
+    with page.expect_download() as info:
+        page.locator("#export-link").click()
+    rows = data_rows(info.value)
+    assert len(rows) == 2 == len(page.locator("#pool-table tbody tr").all())
+    assert sorted(row[1] for row in rows) == sorted(names[:2])
+
+    page.get_by_label("搜索名称或信用代码").fill("")  # clearing the search widens the export again
+    expect(page.locator("#pool-total")).to_contain_text("共 7 条")
+    with page.expect_download() as info:
+        page.locator("#export-link").click()
+    assert len(data_rows(info.value)) == 7
+
+
+def test_public_list_export_follows_the_year_chosen(live_server, browser):
+    make = Factory()
+    with db.connection_context():
+        for n, year in enumerate((2024, 2024, 2025)):
+            Listing.create(subject=make.subject(name=f"名单单位{n}有限公司"), rung="municipal", year=year,
+                           source="municipal_review", listed_on=date(year, 9, 20))
+    page = browser.new_context().new_page()
+    page.goto(live_server + "/list")
+    expect(page.locator("#public-list tbody tr")).to_have_count(3)
+    page.get_by_label("年度").select_option("2024")
+    expect(page.locator("#public-list tbody tr")).to_have_count(2)
+    with page.expect_download() as info:
+        page.locator("#list-export").click()
+    assert sorted(row[1] for row in data_rows(info.value)) == ["名单单位0有限公司", "名单单位1有限公司"]
