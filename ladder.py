@@ -1,7 +1,7 @@
 """Where a subject stands on the ladder (意向 → 培育库 → 市级 → 省级 → 国家级), derived from its pool entry and
 listings. Subject.rung keeps the result for fast filtering; every operation that changes either calls refresh()."""
 import rules
-from models import Listing, ListingStatus, PoolEntry, PoolStatus, Rung
+from models import Listing, ListingStatus, PoolEntry, PoolStatus, Rung, Subject
 
 
 def current_rung(subject):
@@ -20,5 +20,5 @@ def refresh(subject):
     rung = current_rung(subject)
     if subject.rung != rung:
         subject.rung = rung
-        subject.save()
+        subject.save(only=[Subject.rung])  # only the rung: the rest of the row may be stale
     return rung

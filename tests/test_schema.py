@@ -7,7 +7,9 @@ def _describe(database_obj):
     tables = {}
     for table in sorted(t for t in database_obj.get_tables() if t != "migratehistory"):
         columns = sorted((c.name, c.data_type.upper(), c.null, c.primary_key) for c in database_obj.get_columns(table))
-        indexes = sorted((tuple(i.columns), i.unique) for i in database_obj.get_indexes(table))
+        # partial or not: the "one per …" rules are partial unique indexes (migrations/012_concurrency.py)
+        indexes = sorted((tuple(i.columns), i.unique, " WHERE " in (i.sql or "").upper())
+                         for i in database_obj.get_indexes(table))
         fks = sorted((f.column, f.dest_table, f.dest_column) for f in database_obj.get_foreign_keys(table))
         tables[table] = (columns, indexes, fks)
     return tables
