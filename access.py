@@ -8,6 +8,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+import audit
 from extensions import login_manager
 from models import Role
 
@@ -60,4 +61,6 @@ def owned_or_404(subject_id):
     if current_user.is_staff:
         return
     if current_user.role != Role.ENTERPRISE.value or current_user.subject_id != subject_id:
+        audit.record_security_event("security.not_owner", object_type="subject",
+                                    details={"subject_id": subject_id})
         abort(404)

@@ -2,8 +2,11 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import bounds
 import database
+import ratelimits
 import security
 from config import CONFIGS
 from extensions import csrf, htmx, limiter, login_manager
@@ -11,6 +14,7 @@ from extensions import csrf, htmx, limiter, login_manager
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = bounds.BoundedIntConverter  # ids beyond the database's integers: 404
     env = (test_config or {}).get("ENV_NAME") or os.environ.get("GREENLADDER_ENV", "development")
     if env not in CONFIGS:
         raise RuntimeError(f"GREENLADDER_ENV must be one of {sorted(CONFIGS)}, not {env!r}")
@@ -22,10 +26,14 @@ def create_app(test_config=None):
     for key, folder in (("UPLOAD_DIR", "uploads"), ("FILING_DIR", "filings"), ("IMPORT_DIR", "imports")):
         app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
 
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
 

@@ -1,7 +1,8 @@
 """The audit trail: one function records every event (who, when, what, from where, result)."""
+import getpass
 import json
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from models import AuditEvent
@@ -14,6 +15,12 @@ ACTION_LABELS = {
     "auth.logout": "退出登录",
     "auth.session_timeout": "会话超时",
     "auth.password_changed": "修改密码",
+    "user.unlock": "解除登录锁定",
+    "security.forbidden": "越权访问被拒绝",
+    "security.not_owner": "访问他人对象被拒绝",
+    "security.csrf_failed": "安全令牌校验失败",
+    "security.rate_limited": "请求频率超限",
+    "document.download": "下载文件",
     "user.create": "创建用户",
     "user.disable": "停用用户",
     "user.enable": "启用用户",
@@ -95,34 +102,71 @@ ACTION_LABELS = {
     "engagement.decline": "拒绝对接",
     "engagement.note": "记录对接进展",
     "engagement.complete": "完成对接",
+    "engagement.end": "对接终止（机构暂停或取消资格）",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}
 
 
 def _object_label(obj):
+    """The object's name as the trail keeps it: without the characters an .xlsx export cannot hold (the row is
+    append-only, so a bad label would break the audit export for good) nor invisible or bidi ones."""
+    from documents import xml_safe
+    from validation import INVISIBLE
+
     for attr in ("name", "username", "title", "key"):
         value = getattr(obj, attr, None)
         if value:
-            return str(value)[:200]
+            return INVISIBLE.sub("", xml_safe(str(value)))[:200]
     return ""
 
 
+def _os_user():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def record(action, obj=None, *, result="ok", details=None, user=None, object_type=None):
-    """Append one AuditEvent. `user` defaults to the logged-in user; the IP comes from the request."""
+    """Append one AuditEvent. `user` defaults to the logged-in user; the IP comes from the request, and a shell
+    command records the operating-system user who ran it."""
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
+    details = dict(details or {})
+    if has_request_context():
+        ip = (request.remote_addr or "")[:45]
+        g.audited_actions = getattr(g, "audited_actions", set()) | {action}
+    else:
+        ip = "cli"
+        details.setdefault("os_user", _os_user())
     return AuditEvent.create(
         user=user,
         username=user.username if user else "",
-        ip=(request.remote_addr or "")[:45] if has_request_context() else "cli",
+        ip=ip,
         action=action,
         object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
         object_id=getattr(obj, "id", None),
         object_label=_object_label(obj) if obj is not None else "",
         result=result,
-        details=json.dumps(details or {}, ensure_ascii=False, default=str),
+        details=json.dumps(details, ensure_ascii=False, default=str),
     )
+
+
+def record_security_event(action, **fields):
+    """A denial (permission, CSRF, rate limit) seen from a request; each address is heard a few times a
+    minute at most, so a flood cannot fill the table."""
+    import ratelimits
+
+    if not ratelimits.allow_security_event(request.remote_addr or ""):
+        return None
+    details = {"method": request.method, "path": request.path[:200], **fields.pop("details", {})}
+    return record(action, result="denied", details=details, **fields)
+
+
+def recorded_in_this_request(*suffixes):
+    """Whether an action ending in one of `suffixes` was audited while answering this request."""
+    return any(action.endswith(suffixes) for action in getattr(g, "audited_actions", ()))
 
 
 def action_label(action):

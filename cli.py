@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 import audit
 import database
-from accounts import create_user, password_problem
+from accounts import create_user, password_problem, unlock
 from models import Role, User, db
 
 db_cli = AppGroup("db", help="数据库结构（迁移）")
@@ -52,14 +52,26 @@ def db_rollback():
 @click.option("--password", default=None, help="省略则生成随机密码，首次登录须修改")
 def user_create(role, username, display_name, password):
     """Create an account."""
-    if password is not None and password_problem(password):
-        raise click.ClickException(password_problem(password))
+    if password is not None and password_problem(password, username):
+        raise click.ClickException(password_problem(password, username))
     with db.connection_context():
         if User.select().where(User.username == username).exists():
             raise click.ClickException(f"用户名 {username} 已存在")
         with db.atomic():
             user, clear = create_user(username, role, display_name, password)
     click.echo(f"已创建 {Role.label_of(role)} {user.username}" + ("" if password else f"，初始密码: {clear}"))
+
+
+@user_cli.command("unlock")
+@click.argument("username")
+def user_unlock(username):
+    """Lift an account's login lockouts from every address (recorded with the operating-system user)."""
+    with db.connection_context():
+        user = User.get_or_none(User.username == username)
+        if user is None:
+            raise click.ClickException(f"用户名 {username} 不存在")
+        locked = unlock(user)
+    click.echo(f"已解除 {username} 的登录锁定（{locked} 个来源地址）" if locked else f"{username} 当前没有被锁定")
 
 
 @demo_cli.command("load")

@@ -16,11 +16,15 @@ def sqlite_path(app):
 
 
 def make_database(url, default_sqlite_path):
-    """SQLite (WAL, foreign keys, 5 s busy timeout) unless DATABASE_URL names PostgreSQL."""
+    """SQLite (WAL, foreign keys, 5 s busy timeout) unless DATABASE_URL names PostgreSQL.
+
+    SQLite transactions begin IMMEDIATE: a transaction that reads before it writes would otherwise fail at
+    once with "database is locked" when another writer committed in between (WAL cannot upgrade a stale
+    read snapshot), instead of waiting its turn."""
     if not url:
-        return SqliteDatabase(default_sqlite_path, pragmas=SQLITE_PRAGMAS, timeout=5)
+        return SqliteDatabase(default_sqlite_path, pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
     if url.startswith("sqlite:///"):
-        return SqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=5)
+        return SqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
     return connect_url(url)
 
 
@@ -60,15 +64,26 @@ def compare_and_set(obj, field, expected, message, **changes):
     click at the same moment exactly one wins and the other gets `Refused(message)`. Call it first inside
     `db.atomic()`: on SQLite the write then takes the lock before anything is read, on PostgreSQL it locks
     the row. `changes` are the columns to set (usually including `field`); `obj` is updated to match.
+
+    `expected` is one value or a list of them; `None` among them matches NULL. Without `changes` the row is
+    only checked and locked (`SET field = field`). `message` may be a callable: it is given the value the
+    row holds now (read after the failed write) and returns the text.
     """
     from rules import Refused
 
     model = type(obj)
-    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    expected = tuple(expected) if isinstance(expected, (list, tuple, set, frozenset)) else (expected,)
     column = getattr(model, field)
-    updated = (model.update({getattr(model, name): value for name, value in changes.items()})
-               .where(model._meta.primary_key == obj._pk, column.in_(expected)).execute())
+    values = [value for value in expected if value is not None]
+    condition = column.in_(values) if values else None
+    if None in expected:
+        condition = column.is_null() if condition is None else (condition | column.is_null())
+    assignments = {getattr(model, name): value for name, value in changes.items()} or {column: column}
+    updated = model.update(assignments).where(model._meta.primary_key == obj._pk, condition).execute()
     if updated != 1:
+        if callable(message):
+            row = model.select(column).where(model._meta.primary_key == obj._pk).first()
+            message = message(getattr(row, field) if row is not None else None)
         raise Refused(message)
     for name, value in changes.items():
         setattr(obj, name, value)

@@ -234,18 +234,24 @@ class User(UserMixin, BaseModel):
     password_hash = CharField(max_length=255)
     active = BooleanField(default=True)
     must_change_password = BooleanField(default=False)
-    failed_logins = IntegerField(default=0)
-    locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
     organisation = CharField(max_length=200, default="")  # an expert's employer, for conflicts of interest
     phone = CharField(max_length=30, default="")
     subject = ForeignKeyField(Subject, null=True, backref="users", on_delete="RESTRICT")
     agency = ForeignKeyField(Agency, null=True, backref="users", on_delete="RESTRICT")
     created_at = DateTimeField(default=local_now)
+    # Bumped to end every session of the account (logout, password change or reset, role change, disabling):
+    # it is part of the id kept in the session cookie, so an older cookie no longer loads the user.
+    session_version = IntegerField(default=1)
+    password_changed_at = DateTimeField(null=True)
+    password_history = TextField(default="[]")  # hashes of the last few passwords, newest first (等保 2.0)
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        return f"{self.id}.{self.session_version}"
 
     @property
     def role_enum(self):
@@ -265,12 +271,36 @@ class User(UserMixin, BaseModel):
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
 
-    def is_locked(self, at=None):
-        return self.locked_until is not None and self.locked_until > (at or local_now())
+    def locked_sources(self, at=None):
+        """The source addresses from which this account is locked out now."""
+        return (LoginThrottle.select().where(LoginThrottle.username == self.username,
+                                             LoginThrottle.locked_until > (at or local_now())))
 
     @classmethod
     def staff_members(cls):
         return cls.select().where(cls.role.in_([Role.ADMIN.value, Role.STAFF.value]), cls.active == True)  # noqa: E712
+
+
+class LoginThrottle(BaseModel):
+    """Failed logins per account name and source address. Lockout is by the pair, so nobody can lock an
+    account out from another address; unknown names are counted too, so the answers do not tell them apart."""
+
+    username = CharField(max_length=50)
+    ip = CharField(max_length=45)
+    failures = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    updated_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("username", "ip"), True),)
+
+
+class RateLimitCounter(BaseModel):
+    """The rate limiter's fixed-window counters, shared by every worker and server (ratelimits.py)."""
+
+    key = CharField(max_length=255, unique=True)
+    count = IntegerField(default=0)
+    expires_at = FloatField()  # epoch seconds
 
 
 class Setting(BaseModel):
@@ -422,6 +452,7 @@ class EngagementStatus(Titled):
     COMPLETED = ("completed", "已完成", "success")
     DECLINED = ("declined", "已拒绝", "secondary")
     WITHDRAWN = ("withdrawn", "已撤回", "secondary")
+    ENDED = ("ended", "已终止", "dark")  # 第二十六条: the agency was suspended or disqualified
 
 
 class Engagement(BaseModel):
@@ -441,8 +472,17 @@ class Engagement(BaseModel):
     proposed_at = DateTimeField(default=local_now)
     accepted_at = DateTimeField(null=True)
     completed_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True)
+    ended_reason = TextField(default="")  # why it ended (shown to the enterprise, the agency and staff)
 
     LIVE = ("proposed", "active", "completed")
+    OPEN = ("proposed", "active")  # ended at once when the agency is suspended or disqualified
+
+    @classmethod
+    def of_subject(cls, subject):
+        """The subject's engagements with their agencies, newest first."""
+        return (cls.select(cls, Agency).join(Agency).where(cls.subject == subject)
+                .order_by(cls.id.desc()))
 
 
 class AgencyReport(BaseModel):
@@ -628,7 +668,8 @@ class Publicity(BaseModel):
 
 class PublicityEntry(BaseModel):
     publicity = ForeignKeyField(Publicity, backref="entries", on_delete="RESTRICT")
-    application = ForeignKeyField(Application, backref="publicity_entries", on_delete="RESTRICT")
+    # an application is publicised once (第二十条): the index holds it when two publicities open at the same moment
+    application = ForeignKeyField(Application, unique=True, backref="publicity_entries", on_delete="RESTRICT")
 
     class Meta:
         indexes = ((("publicity", "application"), True),)
@@ -866,7 +907,19 @@ class FilingDeclaration(BaseModel):
     declared_at = DateTimeField(default=local_now)
 
 
+# "One per …" rules held by the database, so that two requests at the same moment cannot both pass the check
+# (partial unique indexes: SQLite and PostgreSQL both have them; migrations/012_concurrency.py creates them).
+# One open application per subject, year and rung (a rejected one may be followed by a new one).
+Application.add_index(Application.index(Application.subject, Application.year, Application.rung, unique=True,
+                                        where=(Application.status != ApplicationStatus.REJECTED.value)))
+# One live engagement per subject, agency, purpose and year.
+Engagement.add_index(Engagement.index(Engagement.subject, Engagement.agency, Engagement.purpose, Engagement.year,
+                                      unique=True, where=Engagement.status.in_(Engagement.LIVE)))
+# One recommended application per rank in a round.
+Recommendation.add_index(Recommendation.index(Recommendation.round, Recommendation.rank, unique=True,
+                                              where=(Recommendation.decision == Decision.RECOMMEND.value)))
+
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
           Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
-          AgencyReport, DynamicReport, Notice, ChangeNotice, Incident, Complaint]
+          AgencyReport, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter]

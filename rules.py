@@ -379,6 +379,10 @@ REMOVAL_CATEGORIES = (
 )
 CHANGE_KINDS = (("name", "名称变更"), ("scope", "实际生产经营范围变更"), ("address", "生产地址变更"),
                 ("boundary", "组织边界变更"))
+# 第三十一条: once a subject is in the pool or on a list, these profile fields change only through a declared change
+# (变更申报) that the bureau verifies, which keeps the former name; contacts stay self-service.
+DECLARED_CHANGE_FIELDS = {"name": "名称", "credit_code": "统一社会信用代码", "kind": "类型", "address": "地址",
+                          "energy_efficiency_level": "能效水平"}
 # 第二十九条: what must be reported to the province at once.
 INCIDENT_KINDS = (("safety", "重大及以上生产安全事故"), ("quality", "重大及以上质量事故"),
                   ("environment", "Ⅱ级（重大）及以上突发环境污染事件"))

@@ -2,6 +2,7 @@
 import os
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
@@ -9,7 +10,9 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+import accounts
 import audit
+import settings
 from extensions import htmx, login_manager
 from models import User
 
@@ -35,8 +38,15 @@ _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "mai
 
 
 def configure_secret_key(app):
-    """Production refuses to start without SECRET_KEY; development keeps one under instance/."""
-    if app.config.get("SECRET_KEY"):
+    """Production refuses to start without SECRET_KEY, or with one shorter than 32 bytes (a short key signs
+    session cookies that can be brute-forced offline); development keeps one under instance/."""
+    key = app.config.get("SECRET_KEY")
+    if key and app.config["ENV_NAME"] == "production":
+        if len(key.encode() if isinstance(key, str) else key) < 32:
+            raise RuntimeError("生产环境的 SECRET_KEY 至少 32 字节，请用 `python -c 'import secrets; "
+                               "print(secrets.token_hex(32))'` 生成 (SECRET_KEY must be at least 32 bytes)")
+        return
+    if key:
         return
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("生产环境必须通过环境变量 SECRET_KEY 设置密钥 (SECRET_KEY is required in production)")
@@ -57,35 +67,66 @@ def _redirect(url):
 
 
 @login_manager.user_loader
-def _load_user(user_id):
-    user = User.get_or_none(User.id == int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+def _load_user(session_id):
+    """The id in the session is "<user id>.<session version>": a cookie from before a logout, a password
+    change, a reset, a role change or disabling names an older version and loads nobody."""
+    user_id, _, version = str(session_id).partition(".")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 12 or len(version) > 12:
+        return None
+    user = User.get_or_none(User.id == int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def current_page():
+    """The page the user is on: the request's own path, or for htmx the page that sent it (same site only)."""
+    if htmx and htmx.current_url:
+        parts = urlsplit(htmx.current_url)
+        if parts.netloc == request.host and parts.path.startswith("/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+        return None
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return None
+
+
+def to_login(message="请先登录。"):
+    """Send the browser to the login page, coming back to the current page after login (htmx too)."""
+    flash(message, "warning")
+    return _redirect(url_for("auth.login", next=current_page()))
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    flash("请先登录。", "warning")
-    target = request.full_path if request.method == "GET" and not htmx else None
-    return _redirect(url_for("auth.login", next=target.rstrip("?") if target else None))
+    return to_login()
 
 
 def init_app(app):
     @app.before_request
-    def _idle_timeout_and_password_change():
+    def _session_limits_and_password_change():
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = time.time()
         last_seen = session.get("last_seen", now)
-        if now - last_seen > app.config["IDLE_TIMEOUT"].total_seconds():
-            audit.record("auth.session_timeout", current_user._get_current_object())
+        signed_in = session.get("signed_in_at", now)
+        idle = now - last_seen > app.config["IDLE_TIMEOUT"].total_seconds()
+        if idle or now - signed_in > app.config["SESSION_MAX_AGE"].total_seconds():
+            audit.record("auth.session_timeout", current_user._get_current_object(),
+                         details={"reason": "idle" if idle else "max_age"})
             logout_user()
             session.clear()
-            flash("长时间未操作，会话已超时，请重新登录。", "warning")
-            return _redirect(url_for("auth.login"))
+            return to_login("长时间未操作，会话已超时，请重新登录。" if idle else "登录已超过最长时限，请重新登录。")
         session["last_seen"] = now
+        session.setdefault("signed_in_at", now)
         session.permanent = True
-        if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_EXEMPT:
+        if request.endpoint in _PASSWORD_CHANGE_EXEMPT:
+            return None
+        if current_user.must_change_password:
             flash("首次登录或密码已被重置，请先设置新密码。", "info")
+            return _redirect(url_for("auth.change_password"))
+        if accounts.password_expired(current_user, settings.get("password_max_age_days")):
+            flash("密码已超过有效期，请设置新密码。", "info")
             return _redirect(url_for("auth.change_password"))
         return None
 
@@ -96,17 +137,36 @@ def init_app(app):
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["ENV_NAME"] == "production":  # production runs behind HTTPS (SESSION_COOKIE_SECURE)
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             headers.add("Vary", "HX-Request")
             headers.setdefault("Cache-Control", "no-store")
         return response
 
+    @app.after_request
+    def _downloads_audited_and_not_cached(response):
+        disposition = response.headers.get("Content-Disposition", "")
+        if response.status_code == 200 and disposition.startswith("attachment"):
+            response.headers["Cache-Control"] = "no-store"
+            if not audit.recorded_in_this_request("export", "package", "download"):
+                audit.record("document.download", object_type=request.endpoint or "",
+                             details={"path": request.full_path.rstrip("?")[:300], "file": disposition[:300]})
+        return response
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
+        audit.record_security_event("security.csrf_failed", details={"reason": error.description})
+        if htmx and not current_user.is_authenticated:  # the session, and with it the token, is gone
+            return to_login("会话已过期，请重新登录后再操作。")
         return render_error(400, "页面已过期或缺少安全令牌，请刷新页面后重新提交。")
 
     @app.errorhandler(HTTPException)
     def _http_error(error):
+        if error.code == 403:
+            audit.record_security_event("security.forbidden")
+        elif error.code == 429:
+            audit.record_security_event("security.rate_limited")
         return render_error(error.code)
 
     @app.errorhandler(Exception)

@@ -23,6 +23,7 @@ DEFAULTS = {
     "experts_per_application": 3,
     "province_call_date": "04-15",
     "city_recommendation_due": "07-10",
+    "password_max_age_days": 0,  # staff and admin passwords expire after this many days; 0: never
 }
 
 # What the bureau must fill in before documents can carry its name.

@@ -76,8 +76,13 @@ def test_post_without_csrf_token_is_refused(csrf_app, make):
 
 def test_htmx_post_without_csrf_header_is_refused(csrf_app, make):
     client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    user = make.user()
+    client.post("/login", data={"username": user.username, "password": "Testing12345"}, headers={"X-CSRFToken": token})
     response = client.post("/logout", headers={"HX-Request": "true"})
     assert response.status_code == 400
+    assert client.get("/home").status_code == 200  # still logged in: the post did nothing
 
 
 def test_htmx_post_with_csrf_header_from_page_is_accepted(csrf_app, make):

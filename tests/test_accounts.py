@@ -4,20 +4,47 @@ import time
 import pytest
 
 from accounts import generate_password, password_problem
-from models import AuditEvent, Role, User, db
+from models import AuditEvent, LoginThrottle, Role, User, db, local_now
 
 from .helpers import PASSWORD
 
 
 @pytest.mark.parametrize("password, ok", [
-    ("short1", False),
-    ("abcdefghijk", False),        # no digit
-    ("12345678901", False),        # no letter
-    ("abcde12345", True),          # exactly ten
+    ("Short1!", False),
+    ("abcde12345", False),         # two classes only
+    ("ABCDE!@#$%", False),         # two classes only
+    ("abcdE12345", True),          # exactly ten, three classes
+    ("abcde12#45", True),          # lower, digit, symbol
     ("长密码但是没有数字abcdef", False),
+    ("Password123", False),        # among the commonest
+    ("P@ssw0rd123", False),
 ])
-def test_password_rule(password, ok):
+def test_password_rule_three_of_four_classes_and_not_common(password, ok):
     assert (password_problem(password) is None) is ok
+
+
+def test_password_may_not_contain_the_username():
+    assert password_problem("xZhangwei2026", username="zhangwei") == "密码不能包含用户名"
+    assert password_problem("Kq7-river-2026", username="zhangwei") is None
+
+
+def test_password_may_not_repeat_the_last_five(client, make, login):
+    user = make.user()
+    login(user)
+    passwords = ["Brook-2026a", "Brook-2026b", "Brook-2026c", "Brook-2026d", "Brook-2026e"]
+    current = PASSWORD
+    for new in passwords:
+        response = client.post("/account/password", data={"current_password": current, "new_password": new,
+                                                          "confirm": new})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        current = new
+    for reused in (passwords[-1], passwords[1]):  # the current one and one four changes back
+        response = client.post("/account/password", data={"current_password": current, "new_password": reused,
+                                                          "confirm": reused})
+        assert "不能与最近 5 次使用过的密码相同" in response.get_data(as_text=True)
+    response = client.post("/account/password", data={"current_password": current, "new_password": PASSWORD,
+                                                      "confirm": PASSWORD})  # five changes back: allowed again
+    assert response.status_code == 302
 
 
 def test_generated_passwords_satisfy_the_rule():
@@ -43,20 +70,19 @@ def test_wrong_password_message_in_chinese(client, make):
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, make):
+def test_five_failures_lock_the_account_from_that_address_for_fifteen_minutes(client, make):
     user = make.user()
     for _ in range(5):
         client.post("/login", data={"username": user.username, "password": "Wrong123456"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 200
-    assert "账号已锁定" in response.get_data(as_text=True)
+    assert "登录失败次数过多" in response.get_data(as_text=True)
     with db.connection_context():
-        locked = User.get_by_id(user.id)
-        assert locked.locked_until is not None
-        assert 14 * 60 <= (locked.locked_until - locked.created_at).total_seconds() <= 16 * 60
+        [throttle] = LoginThrottle.select().where(LoginThrottle.username == user.username)
+        assert 14 * 60 <= (throttle.locked_until - local_now()).total_seconds() <= 15 * 60
         assert AuditEvent.select().where(AuditEvent.action == "auth.lockout").count() == 1
         # the lock expires: move it into the past and the right password works again
-        User.update(locked_until=locked.created_at).where(User.id == user.id).execute()
+        LoginThrottle.update(locked_until=local_now()).execute()
     assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
 
 

@@ -66,7 +66,7 @@ VALID_SETTINGS = {
     "bureau_name": "龙江湾市工业和信息化局", "bureau_address": "政务大道8号", "bureau_contact": "王晓明",
     "bureau_phone": "0451-88880000", "bureau_email": "", "qualifying_score": "80", "key_cultivation_score": "90",
     "veto_check_max_age_days": "180", "experts_per_application": "3", "province_call_date": "04-15",
-    "city_recommendation_due": "07-10",
+    "city_recommendation_due": "07-10", "password_max_age_days": "0",
 }
 
 

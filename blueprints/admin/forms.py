@@ -48,6 +48,8 @@ class SettingsForm(Form):
         DataRequired("请输入人数"), NumberRange(1, 15, "人数须在 1–15 之间")])
     province_call_date = StringField("省厅年度申报通知日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
     city_recommendation_due = StringField("市级推荐截止日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
+    password_max_age_days = IntegerField("经办人和管理员密码有效期（天）", validators=[
+        InputRequired("请输入天数，0 表示不过期"), NumberRange(0, 365, "天数须在 0–365 之间")])
 
     def validate_key_cultivation_score(self, field):
         if self.qualifying_score.data is not None and field.data is not None and field.data < self.qualifying_score.data:
@@ -76,3 +78,7 @@ class AuditFilterForm(Form):
     object_type = StringField("对象类型", validators=[Optional(), Length(max=40)])
     date_from = DateField("起始日期", validators=[Optional()])
     date_to = DateField("截止日期", validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("截止日期不能早于起始日期")

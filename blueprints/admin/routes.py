@@ -1,5 +1,5 @@
 import io
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -8,13 +8,14 @@ from flask_wtf import FlaskForm
 import audit
 import settings
 from access import admin_required
-from accounts import create_user, generate_password
+from accounts import create_user, unlock
 from documents import XLSX_MIMETYPE, xlsx_table
 from extensions import htmx
 from models import AuditEvent, Role, User, db, local_now
 from pagination import paginate
+from rules import Refused
 
-from . import bp
+from . import bp, operations
 from .forms import AuditFilterForm, RoleForm, SettingsForm, UserCreateForm, district_lines
 
 
@@ -53,15 +54,11 @@ def user_detail(user_id):
     user = _user_or_404(user_id)
     form = RoleForm(obj=user)
     if form.validate_on_submit():
-        if user.id == current_user.id:
-            flash("不能修改自己的角色。", "danger")
-        elif form.role.data != user.role:
-            old = user.role
-            with db.atomic():
-                user.role = form.role.data
-                user.save()
-                audit.record("user.change_role", user, details={"from": old, "to": user.role})
-            flash(f"已将 {user.username} 的角色改为{Role.label_of(user.role)}。", "success")
+        try:
+            if operations.change_role(user, form.role.data, by=current_user._get_current_object()):
+                flash(f"已将 {user.username} 的角色改为{Role.label_of(user.role)}，其现有登录已退出。", "success")
+        except Refused as refused:
+            flash(str(refused), "danger")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     events = AuditEvent.select().where(AuditEvent.user == user).order_by(AuditEvent.id.desc()).limit(20)
     return render_template("admin/user_detail.html", user=user, form=form, events=events,
@@ -71,38 +68,39 @@ def user_detail(user_id):
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @admin_required
 def user_toggle_active(user_id):
-    """Disable or re-enable an account (accounts are never deleted)."""
+    """Disable (its sessions end at once) or re-enable an account (accounts are never deleted)."""
     user = _user_or_404(user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    if user.id == current_user.id:
-        flash("不能停用自己的账号。", "danger")
-        return redirect(url_for("admin.user_detail", user_id=user.id))
-    with db.atomic():
-        user.active = not user.active
-        if user.active:
-            user.failed_logins, user.locked_until = 0, None
-        user.save()
-        audit.record("user.enable" if user.active else "user.disable", user)
-    flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+    try:
+        operations.set_active(user, not user.active, by=current_user._get_current_object())
+        flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+    except Refused as refused:
+        flash(str(refused), "danger")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @admin_required
 def user_reset_password(user_id):
-    """Give the account a new generated password, to be changed at next login; unlocks it."""
+    """Give the account a new generated password, to be changed at next login; unlocks it, ends its sessions."""
     user = _user_or_404(user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    password = generate_password()
-    with db.atomic():
-        user.set_password(password)
-        user.must_change_password = True
-        user.failed_logins, user.locked_until = 0, None
-        user.save()
-        audit.record("user.reset_password", user)
+    password = operations.reset_password(user, by=current_user._get_current_object())
     return render_template("admin/password_shown.html", user=user, password=password, created=False)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def user_unlock(user_id):
+    """Lift the account's login lockouts from every address."""
+    user = _user_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    unlock(user, by=current_user._get_current_object())
+    flash(f"已解除账号 {user.username} 的登录锁定。", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 def _settings_form_data():
@@ -133,9 +131,8 @@ def settings_page():
 
 
 def _audit_query(form):
+    """The events the (validated) filter selects."""
     query = AuditEvent.select().order_by(AuditEvent.id.desc())
-    if not form.validate():
-        return query
     if form.username.data:
         query = query.where(AuditEvent.username == form.username.data.strip())
     if form.action.data:
@@ -145,7 +142,8 @@ def _audit_query(form):
     if form.date_from.data:
         query = query.where(AuditEvent.created_at >= datetime.combine(form.date_from.data, time.min))
     if form.date_to.data:
-        query = query.where(AuditEvent.created_at < datetime.combine(form.date_to.data + timedelta(days=1), time.min))
+        # the end of that day, not the next midnight: 9999-12-31 has no next day
+        query = query.where(AuditEvent.created_at <= datetime.combine(form.date_to.data, time.max))
     return query
 
 
@@ -160,7 +158,7 @@ def _audit_filter_form():
 def audit_log():
     """The audit trail, filtered by user, action, object and date range (the table alone for htmx)."""
     form = _audit_filter_form()
-    page = paginate(_audit_query(form))
+    page = paginate(_audit_query(form) if form.validate() else AuditEvent.select().where(False))
     template = "admin/_audit_table.html" if htmx and not htmx.history_restore_request else "admin/audit.html"
     return render_template(template, form=form, page=page)
 
@@ -170,6 +168,9 @@ def audit_log():
 def audit_export():
     """The filtered audit trail as .xlsx."""
     form = _audit_filter_form()
+    if not form.validate():  # never a silently unfiltered export: show the filter with its errors
+        return render_template("admin/audit.html", form=form,
+                               page=paginate(AuditEvent.select().where(False))), 400
     events = _audit_query(form).limit(100_000)
     rows = ((e.created_at, e.username, e.ip, audit.action_label(e.action), e.action, e.object_type,
              e.object_id, e.object_label, e.result, e.details) for e in events)

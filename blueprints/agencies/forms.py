@@ -22,6 +22,7 @@ from wtforms.validators import (
 
 import rules
 from blueprints.auth.forms import strong_password
+from bounds import id_range
 from identifiers import credit_code_problem, normalize_credit_code
 from industries import INDUSTRIES
 from models import EngagementPurpose, SubjectKind, User
@@ -87,7 +88,7 @@ class DisqualifyForm(Form):
 
 
 class ProposeForm(Form):
-    agency_id = IntegerField("机构", validators=[DataRequired("请选择机构")])
+    agency_id = IntegerField("机构", validators=[DataRequired("请选择机构"), id_range("所选机构不存在")])
     purpose = SelectField("对接内容", choices=EngagementPurpose.choices())
     rung = SelectField("评价梯度", choices=[(r, {"municipal": "市级", "provincial": "省级", "national": "国家级"}[r])
                                         for r in rules.APPLICATION_RUNGS])

@@ -8,6 +8,7 @@ import audit
 import rules
 import uploads
 from accounts import create_user
+from database import compare_and_set
 from models import (
     Agency,
     AgencyReport,
@@ -62,13 +63,19 @@ def register(data, username, password):
     return agency
 
 
-def _set_status(agency, status, reason, by, action, **extra):
+def _agency_changed(status):
+    return f"该机构已被其他人处理（当前状态：{AgencyStatus.label_of(status)}），请刷新页面"
+
+
+def _engagement_changed(status):
+    return f"该对接已被处理（当前状态：{EngagementStatus.label_of(status)}），请刷新页面"
+
+
+def _set_status(agency, expected, status, reason, by, action, **extra):
+    """Move the agency from one of the `expected` statuses (checked by the write itself) to `status`."""
+    old = agency.status
     with db.atomic():
-        old = agency.status
-        agency.status, agency.status_reason = status, reason
-        for key, value in extra.items():
-            setattr(agency, key, value)
-        agency.save()
+        compare_and_set(agency, "status", expected, _agency_changed, status=status, status_reason=reason, **extra)
         audit.record(action, agency, user=by, details={"from": old, "to": status, "reason": reason, **extra})
 
 
@@ -81,34 +88,54 @@ def approve(agency, by, today):
     problems = qualification_problems(agency)
     if problems:
         raise Refused("不符合条件：" + "；".join(problems))
-    _set_status(agency, AgencyStatus.APPROVED.value, "", by, "agency.approve")
+    _set_status(agency, agency.status, AgencyStatus.APPROVED.value, "", by, "agency.approve")
 
 
 def reject(agency, reason, by):
     if agency.status != AgencyStatus.PENDING.value:
         raise Refused("只有待审核的机构可以不予认可")
-    _set_status(agency, AgencyStatus.REJECTED.value, reason, by, "agency.reject")
+    _set_status(agency, AgencyStatus.PENDING.value, AgencyStatus.REJECTED.value, reason, by, "agency.reject")
+
+
+def end_open_engagements(agency, reason, by):
+    """第二十六条: the agency stops at once: its proposed and active engagements end with the reason, each audited.
+    Call inside db.atomic(); lifting a suspension later revives none of them."""
+    ended = 0
+    for engagement in agency.engagements.where(Engagement.status.in_(Engagement.OPEN)).order_by(Engagement.id):
+        now = local_now()
+        changed = (Engagement.update(status=EngagementStatus.ENDED.value, ended_reason=reason, ended_at=now)
+                   .where(Engagement.id == engagement.id, Engagement.status == engagement.status).execute())
+        if changed:
+            ended += 1
+            audit.record("engagement.end", engagement.subject, user=by, details={
+                "engagement": engagement.id, "agency": agency.name, "from": engagement.status, "reason": reason})
+    return ended
 
 
 def suspend(agency, reason, by):
-    """Suspend an approved agency, without an end date, until lifted."""
+    """Suspend an approved agency, without an end date, until lifted; its open engagements end now."""
     if agency.status != AgencyStatus.APPROVED.value:
         raise Refused("只有已认可的机构可以暂停")
-    _set_status(agency, AgencyStatus.SUSPENDED.value, reason, by, "agency.suspend")
+    with db.atomic():
+        _set_status(agency, AgencyStatus.APPROVED.value, AgencyStatus.SUSPENDED.value, reason, by, "agency.suspend")
+        end_open_engagements(agency, f"机构已被暂停：{reason}", by)
 
 
 def lift_suspension(agency, by):
     if agency.status != AgencyStatus.SUSPENDED.value:
         raise Refused("该机构未被暂停")
-    _set_status(agency, AgencyStatus.APPROVED.value, "", by, "agency.lift")
+    _set_status(agency, AgencyStatus.SUSPENDED.value, AgencyStatus.APPROVED.value, "", by, "agency.lift")
 
 
 def disqualify(agency, reason, decided_on, by):
     """第二十六条: fraud, concealment or poor quality: disqualified, reports not accepted for three years."""
     if agency.status == AgencyStatus.DISQUALIFIED.value:
         raise Refused("该机构已被取消资格")
-    _set_status(agency, AgencyStatus.DISQUALIFIED.value, reason, by, "agency.disqualify",
-                disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on))
+    with db.atomic():
+        _set_status(agency, [s.value for s in AgencyStatus if s != AgencyStatus.DISQUALIFIED],
+                    AgencyStatus.DISQUALIFIED.value, reason, by, "agency.disqualify",
+                    disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on))
+        end_open_engagements(agency, f"第二十六条：机构已被取消资格：{reason}", by)
 
 
 def national_evaluations(legal_representative, year, exclude_id=None):
@@ -153,23 +180,29 @@ def propose(subject, agency, purpose, rung, year, by, today):
     if duplicate.exists():
         raise Refused("该机构与此对象本年度已有同类对接")
     warning = consult_and_evaluate(subject, agency, purpose)
-    with db.atomic():
-        engagement = Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year,
-                                       proposed_by=by, warning=warning)
-        audit.record("engagement.propose", subject, user=by,
-                     details={"agency": agency.name, "purpose": purpose, "rung": rung, "year": year, "warning": warning})
+    try:
+        with db.atomic():
+            engagement = Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year,
+                                           proposed_by=by, warning=warning)
+            audit.record("engagement.propose", subject, user=by, details={
+                "agency": agency.name, "purpose": purpose, "rung": rung, "year": year, "warning": warning})
+    except IntegrityError:  # proposed twice at once: the partial unique index keeps one live engagement
+        raise Refused("该机构与此对象本年度已有同类对接")
     return engagement
 
 
 def accept(engagement, by, today):
+    if engagement.status == EngagementStatus.ENDED.value:
+        raise Refused(f"该对接已终止：{engagement.ended_reason}")
     if engagement.status != EngagementStatus.PROPOSED.value:
         raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，不能再接受")
     _rules_at(engagement.agency, engagement.purpose, engagement.rung, engagement.year, today, exclude_id=engagement.id)
     with db.atomic():
-        engagement.status, engagement.accepted_at = EngagementStatus.ACTIVE.value, local_now()
+        compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
+                        status=EngagementStatus.ACTIVE.value, accepted_at=local_now())
         engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, engagement.purpose,
                                                   engagement.id)
-        engagement.save()
+        engagement.save(only=[Engagement.warning])
         audit.record("engagement.accept", engagement.subject, user=by, details={"engagement": engagement.id})
 
 
@@ -177,19 +210,23 @@ def decline(engagement, reason, by):
     if engagement.status != EngagementStatus.PROPOSED.value:
         raise Refused("只有待接受的对接可以拒绝")
     with db.atomic():
-        engagement.status, engagement.notes = EngagementStatus.DECLINED.value, reason
-        engagement.save()
+        compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
+                        status=EngagementStatus.DECLINED.value, notes=reason)
         audit.record("engagement.decline", engagement.subject, user=by,
                      details={"engagement": engagement.id, "reason": reason})
 
 
 def add_note(engagement, text, by):
+    if engagement.status == EngagementStatus.ENDED.value:
+        raise Refused(f"该对接已终止，不能再记录进展：{engagement.ended_reason}")
     if engagement.status != EngagementStatus.ACTIVE.value:
         raise Refused("只有进行中的对接可以记录进展")
     with db.atomic():
+        compare_and_set(engagement, "status", EngagementStatus.ACTIVE.value, _engagement_changed)
+        engagement = Engagement.get_by_id(engagement.id)  # the notes as they are now, not as this request read them
         stamp = local_now().strftime("%Y-%m-%d %H:%M")
         engagement.notes = (engagement.notes + "\n" if engagement.notes else "") + f"[{stamp}] {text}"
-        engagement.save()
+        engagement.save(only=[Engagement.notes])
         audit.record("engagement.note", engagement.subject, user=by, details={"engagement": engagement.id})
 
 
@@ -206,9 +243,8 @@ def complete(engagement, outcome, by, today):
     else:
         outcome = None
     with db.atomic():
-        engagement.status, engagement.outcome = EngagementStatus.COMPLETED.value, outcome
-        engagement.completed_at = local_now()
-        engagement.save()
+        compare_and_set(engagement, "status", EngagementStatus.ACTIVE.value, _engagement_changed,
+                        status=EngagementStatus.COMPLETED.value, outcome=outcome, completed_at=local_now())
         audit.record("engagement.complete", engagement.subject, user=by,
                      details={"engagement": engagement.id, "outcome": outcome})
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 import uploads
 from access import public, roles_required, staff_required
 from blueprints.pool.forms import ReasonForm
+from bounds import year_in
 from documents import XLSX_MIMETYPE, xlsx_table
 from extensions import limiter
 from industries import industry_label
@@ -32,16 +33,24 @@ agency_only = roles_required(Role.AGENCY.value)
 
 
 def _engaged(user, subject_id):
-    """An agency reads a subject's documents once it has accepted an engagement with it."""
-    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().where(
+    """An agency reads a subject's documents once it has accepted an engagement with it, and only while it is
+    recognised: a suspended or disqualified agency reads none (第二十六条), an ended engagement shares nothing."""
+    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().join(Agency).where(
         Engagement.subject == subject_id, Engagement.agency == user.agency_id,
+        Agency.status == AgencyStatus.APPROVED.value,
         Engagement.status.in_((EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value))).exists()
+
+
+def _own_report(user, engagement_id):
+    """An agency reads the evaluation reports of its own engagements, on the same terms."""
+    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().join(Agency).where(
+        Engagement.id == engagement_id, Engagement.agency == user.agency_id,
+        Agency.status == AgencyStatus.APPROVED.value, Engagement.status != EngagementStatus.ENDED.value).exists()
 
 
 uploads.register_reader("subject", _engaged)
 uploads.register_reader("agency", lambda user, agency_id: user.role == Role.AGENCY.value and user.agency_id == agency_id)
-uploads.register_reader("engagement", lambda user, engagement_id: user.role == Role.AGENCY.value and Engagement.select()
-                        .where(Engagement.id == engagement_id, Engagement.agency == user.agency_id).exists())
+uploads.register_reader("engagement", _own_report)
 
 
 def _me():
@@ -115,12 +124,16 @@ def agency_list():
 @bp.route("/agencies/export")
 @staff_required
 def agency_export():
-    """The agencies as .xlsx."""
+    """The agencies as .xlsx, as filtered on the list."""
+    status = request.args.get("status", "")
+    query = Agency.select().order_by(Agency.name)
+    if status:
+        query = query.where(Agency.status == status)
     rates = operations.pass_rate()
     rows = [[a.name, a.credit_code, a.legal_representative, AgencyStatus.label_of(a.status), a.staff_mid_level,
              a.staff_senior, a.platform_registration_no, "、".join(industry_label(c) for c in a.industries),
              f"{rates.get(a.id, (0, 0))[0]}/{rates.get(a.id, (0, 0))[1]}", a.disqualified_until or ""]
-            for a in Agency.select().order_by(Agency.name)]
+            for a in query]
     data = xlsx_table("第三方机构", ["名称", "统一社会信用代码", "法定代表人", "状态", "中级以上专职", "相关高级职称",
                                   "平台注册号", "擅长行业", "评价通过/完成", "取消资格至"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="第三方机构.xlsx")
@@ -248,7 +261,7 @@ def engagement_export():
 @staff_required
 def annual_reports():
     """第二十五条: who has filed the year's work report, and who has not."""
-    year = int(request.args["year"]) if request.args.get("year", "").isdigit() else local_now().year
+    year = year_in(request.args.get("year")) or local_now().year
     reports = AgencyReport.select(AgencyReport, Agency).join(Agency).where(AgencyReport.year == year)
     return render_template("agencies/reports.html", year=year, reports=reports,
                            missing=operations.missing_annual_reports(year))
@@ -276,6 +289,7 @@ def workspace():
     agency = own_agency()
     return render_template("agencies/workspace.html", agency=agency,
                            blocked=operations.blocked_reason(agency, _today()),
+                           stopped=agency.status in (AgencyStatus.SUSPENDED.value, AgencyStatus.DISQUALIFIED.value),
                            engagements=agency.engagements.order_by(Engagement.id.desc()),
                            reports=agency.reports.order_by(AgencyReport.year.desc()),
                            report_form=ReportForm(year=local_now().year), reason_form=ReasonForm())
@@ -286,11 +300,12 @@ def workspace():
 def workspace_engagement(engagement_id):
     """One engagement: the subject, the documents it shares, progress, the outcome and the evaluation report."""
     engagement = own_engagement_or_404(engagement_id)
-    shared = engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
+    blocked = operations.blocked_reason(engagement.agency, _today())  # 第二十六条: a stopped agency sees no material
+    shared = not blocked and engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
     return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
                            documents=Document.of("subject", engagement.subject_id) if shared else [],
-                           reports=Document.of("engagement", engagement.id), note_form=NoteForm(),
-                           complete_form=CompleteForm(), reason_form=ReasonForm())
+                           reports=Document.of("engagement", engagement.id) if shared else [], note_form=NoteForm(),
+                           complete_form=CompleteForm(), reason_form=ReasonForm(), blocked=blocked)
 
 
 def _engagement_action(engagement_id, operation, message, *args):
@@ -346,6 +361,11 @@ def engagement_report(engagement_id):
     """Upload the evaluation report (PDF/Word)."""
     engagement = own_engagement_or_404(engagement_id)
     try:
+        blocked = operations.blocked_reason(engagement.agency, _today())
+        if blocked:
+            raise Refused(blocked)
+        if engagement.status == EngagementStatus.ENDED.value:
+            raise Refused(f"该对接已终止：{engagement.ended_reason}")
         if engagement.status not in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value):
             raise Refused("接受对接后才能上传评价报告")
         with db.atomic():

@@ -3,6 +3,7 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 import rules
+from bounds import id_range
 from models import Agency, AgencyStatus, EvaluationMethod, Rung
 from validation import Form, strip
 
@@ -35,7 +36,7 @@ class ApplicationEditForm(ApplicationForm):
 
 
 class StaffApplicationForm(ApplicationForm):
-    subject_id = IntegerField("培育对象", validators=[DataRequired("请选择培育对象")])
+    subject_id = IntegerField("培育对象", validators=[DataRequired("请选择培育对象"), id_range("所选培育对象不存在")])
 
 
 class AttachForm(Form):

@@ -1,11 +1,14 @@
 """Applications (申报) and the municipal expert review: each transition checks, changes in db.atomic(), audits."""
 from collections import Counter
 
+from peewee import IntegrityError
+
 import audit
 import rules
 import settings
 import uploads
 from blueprints.pool.operations import latest_checks
+from database import compare_and_set
 from models import (
     Application,
     ApplicationStatus,
@@ -26,6 +29,11 @@ from rules import Refused
 
 EDITABLE = (ApplicationStatus.DRAFT.value, ApplicationStatus.RETURNED.value)
 REPORT_KINDS = ("pdf", "docx")
+
+
+def _changed_meanwhile(status):
+    """The loser's message when another person moved the application first."""
+    return f"该申报已被其他人处理（当前状态：{ApplicationStatus.label_of(status)}），请刷新页面"
 
 
 def materials_present(application):
@@ -77,12 +85,18 @@ def create(subject, year, rung, method, claimed_score, national_intent, by, agen
     open_ones = Application.select().where(Application.subject == subject, Application.year == year,
                                            Application.rung == rung,
                                            Application.status != ApplicationStatus.REJECTED.value)
+    duplicate = f"{year} 年已有该级别的申报，请在原申报上继续"
     if open_ones.exists():
-        raise Refused(f"{year} 年已有该级别的申报，请在原申报上继续")
-    with db.atomic():
-        application = Application.create(subject=subject, year=year, rung=rung, method=method, agency=agency,
-                                         claimed_score=claimed_score, national_intent=national_intent, created_by=by)
-        audit.record("application.create", subject, user=by, details={"application": application.id, "rung": rung})
+        raise Refused(duplicate)
+    try:
+        with db.atomic():
+            application = Application.create(subject=subject, year=year, rung=rung, method=method, agency=agency,
+                                             claimed_score=claimed_score, national_intent=national_intent,
+                                             created_by=by)
+            audit.record("application.create", subject, user=by,
+                         details={"application": application.id, "rung": rung})
+    except IntegrityError:  # started at the same moment: the unique index keeps one open application
+        raise Refused(duplicate)
     return application
 
 
@@ -90,10 +104,9 @@ def update(application, method, claimed_score, national_intent, by, agency=None)
     if application.status not in EDITABLE:
         raise Refused("申报已提交，不能修改")
     with db.atomic():
-        application.method, application.claimed_score = method, claimed_score
-        application.agency = agency if method == EvaluationMethod.THIRD_PARTY.value else None
-        application.national_intent = national_intent
-        application.save()
+        compare_and_set(application, "status", EDITABLE, "申报已提交，不能修改", method=method,
+                        claimed_score=claimed_score, national_intent=national_intent,
+                        agency=agency if method == EvaluationMethod.THIRD_PARTY.value else None)
         audit.record("application.update", application.subject, user=by, details={"application": application.id})
 
 
@@ -103,10 +116,11 @@ def attach(application, file_storage, purpose, by):
         raise Refused("申报已提交，不能再上传材料")
     kinds = REPORT_KINDS if purpose == "evaluation_report" else uploads.ALLOWED_DEFAULT
     with db.atomic():
+        compare_and_set(application, "status", EDITABLE, "申报已提交，不能再上传材料")
         document = uploads.store(file_storage, "application", application.id, purpose=purpose, user=by, kinds=kinds)
         if purpose == "evaluation_report":
             application.report = document
-            application.save()
+            application.save(only=[Application.report])
     return document
 
 
@@ -118,9 +132,9 @@ def submit(application, by):
     if problems:
         raise Refused("不能提交：" + "；".join(problems))
     with db.atomic():
-        application.status, application.submitted_at = ApplicationStatus.SUBMITTED.value, local_now()
-        application.return_reason = ""
-        application.save()
+        compare_and_set(application, "status", application.status, _changed_meanwhile,
+                        status=ApplicationStatus.SUBMITTED.value,
+                        submitted_at=local_now(), return_reason="")
         audit.record("application.submit", application.subject, user=by, details={"application": application.id})
 
 
@@ -129,8 +143,9 @@ def return_for_correction(application, reason, by):
     if application.status not in (ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value):
         raise Refused("只有已提交或评审中的申报可以退回")
     with db.atomic():
-        application.status, application.return_reason = ApplicationStatus.RETURNED.value, reason
-        application.save()
+        # the status checked above, as this request saw it: a review started meanwhile makes this one lose
+        compare_and_set(application, "status", application.status, _changed_meanwhile,
+                        status=ApplicationStatus.RETURNED.value, return_reason=reason)
         audit.record("application.return", application.subject, user=by,
                      details={"application": application.id, "reason": reason})
 
@@ -142,8 +157,8 @@ def start_review(application, by):
     if application.status != ApplicationStatus.SUBMITTED.value:
         raise Refused("只有已提交的申报可以进入评审")
     with db.atomic():
-        application.status = ApplicationStatus.UNDER_REVIEW.value
-        application.save()
+        compare_and_set(application, "status", ApplicationStatus.SUBMITTED.value, _changed_meanwhile,
+                        status=ApplicationStatus.UNDER_REVIEW.value)
         audit.record("application.review", application.subject, user=by, details={"application": application.id})
 
 
@@ -171,10 +186,14 @@ def assign(application, expert, by):
     if ReviewAssignment.select().where(ReviewAssignment.application == application,
                                        ReviewAssignment.expert == expert).exists():
         raise Refused(f"{expert.display_name} 已指派过该申报")
-    with db.atomic():
-        assignment = ReviewAssignment.create(application=application, expert=expert, assigned_by=by)
-        audit.record("review.assign", application.subject, user=by,
-                     details={"application": application.id, "expert": expert.username})
+    try:
+        with db.atomic():
+            compare_and_set(application, "status", ApplicationStatus.UNDER_REVIEW.value, _changed_meanwhile)
+            assignment = ReviewAssignment.create(application=application, expert=expert, assigned_by=by)
+            audit.record("review.assign", application.subject, user=by,
+                         details={"application": application.id, "expert": expert.username})
+    except IntegrityError:  # one assignment per expert and application
+        raise Refused(f"{expert.display_name} 已指派过该申报")
     return assignment
 
 
@@ -216,10 +235,8 @@ def declare(assignment, conflict, reason, by):
     if conflict and not reason:
         raise Refused("请说明利益冲突情况")
     with db.atomic():
-        assignment.conflict, assignment.conflict_reason, assignment.declared_at = conflict, reason, local_now()
-        if conflict:
-            assignment.removed_at = local_now()
-        assignment.save()
+        compare_and_set(assignment, "conflict", None, "已声明过利益冲突情况", conflict=conflict, conflict_reason=reason,
+                        declared_at=local_now(), removed_at=local_now() if conflict else None)
         audit.record("review.declare", assignment.application.subject, user=by,
                      details={"application": assignment.application_id, "conflict": conflict, "reason": reason})
 
@@ -234,8 +251,9 @@ def score(assignment, value, comments, by):
     if value is None or not 0 <= value <= 100:
         raise Refused("评分须在 0–100 之间")
     with db.atomic():
+        compare_and_set(assignment.application, "status", ApplicationStatus.UNDER_REVIEW.value, "该申报已结束评审，不能再评分")
         assignment.score, assignment.comments, assignment.scored_at = value, comments, local_now()
-        assignment.save()
+        assignment.save(only=[ReviewAssignment.score, ReviewAssignment.comments, ReviewAssignment.scored_at])
         audit.record("review.score", assignment.application.subject, user=by,
                      details={"application": assignment.application_id, "score": value})
 
@@ -260,11 +278,15 @@ def conclude(application, by):
     value = final_score(application)
     if value is None:
         raise Refused("尚有专家未评分或专家人数不足，不能结束评审")
-    approved = score_band(value) in ("qualified", "key")
     with db.atomic():
-        application.status = ApplicationStatus.APPROVED.value if approved else ApplicationStatus.REJECTED.value
-        application.decided_at = local_now()
-        application.save()
+        compare_and_set(application, "status", ApplicationStatus.UNDER_REVIEW.value, _changed_meanwhile,
+                        decided_at=local_now())
+        value = final_score(application)  # again, now that the row is ours: a score may have landed meanwhile
+        if value is None:
+            raise Refused("尚有专家未评分或专家人数不足，不能结束评审")
+        approved = score_band(value) in ("qualified", "key")
+        compare_and_set(application, "status", ApplicationStatus.UNDER_REVIEW.value, _changed_meanwhile,
+                        status=ApplicationStatus.APPROVED.value if approved else ApplicationStatus.REJECTED.value)
         audit.record("application.decide", application.subject, user=by,
                      details={"application": application.id, "score": value, "approved": approved})
     return approved

@@ -6,6 +6,7 @@ from flask_login import current_user
 import rules
 import uploads
 from access import STAFF_ROLES, roles_required, staff_required
+from bounds import int_in, year_in
 from documents import XLSX_MIMETYPE, xlsx_table
 from models import (
     Agency,
@@ -76,8 +77,8 @@ def _filters():
 def _query(filters):
     query = (Application.select(Application, Subject).join(Subject)
              .order_by(Application.year.desc(), Application.rung, Subject.name, Application.id))
-    if filters["year"].isdigit():
-        query = query.where(Application.year == int(filters["year"]))
+    if year_in(filters["year"]):
+        query = query.where(Application.year == year_in(filters["year"]))
     if filters["rung"]:
         query = query.where(Application.rung == filters["rung"])
     if filters["status"]:
@@ -271,8 +272,8 @@ def application_start_review(application_id):
 def application_assign(application_id):
     """Assign one expert by hand."""
     application = application_or_404(application_id)
-    expert = User.get_or_none(User.id == int(request.form.get("expert") or 0)) \
-        if (request.form.get("expert") or "").isdigit() else None
+    expert = User.get_or_none(User.id == int_in(request.form.get("expert"))) \
+        if int_in(request.form.get("expert")) else None
     try:
         if expert is None:
             raise Refused("请选择评审专家")

@@ -11,13 +11,16 @@ class LoginForm(Form):
 
 
 def strong_password(form, field):
-    problem = password_problem(field.data)
+    """The password rule at registration; the form's own username field (if any) may not be inside it."""
+    username = form.username.data if "username" in form else None
+    problem = password_problem(field.data, username)
     if problem:
         raise ValidationError(problem)
 
 
 class ChangePasswordForm(Form):
     current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
-    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), strong_password])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=200)],
+                                 description="至少 10 位，含大写字母、小写字母、数字、符号中的三类，不含用户名，不与最近 5 次相同")
     confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码"),
                                                    EqualTo("new_password", "两次输入的新密码不一致")])

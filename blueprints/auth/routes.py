@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
@@ -5,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 import audit
 from access import login_required, public
-from accounts import authenticate
+from accounts import authenticate, end_sessions, password_problem, recent_password_hashes, set_password
 from extensions import limiter
 from models import db
 
@@ -36,20 +37,29 @@ def login():
         if error:
             form.password.errors.append(error)
         else:
-            session.clear()
-            login_user(user)
-            session.permanent = True
+            _start_session(user)
             flash(f"欢迎，{user.display_name}。", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
+def _start_session(user):
+    """A fresh session for the user (nothing kept from before login)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = session["last_seen"] = time.time()
+
+
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    """Log out (POST, so that a link cannot log anyone out)."""
+    """Log out (POST, so that a link cannot log anyone out); every other session of the account ends too."""
     if current_user.is_authenticated:
-        audit.record("auth.logout", current_user._get_current_object())
+        user = current_user._get_current_object()
+        with db.atomic():
+            end_sessions(user)
+            audit.record("auth.logout", user)
         logout_user()
     session.clear()
     flash("您已安全退出。", "info")
@@ -59,20 +69,24 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's own password (forced at first login and after a reset)."""
+    """Change one's own password (forced at first login, after a reset and when it has expired).
+
+    Every other session of the account ends; this one goes on under the new session version."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        problem = password_problem(form.new_password.data, user.username, recent_password_hashes(user))
         if not user.check_password(form.current_password.data):
             form.current_password.errors.append("当前密码不正确")
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append("新密码不能与当前密码相同")
+        elif problem:
+            form.new_password.errors.append(problem)
         else:
             with db.atomic():
-                user.set_password(form.new_password.data)
-                user.must_change_password = False
+                set_password(user, form.new_password.data)
                 user.save()
+                end_sessions(user)
                 audit.record("auth.password_changed", user)
-            flash("密码已修改。", "success")
+            _start_session(user)
+            flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

@@ -14,6 +14,7 @@ from models import (
     LADDER,
     CultivationPlan,
     Document,
+    Engagement,
     Milestone,
     PlanItem,
     PlanStatus,
@@ -46,18 +47,20 @@ def my_subject():
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
         reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject),
-        notices=unread_notices(current_user._get_current_object()))
+        notices=unread_notices(current_user._get_current_object()), engagements=Engagement.of_subject(subject))
 
 
 @bp.route("/edit", methods=["GET", "POST"])
 @enterprise_only
 def my_subject_edit():
-    """The enterprise edits its own profile (the credit code is fixed once admitted)."""
+    """The enterprise edits its own profile; once pooled or listed, name, credit code, kind, address and energy
+    level change only through a change notice (第三十一条), the contacts stay editable."""
     subject = own_subject()
-    form = SubjectForm(obj=subject)
+    me = current_user._get_current_object()
+    form = SubjectForm(obj=subject).lock(subject, operations.declared_change_fields(subject, me))
     if form.validate_on_submit():
         try:
-            changes = operations.update_profile(subject, form.profile_data(), current_user._get_current_object())
+            changes = operations.update_profile(subject, form.profile_data(), me)
         except Refused as error:
             form.credit_code.errors.append(str(error))
         else:

@@ -16,6 +16,7 @@ import settings
 from blueprints.listing.operations import published_list
 from blueprints.plans import exports as plan_exports
 from blueprints.plans import operations as plans
+from database import compare_and_set
 from models import (
     CultivationPlan,
     EligibilityCheck,
@@ -277,8 +278,8 @@ def mark_sent(filing, sent_on, how, by):
     if filing.sent_on is not None:
         raise Refused("该备案材料已标记为已报送")
     with db.atomic():
-        filing.sent_on, filing.sent_by, filing.sent_how = sent_on, by, how
-        filing.save()
+        compare_and_set(filing, "sent_on", None, "该备案材料刚刚已被其他人标记为已报送，请刷新页面", sent_on=sent_on,
+                        sent_by=by, sent_how=how)
         audit.record("filing.sent", filing, user=by, object_type="filing",
                      details={"sent_on": sent_on, "how": how})
 

@@ -1,8 +1,11 @@
 """Publicity (公示, 第二十条), objections, publishing the municipal list, and recording provincial and national outcomes."""
+from peewee import IntegrityError
+
 import audit
 import ladder
 import rules
 import uploads
+from database import compare_and_set
 from models import (
     Application,
     ApplicationStatus,
@@ -27,23 +30,35 @@ def end_date(publicity):
     return rules.publicity_end(publicity.start_date)
 
 
+def _to_publicise(year):
+    publicised = PublicityEntry.select(PublicityEntry.application)
+    return list(Application.select().where(
+        Application.year == year, Application.rung == Rung.MUNICIPAL.value,
+        Application.status == ApplicationStatus.APPROVED.value, Application.id.not_in(publicised)))
+
+
 def open_publicity(year, start_date, by):
     """Put the year's approved municipal applications not yet publicised into a 15-day publicity."""
     if start_date < local_now().date():
         raise Refused("公示开始日期不能早于今天")
-    publicised = PublicityEntry.select(PublicityEntry.application)
-    applications = list(Application.select().where(
-        Application.year == year, Application.rung == Rung.MUNICIPAL.value,
-        Application.status == ApplicationStatus.APPROVED.value, Application.id.not_in(publicised)))
-    if not applications:
-        raise Refused(f"{year} 年没有待公示的评审通过申报")
-    with db.atomic():
-        publicity = Publicity.create(year=year, start_date=start_date, created_by=by)
-        for application in applications:
-            PublicityEntry.create(publicity=publicity, application=application)
-        audit.record("publicity.open", publicity, user=by, object_type="publicity",
-                     details={"year": year, "start": start_date, "end": rules.publicity_end(start_date),
-                              "count": len(applications)})
+    nothing = f"{year} 年没有待公示的评审通过申报"
+    if not _to_publicise(year):
+        raise Refused(nothing)
+    try:
+        with db.atomic():
+            # the insert comes first (it takes SQLite's write lock); the list is read again after it, and the
+            # unique index on publicity_entry.application settles a publicity opened at the same moment elsewhere
+            publicity = Publicity.create(year=year, start_date=start_date, created_by=by)
+            applications = _to_publicise(year)
+            if not applications:
+                raise Refused(nothing + "（可能刚刚已被其他人发起公示，请刷新页面）")
+            for application in applications:
+                PublicityEntry.create(publicity=publicity, application=application)
+            audit.record("publicity.open", publicity, user=by, object_type="publicity",
+                         details={"year": year, "start": start_date, "end": rules.publicity_end(start_date),
+                                  "count": len(applications)})
+    except IntegrityError:
+        raise Refused("这些申报刚刚已被其他人列入公示，请刷新页面")
     return publicity
 
 
@@ -71,9 +86,8 @@ def handle_objection(objection, upheld, handling, by):
     if not handling:
         raise Refused("请填写处理情况")
     with db.atomic():
-        objection.upheld, objection.handling = upheld, handling
-        objection.handled_by, objection.handled_at = by, local_now()
-        objection.save()
+        compare_and_set(objection, "upheld", None, "该异议已被其他人处理，请刷新页面", upheld=upheld, handling=handling,
+                        handled_by=by, handled_at=local_now())
         audit.record("publicity.objection_handled", objection, user=by, object_type="objection",
                      details={"upheld": upheld, "handling": handling})
 
@@ -88,9 +102,14 @@ def publish(publicity, by):
         raise Refused(f"公示期至 {end_date(publicity)} 结束，期满后才能公布")
     if publicity.objections.where(Objection.upheld.is_null()).exists():
         raise Refused("尚有异议未处理，请先记录处理情况")
-    upheld = {o.application_id for o in publicity.objections.where(Objection.upheld == True)}  # noqa: E712
     listed = 0
     with db.atomic():
+        compare_and_set(publicity, "status", PublicityStatus.OPEN.value, "该公示已公布，名单不会重复生成",
+                        status=PublicityStatus.PUBLISHED.value, published_at=local_now(), published_by=by)
+        # read again now that the publicity is ours: an objection may have been handled meanwhile
+        if publicity.objections.where(Objection.upheld.is_null()).exists():
+            raise Refused("尚有异议未处理，请先记录处理情况")
+        upheld = {o.application_id for o in publicity.objections.where(Objection.upheld == True)}  # noqa: E712
         for entry in publicity.entries:
             application = entry.application
             if application.id in upheld:
@@ -103,8 +122,6 @@ def publish(publicity, by):
             PoolEntry.update(status=PoolStatus.LISTED.value).where(
                 PoolEntry.subject == application.subject, PoolEntry.status == PoolStatus.CULTIVATING.value).execute()
             ladder.refresh(application.subject)
-        publicity.status, publicity.published_at, publicity.published_by = PublicityStatus.PUBLISHED.value, local_now(), by
-        publicity.save()
         audit.record("publicity.publish", publicity, user=by, object_type="publicity",
                      details={"listed": listed, "excluded": len(upheld)})
     return listed
@@ -130,7 +147,7 @@ def set_green_code(subject, grade, year, by):
         raise Refused("企业绿码等级应为 A+、A 或 B")
     with db.atomic():
         subject.green_code_grade, subject.green_code_year = grade, year if grade else None
-        subject.save()
+        subject.save(only=[Subject.green_code_grade, Subject.green_code_year])
         audit.record("subject.green_code", subject, user=by, details={"grade": grade, "year": year})
 
 

@@ -1,14 +1,16 @@
 import io
 
 import segno
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from openpyxl import load_workbook
 
 import settings
 import uploads
 from access import public, staff_required
-from documents import XLSX_MIMETYPE, xlsx_table
+from blueprints.pool.spreadsheet import check_sheet_rows, check_workbook_size
+from bounds import year_in
+from documents import XLSX_MIMETYPE, safe_filename, xlsx_table
 from extensions import htmx, limiter
 from identifiers import normalize_credit_code
 from industries import industry_label
@@ -137,7 +139,7 @@ def _list_filters():
 
 
 def _list_query(filters):
-    query = operations.published_list(int(filters["year"]) if filters["year"].isdigit() else None)
+    query = operations.published_list(year_in(filters["year"]))
     if filters["kind"]:
         query = query.where(Subject.kind == filters["kind"])
     if filters["district"]:
@@ -169,7 +171,7 @@ def public_list_export():
              industry_label(row.subject.industry_code), row.year, row.listed_on] for row in _list_query(_list_filters())]
     data = xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"{settings.get('city_name')}市级绿色制造名单.xlsx")
+                     download_name=safe_filename(f"{settings.get('city_name')}市级绿色制造名单.xlsx"))
 
 
 @bp.route("/green/<token>")
@@ -266,12 +268,17 @@ _RUNG_BY_LABEL = {"省级": Rung.PROVINCIAL.value, "国家级": Rung.NATIONAL.va
 
 def _outcome_rows(data):
     """(subject, rung, year) per row of the province's sheet; ValueError listing every bad row."""
+    stream, max_rows = io.BytesIO(data), current_app.config["IMPORT_MAX_ROWS"]
+    check_workbook_size(stream)  # the same limits as the pool import, before any row is read
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        sheet = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
     except Exception:  # openpyxl raises many kinds for a broken workbook
         raise ValueError("无法读取该 Excel 文件")
+    check_sheet_rows(sheet, max_rows)
     rows, errors = [], []
-    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+    for number, row in enumerate(sheet.iter_rows(min_row=2, max_row=max_rows + 2, values_only=True), start=2):
+        if number > max_rows + 1:
+            raise ValueError(f"工作表超过 {max_rows + 1} 行，一次最多导入 {max_rows} 行，请分批导入")
         if not row or not any(row):
             continue
         code, _name, rung_label, year = (list(row) + [None] * 4)[:4]
@@ -282,10 +289,10 @@ def _outcome_rows(data):
             errors.append(f"第 {number} 行：本市没有代码为 {code} 的培育对象")
         elif rung is None:
             errors.append(f"第 {number} 行：级别应为“省级”或“国家级”")
-        elif not year_text.isdigit():
+        elif year_in(year_text) is None:
             errors.append(f"第 {number} 行：年度不正确")
         else:
-            rows.append((subject, rung, int(year_text)))
+            rows.append((subject, rung, year_in(year_text)))
     if errors:
         raise ValueError("；".join(errors[:20]) + ("……" if len(errors) > 20 else "") + "。未写入任何数据")
     if not rows:

@@ -2,6 +2,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 import rules
+from bounds import id_range, int_in
 from models import Rung, SubjectKind, User
 from validation import Form, strip
 
@@ -36,15 +37,15 @@ class PlanEditForm(Form):
         """{(kind, rung): count} from the posted numbers, or a Chinese error."""
         result = {}
         for kind, rung, name in self.target_fields:
-            raw = (formdata.get(name) or "0").strip()
-            if not raw.isdigit() or int(raw) > 10000:
+            count = int_in(formdata.get(name) or "0", 0, 10000)
+            if count is None:
                 return None, f"{SubjectKind.label_of(kind)}{Rung.label_of(rung)}目标数须为 0–10000 的整数"
-            result[(kind, rung)] = int(raw)
+            result[(kind, rung)] = count
         return result, None
 
 
 class ItemAddForm(Form):
-    subject_id = IntegerField("培育对象", validators=[DataRequired("请选择培育对象")])
+    subject_id = IntegerField("培育对象", validators=[DataRequired("请选择培育对象"), id_range("所选培育对象不存在")])
     target_rung = SelectField("目标梯度", choices=TARGET_CHOICES)
     owner = SelectField("负责经办人", validators=[Optional()])
 

@@ -5,10 +5,11 @@ Each function checks, changes inside db.atomic(), and audits. Progress is comput
 from collections import defaultdict
 from datetime import date
 
-from peewee import JOIN
+from peewee import JOIN, IntegrityError
 
 import audit
 import rules
+from database import compare_and_set
 from models import (
     CultivationPlan,
     Milestone,
@@ -29,6 +30,10 @@ from rules import Refused
 LOCKED_MESSAGE = "该计划已备案，内容已锁定；如需调整，请创建新版本（原版本保留）"
 
 
+def _plan_changed(status):
+    return f"该计划已被其他人处理（当前状态：{PlanStatus.label_of(status)}），请刷新页面"
+
+
 def _editable(plan):
     if plan.locked:
         raise Refused(LOCKED_MESSAGE)
@@ -36,6 +41,8 @@ def _editable(plan):
 
 def _touch(plan, by, action, **details):
     """A content change: an approved plan goes back to draft and needs approving again."""
+    # not filed meanwhile (the check is the write; the edits before it in the transaction roll back otherwise)
+    compare_and_set(plan, "status", (PlanStatus.DRAFT.value, PlanStatus.APPROVED.value), LOCKED_MESSAGE)
     if plan.status == PlanStatus.APPROVED.value:
         plan.status = PlanStatus.DRAFT.value
         plan.approved_by = plan.approved_at = None
@@ -66,6 +73,13 @@ def create_plan(year, title, by, copy_last_year=False):
     previous = CultivationPlan.latest_for(year - 1) if copy_last_year else None
     if copy_last_year and previous is None:
         raise Refused(f"没有 {year - 1} 年的培育计划可以复制")
+    try:
+        return _create_plan(year, title, by, previous)
+    except IntegrityError:  # created at the same moment elsewhere: (year, version) is unique
+        raise Refused(f"{year} 年的培育计划已存在（刚刚由其他人创建），请刷新页面")
+
+
+def _create_plan(year, title, by, previous):
     with db.atomic():
         plan = CultivationPlan.create(year=year, title=title, created_by=by,
                                       goals=previous.goals if previous else "",
@@ -102,9 +116,8 @@ def approve(plan, by):
     if plan.status != PlanStatus.DRAFT.value:
         raise Refused(f"只有草稿状态的计划可以批准（当前：{plan.status_enum.label}）")
     with db.atomic():
-        plan.status = PlanStatus.APPROVED.value
-        plan.approved_by, plan.approved_at = by, local_now()
-        plan.save()
+        compare_and_set(plan, "status", PlanStatus.DRAFT.value, _plan_changed, status=PlanStatus.APPROVED.value,
+                        approved_by=by, approved_at=local_now())
         audit.record("plan.approve", plan, user=by)
 
 
@@ -113,8 +126,8 @@ def mark_filed(plan, by):
     if plan.status != PlanStatus.APPROVED.value:
         raise Refused("只有已批准的计划可以备案")
     with db.atomic():
-        plan.status, plan.filed_at = PlanStatus.FILED.value, local_now()
-        plan.save()
+        compare_and_set(plan, "status", PlanStatus.APPROVED.value, _plan_changed, status=PlanStatus.FILED.value,
+                        filed_at=local_now())
         audit.record("plan.filed", plan, user=by)
 
 
@@ -125,7 +138,18 @@ def new_version(plan, by):
     latest = CultivationPlan.latest_for(plan.year)
     if latest.id != plan.id:
         raise Refused(f"已存在更新的版本（第 {latest.version} 版）")
+    try:
+        return _copy_plan(plan, by)
+    except IntegrityError:  # (year, version) is unique: the other new version came first
+        raise Refused("已存在更新的版本（刚刚由其他人创建），请刷新页面")
+
+
+def _copy_plan(plan, by):
     with db.atomic():
+        compare_and_set(plan, "status", PlanStatus.FILED.value, "只有已备案的计划需要创建新版本，当前计划可直接修改")
+        latest = CultivationPlan.latest_for(plan.year)
+        if latest.id != plan.id:
+            raise Refused(f"已存在更新的版本（第 {latest.version} 版，刚刚由其他人创建），请刷新页面")
         copy = CultivationPlan.create(year=plan.year, version=plan.version + 1, title=plan.title, goals=plan.goals,
                                       measures=plan.measures, supersedes=plan, created_by=by)
         for target in plan.targets:

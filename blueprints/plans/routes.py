@@ -8,6 +8,7 @@ import audit
 import settings
 from access import admin_required, staff_required
 from blueprints.pool.listing import filters_from, pool_query
+from bounds import int_in
 from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
 from extensions import htmx
 from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanStatus, Subject, User, local_now
@@ -32,7 +33,7 @@ def item_or_404(item_id):
 
 
 def _user(form_value):
-    return User.get_or_none(User.id == int(form_value)) if form_value and form_value.isdigit() else None
+    return User.get_or_none(User.id == int_in(form_value)) if int_in(form_value) else None
 
 
 def _form_errors(form):

@@ -2,6 +2,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, FloatField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
+import rules
 import settings
 from blueprints.auth.forms import strong_password
 from identifiers import credit_code_problem, normalize_credit_code
@@ -43,10 +44,25 @@ class SubjectForm(Form):
     park_boundary_note = TextAreaField("法定边界和范围说明", filters=[strip], validators=[Optional(), Length(max=2000)])
     energy_efficiency_level = SelectField("能效水平（第二十一条）", choices=ENERGY_LEVELS, validators=[Optional()])
 
+    locked = ()  # fields shown read-only: they change only through a change notice (第三十一条)
+
     def __init__(self, *args, districts=None, **kwargs):
         super().__init__(*args, **kwargs)
         districts = settings.get("districts") if districts is None else districts
         self.district.choices = [("", "请选择")] + [(d, d) for d in districts]
+
+    def lock(self, subject, names):
+        """Hold `names` at the subject's stored values: a posted value that differs is refused beside its field."""
+        self.locked, self._stored = tuple(names), subject
+        return self
+
+    def _hold_locked(self):
+        for name in self.locked:
+            f, stored = self[name], getattr(self._stored, name)
+            changed = (f.data if f.data is not None else "") != (stored if stored is not None else "")
+            f.errors = [f"已入库或列入名单的单位不能自行修改{rules.DECLARED_CHANGE_FIELDS[name]}，"
+                        "请通过变更申报（第三十一条）办理"] if changed else []
+            f.data = stored
 
     def validate_credit_code(self, field):
         problem = credit_code_problem(field.data)
@@ -59,6 +75,9 @@ class SubjectForm(Form):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        if self.locked:
+            self._hold_locked()
+            ok = not self.errors
         if self.kind.data == SubjectKind.PARK.value:  # 第七条第一项: a park names its managing body and its share
             if not self.park_management_body.data:
                 self.park_management_body.errors = [*self.park_management_body.errors, "园区须填写管理机构"]

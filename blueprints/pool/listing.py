@@ -1,6 +1,7 @@
 """The pool list's query: filters, search and sorting from the URL, shared by the page, its fragment and the export."""
 from peewee import JOIN
 
+from bounds import int_in, year_in
 from identifiers import normalize_credit_code
 from models import PoolEntry, Subject, User
 
@@ -37,10 +38,10 @@ def pool_query(filters):
                         ("status", PoolEntry.status), ("rung", Subject.rung)):
         if filters.get(key):
             query = query.where(column == filters[key])
-    if filters.get("year", "").isdigit():
-        query = query.where(PoolEntry.year_admitted == int(filters["year"]))
-    if filters.get("owner", "").isdigit():
-        query = query.where(PoolEntry.owner == int(filters["owner"]))
+    if year_in(filters.get("year")):
+        query = query.where(PoolEntry.year_admitted == year_in(filters["year"]))
+    if int_in(filters.get("owner")):
+        query = query.where(PoolEntry.owner == int_in(filters["owner"]))
     sort = filters.get("sort") or DEFAULT_SORT
     # the tie-break runs the same way as the sort, so the default order walks the year index backwards and stops
     # after one page instead of sorting the whole pool

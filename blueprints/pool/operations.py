@@ -6,6 +6,7 @@ import ladder
 import rules
 import settings
 from accounts import create_user
+from database import compare_and_set
 from models import (
     EligibilityCheck,
     MessageKind,
@@ -23,29 +24,38 @@ from models import (
 )
 from rules import Refused
 
-DUPLICATE_MESSAGE = "该统一社会信用代码已登记（{name}）。如需变更或找回账号，请联系{bureau}"
+DUPLICATE_MESSAGE = "该统一社会信用代码已登记。如需变更或找回账号，请联系{bureau}"
+DUPLICATE_MESSAGE_STAFF = "该统一社会信用代码已登记（{name}）。如需变更或找回账号，请联系{bureau}"
 
 
-def duplicate_message(existing):
+def _handled_meanwhile(status):
+    """The loser's message when another person decided the registration first."""
+    return f"该登记已被其他人处理（当前状态：{SubjectStatus.label_of(status)}），请刷新页面"
+
+
+def duplicate_message(existing, by=None):
+    """The credit code is taken: how to reach the bureau. Only staff learn whose code it is; anyone else typing
+    codes into a form must not be told which enterprise is registered behind each."""
     values = settings.get_all()
     bureau = values["bureau_name"] or "市工业和信息化主管部门"
     if values["bureau_phone"]:
         bureau += f"（电话 {values['bureau_phone']}）"
-    return DUPLICATE_MESSAGE.format(name=existing.name, bureau=bureau)
+    message = DUPLICATE_MESSAGE_STAFF if by is not None and by.is_staff else DUPLICATE_MESSAGE
+    return message.format(name=existing.name, bureau=bureau)
 
 
-def _check_unique_code(credit_code, subject_id=None):
+def _check_unique_code(credit_code, subject_id=None, by=None):
     query = Subject.select().where(Subject.credit_code == credit_code)
     if subject_id is not None:
         query = query.where(Subject.id != subject_id)
     existing = query.first()
     if existing:
-        raise Refused(duplicate_message(existing))
+        raise Refused(duplicate_message(existing, by))
 
 
 def register(profile, username, password, *, source=SubjectSource.SELF.value, by=None):
     """A registrant (or staff on its behalf) records interest: a pending Subject and, for a registrant, its account."""
-    _check_unique_code(profile["credit_code"])
+    _check_unique_code(profile["credit_code"], by=by)
     try:
         with db.atomic():
             now = local_now()
@@ -108,25 +118,26 @@ def admit(subject, year_admitted, potential, owner, by):
     problems = admission_problems(subject)
     if problems:
         raise Refused("不能纳入培育库：" + "；".join(problems))
-    with db.atomic():
-        entry = PoolEntry.create(subject=subject, year_admitted=year_admitted, potential=potential, owner=owner,
-                                 status=PoolStatus.CULTIVATING.value)
-        subject.status = SubjectStatus.ADMITTED.value
-        subject.rung = Rung.POOL.value
-        subject.updated_at = local_now()
-        subject.save()
-        audit.record("subject.admit", subject, user=by,
-                     details={"year": year_admitted, "potential": potential, "owner": owner.username if owner else ""})
+    try:
+        with db.atomic():
+            # the status checked above, as this request saw it: a decision taken meanwhile makes this one lose
+            compare_and_set(subject, "status", subject.status, _handled_meanwhile, status=SubjectStatus.ADMITTED.value,
+                            rung=Rung.POOL.value, updated_at=local_now())
+            entry = PoolEntry.create(subject=subject, year_admitted=year_admitted, potential=potential, owner=owner,
+                                     status=PoolStatus.CULTIVATING.value)
+            audit.record("subject.admit", subject, user=by,
+                         details={"year": year_admitted, "potential": potential,
+                                  "owner": owner.username if owner else ""})
+    except IntegrityError:  # a pool entry for the subject exists already (one per subject)
+        raise Refused("该对象已在培育库中，请刷新页面")
     return entry
 
 
 def _message(subject, kind, body, by, new_status, action):
+    old = subject.status
     with db.atomic():
+        compare_and_set(subject, "status", old, _handled_meanwhile, status=new_status, updated_at=local_now())
         SubjectMessage.create(subject=subject, kind=kind, body=body, created_by=by)
-        old = subject.status
-        subject.status = new_status
-        subject.updated_at = local_now()
-        subject.save()
         audit.record(action, subject, user=by, details={"from": old, "to": new_status, "text": body})
 
 
@@ -152,11 +163,21 @@ def reply(subject, text, by):
     _message(subject, MessageKind.REPLY.value, text, by, SubjectStatus.PENDING.value, "subject.reply")
 
 
+def declared_change_fields(subject, by):
+    """The profile fields `by` may change only through a change notice (第三十一条): none for staff or for a
+    registration not yet admitted; name, credit code, kind, address and energy level once pooled or listed."""
+    if by.is_staff or (subject.status != SubjectStatus.ADMITTED.value and subject.rung == Rung.INTEREST.value):
+        return ()
+    return tuple(rules.DECLARED_CHANGE_FIELDS)
+
+
 def update_profile(subject, data, by):
     """Change the subject's profile; the changes (old → new) go into the audit trail."""
-    if not by.is_staff and subject.status == SubjectStatus.ADMITTED.value and data["credit_code"] != subject.credit_code:
-        raise Refused("已入库的培育对象不能自行修改统一社会信用代码，请联系主管部门")
-    _check_unique_code(data["credit_code"], subject.id)
+    held = [rules.DECLARED_CHANGE_FIELDS[key] for key in declared_change_fields(subject, by)
+            if key in data and data[key] != getattr(subject, key)]
+    if held:
+        raise Refused(f"已入库或列入名单的单位不能自行修改{'、'.join(held)}，请通过变更申报（第三十一条）办理")
+    _check_unique_code(data["credit_code"], subject.id, by)
     changes = {key: [getattr(subject, key), value] for key, value in data.items() if getattr(subject, key) != value}
     if not changes:
         return {}
@@ -164,7 +185,8 @@ def update_profile(subject, data, by):
         for key, (_, value) in changes.items():
             setattr(subject, key, value)
         subject.updated_at = local_now()
-        subject.save()
+        # only the changed columns: a decision taken meanwhile (status, rung) must not be written back
+        subject.save(only=[getattr(Subject, key) for key in changes] + [Subject.updated_at])
         audit.record("subject.update", subject, user=by, details={"changes": changes})
     return changes
 

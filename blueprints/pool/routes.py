@@ -18,6 +18,7 @@ from models import (
     LADDER,
     AuditEvent,
     Document,
+    Engagement,
     Listing,
     PoolEntry,
     Recommendation,
@@ -191,7 +192,7 @@ def subject_detail(subject_id):
         admit_form=AdmitForm(year_admitted=local_now().year), reason_form=ReasonForm(),
         status_form=PoolStatusForm(obj=entry, owner=str(entry.owner_id or "")) if entry else None,
         upload_form=UploadForm(), listings=subject.listings.order_by(Listing.year.desc()),
-        recommendation=Recommendation.signed_for(subject),
+        recommendation=Recommendation.signed_for(subject), engagements=Engagement.of_subject(subject),
         green_form=GreenCodeForm(grade=subject.green_code_grade, year=subject.green_code_year),
         **_checks_context(subject))
 

@@ -2,11 +2,14 @@
 and versions. Each transition checks, changes in db.atomic(), and audits."""
 from dataclasses import dataclass
 
+from peewee import IntegrityError
+
 import audit
 import rules
 import settings
 from blueprints.applications import operations as apps
 from blueprints.pool.operations import latest_checks
+from database import compare_and_set
 from models import (
     AgencyStatus,
     Application,
@@ -24,6 +27,7 @@ from models import (
 from rules import Refused
 
 ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
+SIGNED_MEANWHILE = "本轮推荐刚刚已被签发，不能修改；如需更正请创建新版本（请刷新页面）"
 
 
 @dataclass
@@ -106,11 +110,14 @@ def open_round(year, by):
     """Start the year's round (version 1) with every submitted provincial and national application."""
     if RecommendationRound.select().where(RecommendationRound.year == year).exists():
         raise Refused(f"{year} 年推荐工作已开始")
-    with db.atomic():
-        round_ = RecommendationRound.create(year=year, created_by=by)
-        added = sync(round_)
-        audit.record("recommend.open", round_, user=by, object_type="recommendation_round",
-                     details={"year": year, "applications": added})
+    try:
+        with db.atomic():
+            round_ = RecommendationRound.create(year=year, created_by=by)
+            added = sync(round_)
+            audit.record("recommend.open", round_, user=by, object_type="recommendation_round",
+                         details={"year": year, "applications": added})
+    except IntegrityError:  # opened at the same moment elsewhere: (year, version) is unique
+        raise Refused(f"{year} 年推荐工作已开始")
     return round_
 
 
@@ -122,8 +129,12 @@ def sync(round_):
     added = 0
     for application in round_applications(round_.year):
         if application.id not in present:
-            Recommendation.create(round=round_, application=application)
-            added += 1
+            try:
+                with db.atomic():
+                    Recommendation.create(round=round_, application=application)
+                added += 1
+            except IntegrityError:  # added at the same moment by another request showing the round
+                pass
     return added
 
 
@@ -149,13 +160,17 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
             raise Refused("该申报有未通过的检查项（或既不在培育库也不在市级名单），推荐须写明理由")
     else:
         rank = None
-    with db.atomic():
-        recommendation.rank, recommendation.decision = rank, decision
-        recommendation.opinion, recommendation.exception_reason = opinion, exception_reason or ""
-        recommendation.decided_by, recommendation.decided_at = by, local_now()
-        recommendation.save()
-        audit.record("recommend.decide", recommendation.application.subject, user=by,
-                     details={"round": round_.id, "decision": decision, "rank": rank})
+    try:
+        with db.atomic():
+            compare_and_set(round_, "status", RoundStatus.DRAFT.value, SIGNED_MEANWHILE)  # still a draft, and ours
+            recommendation.rank, recommendation.decision = rank, decision
+            recommendation.opinion, recommendation.exception_reason = opinion, exception_reason or ""
+            recommendation.decided_by, recommendation.decided_at = by, local_now()
+            recommendation.save()
+            audit.record("recommend.decide", recommendation.application.subject, user=by,
+                         details={"round": round_.id, "decision": decision, "rank": rank})
+    except IntegrityError:  # the same rank given at the same moment to another application
+        raise Refused(f"排序 {rank} 刚刚已被其他申报使用，排序不能重复，请刷新页面")
 
 
 def sign(round_, by):
@@ -169,8 +184,11 @@ def sign(round_, by):
     if undecided:
         raise Refused("以下申报尚未形成推荐意见：" + "、".join(undecided))
     with db.atomic():
-        round_.status, round_.signed_by, round_.signed_at = RoundStatus.SIGNED.value, by, local_now()
-        round_.save()
+        compare_and_set(round_, "status", RoundStatus.DRAFT.value, "本轮推荐已签发（刚刚已被其他人签发），请刷新页面",
+                        status=RoundStatus.SIGNED.value, signed_by=by, signed_at=local_now())
+        rows = list(round_.recommendations)  # again, now that the round is ours: an opinion may have changed
+        if any(not r.decision or not r.opinion for r in rows):
+            raise Refused("有申报的推荐意见刚刚被修改，请刷新页面后再签发")
         audit.record("recommend.sign", round_, user=by, object_type="recommendation_round",
                      details={"recommended": sum(1 for r in rows if r.decision == Decision.RECOMMEND.value)})
 
@@ -182,14 +200,22 @@ def new_version(round_, by):
     latest = RecommendationRound.latest_for(round_.year)
     if latest.id != round_.id:
         raise Refused(f"已存在更新的版本（第 {latest.version} 版）")
-    with db.atomic():
-        copy = RecommendationRound.create(year=round_.year, version=round_.version + 1, supersedes=round_, created_by=by)
-        for r in round_.recommendations:
-            Recommendation.create(round=copy, application=r.application, rank=r.rank, decision=r.decision,
-                                  opinion=r.opinion, exception_reason=r.exception_reason)
-        sync(copy)
-        audit.record("recommend.new_version", copy, user=by, object_type="recommendation_round",
-                     details={"from_version": round_.version})
+    try:
+        with db.atomic():
+            compare_and_set(round_, "status", RoundStatus.SIGNED.value, "该版本尚未签发，可以直接修改")
+            latest = RecommendationRound.latest_for(round_.year)
+            if latest.id != round_.id:
+                raise Refused(f"已存在更新的版本（第 {latest.version} 版，刚刚由其他人创建），请刷新页面")
+            copy = RecommendationRound.create(year=round_.year, version=round_.version + 1, supersedes=round_,
+                                              created_by=by)
+            for r in round_.recommendations:
+                Recommendation.create(round=copy, application=r.application, rank=r.rank, decision=r.decision,
+                                      opinion=r.opinion, exception_reason=r.exception_reason)
+            sync(copy)
+            audit.record("recommend.new_version", copy, user=by, object_type="recommendation_round",
+                         details={"from_version": round_.version})
+    except IntegrityError:  # (year, version) is unique: the other new version came first
+        raise Refused("已存在更新的版本（刚刚由其他人创建），请刷新页面")
     return copy
 
 

@@ -10,6 +10,7 @@ from access import admin_required, staff_required
 from blueprints.applications import operations as apps
 from blueprints.filing.operations import check_summaries
 from blueprints.upkeep import operations as upkeep_operations
+from bounds import year_in
 from extensions import htmx
 from models import Decision, PoolEntry, Recommendation, RecommendationRound, local_now
 from rules import Refused
@@ -33,7 +34,7 @@ def _me():
 @staff_required
 def recommend_home():
     """The current year's round (or the button to open it)."""
-    year = int(request.args.get("year", "0")) if request.args.get("year", "").isdigit() else local_now().year
+    year = year_in(request.args.get("year")) or local_now().year
     round_ = RecommendationRound.latest_for(year)
     if round_ is not None:
         return redirect(url_for("recommend.round_detail", round_id=round_.id))
@@ -44,7 +45,7 @@ def recommend_home():
 @staff_required
 def round_open():
     """Open the year's recommendation round."""
-    year = int(request.form.get("year", "0")) if request.form.get("year", "").isdigit() else local_now().year
+    year = year_in(request.form.get("year")) or local_now().year
     try:
         round_ = operations.open_round(year, _me())
     except Refused as error:

@@ -8,6 +8,7 @@ import audit
 import ladder
 import rules
 from blueprints.agencies import operations as agency_operations
+from database import compare_and_set
 from documents import OfficialDocument, chinese_date
 from models import (
     AgencyStatus,
@@ -109,11 +110,11 @@ def review_report(report, result, opinion, by):
         raise Refused("请选择审核结论")
     if not opinion:
         raise Refused("请填写审核意见")
+    before = {"result": report.review_result, "opinion": report.review_opinion}
     with db.atomic():
-        before = {"result": report.review_result, "opinion": report.review_opinion}
-        report.review_result, report.review_opinion = result, opinion
-        report.reviewed_by, report.reviewed_at = by, local_now()
-        report.save()
+        # reviewed_at as this request read it: another review, or the unit refiling the table, changes it
+        compare_and_set(report, "reviewed_at", report.reviewed_at, "该动态管理表刚刚已被其他人审核或已被企业修改，请刷新页面后再审核",
+                        review_result=result, review_opinion=opinion, reviewed_by=by, reviewed_at=local_now())
         audit.record("dynamic.review", report.subject, user=by,
                      details={"year": report.year, "result": result, "opinion": opinion, "before": before})
 
@@ -162,14 +163,15 @@ def decide_change(notice, accepted, still_meets, verification, by):
     if not verification:
         raise Refused("请填写复核情况")
     with db.atomic():
-        notice.status = ChangeStatus.ACCEPTED.value if accepted else ChangeStatus.REJECTED.value
-        notice.still_meets_standard, notice.verification = still_meets, verification
-        notice.decided_by, notice.decided_at = by, local_now()
-        notice.save()
+        compare_and_set(notice, "status", ChangeStatus.PENDING.value,
+                        lambda status: f"该变更已被其他人复核（{ChangeStatus.label_of(status)}），请刷新页面",
+                        status=ChangeStatus.ACCEPTED.value if accepted else ChangeStatus.REJECTED.value,
+                        still_meets_standard=still_meets, verification=verification, decided_by=by,
+                        decided_at=local_now())
         subject = notice.subject
         if accepted and notice.kind == "name" and notice.new_name:
             subject.name, subject.updated_at = notice.new_name, local_now()
-            subject.save()
+            subject.save(only=[Subject.name, Subject.updated_at])
         audit.record("change.decide", subject, user=by, details={
             "accepted": accepted, "still_meets": still_meets, "old_name": notice.old_name, "new_name": notice.new_name})
 
@@ -209,9 +211,9 @@ def remove(listing, category, reason, effective_on, by):
     if listing.listed_on and effective_on < listing.listed_on:
         raise Refused(f"移出生效日期不能早于列入日期（{listing.listed_on:%Y年%m月%d日}）")
     with db.atomic():
-        listing.status, listing.removed_on = ListingStatus.REMOVED.value, effective_on
-        listing.removal_category, listing.removal_reason = labels[category], reason
-        listing.save()
+        compare_and_set(listing, "status", ListingStatus.LISTED.value, "该单位刚刚已被其他人移出此名单，请刷新页面",
+                        status=ListingStatus.REMOVED.value, removed_on=effective_on,
+                        removal_category=labels[category], removal_reason=reason)
         subject = listing.subject
         if not Listing.select().where(Listing.subject == subject, Listing.status == ListingStatus.LISTED.value).exists():
             # off every list: it leaves the pool too (第十五条第三项 bars it for three years)
@@ -280,12 +282,15 @@ def handle_complaint(complaint, finding, outcome, by):
     if not finding:
         raise Refused("请填写核实情况")
     with db.atomic():
-        complaint.finding, complaint.outcome = finding, outcome
-        complaint.handled_by, complaint.handled_at = by, local_now()
-        complaint.save()
+        compare_and_set(complaint, "outcome", None, "该举报已被其他人处理，请刷新页面", finding=finding, outcome=outcome,
+                        handled_by=by, handled_at=local_now())
         audit.record("complaint.handle", complaint, user=by, object_type="complaint", details={"outcome": outcome})
         if outcome == "disqualify_agency" and complaint.agency.status != AgencyStatus.DISQUALIFIED.value:
-            agency_operations.disqualify(complaint.agency, f"经核实举报（第三十二条）：{finding}", local_now().date(), by)
+            try:
+                agency_operations.disqualify(complaint.agency, f"经核实举报（第三十二条）：{finding}", local_now().date(),
+                                             by)
+            except Refused:  # disqualified meanwhile by someone else: the complaint stands as handled
+                pass
 
 
 def unread_notices(user):

@@ -8,7 +8,8 @@ import rules
 import settings
 import uploads
 from access import own_subject, public, roles_required, staff_required
-from documents import DOCX_MIMETYPE
+from bounds import int_in, year_in
+from documents import DOCX_MIMETYPE, safe_filename
 from extensions import limiter
 from models import (
     Agency,
@@ -61,8 +62,7 @@ def _today():
 
 def _year():
     """The year reported on: the one asked for, else last year (the table covers the past year)."""
-    value = request.values.get("year", "")
-    return int(value) if value.isdigit() and 2015 <= int(value) <= 2100 else _today().year - 1
+    return year_in(request.values.get("year")) or _today().year - 1
 
 
 def _or_404(model, object_id):
@@ -264,7 +264,7 @@ def incident_report(incident_id):
     incident = _or_404(Incident, incident_id)
     data = operations.incident_report(incident, settings.get_all(), _today())
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
-                     download_name=f"{incident.subject.name}事故事件报告.docx")
+                     download_name=safe_filename(f"{incident.subject.name}事故事件报告.docx"))
 
 
 # --- public reports (第三十二条) -------------------------------------------------------------------------------
@@ -272,18 +272,19 @@ def incident_report(incident_id):
 def _complaint_form():
     form = ComplaintForm()
     form.target.choices = ([("", "请选择")] + [(f"s{s.id}", f"名单单位：{s.name}") for s in operations.listed_subjects()]
+                           # approved agencies only: the public list names no pending, refused or stopped registrant
                            + [(f"a{a.id}", f"第三方机构：{a.name}") for a in Agency.select()
-                              .where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.name)])
+                              .where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.name)])
     return form
 
 
 def _complaint_target(value):
     """(subject, agency) from the form's "s<id>" or "a<id>"; (None, None) for anything else."""
-    kind, number = value[:1], value[1:]
-    if not number.isdigit():
+    kind, number = value[:1], int_in(value[1:])
+    if number is None:
         return None, None
-    return (Subject.get_or_none(Subject.id == int(number)) if kind == "s" else None,
-            Agency.get_or_none(Agency.id == int(number)) if kind == "a" else None)
+    return (Subject.get_or_none(Subject.id == number) if kind == "s" else None,
+            Agency.get_or_none(Agency.id == number) if kind == "a" else None)
 
 
 @bp.route("/report", methods=["GET", "POST"])
