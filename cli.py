@@ -106,7 +106,8 @@ def pool_export(out_path):
 @pool_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def pool_import(path):
-    """Import a filled template: all or nothing; exits non-zero with the error list when it refuses."""
+    """Import a filled template: all or nothing; exits non-zero with the error list when it refuses. New subjects
+    become registrations waiting for the admission checks, as from the web page."""
     from blueprints.pool import spreadsheet
     with db.connection_context():
         with open(path, "rb") as fh:
@@ -119,6 +120,9 @@ def pool_import(path):
             raise click.ClickException("导入文件有错误，未写入任何数据")
         created, updated = spreadsheet.apply_import(plan, None)
     click.echo(f"导入完成：新增 {created}，更新 {updated}，未变化 {plan.count('unchanged')}")
+    if plan.not_pooled:
+        click.echo(f"其中 {len(plan.not_pooled)} 个对象不在培育库中：为待审核的意向登记（来源：批量导入），"
+                   "须完成第六至八条入库条件和第十五条否决项核查后，由经办人在网页上纳入培育库")
 
 
 @filing_cli.command("build")

@@ -138,6 +138,7 @@ def load():
         _load_filing(users)
         _load_recommendations(users)
         _load_upkeep(users)
+        _load_park_members(subjects, users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -158,6 +159,29 @@ def _record_checks(rng, subject, checker, complete=True):
         VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_by=checker,
                          source=rng.choice(rules.VETO_SOURCES[:2]),
                          checked_on=today - timedelta(days=rng.randint(5, 150)))
+
+
+def _load_park_members(subjects, users):
+    """第十五条：园区（含园区内企业）. A park with three member enterprises: two registered factories, one of which had
+    an accident more than three years before its last check (shown on the park's page, not counted), and one
+    enterprise not registered here, entered by name and credit code."""
+    from blueprints.pool import operations as pool_operations
+
+    park = next((s for s in subjects if s.kind == SubjectKind.PARK.value), None)
+    if park is None:
+        return
+    factories = [s for s in subjects[1:] if s.kind == SubjectKind.FACTORY.value]
+    factories.sort(key=lambda s: s.district != park.district)  # the park's own district first
+    if len(factories) < 2:
+        return
+    staff, today = users["staff"], local_now().date()
+    old_case = factories[1]
+    VetoCheck.create(subject=old_case, condition_key="accident_or_violation", result="hit", source="信用中国",
+                     checked_on=today - timedelta(days=20), event_on=today.replace(year=today.year - 4),
+                     evidence="四年前一般环境污染事故，已整改并结案", checked_by=staff)
+    for member in factories[:2]:
+        pool_operations.add_member(park, member.credit_code, "", staff)
+    pool_operations.add_member(park, make_credit_code("230199", 88_000_001), "龙江湾开发区配套物流有限公司", staff)
 
 
 def _load_pool(rng, subjects, users):
@@ -281,13 +305,17 @@ def _load_agencies(rng, users):
                                contact_person=_person(rng), contact_phone=f"0451-8{rng.randint(1_000_000, 9_999_999)}",
                                platform_registration_no=f"GIP-{2023 + index % 2}-{1000 + index}", platform_approved=True,
                                staff_mid_level=mid, staff_senior=senior, expertise_industries=industries,
-                               expertise_kinds=kinds, experience="近五年承担本省绿色工厂第三方评价、节能诊断和省级绿色制造科研项目。")
+                               expertise_kinds=kinds, experience="近五年承担本省绿色工厂第三方评价、节能诊断和省级绿色制造科研项目。",
+                               declaration=rules.AGENCY_DECLARATION, declared_at=local_now())
         if status in ("approved", "suspended", "disqualified"):
+            for key, _, _ in rules.AGENCY_CONDITIONS:  # 第二十三条 items checked against the registration documents
+                agencies.record_check(agency, key, "met", "已核对营业执照、办公场所证明、财务制度和近五年评价业绩", staff)
             agencies.approve(agency, staff, today)
         if status == "suspended":
             agencies.suspend(agency, "年度抽查发现评价报告数据核验不充分，暂停新增业务，整改后恢复。", staff)
         if status == "disqualified":
-            agencies.disqualify(agency, "经查实为企业出具的评价报告存在数据造假（第二十六条）。", today - timedelta(days=200), staff)
+            agencies.disqualify(agency, "经查实为企业出具的评价报告存在数据造假。", today - timedelta(days=200), staff,
+                                category="fraud")
         created.append(Agency.get_by_id(agency.id))
     users["agency"].agency = created[0]
     users["agency"].save()
@@ -304,13 +332,13 @@ def _load_agencies(rng, users):
         agency = created[0] if index % 2 == 0 else created[2]
         if index % 3 == 0:
             consulting = agencies.propose(subject, created[1], "consulting", "municipal", this_year, staff, today)
-            agencies.accept(consulting, staff, today)
+            agencies.accept(consulting, staff, today, declared=True)
         engagement = agencies.propose(subject, agency, "evaluation", "municipal", this_year, staff, today)
-        agencies.accept(engagement, staff, today)
+        agencies.accept(engagement, staff, today, declared=True)
         evaluated[subject.id] = agency
     for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:  # provincial
         engagement = agencies.propose(subject, created[1], "evaluation", "provincial", this_year, staff, today)
-        agencies.accept(engagement, staff, today)
+        agencies.accept(engagement, staff, today, declared=True)
         evaluated[subject.id] = created[1]
     agencies.propose(factories[16], created[0], "consulting", "municipal", this_year, staff, today)  # awaiting reply
     declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today)
@@ -449,9 +477,11 @@ def demo_logins_text():
 
 def _load_upkeep(users):
     """Keeping last year's list true: tables filed and reviewed (one still waiting, one missing after the deadline),
-    change notices decided and pending, an incident ending in removal, and two public reports."""
+    change notices decided and pending, two spot checks, an incident reported and ending in removal (with its public
+    notice), and two public reports, one with evidence and one saying why it has none."""
     from datetime import date
 
+    import uploads
     from blueprints.upkeep import operations as upkeep
     from models import Agency, AgencyStatus, Listing, ReviewResult
 
@@ -469,9 +499,14 @@ def _load_upkeep(users):
                   "carbon_emissions": round(energy * 2.46)}
         if index == 3:
             values["energy_per_output"] = 7.2  # typed in the wrong unit: accepted with a warning for review
-        report, _, _ = upkeep.file_report(subject, year, {k: str(v) for k, v in values.items()}, staff, filed_on)
-        report.submitted_at = local_now().replace(year=today.year, month=3, day=20 + index)
-        report.save()
+        late_on = rules.dynamic_report_deadline(year) + timedelta(days=19)
+        if index == 2 and late_on <= today:  # 第二十七条: handed in on paper on 18 April: 逾期 19 天, up for removal review
+            report, _, _ = upkeep.record_paper_report(subject, year, late_on, {k: str(v) for k, v in values.items()},
+                                                      staff, today)
+        else:
+            report, _, _ = upkeep.file_report(subject, year, {k: str(v) for k, v in values.items()}, staff, filed_on)
+            report.submitted_at = local_now().replace(year=today.year, month=3, day=20 + index)
+            report.save()
         if index < 3:
             upkeep.review_report(report, ReviewResult.PASS.value, "经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", staff)
     upkeep.remind(listed[4:5], year, staff)
@@ -482,18 +517,35 @@ def _load_upkeep(users):
     upkeep.declare_change(listed[0], "scope", "新增一条低温酸奶生产线，年产能 2 万吨，能耗计入厂区边界。",
                           "", users["enterprise"])
 
+    # 第二十九条: spot checks of listed units, one finding something to put right
+    upkeep.record_spot_check(listed[0], today - timedelta(days=60), "energy_inspection", "市节能监察支队 王立新、赵敏",
+                             "抽查主要用能设备台账和能源计量器具配备情况，单位产值能耗与动态管理表填报一致。", "compliant",
+                             staff)
+    with db.atomic():
+        check = upkeep.record_spot_check(listed[2], today - timedelta(days=30), "onsite", "市工信局 张海峰；特邀专家 孙立",
+                                         "现场核查发现余热回收装置停用，能源管理体系内审记录缺失 2025 年度。",
+                                         "rectify", staff)
+        uploads.save(_demo_pdf("Spot check record"), "pdf", "现场抽查记录表.pdf", "spot_check", check.id,
+                     purpose="抽查材料", user=staff)
+
     removed = listed[5]
-    incident = upkeep.record_incident(removed, today - timedelta(days=25), "environment", "Ⅱ级（重大）",
+    incident = upkeep.record_incident(removed, today - timedelta(days=25), "environment", "major",
                                       "市生态环境局通报", "厂区污水处理设施故障导致含油废水外溢进入河道，下游断面指标超标。",
                                       staff)
+    upkeep.mark_incident_reported(incident, incident.occurred_on, staff)
     for row in removed.listings.where(Listing.status == "listed"):
         upkeep.remove(row, "major_incident", f"{incident.occurred_on:%Y年%m月%d日}发生Ⅱ级突发环境事件（第二十九条）。",
                       today - timedelta(days=20), staff)
 
-    upkeep.submit_complaint(listed[3], None, "刘建华", "13904510088",
-                            "该企业动态管理表填报的单位产值能耗与实际用能情况明显不符，附用电量统计截图。", "10.8.1.23")
+    with db.atomic():
+        reported = upkeep.submit_complaint(listed[3], None, "刘建华", "13904510088",
+                                           "该企业动态管理表填报的单位产值能耗与实际用能情况明显不符，附用电量统计截图。",
+                                           "10.8.1.23", has_evidence=True)
+        uploads.save(_demo_pdf("Electricity statistics"), "pdf", "用电量统计截图.pdf", "complaint", reported.id,
+                     purpose="佐证材料")
     agency = Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.id.desc()).first()
     complaint = upkeep.submit_complaint(None, agency, "龙江湾市某电镀企业", "ljw-plating@example.cn",
-                                        "该机构为我单位出具评价报告时未到现场核查。", "10.8.1.40")
+                                        "该机构为我单位出具评价报告时未到现场核查。", "10.8.1.40",
+                                        no_evidence_reason="未到现场一事无书面材料，可由我单位当日值班人员作证。")
     upkeep.handle_complaint(complaint, "经调阅现场核查记录和照片，该机构按规定开展了现场核查，举报事项不属实。", "unfounded",
                             staff)

@@ -25,6 +25,8 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import rules
+
 db = DatabaseProxy()
 
 BUREAU_TZ = ZoneInfo("Asia/Shanghai")
@@ -216,6 +218,11 @@ class Agency(BaseModel):
     status_reason = TextField(default="")
     disqualified_on = DateField(null=True)
     disqualified_until = DateField(null=True)  # the last day its reports are not accepted (第二十六条)
+    disqualified_category = CharField(max_length=20, default="")  # rules.DISQUALIFICATION_CATEGORIES
+    # 第二十四条: the agency's declaration against bet-on-pass deals, pass promises and bundled certification, made at
+    # registration (the text as declared, and when); None for agencies registered before it was asked.
+    declaration = TextField(default="")
+    declared_at = DateTimeField(null=True)
     created_at = DateTimeField(default=local_now)
 
     @property
@@ -423,12 +430,40 @@ class VetoCheck(BaseModel):
     result = CharField(max_length=10, choices=VetoResult.choices())
     source = CharField(max_length=50, default="")
     checked_on = DateField()
+    # 第十五条 近三年: the date of the event the check found (a hit); None when none was found
+    event_on = DateField(null=True)
     evidence = TextField(default="")
     checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=local_now)
 
     class Meta:
         indexes = ((("subject", "condition_key"), False),)
+
+
+class ParkMember(BaseModel):
+    """An enterprise in a park (第十五条：园区（含园区内企业）). Linked to its Subject when it is registered here (then
+    its veto checks count against the park), else named with its 统一社会信用代码. Leaving is an end date."""
+
+    park = ForeignKeyField(Subject, backref="park_members", on_delete="RESTRICT")
+    member = ForeignKeyField(Subject, null=True, backref="park_memberships", on_delete="RESTRICT")
+    name = CharField(max_length=200)  # as entered, or the linked subject's name when linked
+    credit_code = CharField(max_length=18)
+    added_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    added_at = DateTimeField(default=local_now)
+    ended_on = DateField(null=True)  # None: still in the park
+    end_reason = TextField(default="")
+    ended_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    @property
+    def display_name(self):
+        return self.member.name if self.member_id else self.name
+
+    @classmethod
+    def current(cls, park):
+        """The park's members today (no end date), linked subjects joined, by name."""
+        return (cls.select(cls, Subject)
+                .join(Subject, on=(cls.member == Subject.id), join_type="LEFT OUTER JOIN", attr="member")
+                .where(cls.park == park, cls.ended_on.is_null()).order_by(cls.name, cls.id))
 
 
 class SubjectMessage(BaseModel):
@@ -474,6 +509,9 @@ class Engagement(BaseModel):
     completed_at = DateTimeField(null=True)
     ended_at = DateTimeField(null=True)
     ended_reason = TextField(default="")  # why it ended (shown to the enterprise, the agency and staff)
+    # 第二十四条: the declaration the agency makes again on accepting this engagement (the text and when)
+    declaration = TextField(default="")
+    declared_at = DateTimeField(null=True)
 
     LIVE = ("proposed", "active", "completed")
     OPEN = ("proposed", "active")  # ended at once when the agency is suspended or disqualified
@@ -483,6 +521,21 @@ class Engagement(BaseModel):
         """The subject's engagements with their agencies, newest first."""
         return (cls.select(cls, Agency).join(Agency).where(cls.subject == subject)
                 .order_by(cls.id.desc()))
+
+
+class AgencyCheck(BaseModel):
+    """One recorded check of one 第二十三条 item (第一、二、四、五项) for an agency, with its evidence. Rows are
+    appended; the newest per item counts."""
+
+    agency = ForeignKeyField(Agency, backref="checks", on_delete="RESTRICT")
+    item_key = CharField(max_length=40)
+    result = CharField(max_length=10, choices=CheckResult.choices())
+    evidence = TextField(default="")
+    checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    checked_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("agency", "item_key"), False),)
 
 
 class AgencyReport(BaseModel):
@@ -788,12 +841,37 @@ class ReviewResult(Titled):
     FAIL = ("fail", "不通过", "danger")
 
 
+class IncidentGrade(Titled):
+    """第二十九条: the grade of an accident or incident; 重大 (Ⅱ级) and above goes to the province at once
+    (rules.incident_reportable), the lower grades are kept on record."""
+
+    ESPECIALLY_MAJOR = ("especially_major", "特别重大（Ⅰ级）", "danger")
+    MAJOR = ("major", "重大（Ⅱ级）", "danger")
+    LARGER = ("larger", "较大（Ⅲ级）", "warning")
+    GENERAL = ("general", "一般（Ⅳ级）", "secondary")
+
+
+class SpotCheckResult(Titled):
+    """The conclusion of a spot check of a listed unit (第二十九条)."""
+
+    COMPLIANT = ("compliant", "符合", "success")
+    RECTIFY = ("rectify", "需整改", "warning")
+    NONCOMPLIANT = ("noncompliant", "不符合", "danger")
+
+
 class ChangeStatus(Titled):
     """Where a declared change (第三十一条) stands."""
 
     PENDING = ("pending", "待复核", "warning")
     ACCEPTED = ("accepted", "已确认", "success")
     REJECTED = ("rejected", "不予确认", "secondary")
+
+
+class ReportChannel(Titled):
+    """How a dynamic management table reached the bureau (第二十七条)."""
+
+    ONLINE = ("online", "网上填报")
+    PAPER = ("paper", "纸质报送")
 
 
 class DynamicReport(BaseModel):
@@ -810,6 +888,14 @@ class DynamicReport(BaseModel):
     review_opinion = TextField(default="")
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
+    # 第二十七条: the day the table reached the bureau decides 按时 / 逾期, not the day it was keyed in. Set on the first
+    # filing (online: that day; on paper: the receipt date staff record) and kept when the unit corrects it.
+    received_on = DateField(null=True)  # None only on rows from before migration 016: submitted_at's date
+    channel = CharField(max_length=10, choices=ReportChannel.choices(), default=ReportChannel.ONLINE.value)
+    # 第三十条第二项: a reason the bureau recorded for a late table (the recommendation check accepts it).
+    late_reason = TextField(default="")
+    late_reason_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    late_reason_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("subject", "year"), True),)
@@ -817,6 +903,21 @@ class DynamicReport(BaseModel):
     @property
     def review_label(self):
         return ReviewResult.label_of(self.review_result) if self.review_result else "待审核"
+
+    @property
+    def received(self):
+        return self.received_on or self.submitted_at.date()
+
+    @property
+    def days_late(self):
+        import rules
+        return rules.dynamic_report_days_late(self.year, self.received)
+
+    @property
+    def timeliness(self):
+        """"按时" or "逾期 N 天" (第二十七条)."""
+        import rules
+        return rules.dynamic_report_timeliness(self.year, self.received)
 
 
 class Notice(BaseModel):
@@ -845,6 +946,10 @@ class ChangeNotice(BaseModel):
     submitted_at = DateTimeField(default=local_now)
     decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     decided_at = DateTimeField(null=True)
+    action_taken = TextField(default="")  # what the decision did (e.g. the lists it was removed from, 第三十一条)
+    # 第三十一条: the signed recommendation round whose package reported this change to the province; None until then
+    # (every change decided since the last signed package goes into the next one).
+    reported_in = ForeignKeyField(RecommendationRound, null=True, backref="change_notices", on_delete="RESTRICT")
 
 
 class Incident(BaseModel):
@@ -853,11 +958,56 @@ class Incident(BaseModel):
     subject = ForeignKeyField(Subject, backref="incidents", on_delete="RESTRICT")
     occurred_on = DateField()
     kind = CharField(max_length=20)  # rules.INCIDENT_KINDS
-    grade = CharField(max_length=40)
+    grade = CharField(max_length=40, choices=IncidentGrade.choices())
+    grade_note = CharField(max_length=200, default="")  # the free-text grade recorded before grades were a choice
     source = CharField(max_length=200)
     description = TextField()
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     recorded_at = DateTimeField(default=local_now)
+    reported_on = DateField(null=True)  # the day the report went to the province (第二十九条: at once)
+    reported_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    @property
+    def reportable(self):
+        return rules.incident_reportable(self.grade)
+
+    @classmethod
+    def unreported(cls):
+        """Incidents of 重大 (Ⅱ级) and above not yet marked as reported to the province (第二十九条)."""
+        return cls.select().where(cls.grade.in_(rules.INCIDENT_REPORTABLE_GRADES), cls.reported_on.is_null())
+
+
+class SpotCheck(BaseModel):
+    """A spot check (抽查复核) of a listed unit by the bureau, by energy inspection or other means (第二十九条)."""
+
+    subject = ForeignKeyField(Subject, backref="spot_checks", on_delete="RESTRICT")
+    checked_on = DateField(index=True)
+    method = CharField(max_length=20)  # rules.SPOT_CHECK_METHODS
+    inspectors = CharField(max_length=200)  # who checked (names or the inspection team)
+    findings = TextField()
+    result = CharField(max_length=20, choices=SpotCheckResult.choices(), index=True)
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    recorded_at = DateTimeField(default=local_now)
+
+
+class RemovalNotice(BaseModel):
+    """The public notice of a removal from a list (第三十条: 移出并公布): the unit as named on the day, the list, the
+    category and the effective date. No reason text and no personal data: those stay on the Listing."""
+
+    listing = ForeignKeyField(Listing, unique=True, backref="removal_notices", on_delete="RESTRICT")
+    subject = ForeignKeyField(Subject, backref="removal_notices", on_delete="RESTRICT")
+    subject_name = CharField(max_length=200)
+    credit_code = CharField(max_length=18)
+    kind = CharField(max_length=20)
+    rung = CharField(max_length=20)
+    list_year = IntegerField()
+    category = TextField()  # the label of rules.REMOVAL_CATEGORIES, as on the Listing
+    effective_on = DateField(index=True)
+    published_at = DateTimeField(default=local_now)
+
+    @classmethod
+    def of_year(cls, year):
+        return cls.select().where(cls.effective_on.year == year).order_by(cls.effective_on.desc(), cls.id.desc())
 
 
 class Complaint(BaseModel):
@@ -868,6 +1018,7 @@ class Complaint(BaseModel):
     reporter_name = CharField(max_length=100)
     reporter_contact = CharField(max_length=100)
     matter = TextField()
+    no_evidence_reason = TextField(default="")  # 第三十二条: why no evidence file is attached, when there is none
     ip = CharField(max_length=45, default="")
     submitted_at = DateTimeField(default=local_now)
     finding = TextField(default="")
@@ -918,8 +1069,12 @@ Engagement.add_index(Engagement.index(Engagement.subject, Engagement.agency, Eng
 # One recommended application per rank in a round.
 Recommendation.add_index(Recommendation.index(Recommendation.round, Recommendation.rank, unique=True,
                                               where=(Recommendation.decision == Decision.RECOMMEND.value)))
+# A member enterprise is in a park once at a time (migrations/014_veto_gates.py creates the index).
+ParkMember.add_index(ParkMember.index(ParkMember.park, ParkMember.credit_code, unique=True,
+                                      where=ParkMember.ended_on.is_null()))
 
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
           Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
-          AgencyReport, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter]
+          AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
+          SpotCheck, RemovalNotice, ParkMember]

@@ -4,9 +4,13 @@ Source: 《黑龙江省绿色制造与服务体系梯度培育及管理实施细
 Every constant and checklist cites its article. When the final rules replace the draft, this is
 the file that changes; values the versions disagree on are defaults that settings can override.
 """
+import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-# 第十八条: 80 and above qualifies; 90 and above is key cultivation toward the national list.
+# 第十八条: the qualifying score and the key-cultivation score (toward the national list), "及以上" both.
+# Defaults only: the bureau's values are settings.qualifying_score and settings.key_cultivation_score.
 QUALIFYING_SCORE = 80
 KEY_CULTIVATION_SCORE = 90
 
@@ -66,12 +70,29 @@ ELIGIBILITY_CHECKLISTS = {
         ("meets_standard", "第八条第四项", "符合绿色供应链管理企业相关行业评价标准要求"),
     ),
 }
-# 第七条第一项: a park's industrial value-added share must exceed 50%.
+# 第七条第一项: a park's industrial value-added share must exceed 50% ("超过": 50.0 itself does not).
 PARK_MIN_VALUE_ADDED_SHARE = 50
+PARK_SHARE_ITEM = ("park", "boundary_and_body")
+# 第七条第三项: parks doing 循环化改造 or building a 绿色微电网 are cultivated with priority (重点培育), and 无废园区 /
+# 零碳园区 are encouraged. "重点培育…鼓励…" ranks parks; it does not bar one from the pool: a priority marker shown on
+# the park's page and in the recommendation, not an entry condition.
+PRIORITY_ITEMS = {
+    "park": {"circular_upgrade": "第七条第三项：重点培育园区（开展循环化改造、建设绿色微电网；鼓励创建无废园区、零碳园区）"},
+}
+
+
+def park_share_problem(share):
+    """第七条第一项: why a park's industrial value-added share does not qualify, or None when it exceeds 50%."""
+    if share is None:
+        return f"第七条第一项：园区须填写工业增加值占比（须超过 {PARK_MIN_VALUE_ADDED_SHARE}%）"
+    if share <= PARK_MIN_VALUE_ADDED_SHARE:
+        return f"第七条第一项：园区工业增加值占比 {share:g}%，须超过 {PARK_MIN_VALUE_ADDED_SHARE}%"
+    return None
 
 
 def score_band(score, qualifying=QUALIFYING_SCORE, key=KEY_CULTIVATION_SCORE):
-    """第十八条: 'key' (≥90, toward national), 'qualified' (≥80), or 'failed'."""
+    """第十八条: 'key' (key-cultivation score and above, toward national), 'qualified' (qualifying score and above),
+    or 'failed'. Compares the score as given: pass the exact mean (final_score), never a rounded one."""
     if score is None:
         return None
     if score >= key:
@@ -81,9 +102,30 @@ def score_band(score, qualifying=QUALIFYING_SCORE, key=KEY_CULTIVATION_SCORE):
     return "failed"
 
 
+def score_band_label(score, values):
+    """第十八条: the band of `score` in words, with the thresholds from the bureau's settings (`values` holds
+    qualifying_score and key_cultivation_score). The one place a band is put into words."""
+    qualifying, key = values["qualifying_score"], values["key_cultivation_score"]
+    band = score_band(score, qualifying, key)
+    if band is None:
+        return "未评分"
+    return {"key": f"{key} 分及以上，重点培育推荐国家级", "qualified": f"{qualifying} 分及以上，合格",
+            "failed": f"低于 {qualifying} 分，不合格"}[band]
+
+
+def score_display(score):
+    """A score as shown: one decimal, rounded half up (84.45 → 84.5). For display only; compare the exact value."""
+    if score is None:
+        return None
+    return Decimal(str(score)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def deadline_in(year, month_day):
-    """The date a (month, day) deadline falls on in a given year."""
+    """The date a (month, day) deadline falls on in a given year (a 29 February date set by the bureau falls on the
+    28th in other years)."""
     month, day = month_day
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
     return date(year, month, day)
 
 
@@ -124,6 +166,26 @@ def eligibility_items(kind):
     return ELIGIBILITY_CHECKLISTS.get(kind, ())
 
 
+def required_eligibility_items(kind):
+    """The 第六/七/八条 items a subject must meet to enter the pool: every item but the priority markers."""
+    return tuple(item for item in eligibility_items(kind) if item[0] not in PRIORITY_ITEMS.get(kind, {}))
+
+
+def priority_markers(kind, eligibility_results):
+    """The priority markers (第七条第三项) the subject's recorded checks earn it: labels to show, never a refusal."""
+    return [label for key, label in PRIORITY_ITEMS.get(kind, {}).items() if eligibility_results.get(key) == "met"]
+
+
+def eligibility_record_problem(kind, item_key, result, park_value_added_share):
+    """Why an item may not be recorded with this result, or None. 第七条第一项 requires a share over 50%: nobody can
+    mark it 符合 for a park whose recorded share is 50% or less."""
+    if (kind, item_key) == PARK_SHARE_ITEM and result == "met":
+        problem = park_share_problem(park_value_added_share)
+        if problem:
+            return problem + "，不能记为符合"
+    return None
+
+
 def veto_problems(veto_results):
     """第十五条: every veto condition must be checked and clear. veto_results: {condition_key: result}."""
     problems = []
@@ -139,14 +201,14 @@ def veto_problems(veto_results):
 def admission_problems(kind, eligibility_results, veto_results, park_value_added_share=None):
     """Why a subject may not enter the pool (第六/七/八条 items met, 第十五条 all clear); empty when it may."""
     problems = []
-    for key, article, text in eligibility_items(kind):
+    for key, article, text in required_eligibility_items(kind):
         result = eligibility_results.get(key)
         if result == "unmet":
             problems.append(f"{article}：不符合（{text}）")
         elif result != "met":
             problems.append(f"{article}：尚未核实（{text}）")
-    if kind == "park" and (park_value_added_share is None or park_value_added_share <= PARK_MIN_VALUE_ADDED_SHARE):
-        problems.append(f"第七条第一项：园区工业增加值占比须超过 {PARK_MIN_VALUE_ADDED_SHARE}%")
+    if kind == "park" and (problem := park_share_problem(park_value_added_share)):
+        problems.append(problem)
     return problems + veto_problems(veto_results)
 
 
@@ -164,6 +226,32 @@ MILESTONE_TEMPLATES = {
     "supply_chain": (("供应商绿色工厂培育计划", (3, 31)), ("绿色供应链管理体系建设", (6, 30)),
                      ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
 }
+# The bureau's own lead time, not an article's: a provincial or national applicant's last step (申报) falls this many
+# days before the city's recommendation date, so the bureau can review it and form its opinion (第十四条).
+APPLICATION_LEAD_DAYS = 15
+
+
+def milestone_schedule(kind, target_rung, joined_on, year, recommendation_due):
+    """A plan item's default milestones [(name, due date)], every date in the plan's `year`.
+
+    The template dates hold for a subject in the plan from the start of the year. For a provincial or national target
+    the steps end APPLICATION_LEAD_DAYS before the city's recommendation date (`recommendation_due`, a (month, day) the
+    bureau sets: 第十四条 names no date). A subject added during the year (`joined_on`) gets its steps spaced from that
+    day, so none is overdue when it is added; one added after the last step's date, to the end of the year."""
+    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+    defaults = [(name, deadline_in(year, month_day)) for name, month_day in MILESTONE_TEMPLATES[kind]]
+    end = defaults[-1][1]
+    if target_rung in ("provincial", "national"):
+        end = min(end, deadline_in(year, recommendation_due) - timedelta(days=APPLICATION_LEAD_DAYS))
+    start = joined_on if joined_on.year == year else first_day  # a past year's plan keeps its template
+    if start > end:
+        end = last_day
+    if all(start <= due <= end for _, due in defaults):
+        return defaults
+    whole, span = (defaults[-1][1] - first_day).days, (end - start).days
+    return [(name, start + timedelta(days=round(span * (due - first_day).days / whole))) for name, due in defaults]
+
+
 # The rungs a plan can aim a subject at (the bureau decides the municipal list; the province and ministry above).
 TARGET_RUNGS = ("municipal", "provincial", "national")
 LADDER_ORDER = ("interest", "pool", "municipal", "provincial", "national")
@@ -201,10 +289,12 @@ def missing_materials(kind, present_keys):
 
 
 def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_rungs, today, has_report,
-                         present_materials, agency_problem=None):
+                         present_materials, agency_problem=None, veto_gate=None):
     """Why an application may not be submitted; empty when it may (第十条、第十四条、第十五条)."""
     problems = []
-    if "hit" in veto_results.values():
+    if veto_gate is not None:  # 第十五条 at the door, computed by veto_gate_problems (own and park members' checks)
+        problems += list(veto_gate)
+    elif "hit" in veto_results.values():
         problems.append("第十五条：近三年存在否决情形，不得申请")
     if barred := removal_bar_problem(removed_on, today):
         problems.append(barred)
@@ -223,8 +313,11 @@ def application_problems(*, kind, rung, pooled, veto_results, removed_on, held_r
 
 
 def final_score(scores):
-    """The municipal review's final score: the mean of the experts' scores, to one decimal."""
-    return round(sum(scores) / len(scores), 1) if scores else None
+    """The municipal review's final score: the exact mean of the experts' scores, as a Decimal. 第十八条 compares
+    this unrounded mean (five scores of 79.99 do not qualify); score_display rounds it for showing only."""
+    if not scores:
+        return None
+    return sum(Decimal(str(score)) for score in scores) / len(scores)
 
 
 def publicity_end(start):
@@ -270,6 +363,85 @@ def agency_staffing_problems(mid_level, senior):
     if senior < AGENCY_MIN_SENIOR_STAFF:
         problems.append(f"第二十三条第三项：相关专业高级职称人员 {senior} 人，少于 {AGENCY_MIN_SENIOR_STAFF} 人")
     return problems
+
+
+# 第二十三条: the agency's basic conditions. Items (一)(二)(四)(五) are facts staff check against evidence, one row
+# per item like a subject's eligibility rows; item (三) is the staffing counts (agency_staffing_problems).
+AGENCY_CONDITIONS = (
+    ("legal_entity", "第二十三条第一项", "在中华人民共和国境内注册并具有独立法人资格的企事业单位、行业协会等，具有开展相关评价的经验和能力"),
+    ("office_and_finance", "第二十三条第二项", "具有固定的办公场所及开展评价工作的办公条件，具有健全的财务管理制度"),
+    ("law_and_procedure", "第二十三条第四项", "评价机构人员遵守国家法律法规和评价程序，熟悉绿色制造相关政策和标准规范"),
+    ("capability_and_record", "第二十三条第五项", "具备开展绿色工厂、绿色工业园区、绿色供应链等领域评价的能力，近五年主导或参与绿色制造相关"
+                                                "评审、论证、评价或省级以上科研项目，或国家及行业标准制定、绿色制造相关政策制定等"),
+)
+# 第二十四条: what an agency must not do; it declares so when it registers and again on accepting each engagement.
+AGENCY_BANNED_PRACTICES = ("与培育对象签订对赌协议", "承诺保过", "认证服务搭售评价", "其他扰乱培育咨询评价服务市场的行为")
+AGENCY_DECLARATION = ("本机构承诺（第二十四条）：不与培育对象签订对赌协议，不承诺保过，不以认证服务搭售评价，"
+                      "不从事其他扰乱培育咨询评价服务市场的行为；如经查实存在上述行为，接受取消评价资格的处理（第二十六条）。")
+# 第二十六条 (with 第二十四条): the reason an agency is disqualified, as a category.
+DISQUALIFICATION_CATEGORIES = (
+    ("fraud", "第二十六条：弄虚作假"),
+    ("concealment", "第二十六条：故意隐瞒评价对象问题"),
+    ("poor_quality", "第二十六条：评价质量较差"),
+    ("banned_practice", "第二十四条：经查实签订对赌协议、承诺保过或认证服务搭售评价等"),
+)
+
+
+def agency_condition_problems(condition_results):
+    """第二十三条第一、二、四、五项: each item recorded as met (results {item_key: 'met' / 'unmet' / ...})."""
+    problems = []
+    for key, article, text in AGENCY_CONDITIONS:
+        result = condition_results.get(key)
+        if result == "unmet":
+            problems.append(f"{article}：不符合（{text}）")
+        elif result != "met":
+            problems.append(f"{article}：尚未核实（{text}）")
+    return problems
+
+
+def agency_qualification_problems(*, condition_results, mid_level, senior, platform_registration_no,
+                                  platform_approved, declared):
+    """Why an agency may not be recognised (第二十三条 items in order, then 第二十四条); empty when it may."""
+    conditions = agency_condition_problems(condition_results)
+    problems = conditions[:2] + agency_staffing_problems(mid_level, senior) + conditions[2:]
+    if not platform_registration_no or not platform_approved:
+        problems.append("第二十四条：须在工业节能与绿色发展管理平台注册，上传资质证明材料并通过审核")
+    if not declared:
+        problems.append("第二十四条：机构尚未承诺不签订对赌协议、不承诺保过、不以认证服务搭售评价")
+    return problems
+
+
+def agency_blocked_reason(status, disqualified_until, today, status_label=""):
+    """第二十六条: why an agency may not take on or carry out work now, or None. Its status ('approved', 'pending',
+    'rejected', 'suspended', 'disqualified') and the last day of a disqualification are the facts."""
+    if status == "disqualified":
+        if disqualified_until and today <= disqualified_until:
+            return f"第二十六条：已取消资格，{disqualified_until:%Y年%m月%d日}前不采信其评价报告"
+        return "已取消资格（三年期满，须重新审核认可）"
+    if status == "suspended":
+        return "机构已被暂停"
+    if status != "approved":
+        return f"机构尚未认可（{status_label or status}）"
+    return None
+
+
+def reapproval_problem(status, disqualified_until, today):
+    """第二十六条: a disqualified agency is not recognised again within three years of the decision."""
+    if status == "disqualified" and disqualified_until and today <= disqualified_until:
+        return f"第二十六条：取消资格三年内不得重新认可（至 {disqualified_until}）"
+    return None
+
+
+def evaluation_agency_problem(*, agency_name, status, disqualified_until, engaged, today):
+    """第十三、二十六条: a third-party evaluation needs an agency (agency_name None: none chosen) that is not within a
+    disqualification and has an active or completed evaluation engagement with the subject (`engaged`)."""
+    if agency_name is None:
+        return "第十三条：第三方评价须选择评价机构"
+    if status == "disqualified" and disqualified_until and today <= disqualified_until:
+        return f"第二十六条：{agency_name} 已被取消资格，其评价报告不予采信"
+    if not engaged:
+        return f"第十三条：{agency_name} 与本对象没有进行中或已完成的评价对接"
+    return None
 
 
 def last_day_of_years(start, years):
@@ -348,6 +520,39 @@ def dynamic_report_deadline(year_reported):
     return deadline_in(year_reported + 1, DYNAMIC_REPORT_DEADLINE)
 
 
+def dynamic_report_days_late(year_reported, received_on):
+    """第二十七条: how many days after 30 March of the next year the table on `year_reported` was received; 0 when
+    it came on or before the deadline. The day it was received decides (a paper table's receipt date, not the day
+    it was keyed in)."""
+    return max(0, (received_on - dynamic_report_deadline(year_reported)).days)
+
+
+def dynamic_report_timeliness(year_reported, received_on):
+    """"按时" or "逾期 N 天" (第二十七条), as shown wherever a table appears."""
+    days = dynamic_report_days_late(year_reported, received_on)
+    return f"逾期 {days} 天" if days else "按时"
+
+
+def dynamic_report_check(owes, year_reported, received_on, late_reason, today):
+    """第二十七条、第三十条第二项: (ok, detail) for "the table on `year_reported` was filed on time, or the bureau
+    recorded a reason". `owes`: the unit was on a list that year; `received_on`: None when nothing was received."""
+    deadline = dynamic_report_deadline(year_reported)
+    if not owes:
+        return True, f"{year_reported}年度不在名单中，无需填报"
+    if received_on is None:
+        if today <= deadline:
+            return True, f"{year_reported}年度动态管理表尚未填报，截止日期 {deadline:%Y年%m月%d日} 未到"
+        if late_reason:
+            return True, f"{year_reported}年度动态管理表未填报（已记录理由：{late_reason}）"
+        return False, f"{year_reported}年度动态管理表未填报（截止 {deadline:%Y年%m月%d日}），拟按第三十条第二项审查移出"
+    timeliness = dynamic_report_timeliness(year_reported, received_on)
+    if timeliness == "按时":
+        return True, f"{year_reported}年度动态管理表按时填报（{received_on:%Y年%m月%d日}收到）"
+    if late_reason:
+        return True, f"{year_reported}年度动态管理表{timeliness}（已记录理由：{late_reason}）"
+    return False, f"{year_reported}年度动态管理表{timeliness}（{received_on:%Y年%m月%d日}收到），未记录理由"
+
+
 def indicator_problems(kind, raw):
     """(values, errors, warnings) for the submitted indicator texts {key: text}: errors refuse, warnings advise."""
     values, errors, warnings = {}, {}, []
@@ -386,6 +591,260 @@ DECLARED_CHANGE_FIELDS = {"name": "名称", "credit_code": "统一社会信用�
 # 第二十九条: what must be reported to the province at once.
 INCIDENT_KINDS = (("safety", "重大及以上生产安全事故"), ("quality", "重大及以上质量事故"),
                   ("environment", "Ⅱ级（重大）及以上突发环境污染事件"))
+INCIDENT_NOUNS = {"safety": "生产安全事故", "quality": "质量事故", "environment": "突发环境污染事件"}
+# 第二十九条: the grade of an accident or incident (the national grading: 特别重大/重大/较大/一般, for environmental
+# incidents Ⅰ–Ⅳ级). 重大 and above is what the article has reported to the province at once; the lower grades are kept
+# on record by the bureau. The grades themselves are models.IncidentGrade.
+INCIDENT_REPORTABLE_GRADES = ("especially_major", "major")
+
+
+def incident_reportable(grade):
+    """第二十九条: whether an incident of this grade goes to the province at once (重大 / Ⅱ级 and above)."""
+    return grade in INCIDENT_REPORTABLE_GRADES
+
+
+# 第二十九条: how the bureau checks a listed unit on site (不定期现场抽查复核, by energy inspection and other means).
+SPOT_CHECK_METHODS = (("onsite", "现场抽查复核"), ("energy_inspection", "节能监察"), ("documents", "资料核查"),
+                      ("joint", "联合检查"))
+
+
+def complaint_evidence_problem(has_file, reason):
+    """第三十二条: a real-name report comes with evidence (佐证材料); without a file, the reporter says why it cannot
+    be attached. Returns the message shown beside the evidence field, or None."""
+    if has_file or (reason or "").strip():
+        return None
+    return "第三十二条：请上传佐证材料，或说明无法提供的原因"
+
+
 # 第三十二条: how a verified report ends.
 COMPLAINT_OUTCOMES = (("unfounded", "举报不实"), ("rectify", "责令整改"), ("remove", "移出名单（第二十九条）"),
                       ("disqualify_agency", "取消第三方机构资格（第二十六条）"))
+
+
+# --- 第十五条 at every door: 不得申请、推荐和列入 ------------------------------------------------------------------
+# A hit within 近三年, or a check older than the bureau's freshness setting (settings.veto_check_max_age_days),
+# refuses submitting an application, concluding a review as passed, publishing into the municipal list, recommending
+# and signing a round that recommends. No written reason overrides it. For a park, 第十五条 says 含园区内企业: the
+# newest checks of its member enterprises count as well (a member's hit is named).
+
+VETO_DOORS = {  # door: (what 第十五条 forbids, what a fresh check allows)
+    "apply": ("不得申请", "申请"),
+    "list": ("不得列入绿色制造名单", "列入名单"),
+    "recommend": ("不得推荐", "推荐"),
+}
+
+
+@dataclass(frozen=True)
+class VetoFact:
+    """The newest recorded check of one 第十五条 condition: of the subject itself, or (member set) of a park member."""
+
+    condition_key: str
+    result: str  # clear / hit / unknown (models.VetoResult)
+    checked_on: date
+    event_on: date | None = None  # the date of the event a hit found; None: none found (or a hit recorded before 014)
+    source: str = ""
+    member: str = ""  # the member enterprise's name (第十五条：含园区内企业); "" for the subject itself
+
+
+def veto_lookback_start(checked_on):
+    """第十五条 近三年: the earliest event date a check made on `checked_on` still counts. Counted back by calendar
+    from the check date (《民法典》第二百零二条: the corresponding day ends a period of years), so an event exactly three
+    years before the check counts and one a day earlier does not; from 29 February the corresponding day is 1 March."""
+    try:
+        return checked_on.replace(year=checked_on.year - VETO_LOOKBACK_YEARS)
+    except ValueError:  # 29 February
+        return date(checked_on.year - VETO_LOOKBACK_YEARS, 3, 1)
+
+
+def veto_hit_counts(fact):
+    """A hit counts when its event lies within 近三年 of the check date; a hit recorded without its event date
+    (rows from before the date was asked for) counts, as nobody can show it is older."""
+    if fact.result != "hit":
+        return False
+    return fact.event_on is None or fact.event_on >= veto_lookback_start(fact.checked_on)
+
+
+def veto_effective_result(fact):
+    """clear / hit / unknown as 第十五条 reads it: a hit older than three years is 近三年未发现 (clear)."""
+    if fact.result == "hit" and not veto_hit_counts(fact):
+        return "clear"
+    return fact.result
+
+
+def veto_stale(checked_on, today, max_age_days):
+    """The bureau's freshness setting: a check older than `max_age_days` no longer vouches for today."""
+    return (today - checked_on).days > max_age_days
+
+
+def _veto_hit_text(fact):
+    article, text = VETO_CONDITION_TEXT[fact.condition_key]
+    event = f"事件日期 {fact.event_on:%Y年%m月%d日}" if fact.event_on else "事件日期未记录"
+    where = f"，{fact.source}" if fact.source else ""
+    return article, f"{text}（{event}{where}，{fact.checked_on:%Y年%m月%d日}核查）"
+
+
+def veto_gate_problems(own, members=(), *, today, max_age_days, door, require_complete=False):
+    """第十五条: why the subject may not pass `door` (a key of VETO_DOORS); empty when it may.
+
+    `own`: VetoFacts of the subject's newest check per condition; `members`: those of its park members. A counting
+    hit blocks (a member's names the member); so does an own check older than `max_age_days`; with
+    `require_complete`, so does a condition never checked or recorded as 未核查 (the recommendation checklist)."""
+    forbidden, action = VETO_DOORS[door]
+    problems = []
+    latest = {fact.condition_key: fact for fact in own}
+    for key, _, _ in VETO_CONDITIONS:
+        fact = latest.get(key)
+        if fact is not None and veto_hit_counts(fact):
+            article, text = _veto_hit_text(fact)
+            problems.append(f"{article}：近三年存在否决情形——{text}，{forbidden}")
+    for fact in sorted(members, key=lambda f: (f.member, VETO_ORDER.get(f.condition_key, 99))):
+        if veto_hit_counts(fact):
+            article, text = _veto_hit_text(fact)
+            problems.append(f"{article}（含园区内企业）：园区内企业「{fact.member}」近三年存在否决情形——{text}，"
+                            f"园区{forbidden}")
+    stale = [f"{VETO_CONDITION_TEXT[key][0]}（{latest[key].checked_on:%Y年%m月%d日}核查）"
+             for key, _, _ in VETO_CONDITIONS
+             if key in latest and veto_stale(latest[key].checked_on, today, max_age_days)]
+    if stale:
+        problems.append(f"第十五条：否决情形核查已超过有效期（{max_age_days} 天）：{'、'.join(stale)}，"
+                        f"须重新核查后方可{action}")
+    if require_complete:
+        unchecked = [article for key, article, _ in VETO_CONDITIONS
+                     if key not in latest or latest[key].result not in ("clear", "hit")]
+        if unchecked:
+            problems.append(f"第十五条：尚未核查{'、'.join(unchecked)}，须核查后方可{action}")
+    return problems
+
+
+VETO_CONDITION_TEXT = {key: (article, text) for key, article, text in VETO_CONDITIONS}
+VETO_ORDER = {key: n for n, (key, _, _) in enumerate(VETO_CONDITIONS)}
+
+
+def removal_review_problems(own, members=()):
+    """第三十条第一项: a listed unit with a counting 第十五条 hit (its own or, for a park, a member's) is up for
+    removal review; the hits, named. Freshness does not matter here: a finding is a finding."""
+    found = []
+    for fact in [*own, *members]:
+        if veto_hit_counts(fact):
+            article, text = _veto_hit_text(fact)
+            found.append(f"{'园区内企业「' + fact.member + '」' if fact.member else ''}{article}：{text}")
+    return found
+
+
+# --- the recommendation checklist (第十四、十五、十八、二十一、二十四、二十六条) -------------------------------------
+# A pure function over facts: recommend/operations gathers RecommendationFacts, recommendation_checks() returns the
+# checks. To add a check (e.g. 第二十七条's dynamic table): give RecommendationFacts the fact it needs, write a
+# function facts → Check (or None, or a list) below, and put it into RECOMMENDATION_CHECKS before the informative ones.
+
+
+@dataclass
+class Check:
+    title: str
+    article: str
+    ok: bool
+    detail: str
+    informative: bool = False  # shown, but not a condition (第二十一条 facts)
+    # A written reason may override a red check only where the article leaves it to judgement: 第十四条 says the
+    # recommended are 原则上 pooled or listed. 第十五条 (不得推荐) and a report from an agency barred under 第二十六条
+    # are never overridden; nor are materials (第十二条) or the score (第十八条).
+    overridable: bool = False
+
+
+@dataclass(frozen=True)
+class RecommendationFacts:
+    today: date
+    kind: str
+    industry_code: str = ""
+    energy_level: str = ""
+    pooled: bool = False
+    listed: bool = False
+    vetoes: tuple = ()  # VetoFacts of the subject's newest checks
+    member_vetoes: tuple = ()  # VetoFacts of a park's members' newest checks
+    veto_max_age_days: int = 180
+    missing_materials: tuple = ()  # labels, the evaluation report included when absent
+    claimed_score: float | None = None
+    score_band: str | None = None  # score_band() with the bureau's thresholds
+    score_band_text: str = ""
+    third_party: bool = False
+    agency_name: str | None = None
+    agency_status_label: str = ""
+    agency_approved: bool = False
+    agency_problem: str | None = None  # evaluation_agency_problem(), None when none
+    agency_barred: bool = False  # 第二十六条: disqualified, its reports not accepted for three years
+    dynamic_table: tuple | None = None  # 第二十七、三十条: (title, article, ok, detail), None when no table was owed
+    park_green_factories: int | None = None
+    supplier_green_factories: int | None = None
+    national_intent: bool = False
+
+
+def _membership_check(f):
+    return Check("已纳入市级培育库或市级名单", "第十四条", f.pooled or f.listed,
+                 "市级名单" if f.listed else ("培育库" if f.pooled else "既不在培育库也不在市级名单"),
+                 overridable=True)
+
+
+def _veto_check(f):
+    problems = veto_gate_problems(f.vetoes, f.member_vetoes, today=f.today, max_age_days=f.veto_max_age_days,
+                                  door="recommend", require_complete=True)
+    if problems:
+        return Check("否决项均未发现且在有效期内核查", "第十五条", False, "；".join(problems))
+    oldest = min(v.checked_on for v in f.vetoes)
+    old_hits = [v for v in [*f.vetoes, *f.member_vetoes] if v.result == "hit"]
+    note = f"（另有 {len(old_hits)} 项情形发生于三年以前，不计入）" if old_hits else ""
+    return Check("否决项均未发现且在有效期内核查", "第十五条", True,
+                 f"近三年均未发现{note}；最早核查于 {oldest}（有效期 {f.veto_max_age_days} 天）")
+
+
+def _materials_check(f):
+    return Check("申报材料齐全", "第十二条", not f.missing_materials,
+                 "缺：" + "、".join(f.missing_materials) if f.missing_materials else "齐全")
+
+
+def _score_check(f):
+    score = f.claimed_score if f.claimed_score is not None else "—"
+    return Check("评价得分达到合格线", "第十八条", f.score_band in ("qualified", "key"),
+                 f"{score} 分（{f.score_band_text or '未填报得分'}）")
+
+
+def _agency_check(f):
+    if not f.third_party:
+        return None
+    ok = f.agency_approved and not f.agency_problem and not f.agency_barred
+    detail = f.agency_problem or (f"{f.agency_name}（{f.agency_status_label}）" if f.agency_name else "未选择机构")
+    return Check("评价机构已认可且未被取消资格", "第二十四、二十六条", ok, detail)
+
+
+def _dynamic_table_check(f):
+    """第二十七条、第三十条第二项: last year's dynamic table filed on time (or a late reason recorded in upkeep)."""
+    return Check(*f.dynamic_table) if f.dynamic_table else None
+
+
+def _national_checks(f):
+    rows = [Check(title, "第二十一条", good, value, informative=True)
+            for title, value, good in national_facts(f.kind, f.industry_code, f.energy_level,
+                                                     f.park_green_factories, f.supplier_green_factories)]
+    rows.append(Check("有意愿创建国家级", "第二十一条", f.national_intent, "是" if f.national_intent else "否",
+                      informative=True))
+    return rows
+
+
+RECOMMENDATION_CHECKS = (_membership_check, _veto_check, _materials_check, _score_check, _agency_check,
+                         _dynamic_table_check,
+                         # conditions above this line, informative facts below
+                         _national_checks)
+
+
+def recommendation_checks(facts, checks=RECOMMENDATION_CHECKS):
+    """The recommendation checklist for one application, computed from its facts."""
+    result = []
+    for check in checks:
+        produced = check(facts)
+        if produced is None:
+            continue
+        result.extend(produced if isinstance(produced, list) else [produced])
+    return result
+
+
+def blocking_checks(check_list):
+    """The red checks no written reason overrides (第十五条, 第二十六条 …)."""
+    return [c for c in check_list if not c.ok and not c.informative and not c.overridable]

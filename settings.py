@@ -4,6 +4,7 @@ The regulation's numbers default to rules.py; the bureau may override those the 
 leaves to configuration (thresholds, freshness window, number of experts, calendar dates).
 """
 import json
+from datetime import date
 
 import rules
 from models import Setting, local_now
@@ -36,6 +37,19 @@ def get(key):
     if row is None:
         return DEFAULTS[key]
     return json.loads(row.value)
+
+
+def month_day(key):
+    """A 月-日 setting (such as city_recommendation_due) as (month, day); the default when the stored text does not
+    read as a date."""
+    for text in (get(key), DEFAULTS[key]):
+        try:
+            month, day = (int(part) for part in str(text).split("-"))
+            date(2024, month, day)  # a leap year: 02-29 is a date the bureau may set
+            return month, day
+        except ValueError:
+            continue
+    raise ValueError(key)
 
 
 def get_all():

@@ -14,6 +14,7 @@ from models import (
     EngagementPurpose,
     EngagementStatus,
     EvaluationMethod,
+    IncidentGrade,
     ListingStatus,
     MessageKind,
     PlanStatus,
@@ -23,6 +24,7 @@ from models import (
     ReviewResult,
     Role,
     Rung,
+    SpotCheckResult,
     SubjectKind,
     SubjectSource,
     SubjectStatus,
@@ -129,4 +131,6 @@ def init_app(app):
             "EngagementStatus": EngagementStatus,
             "ReviewResult": ReviewResult,
             "ChangeStatus": ChangeStatus,
+            "IncidentGrade": IncidentGrade,
+            "SpotCheckResult": SpotCheckResult,
         }

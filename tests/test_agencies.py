@@ -18,6 +18,8 @@ _serial = iter(range(1, 10_000))
 
 
 def make_agency(status="approved", legal="刘建国", mid=12, senior=6, industries="14", kinds="factory", **extra):
+    extra.setdefault("declaration", rules.AGENCY_DECLARATION)  # 第二十四条, as made at registration
+    extra.setdefault("declared_at", local_now())
     with db.connection_context():
         agency = Agency.create(name=extra.pop("name", f"测试评价机构{next(_serial)}有限公司"),
                                credit_code=make_credit_code("239902", 80_000_000 + next(_serial)),
@@ -53,6 +55,8 @@ def test_block_is_enforced_through_its_last_day_only(make, staff):
     agency = make_agency()
     with db.connection_context():
         agencies.disqualify(agency, "弄虚作假", date(2026, 5, 10), staff)
+        for key, _, _ in rules.AGENCY_CONDITIONS:
+            agencies.record_check(agency, key, "met", "核对", staff)
         agency = Agency.get_by_id(agency.id)
         assert agency.disqualified_until == date(2029, 5, 9)
         assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 9))
@@ -77,7 +81,7 @@ def test_fifteen_national_evaluations_per_legal_representative_across_agencies(m
         agencies.propose(subjects[15], other, "evaluation", "national", YEAR, staff, TODAY)  # another person
         agencies.propose(subjects[16], first, "evaluation", "provincial", YEAR, staff, TODAY)  # another rung
         agencies.propose(subjects[16], first, "evaluation", "national", YEAR + 1, staff, TODAY)  # another year
-        agencies.accept(fifteenth, staff, TODAY)  # accepting the 15th still fits (it counts itself once)
+        agencies.accept(fifteenth, staff, TODAY, declared=True)  # accepting the 15th still fits (it counts itself once)
         assert agencies.national_evaluations("刘建国", YEAR) == 15
 
 
@@ -103,13 +107,13 @@ def test_accepting_twice_and_a_suspension_between_proposal_and_acceptance(make, 
     agency = make_agency()
     with db.connection_context():
         engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.accept(engagement, staff, TODAY)
+        agencies.accept(engagement, staff, TODAY, declared=True)
         with pytest.raises(Refused, match="不能再接受"):
-            agencies.accept(Engagement.get_by_id(engagement.id), staff, TODAY)
+            agencies.accept(Engagement.get_by_id(engagement.id), staff, TODAY, declared=True)
         second = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
         agencies.suspend(agency, "抽查", staff)
         with pytest.raises(Refused, match="暂停"):
-            agencies.accept(Engagement.get_by_id(second.id), staff, TODAY)
+            agencies.accept(Engagement.get_by_id(second.id), staff, TODAY, declared=True)
 
 
 def test_pass_rate(make, staff):
@@ -117,10 +121,10 @@ def test_pass_rate(make, staff):
     with db.connection_context():
         for outcome in ("passed", "passed", "failed"):
             engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-            agencies.accept(engagement, staff, TODAY)
+            agencies.accept(engagement, staff, TODAY, declared=True)
             agencies.complete(Engagement.get_by_id(engagement.id), outcome, staff, TODAY)
         consulting = agencies.propose(make.subject(), agency, "consulting", "municipal", YEAR, staff, TODAY)
-        agencies.accept(consulting, staff, TODAY)
+        agencies.accept(consulting, staff, TODAY, declared=True)
         agencies.complete(Engagement.get_by_id(consulting.id), None, staff, TODAY)
         assert agencies.pass_rate()[agency.id] == (2, 3)
 
@@ -133,7 +137,7 @@ def registration(**overrides):
             "contact_phone": "0451-81234567", "platform_registration_no": "GIP-9", "platform_approved": "y",
             "staff_mid_level": "12", "staff_senior": "6", "expertise_industries": ["14", "22"],
             "expertise_kinds": ["factory"], "experience": "近五年承担绿色工厂评价 20 余项。", "username": "ljwpj",
-            "password": "Agency2026ok", "confirm": "Agency2026ok",
+            "password": "Agency2026ok", "confirm": "Agency2026ok", "declaration": "y",
             "qualification": (io.BytesIO(PDF), "资质.pdf")}
     data.update(overrides)
     return data
@@ -193,7 +197,7 @@ def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, st
     assert client.get(f"/agency/engagements/{foreign.id}").status_code == 404
     assert client.post(f"/agency/engagements/{foreign.id}/accept").status_code == 404
     assert client.get(f"/pool/subjects/{theirs.id}").status_code == 403
-    client.post(f"/agency/engagements/{own.id}/accept")
+    client.post(f"/agency/engagements/{own.id}/accept", data={"declaration": "y"})
     with db.connection_context():
         assert Engagement.get_by_id(own.id).status == "active"
 
@@ -208,7 +212,7 @@ def test_third_party_application_needs_an_engaged_agency(app, make, staff):
         application = apps.create(subject, YEAR, "municipal", "third_party", 86, False, staff, agency)
         assert any("没有进行中或已完成的评价对接" in p for p in apps.submit_problems(application))
         engagement = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.accept(engagement, staff, TODAY)
+        agencies.accept(engagement, staff, TODAY, declared=True)
         assert not any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
         agencies.disqualify(agency, "造假", TODAY, staff)
         assert any("第二十六条" in p for p in apps.submit_problems(Application.get_by_id(application.id)))

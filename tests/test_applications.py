@@ -79,7 +79,7 @@ def test_publicity_lasts_fifteen_days_not_counting_the_first():
 
 def test_final_score_is_the_mean():
     assert rules.final_score([80, 85, 90]) == 85.0
-    assert rules.final_score([80, 81, 81]) == 80.7
+    assert rules.final_score([80, 81, 81]) > 80.66 and str(rules.score_display(rules.final_score([80, 81, 81]))) == "80.7"
     assert rules.final_score([]) is None
 
 

@@ -314,7 +314,7 @@ def test_engagement_accept_against_decline_decides_once(app, make, monkeypatch):
     agent = make.user(Role.AGENCY, agency=agency)
     first, second = clients(app, agent, 2)
     results = fire(app, monkeypatch, [
-        (first, f"/agency/engagements/{engagement.id}/accept", {}),
+        (first, f"/agency/engagements/{engagement.id}/accept", {"declaration": "y"}),
         (second, f"/agency/engagements/{engagement.id}/decline", {"reason": "人手不足"}),
     ])
     winner = outcome(results, ["已接受对接。", "已拒绝对接。"], "该对接已被处理", "不能再接受",
@@ -353,6 +353,9 @@ def test_a_decision_landing_after_sign_off_is_refused(app, make):
     staff = make.user(Role.STAFF)
     application = submitted(app, make, staff, rung="provincial")
     with app.test_request_context(), db.connection_context():
+        for key, _, _ in rules.VETO_CONDITIONS:  # 第十五条 is never overridden by a reason: checked and clear
+            VetoCheck.create(subject=application.subject_id, condition_key=key, result="clear", source="信用中国",
+                             checked_on=TODAY)
         round_ = recommend.open_round(YEAR, staff)
         row = Recommendation.get(Recommendation.round == round_)
         recommend.decide(row, 1, "recommend", "同意推荐", "理由", staff, TODAY)

@@ -167,7 +167,7 @@ def test_other_free_text_forms_store_clean_text(app, client, make, login):
         name="龙江湾\x01评价中心\x0b有限公司", experience="经历\x00一\r\n经历二"), content_type="multipart/form-data")
     assert response.status_code == 302
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张\x1b三", "reporter_contact": "1390000",
-                                 "matter": "事项\x07\r\n第二行"})
+                                 "matter": "事项\x07\r\n第二行", "no_evidence_reason": "口头\x07反映"})
     application = approved(app, make, staff)
     with db.connection_context():
         publicity = listing.open_publicity(YEAR, TODAY, staff)
@@ -273,8 +273,10 @@ def _seed_everything_dirty(app, make):
         values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
         report, _, _ = upkeep.file_report(subjects[1], YEAR - 1, values, staff, TODAY)
         upkeep.review_report(report, "pass", dirty("审核意见"), staff)
-        incident = upkeep.record_incident(subjects[2], TODAY, "safety", dirty("重大"), dirty("来源"),
+        incident = upkeep.record_incident(subjects[2], TODAY, "safety", "major", dirty("来源"),
                                           dirty("经过\n影响"), staff)
+        incident.grade_note = dirty("重大")  # a free-text grade from before grades were a choice (第二十九条)
+        incident.save()
         assert [item.title for item in readiness(YEAR) if not item.ok] == []
     a = applicant(app, make, staff, dirty("甲企业有限公司"))
     b = applicant(app, make, staff, dirty("乙/企业:有限公司"))

@@ -165,7 +165,8 @@ def test_veto_hit_or_unknown_blocks_admission_citing_article_15(client, staff, m
     subject = make.subject(status=SubjectStatus.PENDING.value, rung=Rung.INTEREST.value)
     checks_all_clear(subject, staff)
     client.post(f"/pool/subjects/{subject.id}/veto/dishonest_debtor",
-                data={"result": veto_result, "source": "信用中国", "checked_on": date.today().isoformat()})
+                data={"result": veto_result, "source": "信用中国", "checked_on": date.today().isoformat(),
+                      "event_on": date.today().isoformat()})  # a hit records its event's date (第十五条：近三年)
     response = client.post(f"/pool/subjects/{subject.id}/admit", data={"year_admitted": "2026", "potential": "ordinary"},
                            follow_redirects=True)
     html = response.get_data(as_text=True)

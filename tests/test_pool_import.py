@@ -51,17 +51,20 @@ def test_template_has_the_export_columns(client, staff):
     assert [c.value for c in sheet[1]] == ["序号"] + spreadsheet.HEADERS
 
 
-def test_preview_then_confirm_creates_pool_entries(client, staff):
+def test_preview_then_confirm_creates_registrations_waiting_for_the_checks(client, staff):
     html = upload(client, workbook_bytes([row(), row(name="第二家企业有限公司", code=make_credit_code("239902", 4343))])).get_data(as_text=True)
-    assert "新增 2" in html
+    assert "新增 2" in html and "待审核的意向登记" in html
     with db.connection_context():
         assert Subject.select().count() == 0  # a preview writes nothing
     assert confirm(client, html).status_code == 302
     with db.connection_context():
-        entry = PoolEntry.select().join(Subject).where(Subject.name == "导入测试乳业有限公司").get()
-        assert entry.year_admitted == 2025 and entry.potential == "high" and entry.owner_id == staff.id
-        assert entry.subject.source == "import" and entry.subject.rung == "pool"
+        subject = Subject.get(Subject.name == "导入测试乳业有限公司")
+        assert (subject.source, subject.status, subject.rung) == ("import", "pending", "interest")
+        assert PoolEntry.select().count() == 0  # the pool is entered through the checks only (第十条)
         assert AuditEvent.get(AuditEvent.action == "pool.import").details_dict["created"] == 2
+    # the admit form starts from what the row asked for
+    html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    assert 'value="2025"' in html and '<option selected value="high">' in html
 
 
 def test_one_bad_row_means_nothing_is_written_and_every_error_is_listed(client, staff):
@@ -132,6 +135,10 @@ def test_cli_export_and_import(runner, app, make, tmp_path):
     bad.write_bytes(workbook_bytes([row(name="坏", code="123")]))
     result = runner.invoke(args=["pool", "import", str(bad)])
     assert result.exit_code != 0 and "第 2 行" in result.output and "未写入任何数据" in result.output
+    pooled = make.subject(name="已入库企业有限公司", district="松源区")
+    with app.app_context(), db.connection_context():
+        assert Subject.get(Subject.name == "导入测试乳业有限公司").status == "pending"  # waits for the checks
+        PoolEntry.create(subject=pooled, year_admitted=2025)
     out = tmp_path / "pool.xlsx"
     assert runner.invoke(args=["pool", "export", "--out", str(out)]).exit_code == 0
-    assert load_workbook(out).active["B2"].value == "导入测试乳业有限公司"
+    assert load_workbook(out).active["B2"].value == "已入库企业有限公司"

@@ -244,7 +244,7 @@ def test_upkeep_text_is_escaped_in_pages_and_plain_in_documents(app, client, mak
         report, _, _ = upkeep.file_report(subject, 2025, values, staff, date(2026, 3, 1))
         upkeep.review_report(report, "pass", "意见" + XSS, staff)
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": XSS, "reporter_contact": XSS,
-                                 "matter": XSS})
+                                 "matter": XSS, "no_evidence_reason": XSS})
     login(staff)
     with db.connection_context():
         complaint = Complaint.get()

@@ -257,14 +257,14 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
     response = client.post("/upkeep/incidents", data={"subject_id": subject.id, "occurred_on": TODAY.isoformat(),
                                                       "kind": "environment", "grade": "", "source": "生态环境局",
                                                       "description": "废水外溢"})
-    assert "请填写事故或事件等级" in response.get_data(as_text=True)
+    assert "请选择事故或事件等级" in response.get_data(as_text=True)
     future = (TODAY + timedelta(days=2)).isoformat()
     response = client.post("/upkeep/incidents", data={"subject_id": subject.id, "occurred_on": future,
-                                                      "kind": "environment", "grade": "Ⅱ级", "source": "生态环境局",
+                                                      "kind": "environment", "grade": "major", "source": "生态环境局",
                                                       "description": "废水外溢"})
     assert "发生日期不能晚于今天" in response.get_data(as_text=True)
     response = client.post("/upkeep/incidents", data={"subject_id": subject.id, "occurred_on": TODAY.isoformat(),
-                                                      "kind": "environment", "grade": "Ⅱ级", "source": "生态环境局",
+                                                      "kind": "environment", "grade": "major", "source": "生态环境局",
                                                       "description": "废水外溢"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     with db.connection_context():
@@ -274,7 +274,8 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
     assert f"/upkeep/listings/{listing.id}/remove?category=major_incident" in html
     doc = DocxDocument(io.BytesIO(client.get(f"/upkeep/incidents/{incident.id}/report.docx").data))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "关于发生事故企业有限公司发生Ⅱ级（重大）及以上突发环境污染事件的报告" in text
+    assert "关于发生事故企业有限公司发生重大（Ⅱ级）突发环境污染事件的报告" in text
+    assert "属于第二十九条规定的Ⅱ级（重大）及以上突发环境污染事件" in text
     assert "省工业和信息化厅" in text and "建议将该单位从各层级绿色制造名单中移出" in text
 
 
@@ -360,7 +361,8 @@ def test_removal_date_must_lie_between_listing_and_today(app, make, staff):
 def test_a_handled_report_keeps_its_finding(app, make, staff):
     subject = listed_subject(make)
     with db.connection_context():
-        complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1")
+        complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1",
+                                            no_evidence_reason="口头反映")
         upkeep.handle_complaint(complaint, "经核实不属实", "unfounded", staff)
         with pytest.raises(Refused, match="已处理"):
             upkeep.handle_complaint(Complaint.get_by_id(complaint.id), "改口", "rectify", staff)

@@ -3,6 +3,7 @@ import re
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+import rules
 from models import Role, User
 from validation import EMAIL, MONTH_DAY, PHONE, Form
 
@@ -46,14 +47,29 @@ class SettingsForm(Form):
         DataRequired("请输入天数"), NumberRange(1, 730, "天数须在 1–730 之间")])
     experts_per_application = IntegerField("每份申报评审专家数", validators=[
         DataRequired("请输入人数"), NumberRange(1, 15, "人数须在 1–15 之间")])
-    province_call_date = StringField("省厅年度申报通知日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
-    city_recommendation_due = StringField("市级推荐截止日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY])
+    province_call_date = StringField(
+        "省厅年度申报通知日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY],
+        description="本局设定（第十二条规定省厅每年印发申报通知，未规定日期）：按往年通知时间填写，显示在工作日历上")
+    city_recommendation_due = StringField(
+        "市级推荐截止日期（月-日）", validators=[DataRequired("请输入日期"), MONTH_DAY],
+        description=(f"本局设定（第十四条未规定日期）：省厅于每年 {rules.PROVINCE_TO_MINISTRY_DEADLINE[0]} 月 "
+                     f"{rules.PROVINCE_TO_MINISTRY_DEADLINE[1]} 日前向工信部推荐（第二十一条），市级推荐须早于此日；"
+                     f"省级、国家级目标的培育计划节点在此日前 {rules.APPLICATION_LEAD_DAYS} 天完成申报"))
     password_max_age_days = IntegerField("经办人和管理员密码有效期（天）", validators=[
         InputRequired("请输入天数，0 表示不过期"), NumberRange(0, 365, "天数须在 0–365 之间")])
 
     def validate_key_cultivation_score(self, field):
         if self.qualifying_score.data is not None and field.data is not None and field.data < self.qualifying_score.data:
             raise ValidationError("重点培育分数线不能低于合格分数线")
+
+    def validate_city_recommendation_due(self, field):
+        try:
+            month_day = tuple(int(part) for part in (field.data or "").split("-"))
+        except ValueError:
+            return  # MONTH_DAY reports the format
+        if month_day >= rules.PROVINCE_TO_MINISTRY_DEADLINE:
+            month, day = rules.PROVINCE_TO_MINISTRY_DEADLINE
+            raise ValidationError(f"第二十一条：省厅于 {month} 月 {day} 日前向工信部推荐，市级推荐截止日期须早于此日")
 
     def validate_districts(self, field):
         names = district_lines(field.data)

@@ -25,10 +25,16 @@ from blueprints.auth.forms import strong_password
 from bounds import id_range
 from identifiers import credit_code_problem, normalize_credit_code
 from industries import INDUSTRIES
-from models import EngagementPurpose, SubjectKind, User
+from models import CheckResult, EngagementPurpose, SubjectKind, User
 from validation import PHONE, Form, strip
 
 STAFF_COUNT = [InputRequired("请填写人数"), NumberRange(0, 100000, "人数须为不小于 0 的整数")]
+
+
+class DeclarationForm(Form):
+    """第二十四条: the agency's declaration, a required checkbox carrying the text (at registration, on accepting)."""
+
+    declaration = BooleanField(rules.AGENCY_DECLARATION, validators=[DataRequired("请阅读并勾选第二十四条承诺")])
 
 
 class AgencyForm(Form):
@@ -71,6 +77,7 @@ class AgencyForm(Form):
 
 class AgencyRegistrationForm(AgencyForm):
     qualification = FileField("资质证明材料（PDF/Word/图片）")
+    declaration = DeclarationForm.declaration
     username = StringField("登录用户名", filters=[strip], validators=[
         DataRequired("请设置登录用户名"), Regexp(r"^[A-Za-z0-9_.-]{3,50}$", message="3–50 位字母、数字、下划线、点或连字符")])
     password = PasswordField("登录密码", validators=[DataRequired("请设置登录密码"), strong_password])
@@ -82,7 +89,9 @@ class AgencyRegistrationForm(AgencyForm):
 
 
 class DisqualifyForm(Form):
-    reason = TextAreaField("事实和理由（弄虚作假、故意隐瞒评价对象问题、评价质量较差）", filters=[strip],
+    category = SelectField("情形", choices=[("", "请选择")] + list(rules.DISQUALIFICATION_CATEGORIES),
+                           validators=[DataRequired("请选择取消资格的情形")])
+    reason = TextAreaField("经查实的事实和理由", filters=[strip],
                            validators=[DataRequired("请填写取消资格的事实和理由"), Length(max=5000)])
     decided_on = DateField("决定日期", validators=[DataRequired("请选择决定日期")])
 
@@ -93,6 +102,11 @@ class ProposeForm(Form):
     rung = SelectField("评价梯度", choices=[(r, {"municipal": "市级", "provincial": "省级", "national": "国家级"}[r])
                                         for r in rules.APPLICATION_RUNGS])
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
+
+
+class AgencyCheckForm(Form):
+    result = SelectField("结果", choices=CheckResult.choices())
+    evidence = TextAreaField("依据/证明材料说明", filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
 class NoteForm(Form):

@@ -11,6 +11,7 @@ from accounts import create_user
 from database import compare_and_set
 from models import (
     Agency,
+    AgencyCheck,
     AgencyReport,
     AgencyStatus,
     Engagement,
@@ -27,40 +28,73 @@ LIVE = Engagement.LIVE
 
 
 def blocked_reason(agency, today):
-    """Why the agency may not take on or carry out work now (第二十三、二十四、二十六条), or None."""
-    if agency.status == AgencyStatus.DISQUALIFIED.value:
-        until = agency.disqualified_until
-        if until and today <= until:
-            return f"第二十六条：已取消资格，{until:%Y年%m月%d日}前不采信其评价报告"
-        return "已取消资格（三年期满，须重新审核认可）"
-    if agency.status == AgencyStatus.SUSPENDED.value:
-        return "机构已被暂停"
-    if agency.status != AgencyStatus.APPROVED.value:
-        return f"机构尚未认可（{AgencyStatus.label_of(agency.status)}）"
-    return None
+    """Why the agency may not take on or carry out work now (rules.agency_blocked_reason, 第二十六条), or None."""
+    return rules.agency_blocked_reason(agency.status, agency.disqualified_until, today,
+                                       AgencyStatus.label_of(agency.status))
 
 
-def qualification_problems(agency):
-    """第二十三、二十四条 checks shown beside the evidence; empty when the agency qualifies."""
-    problems = rules.agency_staffing_problems(agency.staff_mid_level, agency.staff_senior)
-    if not agency.platform_registration_no or not agency.platform_approved:
-        problems.append("第二十四条：须在工业节能与绿色发展管理平台注册并通过审核")
-    return problems
+def latest_checks(agency):
+    """The newest recorded check per 第二十三条 item: {item_key: AgencyCheck}."""
+    return {row.item_key: row for row in
+            AgencyCheck.select().where(AgencyCheck.agency == agency).order_by(AgencyCheck.id)}
 
 
-def register(data, username, password):
-    """An agency registers itself (public): a pending Agency and its account."""
+def qualification_problems(agency, checks=None):
+    """第二十三、二十四条 (rules.agency_qualification_problems) over the agency's recorded checks, counts, platform
+    registration and declaration; empty when the agency qualifies."""
+    checks = latest_checks(agency) if checks is None else checks
+    return rules.agency_qualification_problems(
+        condition_results={key: row.result for key, row in checks.items()}, mid_level=agency.staff_mid_level,
+        senior=agency.staff_senior, platform_registration_no=agency.platform_registration_no,
+        platform_approved=agency.platform_approved, declared=agency.declared_at is not None)
+
+
+def qualification_problems_for(agencies):
+    """{agency_id: problems} for a list page, with every agency's checks read in one query."""
+    checks = {}
+    for row in (AgencyCheck.select().where(AgencyCheck.agency.in_([a.id for a in agencies]))
+                .order_by(AgencyCheck.id)):
+        checks.setdefault(row.agency_id, {})[row.item_key] = row
+    return {a.id: qualification_problems(a, checks.get(a.id, {})) for a in agencies}
+
+
+def record_check(agency, item_key, result, evidence, by):
+    """Staff record one 第二十三条 item (第一、二、四、五项) with its evidence (a new row; earlier ones stay)."""
+    if item_key not in {key for key, _, _ in rules.AGENCY_CONDITIONS}:
+        raise Refused("该检查项不属于第二十三条所列条件")
+    with db.atomic():
+        row = AgencyCheck.create(agency=agency, item_key=item_key, result=result, evidence=evidence or "",
+                                 checked_by=by, checked_at=local_now())
+        audit.record("agency.check", agency, user=by, details={"item": item_key, "result": result})
+    return row
+
+
+def register(data, username, password, declared=False):
+    """An agency registers itself (public): a pending Agency and its account, with its 第二十四条 declaration."""
+    if not declared:
+        raise Refused("第二十四条：请阅读并勾选承诺")
     if Agency.select().where(Agency.credit_code == data["credit_code"]).exists():
         raise Refused("该统一社会信用代码已登记为第三方机构")
     try:
         with db.atomic():
-            agency = Agency.create(**data)
+            agency = Agency.create(**data, declaration=rules.AGENCY_DECLARATION, declared_at=local_now())
             user, _ = create_user(username, Role.AGENCY.value, data["name"], password, agency=agency,
                                   phone=data["contact_phone"])
             audit.record("agency.register", agency, user=user)
     except IntegrityError:
         raise Refused("该统一社会信用代码或用户名刚刚已被登记，请核对后重试")
     return agency
+
+
+def declare(agency, by):
+    """第二十四条: an agency registered before the declaration was asked makes it now (the text and the time)."""
+    if agency.declared_at is not None:
+        raise Refused(f"本机构已于 {agency.declared_at:%Y-%m-%d %H:%M} 作出承诺")
+    with db.atomic():
+        changed = (Agency.update(declaration=rules.AGENCY_DECLARATION, declared_at=local_now())
+                   .where(Agency.id == agency.id, Agency.declared_at.is_null()).execute())
+        if changed:
+            audit.record("agency.declare", agency, user=by)
 
 
 def _agency_changed(status):
@@ -80,11 +114,13 @@ def _set_status(agency, expected, status, reason, by, action, **extra):
 
 
 def approve(agency, by, today):
-    """Staff recognise the agency: its counts and platform registration must qualify (第二十三、二十四条)."""
+    """Staff recognise the agency: every 第二十三条 item checked and met, the counts, the platform registration and
+    the declaration of 第二十四条."""
     if agency.status == AgencyStatus.APPROVED.value:
         raise Refused("该机构已认可")
-    if agency.status == AgencyStatus.DISQUALIFIED.value and agency.disqualified_until and today <= agency.disqualified_until:
-        raise Refused(f"第二十六条：取消资格三年内不得重新认可（至 {agency.disqualified_until}）")
+    barred = rules.reapproval_problem(agency.status, agency.disqualified_until, today)
+    if barred:
+        raise Refused(barred)
     problems = qualification_problems(agency)
     if problems:
         raise Refused("不符合条件：" + "；".join(problems))
@@ -127,14 +163,21 @@ def lift_suspension(agency, by):
     _set_status(agency, AgencyStatus.SUSPENDED.value, AgencyStatus.APPROVED.value, "", by, "agency.lift")
 
 
-def disqualify(agency, reason, decided_on, by):
-    """第二十六条: fraud, concealment or poor quality: disqualified, reports not accepted for three years."""
+def disqualify(agency, reason, decided_on, by, category=""):
+    """第二十六条: fraud, concealment, poor quality, or a confirmed breach of 第二十四条 (rules.DISQUALIFICATION_CATEGORIES;
+    "" when another procedure gives the reason): disqualified, reports not accepted for three years."""
+    categories = dict(rules.DISQUALIFICATION_CATEGORIES)
+    if category and category not in categories:
+        raise Refused("请选择取消资格的情形")
     if agency.status == AgencyStatus.DISQUALIFIED.value:
         raise Refused("该机构已被取消资格")
+    if category:
+        reason = f"{categories[category]}。{reason}"
     with db.atomic():
         _set_status(agency, [s.value for s in AgencyStatus if s != AgencyStatus.DISQUALIFIED],
                     AgencyStatus.DISQUALIFIED.value, reason, by, "agency.disqualify",
-                    disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on))
+                    disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on),
+                    disqualified_category=category)
         end_open_engagements(agency, f"第二十六条：机构已被取消资格：{reason}", by)
 
 
@@ -191,15 +234,20 @@ def propose(subject, agency, purpose, rung, year, by, today):
     return engagement
 
 
-def accept(engagement, by, today):
+def accept(engagement, by, today, *, declared):
+    """The agency accepts a proposed engagement, declaring again that it keeps to 第二十四条 (stored with the time)."""
     if engagement.status == EngagementStatus.ENDED.value:
         raise Refused(f"该对接已终止：{engagement.ended_reason}")
     if engagement.status != EngagementStatus.PROPOSED.value:
         raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，不能再接受")
     _rules_at(engagement.agency, engagement.purpose, engagement.rung, engagement.year, today, exclude_id=engagement.id)
+    if not declared:
+        raise Refused("第二十四条：接受对接须勾选承诺（不签订对赌协议、不承诺保过、不以认证服务搭售评价）")
     with db.atomic():
+        now = local_now()
         compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
-                        status=EngagementStatus.ACTIVE.value, accepted_at=local_now())
+                        status=EngagementStatus.ACTIVE.value, accepted_at=now,
+                        declaration=rules.AGENCY_DECLARATION, declared_at=now)
         engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, engagement.purpose,
                                                   engagement.id)
         engagement.save(only=[Engagement.warning])
@@ -323,17 +371,14 @@ def missing_annual_reports(year):
 
 
 def evaluation_agency_problem(subject, agency, today):
-    """第十三、二十四、二十六条: a third-party evaluation needs an agency with an active or completed evaluation
-    engagement for the subject, and not disqualified."""
+    """rules.evaluation_agency_problem (第十三、二十六条) over the facts: the agency chosen, its disqualification, and
+    whether it has an active or completed evaluation engagement for the subject."""
     if agency is None:
-        return "第十三条：第三方评价须选择评价机构"
-    if agency.status == AgencyStatus.DISQUALIFIED.value and agency.disqualified_until \
-            and today <= agency.disqualified_until:
-        return f"第二十六条：{agency.name} 已被取消资格，其评价报告不予采信"
+        return rules.evaluation_agency_problem(agency_name=None, status=None, disqualified_until=None, engaged=False,
+                                               today=today)
     engaged = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
                                         Engagement.purpose == EngagementPurpose.EVALUATION.value,
                                         Engagement.status.in_((EngagementStatus.ACTIVE.value,
-                                                               EngagementStatus.COMPLETED.value)))
-    if not engaged.exists():
-        return f"第十三条：{agency.name} 与本对象没有进行中或已完成的评价对接"
-    return None
+                                                               EngagementStatus.COMPLETED.value))).exists()
+    return rules.evaluation_agency_problem(agency_name=agency.name, status=agency.status,
+                                           disqualified_until=agency.disqualified_until, engaged=engaged, today=today)

@@ -1,14 +1,16 @@
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
+import rules
 import uploads
 from access import public, roles_required, staff_required
 from blueprints.pool.forms import ReasonForm
 from bounds import year_in
 from documents import XLSX_MIMETYPE, xlsx_table
-from extensions import limiter
+from extensions import htmx, limiter
 from industries import industry_label
 from models import (
     Agency,
@@ -27,7 +29,16 @@ from models import (
 from rules import Refused
 
 from . import bp, operations
-from .forms import AgencyRegistrationForm, CompleteForm, DisqualifyForm, NoteForm, ProposeForm, ReportForm
+from .forms import (
+    AgencyCheckForm,
+    AgencyRegistrationForm,
+    CompleteForm,
+    DeclarationForm,
+    DisqualifyForm,
+    NoteForm,
+    ProposeForm,
+    ReportForm,
+)
 
 agency_only = roles_required(Role.AGENCY.value)
 
@@ -87,7 +98,8 @@ def agency_register():
             form.qualification.errors.append(str(error))
         else:
             try:
-                agency = operations.register(form.profile_data(), form.username.data, form.password.data)
+                agency = operations.register(form.profile_data(), form.username.data, form.password.data,
+                                             declared=form.declaration.data)
                 with db.atomic():
                     uploads.save(data, kind, form.qualification.data.filename, "agency", agency.id, purpose="资质证明")
             except Refused as error:
@@ -95,7 +107,7 @@ def agency_register():
             else:
                 session["registered_agency"] = agency.name
                 return redirect(url_for("agencies.agency_registered"))
-    return render_template("agencies/register.html", form=form)
+    return render_template("agencies/register.html", form=form, rules=rules)
 
 
 @bp.route("/agencies/register/done")
@@ -117,8 +129,8 @@ def agency_list():
         query = query.where(Agency.status == status)
     agencies = list(query)
     return render_template("agencies/list.html", agencies=agencies, status=status, rates=operations.pass_rate(),
-                           load=operations.active_load(), problems={a.id: operations.qualification_problems(a)
-                                                                    for a in agencies}, today=_today())
+                           load=operations.active_load(), problems=operations.qualification_problems_for(agencies),
+                           today=_today())
 
 
 @bp.route("/agencies/export")
@@ -146,11 +158,51 @@ def agency_detail(agency_id):
     agency = agency_or_404(agency_id)
     passed, total = operations.pass_rate([agency.id]).get(agency.id, (0, 0))
     return render_template(
-        "agencies/detail.html", agency=agency, problems=operations.qualification_problems(agency),
-        blocked=operations.blocked_reason(agency, _today()), documents=Document.of("agency", agency.id),
-        engagements=agency.engagements.order_by(Engagement.id.desc()), passed=passed, total=total,
-        reports=agency.reports.order_by(AgencyReport.year.desc()), reason_form=ReasonForm(),
-        disqualify_form=DisqualifyForm(decided_on=_today()), today=_today())
+        "agencies/detail.html", agency=agency, blocked=operations.blocked_reason(agency, _today()),
+        documents=Document.of("agency", agency.id), engagements=agency.engagements.order_by(Engagement.id.desc()),
+        passed=passed, total=total, reports=agency.reports.order_by(AgencyReport.year.desc()),
+        reason_form=ReasonForm(), disqualify_form=DisqualifyForm(decided_on=_today()), today=_today(),
+        **_qualification_context(agency))
+
+
+def _qualification_context(agency):
+    checks = operations.latest_checks(agency)
+    return {"conditions": rules.AGENCY_CONDITIONS, "checks": checks,
+            "problems": operations.qualification_problems(agency, checks), "rules": rules}
+
+
+@bp.route("/agencies/<int:agency_id>/checks/<item_key>", methods=["POST"])
+@staff_required
+def agency_check(agency_id, item_key):
+    """Record one 第二十三条 item inline (htmx: the row is re-rendered and the qualification panel refreshes)."""
+    agency = agency_or_404(agency_id)
+    if item_key not in {key for key, _, _ in rules.AGENCY_CONDITIONS}:
+        abort(404)
+    form = AgencyCheckForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.record_check(agency, item_key, form.result.data, form.evidence.data, _me())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = _errors(form)
+    if not htmx:
+        flash(error or "已记录。", "danger" if error else "success")
+        return redirect(url_for("agencies.agency_detail", agency_id=agency.id, _anchor="conditions"))
+    context = _qualification_context(agency)
+    item = next(i for i in rules.AGENCY_CONDITIONS if i[0] == item_key)
+    body = render_template("agencies/_condition_row.html", agency=agency, item=item, row=context["checks"].get(item_key),
+                           error=error)
+    return htmx_response(body, trigger=None if error else "agency-checks-changed")
+
+
+@bp.route("/agencies/<int:agency_id>/qualification")
+@staff_required
+def agency_qualification(agency_id):
+    """The qualification verdict alone: refreshed whenever a check changes."""
+    agency = agency_or_404(agency_id)
+    return render_template("agencies/_qualification.html", agency=agency, **_qualification_context(agency))
 
 
 def _decision(agency_id, operation, message, *args):
@@ -207,7 +259,8 @@ def agency_disqualify(agency_id):
     if not form.validate_on_submit():
         flash(_errors(form), "danger")
         return redirect(url_for("agencies.agency_detail", agency_id=agency_id))
-    return _decision(agency_id, operations.disqualify, "已取消该机构资格。", form.reason.data, form.decided_on.data, _me())
+    return _decision(agency_id, operations.disqualify, "已取消该机构资格。", form.reason.data, form.decided_on.data, _me(),
+                     form.category.data)
 
 
 @bp.route("/agencies/match/<int:subject_id>", methods=["GET", "POST"])
@@ -292,7 +345,25 @@ def workspace():
                            stopped=agency.status in (AgencyStatus.SUSPENDED.value, AgencyStatus.DISQUALIFIED.value),
                            engagements=agency.engagements.order_by(Engagement.id.desc()),
                            reports=agency.reports.order_by(AgencyReport.year.desc()),
-                           report_form=ReportForm(year=local_now().year), reason_form=ReasonForm())
+                           report_form=ReportForm(year=local_now().year), reason_form=ReasonForm(),
+                           declaration_form=DeclarationForm())
+
+
+@bp.route("/agency/declare", methods=["POST"])
+@agency_only
+def agency_declare():
+    """第二十四条: an agency registered before the declaration was asked makes it."""
+    agency = own_agency()
+    form = DeclarationForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "danger")
+    else:
+        try:
+            operations.declare(agency, _me())
+            flash("已作出承诺。", "success")
+        except Refused as error:
+            flash(str(error), "danger")
+    return redirect(url_for("agencies.workspace"))
 
 
 @bp.route("/agency/engagements/<int:engagement_id>")
@@ -305,13 +376,14 @@ def workspace_engagement(engagement_id):
     return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
                            documents=Document.of("subject", engagement.subject_id) if shared else [],
                            reports=Document.of("engagement", engagement.id) if shared else [], note_form=NoteForm(),
-                           complete_form=CompleteForm(), reason_form=ReasonForm(), blocked=blocked)
+                           complete_form=CompleteForm(), reason_form=ReasonForm(), blocked=blocked,
+                           declaration_form=DeclarationForm())
 
 
-def _engagement_action(engagement_id, operation, message, *args):
+def _engagement_action(engagement_id, operation, message, *args, **kwargs):
     engagement = own_engagement_or_404(engagement_id)
     try:
-        operation(engagement, *args)
+        operation(engagement, *args, **kwargs)
         flash(message, "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -321,8 +393,11 @@ def _engagement_action(engagement_id, operation, message, *args):
 @bp.route("/agency/engagements/<int:engagement_id>/accept", methods=["POST"])
 @agency_only
 def engagement_accept(engagement_id):
-    """Accept a proposed engagement (the rules are checked again now)."""
-    return _engagement_action(engagement_id, operations.accept, "已接受对接。", _me(), _today())
+    """Accept a proposed engagement with the 第二十四条 declaration (the rules are checked again now)."""
+    form = DeclarationForm()
+    form.validate_on_submit()
+    return _engagement_action(engagement_id, operations.accept, "已接受对接。", _me(), _today(),
+                              declared=bool(form.declaration.data))
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/decline", methods=["POST"])

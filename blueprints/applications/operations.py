@@ -7,7 +7,7 @@ import audit
 import rules
 import settings
 import uploads
-from blueprints.pool.operations import latest_checks
+from blueprints.pool.operations import latest_checks, veto_gate
 from database import compare_and_set
 from models import (
     Application,
@@ -73,7 +73,8 @@ def submit_problems(application):
         kind=subject.kind, rung=application.rung, pooled=is_pooled(subject),
         veto_results={k: r.result for k, r in veto.items()}, removed_on=removal_date(subject),
         held_rungs=held_rungs(subject), today=local_now().date(), has_report=application.report_id is not None,
-        present_materials=materials_present(application), agency_problem=agency_problem(application))
+        present_materials=materials_present(application), agency_problem=agency_problem(application),
+        veto_gate=veto_gate(subject, "apply"))  # 第十五条：不得申请 (a hit in 近三年, a stale check, a park member's hit)
 
 
 def create(subject, year, rung, method, claimed_score, national_intent, by, agency=None):
@@ -259,7 +260,8 @@ def score(assignment, value, comments, by):
 
 
 def final_score(application):
-    """The final score, or None until every assigned expert has scored and there are enough of them."""
+    """The final score (the exact mean, a Decimal: 第十八条 compares it unrounded), or None until every assigned
+    expert has scored and there are enough of them."""
     active = list(ReviewAssignment.active().where(ReviewAssignment.application == application))
     if not active or len(active) < settings.get("experts_per_application") or any(a.score is None for a in active):
         return None
@@ -269,6 +271,11 @@ def final_score(application):
 def score_band(value):
     values = settings.get_all()
     return rules.score_band(value, values["qualifying_score"], values["key_cultivation_score"])
+
+
+def score_label(value):
+    """第十八条: the band of a score in words, with the bureau's thresholds."""
+    return rules.score_band_label(value, settings.get_all())
 
 
 def conclude(application, by):
@@ -285,8 +292,12 @@ def conclude(application, by):
         if value is None:
             raise Refused("尚有专家未评分或专家人数不足，不能结束评审")
         approved = score_band(value) in ("qualified", "key")
+        # 第十五条：不得列入. A hit recorded during the review (or a check gone stale) refuses 通过, whatever the score.
+        if approved and (problems := veto_gate(application.subject, "list")):
+            raise Refused("不能作出“通过”结论：" + "；".join(problems) + "。情形属实的，请退回申报；核查过期的，请重新核查")
         compare_and_set(application, "status", ApplicationStatus.UNDER_REVIEW.value, _changed_meanwhile,
                         status=ApplicationStatus.APPROVED.value if approved else ApplicationStatus.REJECTED.value)
         audit.record("application.decide", application.subject, user=by,
-                     details={"application": application.id, "score": value, "approved": approved})
+                     details={"application": application.id, "score": str(rules.score_display(value)),
+                              "mean": str(value), "approved": approved})
     return approved

@@ -87,11 +87,13 @@ def _query(filters):
 
 
 def _scores(applications):
-    """{application_id: (final score or None, band)} for a list of applications, in one pass over the reviews."""
+    """{application_id: (final score as shown or None, band, band label)} for a list of applications, in one pass
+    over the reviews. The band comes from the exact mean; only the shown score is rounded (第十八条)."""
     result = {}
     for application in applications:
         value = operations.final_score(application)
-        result[application.id] = (value, operations.score_band(value))
+        result[application.id] = (rules.score_display(value), operations.score_band(value),
+                                  operations.score_label(value) if value is not None else "")
     return result
 
 
@@ -111,10 +113,10 @@ def application_export():
     """The filtered applications and their scores as .xlsx."""
     applications = list(_query(_filters()))
     scores = _scores(applications)
-    band_labels = {"key": "重点培育（≥90）", "qualified": "合格", "failed": "不合格", None: ""}
     rows = [[a.subject.name, a.subject.credit_code, SubjectKind.label_of(a.subject.kind), a.subject.district, a.year,
              Rung.label_of(a.rung), EvaluationMethod.label_of(a.method), a.claimed_score,
-             scores[a.id][0], band_labels[scores[a.id][1]], ApplicationStatus.label_of(a.status)] for a in applications]
+             float(scores[a.id][0]) if scores[a.id][0] is not None else None, scores[a.id][2],
+             ApplicationStatus.label_of(a.status)] for a in applications]
     data = xlsx_table("申报与评分", ["名称", "统一社会信用代码", "类型", "区县", "年度", "级别", "评价方式", "自评/机构得分",
                                   "专家评审得分", "分档（第十八条）", "状态"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
@@ -178,13 +180,14 @@ def application_detail(application_id):
     assign_form = AssignForm()
     assign_form.expert.choices = [(str(e.id), f"{e.display_name}（{e.organisation or '未填单位'}）")
                                   for e in operations.experts()]
-    value = operations.final_score(application)
+    value = operations.final_score(application)  # exact: the band compares it; the page shows it rounded
     return render_template(
         "applications/detail.html", application=application, materials=materials, present=present,
         documents=Document.of("application", application.id), attach_form=attach_form,
         edit_form=ApplicationEditForm(obj=application, agency_id=application.agency_id or 0), reason_form=ReasonForm(), assign_form=assign_form,
         problems=operations.submit_problems(application) if application.status in operations.EDITABLE else [],
-        reviews=reviews, final=value, band=operations.score_band(value), needed=operations.needed(application))
+        reviews=reviews, final=rules.score_display(value), band=operations.score_band(value),
+        band_label=operations.score_label(value), needed=operations.needed(application))
 
 
 @bp.route("/<int:application_id>/edit", methods=["POST"])

@@ -88,7 +88,7 @@ def check_summaries(kinds):
     result = {}
     for subject_id, kind in kinds.items():
         done = eligibility[subject_id]
-        complete = all(done.get(k, ("",))[0] == "met" for k, _, _ in rules.eligibility_items(kind))
+        complete = all(done.get(k, ("",))[0] == "met" for k, _, _ in rules.required_eligibility_items(kind))
         rows = [veto[subject_id].get(k) for k, _, _ in rules.VETO_CONDITIONS]
         hit = any(r and r[0] == "hit" for r in rows)
         clear = all(r and r[0] == "clear" for r in rows)

@@ -1,10 +1,14 @@
 """Publicity (公示, 第二十条), objections, publishing the municipal list, and recording provincial and national outcomes."""
+from dataclasses import dataclass
+
 from peewee import IntegrityError
 
 import audit
 import ladder
 import rules
+import settings
 import uploads
+from blueprints.pool import operations as pool_operations
 from database import compare_and_set
 from models import (
     Application,
@@ -102,6 +106,7 @@ def publish(publicity, by):
         raise Refused(f"公示期至 {end_date(publicity)} 结束，期满后才能公布")
     if publicity.objections.where(Objection.upheld.is_null()).exists():
         raise Refused("尚有异议未处理，请先记录处理情况")
+    _refuse_stale(veto_gates(publicity, today))
     listed = 0
     with db.atomic():
         compare_and_set(publicity, "status", PublicityStatus.OPEN.value, "该公示已公布，名单不会重复生成",
@@ -110,9 +115,12 @@ def publish(publicity, by):
         if publicity.objections.where(Objection.upheld.is_null()).exists():
             raise Refused("尚有异议未处理，请先记录处理情况")
         upheld = {o.application_id for o in publicity.objections.where(Objection.upheld == True)}  # noqa: E712
+        gates = veto_gates(publicity, today)  # again, inside: a check may have been recorded meanwhile
+        _refuse_stale(gates)
+        vetoed = {application_id: gate for application_id, gate in gates.items() if gate.hit}
         for entry in publicity.entries:
             application = entry.application
-            if application.id in upheld:
+            if application.id in upheld or application.id in vetoed:  # 第十五条：不得列入
                 continue
             _, created = Listing.get_or_create(
                 subject=application.subject, rung=publicity.rung, year=publicity.year,
@@ -123,8 +131,39 @@ def publish(publicity, by):
                 PoolEntry.subject == application.subject, PoolEntry.status == PoolStatus.CULTIVATING.value).execute()
             ladder.refresh(application.subject)
         audit.record("publicity.publish", publicity, user=by, object_type="publicity",
-                     details={"listed": listed, "excluded": len(upheld)})
+                     details={"listed": listed, "excluded": len(upheld),
+                              "vetoed": {gate.name: gate.problems for gate in vetoed.values()}})
     return listed
+
+
+@dataclass
+class PublicityGate:
+    name: str
+    hit: bool  # a counting 第十五条 hit (own, or a park member's): not listed
+    problems: list
+
+
+def veto_gates(publicity, today=None):
+    """第十五条：不得列入, for each subject of a publicity that 第十五条 stops: {application_id: PublicityGate}. A hit
+    recorded during the publicity keeps the subject off the list, as an upheld objection does; a check gone stale
+    (the bureau's freshness setting) must be redone before the list is published."""
+    today = today or local_now().date()
+    gates = {}
+    for entry in publicity.entries:
+        subject = entry.application.subject
+        own, members = pool_operations.veto_facts(subject), pool_operations.member_veto_facts(subject)
+        problems = rules.veto_gate_problems(own, members, today=today, door="list",
+                                            max_age_days=settings.get("veto_check_max_age_days"))
+        if problems:
+            hit = any(rules.veto_hit_counts(fact) for fact in (*own, *members))
+            gates[entry.application_id] = PublicityGate(subject.name, hit, problems)
+    return gates
+
+
+def _refuse_stale(gates):
+    stale = [f"{gate.name}（{'；'.join(gate.problems)}）" for gate in gates.values() if not gate.hit]
+    if stale:
+        raise Refused("不能公布：" + "；".join(stale))
 
 
 def record_outcome(subject, rung, year, listed_on, by):

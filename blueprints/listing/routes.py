@@ -21,6 +21,7 @@ from models import (
     Publicity,
     PublicityEntry,
     PublicityStatus,
+    RemovalNotice,
     Rung,
     Subject,
     SubjectKind,
@@ -102,8 +103,11 @@ def publicity_publish(publicity_id):
     """Publish the list after the window (once)."""
     publicity = publicity_or_404(publicity_id)
     try:
+        vetoed = [gate for gate in operations.veto_gates(publicity).values() if gate.hit]
         listed = operations.publish(publicity, _me())
         flash(f"名单已公布，{listed} 个对象列入 {publicity.year} 年市级绿色制造名单。", "success")
+        for gate in vetoed:  # 第十五条：不得列入
+            flash(f"{gate.name} 未列入名单：{'；'.join(gate.problems)}", "warning")
     except Refused as error:
         flash(str(error), "danger")
     return redirect(url_for("listing.publicity_detail", publicity_id=publicity.id))
@@ -172,6 +176,15 @@ def public_list_export():
     data = xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=safe_filename(f"{settings.get('city_name')}市级绿色制造名单.xlsx"))
+
+
+@bp.route("/list/removals")
+@public
+def removal_notices():
+    """第三十条: the public notices of removals from the lists, by year of effect (unit, list, category, date)."""
+    years = sorted({row.effective_on.year for row in RemovalNotice.select(RemovalNotice.effective_on)}, reverse=True)
+    year = year_in(request.args.get("year")) or (years[0] if years else local_now().year)
+    return render_template("listing/removals.html", notices=list(RemovalNotice.of_year(year)), year=year, years=years)
 
 
 @bp.route("/green/<token>")

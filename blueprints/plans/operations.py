@@ -3,12 +3,12 @@
 Each function checks, changes inside db.atomic(), and audits. Progress is computed here, never stored.
 """
 from collections import defaultdict
-from datetime import date
 
 from peewee import JOIN, IntegrityError
 
 import audit
 import rules
+import settings
 from database import compare_and_set
 from models import (
     CultivationPlan,
@@ -52,14 +52,17 @@ def _touch(plan, by, action, **details):
     audit.record(action, plan, user=by, details=details)
 
 
-def milestone_dates(kind, year):
-    return [(name, date(year, month, day)) for name, (month, day) in rules.MILESTONE_TEMPLATES[kind]]
+def milestone_dates(kind, target_rung, year, joined_on=None):
+    """The default milestones for a subject joining the plan today (rules.milestone_schedule), with the city's
+    recommendation date from settings."""
+    return rules.milestone_schedule(kind, target_rung, joined_on or local_now().date(), year,
+                                    settings.month_day("city_recommendation_due"))
 
 
 def _create_item(plan, subject, target_rung, owner, note="", milestones=None):
     item = PlanItem.create(plan=plan, subject=subject, target_rung=target_rung, target_year=plan.year, owner=owner,
                            note=note)
-    for position, (name, due, *rest) in enumerate(milestones or milestone_dates(subject.kind, plan.year)):
+    for position, (name, due, *rest) in enumerate(milestones or milestone_dates(subject.kind, target_rung, plan.year)):
         done, evidence = (rest + [None, ""])[:2] if rest else (None, "")
         Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done,
                          evidence_note=evidence or "")

@@ -154,11 +154,36 @@ class VetoItemForm(Form):
     result = SelectField("结果", choices=VetoResult.choices())
     source = SelectField("核查来源")
     checked_on = DateField("核查日期", validators=[DataRequired("请填写核查日期")])
+    # 第十五条 近三年: the date of the event found; required for 存在, ignored otherwise
+    event_on = DateField("事件日期", validators=[Optional()])
     evidence = TextAreaField("说明", filters=[strip], validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.source.choices = [(s, s) for s in VETO_SOURCES]
+
+    def validate_event_on(self, field):
+        if self.result.data == VetoResult.HIT.value and field.data is None and not field.errors:
+            raise ValidationError("核查结果为“存在”时须填写事件日期（第十五条：近三年）")
+
+
+class MemberForm(Form):
+    """A park's member enterprise (第十五条：含园区内企业): a registered subject by its code, or name and code."""
+
+    credit_code = StringField("统一社会信用代码", filters=[normalize_credit_code],
+                              validators=[DataRequired("请输入统一社会信用代码")])
+    name = StringField("企业名称", filters=[strip], validators=[Optional(), Length(max=200, message="名称过长")],
+                       description="已在本系统登记的企业只需填写统一社会信用代码")
+
+    def validate_credit_code(self, field):
+        problem = credit_code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class MemberEndForm(Form):
+    ended_on = DateField("退出日期", validators=[DataRequired("请填写退出日期")])
+    reason = StringField("退出原因", filters=[strip], validators=[Optional(), Length(max=500)])
 
 
 class UploadForm(Form):

@@ -9,7 +9,10 @@ from accounts import create_user
 from database import compare_and_set
 from models import (
     EligibilityCheck,
+    Listing,
+    ListingStatus,
     MessageKind,
+    ParkMember,
     PoolEntry,
     PoolStatus,
     Role,
@@ -82,14 +85,67 @@ def latest_checks(subject):
 
 def admission_problems(subject):
     eligibility, veto = latest_checks(subject)
+    # 第十五条 近三年: a hit whose event is older than three years before its check reads as clear
     return rules.admission_problems(subject.kind, {k: r.result for k, r in eligibility.items()},
-                                    {k: r.result for k, r in veto.items()}, subject.park_value_added_share)
+                                    {k: rules.veto_effective_result(veto_fact(r)) for k, r in veto.items()},
+                                    subject.park_value_added_share)
+
+
+# --- 第十五条 at every door ------------------------------------------------------------------------------------------
+
+def veto_fact(row, member=""):
+    return rules.VetoFact(row.condition_key, row.result, row.checked_on, row.event_on, row.source, member)
+
+
+def veto_facts(subject):
+    """The subject's newest check per 第十五条 condition, as rules.VetoFacts."""
+    _, veto = latest_checks(subject)
+    return tuple(veto_fact(row) for row in veto.values())
+
+
+def member_veto_facts(subject):
+    """For a park (第十五条：含园区内企业): the newest checks of its current members that are registered subjects,
+    each naming the member; () for anything else."""
+    if subject.kind != "park":
+        return ()
+    members = {m.member_id: m.display_name for m in ParkMember.current(subject) if m.member_id}
+    if not members:
+        return ()
+    newest = {}
+    for row in (VetoCheck.select().where(VetoCheck.subject.in_(list(members))).order_by(VetoCheck.id)):
+        newest[(row.subject_id, row.condition_key)] = row
+    return tuple(veto_fact(row, members[subject_id]) for (subject_id, _), row in newest.items())
+
+
+def veto_gate(subject, door, today=None):
+    """第十五条: why `subject` may not pass `door` ('apply', 'list', 'recommend') today; empty when it may."""
+    today = today or local_now().date()
+    return rules.veto_gate_problems(veto_facts(subject), member_veto_facts(subject), today=today,
+                                    max_age_days=settings.get("veto_check_max_age_days"), door=door)
+
+
+def removal_review(subject):
+    """第三十条第一项: the counting 第十五条 hits of a listed unit (its own and, for a park, its members'), or []
+    when it is not listed or has none."""
+    if not Listing.select().where(Listing.subject == subject, Listing.status == ListingStatus.LISTED.value).exists():
+        return []
+    return rules.removal_review_problems(veto_facts(subject), member_veto_facts(subject))
+
+
+def priority_markers(subject):
+    """The subject's priority markers (第七条第三项 for a park), from its newest eligibility rows."""
+    if subject.kind not in rules.PRIORITY_ITEMS:
+        return []
+    eligibility, _ = latest_checks(subject)
+    return rules.priority_markers(subject.kind, {k: r.result for k, r in eligibility.items()})
 
 
 def record_eligibility(subject, item_key, result, evidence, by):
     """Record one 第六/七/八条 item for the subject (a new row; earlier ones stay)."""
     if item_key not in {key for key, _, _ in rules.eligibility_items(subject.kind)}:
         raise Refused("该检查项不适用于此类培育对象")
+    if problem := rules.eligibility_record_problem(subject.kind, item_key, result, subject.park_value_added_share):
+        raise Refused(problem)
     with db.atomic():
         row = EligibilityCheck.create(subject=subject, item_key=item_key, result=result, evidence=evidence or "",
                                       checked_by=by, checked_at=local_now())
@@ -97,18 +153,92 @@ def record_eligibility(subject, item_key, result, evidence, by):
     return row
 
 
-def record_veto(subject, condition_key, result, source, checked_on, evidence, by):
-    """Record one 第十五条 veto condition check (a new row; earlier ones stay)."""
+def record_veto(subject, condition_key, result, source, checked_on, evidence, by, event_on=None):
+    """Record one 第十五条 veto condition check (a new row; earlier ones stay). A hit records the date of the event it
+    found, so that 近三年 is computed (rules.veto_hit_counts); 未发现 and 未核查 record none."""
     if condition_key not in {key for key, _, _ in rules.VETO_CONDITIONS}:
         raise Refused("未知的否决条件")
     if checked_on > local_now().date():
         raise Refused("核查日期不能晚于今天")
+    if result == "hit":
+        if event_on is None:
+            raise Refused("核查结果为“存在”时须填写事件日期（第十五条：近三年）")
+        if event_on > checked_on:
+            raise Refused("事件日期不能晚于核查日期")
+    else:
+        event_on = None
     with db.atomic():
         row = VetoCheck.create(subject=subject, condition_key=condition_key, result=result, source=source,
-                               checked_on=checked_on, evidence=evidence or "", checked_by=by)
+                               checked_on=checked_on, event_on=event_on, evidence=evidence or "", checked_by=by)
         audit.record("subject.veto_check", subject, user=by,
-                     details={"condition": condition_key, "result": result, "source": source, "date": checked_on})
+                     details={"condition": condition_key, "result": result, "source": source, "date": checked_on,
+                              "event": event_on})
     return row
+
+
+def listed_with_veto_hits():
+    """第三十条第一项: listed units with a counting 第十五条 hit (own, or a park's member's), for the staff calendar:
+    [(subject, the first check date that found one)], by name. Only subjects with some hit on record are looked at."""
+    listed = Listing.select(Listing.subject).where(Listing.status == ListingStatus.LISTED.value)
+    hit_subjects = VetoCheck.select(VetoCheck.subject).where(VetoCheck.result == "hit")
+    parks_with_hit_members = (ParkMember.select(ParkMember.park)
+                              .where(ParkMember.ended_on.is_null(), ParkMember.member.in_(hit_subjects)))
+    candidates = (Subject.select().where(Subject.id.in_(listed),
+                                         Subject.id.in_(hit_subjects) | Subject.id.in_(parks_with_hit_members))
+                  .order_by(Subject.name))
+    found = []
+    for subject in candidates:
+        counting = [f for f in (*veto_facts(subject), *member_veto_facts(subject)) if rules.veto_hit_counts(f)]
+        if counting:
+            found.append((subject, min(f.checked_on for f in counting)))
+    return found
+
+
+# --- a park's member enterprises (第十五条：园区（含园区内企业）) ---------------------------------------------------
+
+def add_member(park, credit_code, name, by):
+    """Add an enterprise to a park: linked to its subject when the credit code is registered here (its veto checks
+    then count against the park), else by name and code. One current membership per code."""
+    from identifiers import credit_code_problem, normalize_credit_code
+    credit_code = normalize_credit_code(credit_code)
+    if park.kind != "park":
+        raise Refused("只有绿色工业园区可以登记园区内企业")
+    if problem := credit_code_problem(credit_code):
+        raise Refused(problem)
+    if credit_code == park.credit_code:
+        raise Refused("园区不能把自己登记为园区内企业")
+    member = Subject.get_or_none(Subject.credit_code == credit_code)
+    if member is not None and member.kind == "park":
+        raise Refused(f"{member.name} 是园区，不能登记为园区内企业")
+    if member is None and not name:
+        raise Refused("该统一社会信用代码尚未在本系统登记，请填写企业名称")
+    duplicate = "该企业已是本园区的园区内企业"
+    if ParkMember.select().where(ParkMember.park == park, ParkMember.credit_code == credit_code,
+                                 ParkMember.ended_on.is_null()).exists():
+        raise Refused(duplicate)
+    try:
+        with db.atomic():
+            row = ParkMember.create(park=park, member=member, name=member.name if member else name,
+                                    credit_code=credit_code, added_by=by)
+            audit.record("park.member_add", park, user=by,
+                         details={"member": row.name, "credit_code": credit_code, "linked": member is not None})
+    except IntegrityError:  # added at the same moment: one current membership per park and code
+        raise Refused(duplicate)
+    return row
+
+
+def end_member(membership, ended_on, reason, by):
+    """An enterprise leaves the park: the membership gets an end date (kept on record, never deleted)."""
+    if ended_on > local_now().date():
+        raise Refused("退出日期不能晚于今天")
+    if ended_on < membership.added_at.date():
+        raise Refused("退出日期不能早于登记日期")
+    with db.atomic():
+        compare_and_set(membership, "ended_on", None, "该企业已退出园区（刚刚已被其他人处理），请刷新页面",
+                        ended_on=ended_on, end_reason=reason or "", ended_by=by)
+        audit.record("park.member_end", membership.park, user=by,
+                     details={"member": membership.name, "credit_code": membership.credit_code,
+                              "ended_on": ended_on, "reason": reason or ""})
 
 
 def admit(subject, year_admitted, potential, owner, by):

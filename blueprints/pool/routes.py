@@ -20,6 +20,7 @@ from models import (
     Document,
     Engagement,
     Listing,
+    ParkMember,
     PoolEntry,
     Recommendation,
     Subject,
@@ -38,6 +39,8 @@ from .forms import (
     AdmitForm,
     EligibilityItemForm,
     ImportForm,
+    MemberEndForm,
+    MemberForm,
     PoolStatusForm,
     ReasonForm,
     SubjectForm,
@@ -97,6 +100,10 @@ def _import_path(token):
     return os.path.join(current_app.config["IMPORT_DIR"], token + ".xlsx")
 
 
+def _import_page(**context):
+    return render_template("pool/import.html", park_min_share=rules.PARK_MIN_VALUE_ADDED_SHARE, **context)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def pool_import():
@@ -107,7 +114,7 @@ def pool_import():
             data, _ = uploads.read_checked(form.file.data, kinds=("xlsx",))
         except uploads.UploadError as error:
             form.file.errors.append(str(error))
-            return render_template("pool/import.html", form=form, plan=None)
+            return _import_page(form=form, plan=None)
         plan = spreadsheet.plan_import(io.BytesIO(data))
         token = None
         if plan.ok:
@@ -115,8 +122,8 @@ def pool_import():
             os.makedirs(os.path.dirname(_import_path(token)), exist_ok=True)
             with open(_import_path(token), "wb") as fh:
                 fh.write(data)
-        return render_template("pool/import.html", form=form, plan=plan, token=token)
-    return render_template("pool/import.html", form=form, plan=None)
+        return _import_page(form=form, plan=plan, token=token)
+    return _import_page(form=form, plan=None)
 
 
 @bp.route("/import/confirm", methods=["POST"])
@@ -135,6 +142,9 @@ def pool_import_confirm():
     created, updated = spreadsheet.apply_import(plan, current_user._get_current_object())
     os.remove(path)
     flash(f"导入完成：新增 {created} 个，更新 {updated} 个，未变化 {plan.count('unchanged')} 个。", "success")
+    if plan.not_pooled:
+        flash(f"其中 {len(plan.not_pooled)} 个对象为待审核的意向登记，须完成第六至八条入库条件和第十五条否决项核查后"
+              "方可纳入培育库。", "info")
     return redirect(url_for("pool.pool_list"))
 
 
@@ -165,6 +175,21 @@ def subject_new():
     return render_template("pool/subject_form.html", form=form, subject=None)
 
 
+def _admit_form(subject):
+    """The admit form, starting from what the import row asked for a registration that came in by import."""
+    form = AdmitForm(year_admitted=local_now().year)
+    if subject.source == SubjectSource.IMPORT.value and subject.status != SubjectStatus.ADMITTED.value:
+        event = (AuditEvent.for_object("subject", subject.id).where(AuditEvent.action == "subject.register").first())
+        asked = event.details_dict.get("pool") if event else None
+        if isinstance(asked, dict):
+            form.year_admitted.data = asked.get("year_admitted") or form.year_admitted.data
+            if asked.get("potential") in dict(form.potential.choices):
+                form.potential.data = asked["potential"]
+            if str(asked.get("owner_id") or "") in dict(form.owner.choices):
+                form.owner.data = str(asked.get("owner_id") or "")
+    return form
+
+
 def _checks_context(subject):
     eligibility, veto = operations.latest_checks(subject)
     return {
@@ -173,8 +198,11 @@ def _checks_context(subject):
         "eligibility": eligibility,
         "veto": veto,
         "problems": operations.admission_problems(subject),
+        "priority_keys": rules.PRIORITY_ITEMS.get(subject.kind, {}),  # 第七条第三项: markers, not entry conditions
+        "markers": rules.priority_markers(subject.kind, {k: r.result for k, r in eligibility.items()}),
         "veto_sources": rules.VETO_SOURCES,
         "today": local_now().date(),
+        "veto_counts": {k: rules.veto_hit_counts(operations.veto_fact(r)) for k, r in veto.items()},  # 近三年
     }
 
 
@@ -189,12 +217,12 @@ def subject_detail(subject_id):
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
         timeline=AuditEvent.for_object("subject", subject.id).limit(100),
-        admit_form=AdmitForm(year_admitted=local_now().year), reason_form=ReasonForm(),
+        admit_form=_admit_form(subject), reason_form=ReasonForm(),
         status_form=PoolStatusForm(obj=entry, owner=str(entry.owner_id or "")) if entry else None,
         upload_form=UploadForm(), listings=subject.listings.order_by(Listing.year.desc()),
         recommendation=Recommendation.signed_for(subject), engagements=Engagement.of_subject(subject),
         green_form=GreenCodeForm(grade=subject.green_code_grade, year=subject.green_code_year),
-        **_checks_context(subject))
+        removal_review=operations.removal_review(subject), **_members_context(subject), **_checks_context(subject))
 
 
 @bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
@@ -247,7 +275,7 @@ def veto_record(subject_id, condition_key):
     if form.validate_on_submit():
         try:
             operations.record_veto(subject, condition_key, form.result.data, form.source.data, form.checked_on.data,
-                                   form.evidence.data, current_user._get_current_object())
+                                   form.evidence.data, current_user._get_current_object(), event_on=form.event_on.data)
         except Refused as refused:
             error = str(refused)
     else:
@@ -272,7 +300,7 @@ def _check_response(subject, which, key, error):
 def admission_panel(subject_id):
     """The admission panel alone: refreshed whenever a check changes."""
     subject = subject_or_404(subject_id)
-    return render_template("pool/_admission.html", subject=subject, admit_form=AdmitForm(year_admitted=local_now().year),
+    return render_template("pool/_admission.html", subject=subject, admit_form=_admit_form(subject),
                            reason_form=ReasonForm(), entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
                            **_checks_context(subject))
 
@@ -367,3 +395,70 @@ def upload_for_subject(subject, back_url):
             flash(f"上传失败：{error}", "danger")
     return redirect(back_url)
 
+
+# --- a park's member enterprises (第十五条：园区（含园区内企业）) ---------------------------------------------------
+
+def _members_context(subject, form=None, error=None):
+    if subject.kind != "park":
+        return {"members": None}
+    members = list(ParkMember.current(subject))
+    hits = {}
+    for fact in operations.member_veto_facts(subject):
+        if fact.result == "hit":
+            hits.setdefault(fact.member, []).append((fact, rules.veto_hit_counts(fact)))
+    former = (ParkMember.select().where(ParkMember.park == subject, ParkMember.ended_on.is_null(False))
+              .order_by(ParkMember.ended_on.desc(), ParkMember.id.desc()))
+    return {"members": members, "member_hits": hits, "former_members": list(former),
+            "member_form": form or MemberForm(), "member_error": error, "end_form": MemberEndForm(),
+            "veto_text": {key: (article, text) for key, article, text in rules.VETO_CONDITIONS}}
+
+
+def _members_response(subject, form=None, error=None):
+    if not htmx:
+        flash(error or "已保存。", "danger" if error else "success")
+        return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="park-members"))
+    body = render_template("pool/_park_members.html", subject=subject, today=local_now().date(),
+                           **_members_context(subject, form, error))
+    return htmx_response(body, trigger=None if error else "members-changed")
+
+
+@bp.route("/subjects/<int:subject_id>/members", methods=["POST"])
+@staff_required
+def member_add(subject_id):
+    """Add an enterprise to the park (htmx: the members card comes back, with any error beside the form)."""
+    subject = subject_or_404(subject_id)
+    if subject.kind != "park":
+        abort(404)
+    form = MemberForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.add_member(subject, form.credit_code.data, form.name.data,
+                                  current_user._get_current_object())
+            form = None
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = "；".join(m for messages in form.errors.values() for m in messages)
+    return _members_response(subject, form, error)
+
+
+@bp.route("/members/<int:member_id>/end", methods=["POST"])
+@staff_required
+def member_end(member_id):
+    """An enterprise leaves the park: an end date, never a deletion."""
+    membership = ParkMember.get_or_none(ParkMember.id == member_id)
+    if membership is None:
+        abort(404)
+    subject = membership.park
+    form = MemberEndForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.end_member(membership, form.ended_on.data, form.reason.data,
+                                  current_user._get_current_object())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = "；".join(m for messages in form.errors.values() for m in messages)
+    return _members_response(subject, None, error)

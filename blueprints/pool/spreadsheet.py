@@ -2,6 +2,11 @@
 
 A file exported, edited in Excel and imported back changes exactly what was edited: rows are matched on the
 credit code, and an untouched export imports as a no-op.
+
+An import passes the same doors as the registration form: a new row becomes a registration (意向登记, 待审核, source
+批量导入) that enters the pool only through operations.admit, after its 第六至八条 items and 第十五条 veto checks;
+a row for a registered subject not yet pooled updates its profile and nothing else. Only subjects already in the pool
+have their pool columns (year, status, potential, owner) changed by an import.
 """
 import zipfile
 from dataclasses import dataclass, field
@@ -11,6 +16,7 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 import audit
+import rules
 import settings
 from bounds import int_in
 from documents import xlsx_table
@@ -92,6 +98,12 @@ class ImportPlan:
     def error_rows(self):
         return [r for r in self.rows if r.errors]
 
+    @property
+    def not_pooled(self):
+        """Rows of subjects that stay outside the pool after the import: new registrations, and registrations not yet
+        admitted whose profile the import updates; each waits for the checks before admission."""
+        return [r for r in self.rows if r.action == "create" or (r.action and r.entry is None)]
+
 
 def _cell_text(value):
     if value is None:
@@ -169,6 +181,9 @@ def _validate(row, districts, owners):
     if not form.validate():
         for name, messages in form.errors.items():
             row.errors += [f"{labels.get(name, name)}：{m}" for m in messages]
+    elif form.kind.data == SubjectKind.PARK.value:  # 第七条第一项: the share must exceed 50%
+        if problem := rules.park_share_problem(form.park_value_added_share.data):
+            row.errors.append(f"{labels['park_value_added_share']}：{problem}")
     profile = form.profile_data()
     pool = {}
     year = v["year_admitted"]
@@ -220,9 +235,7 @@ def plan_import(stream):
         entry = entries.get(subject.id)
         row.subject, row.entry = subject, entry
         row.changes = {k: [getattr(subject, k), val] for k, val in profile.items() if getattr(subject, k) != val}
-        if entry is None:
-            row.changes["pool"] = ["", "纳入培育库"]
-        else:
+        if entry is not None:  # not yet pooled: it enters through the checks (第十条), never through an import
             row.changes.update({k: [getattr(entry, k), val] for k, val in pool.items() if getattr(entry, k) != val})
         row.action = "update" if row.changes else "unchanged"
     return ImportPlan(rows=rows)
@@ -238,30 +251,29 @@ def apply_import(plan, by):
         for row in plan.rows:
             profile, pool = row.values["profile"], row.values["pool"]
             if row.action == "create":
+                # a registration like any other (第十条): admitted only by operations.admit, after the checks
                 subject = Subject.create(**profile, source=SubjectSource.IMPORT.value,
-                                         status=SubjectStatus.ADMITTED.value, rung=Rung.POOL.value,
+                                         status=SubjectStatus.PENDING.value, rung=Rung.INTEREST.value,
                                          created_at=now, updated_at=now)
-                PoolEntry.create(subject=subject, **pool)
-                audit.record("subject.register", subject, user=by, details={"source": "import", "row": row.number})
+                audit.record("subject.register", subject, user=by,
+                             details={"source": "import", "row": row.number,
+                                      "pool": {k: pool[k] for k in ("year_admitted", "potential", "owner_id")}})
                 created += 1
             elif row.action == "update":
                 subject = row.subject
                 for key, value in profile.items():
                     setattr(subject, key, value)
-                if row.entry is None:
-                    PoolEntry.create(subject=subject, **pool)
-                    subject.status = SubjectStatus.ADMITTED.value
-                    if subject.rung == Rung.INTEREST.value:
-                        subject.rung = Rung.POOL.value
-                else:
+                if row.entry is not None:
                     for key, value in pool.items():
                         setattr(row.entry, key, value)
                     row.entry.save()
                 subject.updated_at = now
-                subject.save()
+                # only the profile: a decision taken on the subject meanwhile (status, rung) is not written back
+                subject.save(only=[getattr(Subject, key) for key in profile] + [Subject.updated_at])
                 audit.record("subject.update", subject, user=by,
                              details={"source": "import", "row": row.number, "changes": row.changes})
                 updated += 1
         audit.record("pool.import", object_type="pool", user=by,
-                     details={"created": created, "updated": updated, "unchanged": plan.count("unchanged")})
+                     details={"created": created, "updated": updated, "unchanged": plan.count("unchanged"),
+                              "awaiting_checks": len(plan.not_pooled)})
     return created, updated

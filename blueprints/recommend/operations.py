@@ -1,14 +1,13 @@
 """The provincial recommendation round (第十四、十五、二十一、三十一条): computed checks, opinions, ranking, sign-off
 and versions. Each transition checks, changes in db.atomic(), and audits."""
-from dataclasses import dataclass
-
 from peewee import IntegrityError
 
 import audit
 import rules
 import settings
 from blueprints.applications import operations as apps
-from blueprints.pool.operations import latest_checks
+from blueprints.pool import operations as pool_operations
+from blueprints.upkeep import operations as upkeep_operations
 from database import compare_and_set
 from models import (
     AgencyStatus,
@@ -30,13 +29,7 @@ ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
 SIGNED_MEANWHILE = "本轮推荐刚刚已被签发，不能修改；如需更正请创建新版本（请刷新页面）"
 
 
-@dataclass
-class Check:
-    title: str
-    article: str
-    ok: bool
-    detail: str
-    informative: bool = False  # shown, but not a condition (第二十一条 facts)
+Check = rules.Check  # the checklist itself is rules.recommendation_checks (第十四、十五、十八、二十一、二十四、二十六条)
 
 
 def round_applications(year):
@@ -47,50 +40,52 @@ def round_applications(year):
             .order_by(Subject.name, Application.id))
 
 
-def checks(application, today, extra_checks=()):
-    """The checks panel, computed from the data (never typed)."""
+def facts(application, today):
+    """Gather what the recommendation checklist needs to know about one application (rules.RecommendationFacts)."""
     subject = application.subject
-    pooled = apps.is_pooled(subject)
-    listed = "municipal" in apps.held_rungs(subject)
-    _, veto = latest_checks(subject)
-    max_age = settings.get("veto_check_max_age_days")
-    rows = [veto.get(k) for k, _, _ in rules.VETO_CONDITIONS]
-    clear = all(r and r.result == "clear" for r in rows)
-    oldest = min((r.checked_on for r in rows if r), default=None)
-    fresh = oldest is not None and (today - oldest).days <= max_age
     missing = rules.missing_materials(subject.kind, apps.materials_present(application))
+    if application.report_id is None:
+        missing.append("评价报告")
     band = apps.score_band(application.claimed_score)
-    band_text = {"key": "≥90，重点培育推荐国家级", "qualified": "≥80，合格", "failed": "低于 80 分", None: "未填报得分"}[band]
-    result = [
-        Check("已纳入市级培育库或市级名单", "第十四条", pooled or listed,
-              "市级名单" if listed else ("培育库" if pooled else "既不在培育库也不在市级名单")),
-        Check("否决项均未发现且在有效期内核查", "第十五条", clear and fresh,
-              ("均未发现" if clear else "存在否决情形或未核查完整") +
-              (f"；最早核查于 {oldest}（有效期 {max_age} 天）" if oldest else "")),
-        Check("申报材料齐全", "第十二条", not missing and application.report_id is not None,
-              "齐全" if not missing and application.report_id else "缺：" + "、".join(
-                  missing + ([] if application.report_id else ["评价报告"]))),
-        Check("评价得分达到合格线", "第十八条", band in ("qualified", "key"),
-              f"{application.claimed_score if application.claimed_score is not None else '—'} 分（{band_text}）"),
-    ]
-    if application.method == EvaluationMethod.THIRD_PARTY.value:
-        problem = apps.agency_problem(application)
-        agency = application.agency
-        status_ok = agency is not None and agency.status == AgencyStatus.APPROVED.value
-        result.append(Check("评价机构已认可且未被取消资格", "第二十四、二十六条", status_ok and not problem,
-                            problem or (f"{agency.name}（{AgencyStatus.label_of(agency.status)}）" if agency else "未选择机构")))
-    result += list(extra_checks)
-    for title, value, good in rules.national_facts(subject.kind, subject.industry_code, subject.energy_efficiency_level,
-                                                    application.park_green_factories,
-                                                    application.supplier_green_factories):
-        result.append(Check(title, "第二十一条", good, value, informative=True))
-    result.append(Check("有意愿创建国家级", "第二十一条", application.national_intent,
-                        "是" if application.national_intent else "否", informative=True))
-    return result
+    third_party = application.method == EvaluationMethod.THIRD_PARTY.value
+    agency = application.agency if third_party and application.agency_id else None
+    return rules.RecommendationFacts(
+        today=today, kind=subject.kind, industry_code=subject.industry_code,
+        energy_level=subject.energy_efficiency_level, pooled=apps.is_pooled(subject),
+        listed="municipal" in apps.held_rungs(subject),
+        vetoes=pool_operations.veto_facts(subject), member_vetoes=pool_operations.member_veto_facts(subject),
+        veto_max_age_days=settings.get("veto_check_max_age_days"), missing_materials=tuple(missing),
+        claimed_score=application.claimed_score, score_band=band,
+        score_band_text=rules.score_band_label(application.claimed_score, settings.get_all()) if band else "",
+        third_party=third_party, agency_name=agency.name if agency else None,
+        agency_status_label=AgencyStatus.label_of(agency.status) if agency else "",
+        agency_approved=agency is not None and agency.status == AgencyStatus.APPROVED.value,
+        agency_problem=apps.agency_problem(application) if third_party else None,
+        agency_barred=agency is not None and agency.status == AgencyStatus.DISQUALIFIED.value
+        and agency.disqualified_until is not None and today <= agency.disqualified_until,
+        dynamic_table=upkeep_operations.dynamic_table_check(subject, application.year, today),  # 第二十七、三十条
+        park_green_factories=application.park_green_factories,
+        supplier_green_factories=application.supplier_green_factories, national_intent=application.national_intent)
+
+
+def checks(application, today, extra_checks=()):
+    """The checks panel, computed from the data (never typed): rules.recommendation_checks over the facts."""
+    result = rules.recommendation_checks(facts(application, today))
+    conditions = [c for c in result if not c.informative]
+    return conditions + list(extra_checks) + [c for c in result if c.informative]
 
 
 def red(check_list):
     return [c for c in check_list if not c.ok and not c.informative]
+
+
+def blocking(check_list):
+    """Red checks no written reason overrides (第十五条, 第二十六条 …): recommending is refused outright."""
+    return rules.blocking_checks(check_list)
+
+
+def _refusal(check_list):
+    return "；".join(f"{c.title}未通过（{c.article}：{c.detail}）" for c in blocking(check_list))
 
 
 def default_opinion(application, check_list, decision):
@@ -156,7 +151,10 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
                                                Recommendation.decision == Decision.RECOMMEND.value))
         if taken.exists():
             raise Refused(f"排序 {rank} 已被 {taken.get().application.subject.name} 使用，排序不能重复")
-        if red(checks(recommendation.application, today)) and not exception_reason:
+        check_list = checks(recommendation.application, today)
+        if blocking(check_list):  # 第十五条：不得推荐 — no written reason overrides it
+            raise Refused("不得推荐：" + _refusal(check_list) + "。书面理由不能替代")
+        if red(check_list) and not exception_reason:
             raise Refused("该申报有未通过的检查项（或既不在培育库也不在市级名单），推荐须写明理由")
     else:
         rank = None
@@ -189,6 +187,14 @@ def sign(round_, by):
         rows = list(round_.recommendations)  # again, now that the round is ours: an opinion may have changed
         if any(not r.decision or not r.opinion for r in rows):
             raise Refused("有申报的推荐意见刚刚被修改，请刷新页面后再签发")
+        # 第十五条：不得推荐. A hit recorded (or a check gone stale) after the decision keeps the round unsigned.
+        today = local_now().date()
+        refused = [f"{r.application.subject.name}：{_refusal(check_list)}" for r in rows
+                   if r.decision == Decision.RECOMMEND.value
+                   and blocking(check_list := checks(r.application, today))]
+        if refused:
+            raise Refused("本轮含有不得推荐的申报，不能签发，请改为不推荐或重新核查：" + "；".join(refused))
+        upkeep_operations.report_changes(round_)  # 第三十一条: refused while a change waits; else they go in this package
         audit.record("recommend.sign", round_, user=by, object_type="recommendation_round",
                      details={"recommended": sum(1 for r in rows if r.decision == Decision.RECOMMEND.value)})
 

@@ -9,6 +9,7 @@ import settings
 from access import admin_required, staff_required
 from blueprints.applications import operations as apps
 from blueprints.filing.operations import check_summaries
+from blueprints.pool.operations import priority_markers
 from blueprints.upkeep import operations as upkeep_operations
 from bounds import year_in
 from extensions import htmx
@@ -58,6 +59,7 @@ def _row_context(row, today):
     check_list = operations.checks(row.application, today)
     form = DecisionForm(obj=row, prefix=f"r{row.id}")
     return {"row": row, "checks": check_list, "red": operations.red(check_list), "form": form,
+            "markers": priority_markers(row.application.subject),  # 第七条第三项: shown, never a red check
             "suggested": {d.value: operations.default_opinion(row.application, check_list, d.value) for d in Decision}}
 
 
@@ -110,8 +112,8 @@ def round_sign(round_id):
     try:
         operations.sign(round_, _me())
         flash("推荐意见已签发。", "success")
-    except Refused as error:
-        flash(str(error), "danger")
+    except Refused as error:  # a refusal that links to what to do (第三十一条: the pending changes) keeps its links
+        flash(error.__html__() if hasattr(error, "__html__") else str(error), "danger")
     return redirect(url_for("recommend.round_detail", round_id=round_.id))
 
 
@@ -146,7 +148,7 @@ def package_bytes(round_, when):
                        "veto_text": summary["veto_text"], "veto_date": summary["veto_date"]}
     checks_by_row = {r.id: operations.checks(r.application, today) for r in rows}
     return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when,
-                         adjustments=upkeep_operations.adjustment_rows(round_.year))
+                         adjustments=upkeep_operations.adjustment_rows(round_.year, round_))
 
 
 @bp.route("/rounds/<int:round_id>/package.zip")

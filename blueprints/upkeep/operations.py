@@ -1,6 +1,7 @@
 """Keeping the list true (第二十七至三十二条): dynamic tables, change notices, removals, incidents, public reports.
 Each transition checks, changes inside db.atomic(), and audits."""
 import json
+from datetime import datetime
 
 from peewee import IntegrityError
 
@@ -17,14 +18,20 @@ from models import (
     Complaint,
     DynamicReport,
     Incident,
+    IncidentGrade,
     Listing,
     ListingStatus,
     Notice,
     PoolEntry,
     PoolStatus,
+    RecommendationRound,
+    RemovalNotice,
+    ReportChannel,
     ReviewResult,
     Role,
     Rung,
+    SpotCheck,
+    SpotCheckResult,
     Subject,
     User,
     db,
@@ -50,13 +57,53 @@ def must_file(subject, year):
 
 
 def dynamic_report_status(year, today):
-    """For the table on `year` (due 30 March of the next year): who filed, who has not, and whether it is overdue."""
+    """For the table on `year` (due 30 March of the next year): who filed, who has not, and whether it is overdue.
+    `flagged`: missing after the deadline; `late`: filed after it; `removal_review`: both, less the late tables the
+    bureau recorded a reason for — the units to review for removal (第三十条第二项)."""
     subjects = listed_subjects(year)
     reports = {r.subject_id: r for r in DynamicReport.select().where(DynamicReport.year == year)}
     deadline = rules.dynamic_report_deadline(year)
     missing = [s for s in subjects if s.id not in reports]
+    flagged = missing if today > deadline else []
+    late = [s for s in subjects if s.id in reports and reports[s.id].days_late]
+    review = {s.id for s in flagged} | {s.id for s in late if not reports[s.id].late_reason}
     return {"year": year, "deadline": deadline, "overdue": today > deadline, "subjects": subjects,
-            "reports": reports, "missing": missing, "flagged": missing if today > deadline else []}
+            "reports": reports, "missing": missing, "flagged": flagged, "late": late,
+            "removal_review": [s for s in subjects if s.id in review]}
+
+
+def subject_dynamic(subject, today):
+    """第二十七条、第三十条第二项: the subject's tables, one row per year it owed one or filed one (newest first), each
+    with its timeliness and whether it is up for removal review: {year, report, timeliness, review}."""
+    listed_years = [row.year for row in Listing.select(Listing.year).where(
+        Listing.subject == subject, Listing.status == ListingStatus.LISTED.value)]
+    reports = {r.year: r for r in subject.dynamic_reports}
+    years = set(reports)
+    if listed_years:  # it owes the table on every past year from its first listing on
+        years |= set(range(min(listed_years), today.year))
+    rows = []
+    for year in sorted(years, reverse=True):
+        report = reports.get(year)
+        if report is not None:
+            rows.append({"year": year, "report": report, "timeliness": report.timeliness,
+                         "review": bool(report.days_late) and not report.late_reason})
+        elif today > rules.dynamic_report_deadline(year):
+            rows.append({"year": year, "report": None, "timeliness": "未填报", "review": True})
+        else:
+            rows.append({"year": year, "report": None, "timeliness": "待填报", "review": False})
+    return rows
+
+
+def dynamic_table_check(subject, round_year, today):
+    """第二十七条、第三十条第二项, for the recommendation round of `round_year`: a listed unit filed last year's table on
+    time, or the bureau recorded a reason. (title, article, ok, detail), or None for a unit that owed no table."""
+    year = round_year - 1
+    if not must_file(subject, year):
+        return None
+    report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+    ok, detail = rules.dynamic_report_check(True, year, report.received if report else None,
+                                            report.late_reason if report else "", today)
+    return "上一年度动态管理表按时填报（或已记录理由）", "第二十七、三十条", ok, detail
 
 
 def file_report(subject, year, raw, by, today):
@@ -74,8 +121,9 @@ def file_report(subject, year, raw, by, today):
             report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
             before = None if report is None else {"indicators": json.loads(report.indicators),
                                                   "review": [report.review_result, report.review_opinion]}
-            if report is None:
-                report = DynamicReport(subject=subject, year=year)
+            if report is None:  # first filing: today is the day it reached the bureau (第二十七条)
+                report = DynamicReport(subject=subject, year=year, received_on=today,
+                                       channel=ReportChannel.ONLINE.value)
             report.indicators = json.dumps(values)
             report.warnings = json.dumps(warnings, ensure_ascii=False)
             report.submitted_by, report.submitted_at = by, local_now()
@@ -83,10 +131,62 @@ def file_report(subject, year, raw, by, today):
             report.save()
             audit.record("dynamic.edit" if before is not None else "dynamic.file", subject, user=by,
                          details={"year": year, "before": before, "after": values,
-                                  "late": today > rules.dynamic_report_deadline(year)})
+                                  "late": today > rules.dynamic_report_deadline(year),
+                                  "received_on": report.received, "timeliness": report.timeliness})
     except IntegrityError:  # the same table filed twice at once: the first one stands
         raise Refused("该年度动态管理表刚刚已提交，请刷新页面后在原表上修改")
     return report, {}, warnings
+
+
+def record_paper_report(subject, year, received_on, raw, by, today):
+    """第二十七条: staff key in a table the unit handed in on paper. The receipt date, not today, decides 按时 / 逾期;
+    on a table already filed online, the earlier of the two days stands."""
+    if not must_file(subject, year):
+        raise Refused(f"该单位不在{year}年度的绿色制造名单中，无需填报该年度动态管理表")
+    if received_on is None:
+        raise Refused("请填写纸质动态管理表的收到日期")
+    if received_on > today:
+        raise Refused("收到日期不能晚于今天")
+    if received_on.year <= year:
+        raise Refused(f"{year}年度动态管理表应在{year + 1}年收到：收到日期不能早于{year + 1}年1月1日")
+    values, errors, warnings = rules.indicator_problems(subject.kind, raw)
+    if errors:
+        return None, errors, warnings
+    try:
+        with db.atomic():
+            report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+            before = None if report is None else {"indicators": json.loads(report.indicators),
+                                                  "received_on": report.received, "channel": report.channel}
+            if report is None:
+                report = DynamicReport(subject=subject, year=year, received_on=received_on)
+            else:
+                report.received_on = min(report.received, received_on)
+            report.channel = ReportChannel.PAPER.value
+            report.indicators = json.dumps(values)
+            report.warnings = json.dumps(warnings, ensure_ascii=False)
+            report.submitted_by, report.submitted_at = by, local_now()
+            report.review_result, report.review_opinion, report.reviewed_at = None, "", None  # review it again
+            report.save()
+            audit.record("dynamic.paper", subject, user=by,
+                         details={"year": year, "received_on": received_on, "before": before, "after": values,
+                                  "timeliness": report.timeliness})
+    except IntegrityError:  # filed online at the same moment: the other one stands
+        raise Refused("该单位刚刚已提交该年度动态管理表，请刷新页面")
+    return report, {}, warnings
+
+
+def record_late_reason(report, reason, by):
+    """第三十条第二项: the bureau records why a late table is accepted; the unit then leaves the removal review and
+    the recommendation check counts the table (audited)."""
+    if not report.days_late:
+        raise Refused("该动态管理表按时填报，无需记录逾期理由")
+    if not reason:
+        raise Refused("请填写逾期理由")
+    with db.atomic():
+        compare_and_set(report, "late_reason", report.late_reason, "逾期理由刚刚已被其他人修改，请刷新页面",
+                        late_reason=reason, late_reason_by=by, late_reason_at=local_now())
+        audit.record("dynamic.late_reason", report.subject, user=by,
+                     details={"year": report.year, "timeliness": report.timeliness, "reason": reason})
 
 
 def remind(subjects, year, by):
@@ -130,14 +230,19 @@ def opinion_report(year, status, city, when):
                   f"未填报 {len(status['missing'])} 家。")
     if status["flagged"]:
         doc.paragraph("截至" + chinese_date(status["deadline"]) + "仍未填报的单位，拟按第三十条第二项移出名单。")
+    if status["late"]:
+        doc.paragraph(f"逾期填报 {len(status['late'])} 家（截止日期{chinese_date(status['deadline'])}），"
+                      "未记录逾期理由的，按第三十条第二项审查。")
     rows = []
     for subject in status["subjects"]:
         report = reports.get(subject.id)
         if report is None:
-            rows.append([subject.name, subject.credit_code, "未填报", "拟按第三十条第二项移出" if status["overdue"] else ""])
+            rows.append([subject.name, subject.credit_code, "未填报" if status["overdue"] else "待填报", "",
+                         "拟按第三十条第二项移出" if status["overdue"] else ""])
         else:
-            rows.append([subject.name, subject.credit_code, report.review_label, report.review_opinion])
-    doc.table(["单位名称", "统一社会信用代码", "审核结论", "审核意见"], rows)
+            timeliness = report.timeliness + (f"（逾期理由：{report.late_reason}）" if report.late_reason else "")
+            rows.append([subject.name, subject.credit_code, timeliness, report.review_label, report.review_opinion])
+    doc.table(["单位名称", "统一社会信用代码", "填报情况", "审核结论", "审核意见"], rows)
     doc.signature(city.get("bureau_name", ""), when)
     return doc.to_bytes(city.get("bureau_name", ""))
 
@@ -157,11 +262,14 @@ def declare_change(subject, kind, description, new_name, by):
 
 def decide_change(notice, accepted, still_meets, verification, by):
     """Staff verify a change; an accepted name change renames the subject (the old name stays on the notice and in
-    the audit trail). A unit that no longer meets the standard is then removed (第三十一条)."""
+    the audit trail). A confirmed change after which the unit no longer meets the standard removes it, in the same
+    transaction, from every list it is on (第三十一条 → 第三十条, the category 'no_longer_meets'); the notice keeps
+    what was done, for the adjustment document."""
     if notice.status != ChangeStatus.PENDING.value:
         raise Refused("该变更已复核")
     if not verification:
         raise Refused("请填写复核情况")
+    today = local_now().date()
     with db.atomic():
         compare_and_set(notice, "status", ChangeStatus.PENDING.value,
                         lambda status: f"该变更已被其他人复核（{ChangeStatus.label_of(status)}），请刷新页面",
@@ -172,17 +280,42 @@ def decide_change(notice, accepted, still_meets, verification, by):
         if accepted and notice.kind == "name" and notice.new_name:
             subject.name, subject.updated_at = notice.new_name, local_now()
             subject.save(only=[Subject.name, Subject.updated_at])
+        removed = []
+        if accepted and not still_meets:
+            for listing in (Listing.select().where(Listing.subject == subject,
+                                                   Listing.status == ListingStatus.LISTED.value)
+                            .order_by(Listing.year, Listing.id)):
+                remove(listing, "no_longer_meets", f"变更复核（第三十一条）：{verification}",
+                       max(today, listing.listed_on or today), by)
+                removed.append(f"{listing.year}年{Rung.label_of(listing.rung)}名单")
+            notice.action_taken = (f"已于{chinese_date(today)}移出" + "、".join(removed) if removed
+                                   else "该单位不在名单中，无需移出")
+            notice.save(only=[ChangeNotice.action_taken])
         audit.record("change.decide", subject, user=by, details={
-            "accepted": accepted, "still_meets": still_meets, "old_name": notice.old_name, "new_name": notice.new_name})
+            "accepted": accepted, "still_meets": still_meets, "old_name": notice.old_name, "new_name": notice.new_name,
+            "removed_from": removed})
 
 
-def adjustment_rows(year):
-    """第三十一条: the year's change notices, pending and decided, as the rows of the adjustment opinion that goes up
-    with the recommendation (name, change, the bureau's conclusion)."""
+def _package_notices(year, round_=None):
+    """第三十一条: the change notices in the package of the year's recommendation round `round_` (None: the next one to
+    be signed). A signed round holds those it reported (with its earlier versions'); a draft adds every change not
+    yet reported in any signed package — decided since the last one, or still pending — declared by the year's end."""
+    versions = RecommendationRound.select(RecommendationRound.id).where(RecommendationRound.year == year)
+    if round_ is not None:
+        versions = versions.where(RecommendationRound.version <= round_.version)
+    condition = ChangeNotice.reported_in.in_(versions)
+    if round_ is None or not round_.locked:
+        condition |= (ChangeNotice.reported_in.is_null()
+                      & (ChangeNotice.submitted_at < datetime(year + 1, 1, 1)))
+    return ChangeNotice.select(ChangeNotice, Subject).join(Subject).where(condition).order_by(ChangeNotice.id)
+
+
+def adjustment_rows(year, round_=None):
+    """第三十一条: the rows of the adjustment opinion that goes up with the recommendation (name, change, the bureau's
+    conclusion and what it did), for the package of `round_` (see _package_notices)."""
     kinds = dict(rules.CHANGE_KINDS)
     rows = []
-    for notice in (ChangeNotice.select(ChangeNotice, Subject).join(Subject)
-                   .where(ChangeNotice.submitted_at.year == year).order_by(ChangeNotice.id)):
+    for notice in _package_notices(year, round_):
         change = kinds[notice.kind] + (f"：{notice.old_name} → {notice.new_name}" if notice.new_name else "")
         if notice.status == ChangeStatus.PENDING.value:
             conclusion = "待复核"
@@ -191,9 +324,44 @@ def adjustment_rows(year):
         elif notice.still_meets_standard:
             conclusion = "确认变更，仍符合相关标准：" + notice.verification
         else:
-            conclusion = "确认变更，不再符合相关标准，移出名单：" + notice.verification
+            done = notice.action_taken or ("尚未移出名单" if Listing.select().where(
+                Listing.subject == notice.subject_id, Listing.status == ListingStatus.LISTED.value).exists()
+                else "已不在名单中")
+            conclusion = f"确认变更，不再符合相关标准，{done}：" + notice.verification
         rows.append([notice.old_name or notice.subject.name, change, conclusion])
     return rows
+
+
+class PendingChanges(Refused):
+    """第三十一条: sign-off refused while change notices wait for verification; the message links to each."""
+
+    def __init__(self, notices):
+        self.notices = notices
+        names = "、".join(n.old_name or n.subject.name for n in notices)
+        super().__init__(f"第三十一条：尚有 {len(notices)} 项名单单位变更待复核（{names}），复核后其调整意见随推荐"
+                         "材料一并上报，请先完成复核再签发")
+
+    def __html__(self):
+        from flask import url_for
+        from markupsafe import Markup, escape
+        links = Markup("、").join(
+            Markup('<a href="{}">{}</a>').format(url_for("upkeep.change_decide", notice_id=n.id),
+                                                 n.old_name or n.subject.name) for n in self.notices)
+        return Markup("第三十一条：尚有 {} 项名单单位变更待复核（{}），复核后其调整意见随推荐材料一并上报，"
+                      "请先完成复核再签发").format(len(self.notices), links) if links else escape(str(self))
+
+
+def report_changes(round_):
+    """第三十一条, inside the sign-off of a recommendation round: refuse while a change declared by the year's end is
+    pending; else mark every decided change not yet reported as reported by this round's package. Returns how many."""
+    pending = list(ChangeNotice.select(ChangeNotice, Subject).join(Subject).where(
+        ChangeNotice.status == ChangeStatus.PENDING.value,
+        ChangeNotice.submitted_at < datetime(round_.year + 1, 1, 1)).order_by(ChangeNotice.id))
+    if pending:
+        raise PendingChanges(pending)
+    return ChangeNotice.update(reported_in=round_).where(
+        ChangeNotice.reported_in.is_null(), ChangeNotice.status != ChangeStatus.PENDING.value,
+        ChangeNotice.submitted_at < datetime(round_.year + 1, 1, 1)).execute()
 
 
 def remove(listing, category, reason, effective_on, by):
@@ -220,15 +388,22 @@ def remove(listing, category, reason, effective_on, by):
             PoolEntry.update(status=PoolStatus.EXITED.value, exit_reason=labels[category], exited_on=effective_on) \
                 .where(PoolEntry.subject == subject).execute()
         ladder.refresh(subject)
+        # 第三十条: 移出并公布 — the public notice, without the reason text (it may name people)
+        notice = RemovalNotice.create(listing=listing, subject=subject, subject_name=subject.name,
+                                      credit_code=subject.credit_code, kind=subject.kind, rung=listing.rung,
+                                      list_year=listing.year, category=labels[category], effective_on=effective_on)
         audit.record("listing.remove", subject, user=by,
                      details={"rung": listing.rung, "year": listing.year, "category": category, "reason": reason,
-                              "effective_on": effective_on})
+                              "effective_on": effective_on, "notice": notice.id})
 
 
 def record_incident(subject, occurred_on, kind, grade, source, description, by):
-    """第二十九条: record the incident; the report to the province follows, and removal is proposed."""
+    """第二十九条: record the incident; for 重大 (Ⅱ级) and above the report to the province follows at once, and
+    removal is proposed."""
     if kind not in dict(rules.INCIDENT_KINDS):
         raise Refused("请选择事故或事件类别")
+    if grade not in IncidentGrade._value2member_map_:
+        raise Refused("请选择事故或事件等级")
     if occurred_on > local_now().date():
         raise Refused("发生日期不能晚于今天")
     with db.atomic():
@@ -238,32 +413,96 @@ def record_incident(subject, occurred_on, kind, grade, source, description, by):
     return incident
 
 
+def mark_incident_reported(incident, reported_on, by):
+    """第二十九条: the report went to the province on `reported_on`; the calendar stops asking for it."""
+    if incident.reported_on is not None:
+        raise Refused(f"该事故事件已于{chinese_date(incident.reported_on)}标记报送")
+    if reported_on is None:
+        raise Refused("请选择报送日期")
+    if reported_on > local_now().date():
+        raise Refused("报送日期不能晚于今天")
+    if reported_on < incident.occurred_on:
+        raise Refused(f"报送日期不能早于发生日期（{chinese_date(incident.occurred_on)}）")
+    with db.atomic():
+        compare_and_set(incident, "reported_on", None, "该事故事件刚刚已被其他人标记报送，请刷新页面",
+                        reported_on=reported_on, reported_by=by)
+        audit.record("incident.reported", incident.subject, user=by,
+                     details={"incident": incident.id, "reported_on": reported_on})
+
+
+def unreported_incidents():
+    """第二十九条: incidents of 重大 (Ⅱ级) and above whose report is not yet marked as sent, oldest first."""
+    return list(Incident.unreported().order_by(Incident.recorded_at, Incident.id))
+
+
 def incident_report(incident, city, when):
     """第二十九条: the report to the province (.docx)."""
     subject = incident.subject
     listings = [f"{row.year}年{Rung.label_of(row.rung)}名单"
                 for row in subject.listings.where(Listing.status == ListingStatus.LISTED.value)]
+    what = IncidentGrade.label_of(incident.grade) + rules.INCIDENT_NOUNS.get(incident.kind, "事故事件")
     doc = OfficialDocument(when)
-    doc.title(f"关于{subject.name}发生{dict(rules.INCIDENT_KINDS)[incident.kind]}的报告")
+    doc.title(f"关于{subject.name}发生{what}的报告")
     doc.addressee("省工业和信息化厅：")
     doc.paragraph(f"{subject.name}（统一社会信用代码：{subject.credit_code}）为" + ("、".join(listings) or "绿色制造名单")
-                  + f"单位。{chinese_date(incident.occurred_on)}，该单位发生{dict(rules.INCIDENT_KINDS)[incident.kind]}"
-                  f"（{incident.grade}），信息来源：{incident.source}。")
+                  + f"单位。{chinese_date(incident.occurred_on)}，该单位发生{what}"
+                  + (f"（原记录等级：{incident.grade_note}）" if incident.grade_note else "")
+                  + f"，信息来源：{incident.source}。")
     doc.paragraph(incident.description)
-    doc.paragraph("根据《实施细则》第二十九条、第三十条，现予报告，并建议将该单位从各层级绿色制造名单中移出。")
+    if incident.reportable:
+        doc.paragraph(f"该事故事件属于第二十九条规定的{dict(rules.INCIDENT_KINDS)[incident.kind]}。根据《实施细则》"
+                      "第二十九条、第三十条，现予报告，并建议将该单位从各层级绿色制造名单中移出。")
+    else:
+        doc.paragraph("该事故事件未达到第二十九条规定的实时上报等级（重大及以上），现予报告备查。")
     doc.signature(city.get("bureau_name", ""), when)
     return doc.to_bytes(city.get("bureau_name", ""))
 
 
-def submit_complaint(subject, agency, name, contact, matter, ip):
-    """第三十二条: a real-name report from anyone, about a listed unit or an agency."""
+def was_listed_on(subject, day):
+    """Whether the subject stood on a list (any rung) on `day`."""
+    return Listing.select().where(
+        Listing.subject == subject, Listing.listed_on <= day,
+        (Listing.status == ListingStatus.LISTED.value) | (Listing.removed_on >= day)).exists()
+
+
+def record_spot_check(subject, checked_on, method, inspectors, findings, result, by):
+    """第二十九条: a spot check (现场抽查复核) of a unit that was on a list on the day; its documents are stored by
+    the caller in the same transaction."""
+    if result not in SpotCheckResult._value2member_map_:
+        raise Refused("请选择抽查结论")
+    if method not in dict(rules.SPOT_CHECK_METHODS):
+        raise Refused("请选择抽查方式")
+    if not inspectors:
+        raise Refused("请填写检查人员")
+    if not findings:
+        raise Refused("请填写检查发现")
+    if checked_on is None or checked_on > local_now().date():
+        raise Refused("抽查日期不能晚于今天")
+    if not was_listed_on(subject, checked_on):
+        raise Refused("该单位在抽查日期不在绿色制造名单中（第二十九条抽查对象为名单单位）")
+    with db.atomic():
+        check = SpotCheck.create(subject=subject, checked_on=checked_on, method=method, inspectors=inspectors,
+                                 findings=findings, result=result, recorded_by=by)
+        audit.record("spot_check.record", subject, user=by,
+                     details={"spot_check": check.id, "date": checked_on, "method": method, "result": result,
+                              "inspectors": inspectors})
+    return check
+
+
+def submit_complaint(subject, agency, name, contact, matter, ip, *, has_evidence=False, no_evidence_reason=""):
+    """第三十二条: a real-name report from anyone, about a listed unit or an agency, with its evidence or the reason
+    none can be attached (the evidence file itself is stored by the caller in the same transaction)."""
     if subject is None and agency is None:
         raise Refused("请选择举报对象（名单单位或第三方机构）")
+    problem = rules.complaint_evidence_problem(has_evidence, no_evidence_reason)
+    if problem:
+        raise Refused(problem)
     with db.atomic():
         complaint = Complaint.create(subject=subject, agency=agency, reporter_name=name, reporter_contact=contact,
-                                     matter=matter, ip=ip)
+                                     matter=matter, ip=ip, no_evidence_reason="" if has_evidence else no_evidence_reason)
         audit.record("complaint.submit", complaint, object_type="complaint",
-                     details={"subject": subject.id if subject else None, "agency": agency.id if agency else None})
+                     details={"subject": subject.id if subject else None, "agency": agency.id if agency else None,
+                              "evidence": "file" if has_evidence else "reason"})
     return complaint
 
 

@@ -1,5 +1,6 @@
 import io
 import json
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -20,10 +21,13 @@ from models import (
     Document,
     DynamicReport,
     Incident,
+    IncidentGrade,
     Listing,
     ListingStatus,
     Role,
     Rung,
+    SpotCheck,
+    SpotCheckResult,
     Subject,
     db,
     local_now,
@@ -37,8 +41,11 @@ from .forms import (
     DecideChangeForm,
     HandleComplaintForm,
     IncidentForm,
+    IncidentReportedForm,
+    LateReasonForm,
     RemovalForm,
     ReviewForm,
+    SpotCheckForm,
 )
 
 enterprise_only = roles_required(Role.ENTERPRISE.value)
@@ -50,6 +57,20 @@ uploads.register_reader("change", lambda user, change_id: user.role == Role.ENTE
 @bp.context_processor
 def _labels():
     return {"change_kinds": dict(rules.CHANGE_KINDS)}
+
+
+@bp.app_template_global()
+def dynamic_tables_of(subject):
+    """The subject's dynamic tables with 按时 / 逾期 and the removal review (第二十七、三十条), for its staff page."""
+    return operations.subject_dynamic(subject, _today())
+
+
+@bp.app_template_global()
+def supervision_of(subject):
+    """The subject's spot checks and incidents (第二十九条), newest first, for its staff page."""
+    return {"checks": list(subject.spot_checks.order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc())),
+            "incidents": list(subject.incidents.order_by(Incident.occurred_on.desc(), Incident.id.desc())),
+            "methods": dict(rules.SPOT_CHECK_METHODS), "kinds": dict(rules.INCIDENT_KINDS)}
 
 
 def _me():
@@ -107,7 +128,62 @@ def dynamic_review(report_id):
         except Refused as error:
             form.result.errors.append(str(error))
     return render_template("upkeep/review.html", report=report, form=form, values=json.loads(report.indicators),
-                           warnings=json.loads(report.warnings), indicators=rules.DYNAMIC_INDICATORS[report.subject.kind])
+                           warnings=json.loads(report.warnings), indicators=rules.DYNAMIC_INDICATORS[report.subject.kind],
+                           reason_form=LateReasonForm(obj=report))
+
+
+@bp.route("/upkeep/dynamic/<int:report_id>/late-reason", methods=["POST"])
+@staff_required
+def dynamic_late_reason(report_id):
+    """Record why a late table is accepted (第三十条第二项): the unit leaves the removal review."""
+    report = _or_404(DynamicReport, report_id)
+    form = LateReasonForm()
+    if form.validate_on_submit():
+        try:
+            operations.record_late_reason(report, form.late_reason.data, _me())
+            flash("逾期理由已记录。", "success")
+            return redirect(url_for("upkeep.dynamic_review", report_id=report.id))
+        except Refused as error:
+            form.late_reason.errors.append(str(error))
+    form_review = ReviewForm(obj=report, result=report.review_result or "", formdata=None)
+    return render_template("upkeep/review.html", report=report, form=form_review, reason_form=form,
+                           values=json.loads(report.indicators), warnings=json.loads(report.warnings),
+                           indicators=rules.DYNAMIC_INDICATORS[report.subject.kind])
+
+
+@bp.route("/upkeep/dynamic/paper/<int:subject_id>", methods=["GET", "POST"])
+@staff_required
+def dynamic_paper(subject_id):
+    """Key in a table the unit handed in on paper, with the day it was received (第二十七条: that day decides)."""
+    subject = _or_404(Subject, subject_id)
+    year = _year()
+    report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+    keys = [key for key, *_ in rules.DYNAMIC_INDICATORS[subject.kind]]
+    errors, warnings = {}, []
+    received_text = request.form.get("received_on", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in keys}
+        try:
+            received_on = date.fromisoformat(received_text) if received_text else None
+        except ValueError:
+            received_on, errors = None, {"received_on": "请填写有效的收到日期"}
+        if not errors:
+            try:
+                filed, errors, warnings = operations.record_paper_report(subject, year, received_on, request.form,
+                                                                         _me(), _today())
+            except Refused as error:
+                errors = {"received_on": str(error)}
+            else:
+                if filed is not None:
+                    flash(f"已登记 {subject.name} 的纸质动态管理表（{filed.timeliness}）。", "success")
+                    return redirect(url_for("upkeep.dynamic_list", year=year))
+    else:
+        stored = json.loads(report.indicators) if report else {}
+        values = {key: f"{stored[key]:g}" for key in keys if key in stored}
+    return render_template("upkeep/paper.html", subject=subject, year=year, report=report, values=values,
+                           errors=errors, warnings=warnings, received_text=received_text,
+                           indicators=rules.DYNAMIC_INDICATORS[subject.kind],
+                           deadline=rules.dynamic_report_deadline(year), today=_today())
 
 
 @bp.route("/upkeep/dynamic/opinion.docx")
@@ -199,10 +275,11 @@ def change_decide(notice_id):
     form = DecideChangeForm()
     if form.validate_on_submit():
         try:
-            operations.decide_change(notice, form.accepted.data == "yes", bool(form.still_meets.data),
+            operations.decide_change(notice, form.accepted.data == "yes", form.still_meets.data != "n",
                                      form.verification.data, _me())
-            flash("复核结果已记录。" + ("该单位变更后不再符合标准，请办理移出。" if not form.still_meets.data else ""),
-                  "success" if form.still_meets.data else "warning")
+            removed = notice.action_taken if notice.status == ChangeStatus.ACCEPTED.value else ""
+            flash("复核结果已记录。" + (f"该单位变更后不再符合相关标准（第三十一条）：{removed}。" if removed else ""),
+                  "warning" if removed else "success")
             return redirect(url_for("upkeep.change_list"))
         except Refused as error:  # decided meanwhile: the form is gone from the page, so say it above
             flash(str(error), "danger")
@@ -240,7 +317,8 @@ def _incident_form():
 @bp.route("/upkeep/incidents", methods=["GET", "POST"])
 @staff_required
 def incident_list():
-    """Record an incident of a listed unit; each has its report to the province and a proposed removal."""
+    """Record an incident of a listed unit; 重大 and above have their report to the province, marked when sent, and a
+    proposed removal."""
     form = _incident_form()
     if form.validate_on_submit():
         subject = Subject.get_or_none(Subject.id == form.subject_id.data)
@@ -249,12 +327,82 @@ def incident_list():
                 raise Refused("请选择名单单位")
             incident = operations.record_incident(subject, form.occurred_on.data, form.kind.data, form.grade.data,
                                                   form.source.data, form.description.data, _me())
-            flash("已记录。请立即下载报告报送省厅，并办理移出（第二十九条、第三十条）。", "warning")
+            if incident.reportable:
+                flash("已记录。请立即下载报告报送省厅并标记已报送，并办理移出（第二十九条、第三十条）。", "warning")
+            else:
+                flash("已记录。该等级无需立即报送省厅（第二十九条）。", "success")
             return redirect(url_for("upkeep.incident_list", highlight=incident.id))
         except Refused as error:
-            form.occurred_on.errors.append(str(error))
-    incidents = Incident.select().order_by(Incident.occurred_on.desc(), Incident.id.desc())
-    return render_template("upkeep/incidents.html", form=form, incidents=incidents, kinds=dict(rules.INCIDENT_KINDS))
+            message = str(error)
+            target = form.grade if "等级" in message else form.kind if "类别" in message else form.occurred_on
+            target.errors.append(message)
+    incidents = (Incident.select(Incident, Subject).join(Subject)
+                 .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
+    return render_template("upkeep/incidents.html", form=form, incidents=incidents, kinds=dict(rules.INCIDENT_KINDS),
+                           grades=IncidentGrade, reported_form=IncidentReportedForm(reported_on=_today()))
+
+
+@bp.route("/upkeep/incidents/<int:incident_id>/reported", methods=["POST"])
+@staff_required
+def incident_reported(incident_id):
+    """标记已报送: the day the incident report went to the province (第二十九条)."""
+    incident = _or_404(Incident, incident_id)
+    form = IncidentReportedForm()
+    try:
+        if not form.validate_on_submit():
+            raise Refused("；".join(m for messages in form.errors.values() for m in messages) or "请选择报送日期")
+        operations.mark_incident_reported(incident, form.reported_on.data, _me())
+        flash(f"已标记：{incident.subject.name}的事故事件报告已于{form.reported_on.data:%Y年%m月%d日}报送省厅。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(url_for("upkeep.incident_list", highlight=incident.id))
+
+
+# --- spot checks (第二十九条) ----------------------------------------------------------------------------------
+
+def _spot_check_form():
+    form = SpotCheckForm(checked_on=_today())
+    form.subject_id.choices = [(s.id, s.name) for s in operations.listed_subjects()]
+    return form
+
+
+@bp.route("/upkeep/spot-checks", methods=["GET", "POST"])
+@staff_required
+def spot_check_list():
+    """Record a spot check (抽查复核) of a listed unit with its documents; every check, newest first."""
+    form = _spot_check_form()
+    if form.validate_on_submit():
+        subject = Subject.get_or_none(Subject.id == form.subject_id.data)
+        try:
+            if subject is None:
+                raise Refused("请选择名单单位")
+            with db.atomic():
+                check = operations.record_spot_check(subject, form.checked_on.data, form.method.data or "",
+                                                     form.inspectors.data, form.findings.data, form.result.data or "",
+                                                     _me())
+                for upload in form.documents.data or []:
+                    if upload and upload.filename:
+                        uploads.store(upload, "spot_check", check.id, purpose="抽查材料", user=_me())
+        except uploads.UploadError as error:
+            form.documents.errors.append(str(error))
+        except Refused as error:
+            message = str(error)
+            target = (form.result if "结论" in message else form.method if "方式" in message
+                      else form.subject_id if "名单" in message else form.checked_on)
+            target.errors.append(message)
+        else:
+            flash(f"已记录对 {subject.name} 的抽查（{SpotCheckResult.label_of(check.result)}）。",
+                  "success" if check.result == SpotCheckResult.COMPLIANT.value else "warning")
+            return redirect(url_for("upkeep.spot_check_list", highlight=check.id))
+    checks = list(SpotCheck.select(SpotCheck, Subject).join(Subject)
+                  .order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc()))
+    documents = {}
+    for document in (Document.select().where(Document.owner_type == "spot_check", Document.withdrawn_at.is_null(),
+                                             Document.owner_id.in_([c.id for c in checks]))
+                     .order_by(Document.id)) if checks else ():
+        documents.setdefault(document.owner_id, []).append(document)
+    return render_template("upkeep/spot_checks.html", form=form, checks=checks, documents=documents,
+                           methods=dict(rules.SPOT_CHECK_METHODS))
 
 
 @bp.route("/upkeep/incidents/<int:incident_id>/report.docx")
@@ -295,15 +443,19 @@ def complaint_new():
     form = _complaint_form()
     if form.validate_on_submit():
         subject, agency = _complaint_target(form.target.data or "")
+        has_evidence = bool(form.evidence.data and form.evidence.data.filename)
         try:
             with db.atomic():
                 complaint = operations.submit_complaint(subject, agency, form.reporter_name.data,
                                                         form.reporter_contact.data, form.matter.data,
-                                                        request.remote_addr or "")
-                if form.evidence.data and form.evidence.data.filename:
+                                                        request.remote_addr or "", has_evidence=has_evidence,
+                                                        no_evidence_reason=form.no_evidence_reason.data or "")
+                if has_evidence:
                     uploads.store(form.evidence.data, "complaint", complaint.id, purpose="佐证材料")
-        except (Refused, uploads.UploadError) as error:
-            form.matter.errors.append(str(error))
+        except uploads.UploadError as error:
+            form.evidence.errors.append(str(error))
+        except Refused as error:  # 第三十二条: the evidence, or why there is none, goes beside the evidence field
+            (form.evidence if "佐证材料" in str(error) else form.matter).errors.append(str(error))
         else:
             flash("举报已受理，主管部门将核实处理，并按您留下的联系方式反馈。", "success")
             return redirect(url_for("upkeep.complaint_new"))
@@ -313,9 +465,14 @@ def complaint_new():
 @bp.route("/upkeep/complaints")
 @staff_required
 def complaint_list():
-    """Every public report; the reporter's personal data is masked here."""
-    return render_template("upkeep/complaints.html", complaints=Complaint.select().order_by(
-        Complaint.outcome.is_null(False), Complaint.id.desc()), outcomes=dict(rules.COMPLAINT_OUTCOMES))
+    """Every public report; the reporter's personal data is masked here. Each shows whether evidence came with it or
+    why not (第三十二条)."""
+    complaints = list(Complaint.select().order_by(Complaint.outcome.is_null(False), Complaint.id.desc()))
+    with_evidence = {owner_id for (owner_id,) in Document.select(Document.owner_id).where(
+        Document.owner_type == "complaint", Document.withdrawn_at.is_null(),
+        Document.owner_id.in_([c.id for c in complaints])).tuples()} if complaints else set()
+    return render_template("upkeep/complaints.html", complaints=complaints, with_evidence=with_evidence,
+                           outcomes=dict(rules.COMPLAINT_OUTCOMES))
 
 
 @bp.route("/upkeep/complaints/<int:complaint_id>", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """An agency registers; staff approve it and propose an engagement from a subject page; the agency accepts it."""
 from playwright.sync_api import expect
 
+import rules
 from identifiers import make_credit_code
 from models import Role, Rung
 from tests.helpers import Factory
@@ -31,6 +32,7 @@ def test_agency_journey(live_server, browser, tmp_path):
     agency_page.get_by_label("擅长领域（可多选）").select_option(["factory"])
     agency_page.get_by_label("近五年绿色制造相关评审、评价、科研或标准制定经历（第二十三条第五项）").fill("承担绿色工厂评价 30 项。")
     agency_page.get_by_label("资质证明材料（PDF/Word/图片）").set_input_files(str(pdf))
+    agency_page.get_by_label(rules.AGENCY_DECLARATION).check()
     agency_page.get_by_label("登录用户名").fill("lvcheng")
     agency_page.get_by_label("登录密码").fill("Journey2026ok")
     agency_page.get_by_label("确认密码").fill("Journey2026ok")
@@ -41,6 +43,13 @@ def test_agency_journey(live_server, browser, tmp_path):
     login(page, live_server, staff.username)
     page.get_by_role("link", name="第三方机构", exact=True).click()
     page.get_by_role("link", name="龙江湾旅程评价中心有限公司").click()
+    expect(page.locator("#qualification-problems")).to_contain_text("第二十三条第一项")
+    for key, article, _ in rules.AGENCY_CONDITIONS:  # 第二十三条 items, checked against the evidence
+        row = page.locator(f"#agency-condition-{key}")
+        row.get_by_label(f"{article}核查结果").select_option("met")
+        row.get_by_label(f"{article}依据").fill("已核对资质材料")
+        row.get_by_role("button", name="保存").click()
+        expect(row.locator(".badge", has_text="符合")).to_be_visible()
     expect(page.locator("#qualification-ok")).to_be_visible()
     page.get_by_role("button", name="认可", exact=True).click()
     expect(page.get_by_text("已认可该机构")).to_be_visible()
@@ -56,6 +65,7 @@ def test_agency_journey(live_server, browser, tmp_path):
     login(agency_page, live_server, "lvcheng", "Journey2026ok")
     agency_page.get_by_role("link", name="机构工作台").click()
     agency_page.get_by_role("link", name="处理邀请").click()
+    agency_page.locator("#accept-form").get_by_role("checkbox").check()
     agency_page.get_by_role("button", name="接受对接").click()
     expect(agency_page.get_by_text("已接受对接")).to_be_visible()
     page.reload()

@@ -186,6 +186,7 @@ def test_whole_ladder(ladder, tmp_path):
         ladder.sign_in(agency_page, agency_user.username)
         agency_page.get_by_role("link", name="机构工作台").click()
         agency_page.get_by_role("link", name="处理邀请").click()
+        agency_page.locator("#accept-form").get_by_role("checkbox").check()  # 第二十四条 declaration
         agency_page.get_by_role("button", name="接受对接").click()
         expect(agency_page.get_by_text("已接受对接")).to_be_visible()
         agency_page.get_by_label("评价报告文件").set_input_files(str(pdf))
