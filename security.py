@@ -4,7 +4,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -103,6 +103,12 @@ def _unauthorized():
 
 
 def init_app(app):
+    @app.before_request
+    def _no_nul_in_the_address():
+        # PostgreSQL text cannot hold NUL: a %00 in a search would otherwise fail in the driver (a 500).
+        if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+            abort(400)
+
     @app.before_request
     def _session_limits_and_password_change():
         if request.endpoint == "static" or not current_user.is_authenticated:

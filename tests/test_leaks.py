@@ -225,3 +225,9 @@ def test_gunicorn_sends_no_server_header(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_nul_byte_in_the_address_is_a_bad_request_not_a_500(client, make, login):
+    login(make.user())
+    for path in ("/pool/?q=%00", "/list?q=a%00b", "/admin/audit?username=%00"):
+        assert client.get(path).status_code == 400, path
