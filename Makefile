@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint test-postgres bench browser-deps postgres-deps clean
+.PHONY: run test lint test-postgres bench browser-deps postgres-deps docs-deps docs-preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,19 @@ test: lint browser-deps
 # The suite (without the browser) against a throwaway PostgreSQL cluster.
 test-postgres: $(VENV)/.installed-dev postgres-deps
 	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -m "not browser"'
+
+# LibreOffice (and CJK fonts, poppler's pdftoppm) to render documents, installed as root where missing.
+docs-deps:
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK"; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-writer-nogui poppler-utils fonts-noto-cjk >/dev/null; \
+	  else echo "文档预览需要 LibreOffice：请以 root 运行 apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk"; exit 1; fi; \
+	fi
+
+# A sample of each .docx, built from the demo city and rendered to PDF under test-artifacts/docs-preview/.
+docs-preview: $(VENV)/.installed docs-deps
+	$(BIN)/python tools/docs_preview.py
 
 # Every benchmark, one table of figures against DESIGN.md §8 (about four minutes).
 bench: $(VENV)/.installed-dev

@@ -4,8 +4,9 @@ import json
 
 from flask import g, has_request_context, request
 from flask_login import current_user
+from peewee import PostgresqlDatabase
 
-from models import AuditEvent
+from models import AUDIT_CHAIN_FIELDS, AUDIT_CHAIN_GENESIS, AuditEvent, chain_hash, db, local_now
 
 # Chinese names of the actions, for the audit viewer and subject timelines.
 ACTION_LABELS = {
@@ -55,6 +56,9 @@ ACTION_LABELS = {
     "plan.add_items": "批量加入培育计划",
     "plan.update_item": "修改计划条目",
     "plan.withdraw_item": "移出培育计划",
+    "plan.add_project": "添加绿色化改造项目",
+    "plan.update_project": "修改绿色化改造项目",
+    "plan.withdraw_project": "删除绿色化改造项目",
     "plan.milestone": "更新培育节点",
     "plan.evidence": "提交节点佐证",
     "plan.export": "导出培育计划",
@@ -101,6 +105,7 @@ ACTION_LABELS = {
     "change.decide": "复核变更",
     "listing.remove": "移出名单",
     "incident.record": "记录事故事件",
+    "document.issue": "签发公文（分配发文字号）",
     "incident.reported": "标记事故事件已报送省厅",
     "spot_check.record": "记录抽查复核",
     "complaint.submit": "收到举报",
@@ -148,17 +153,56 @@ def record(action, obj=None, *, result="ok", details=None, user=None, object_typ
     else:
         ip = "cli"
         details.setdefault("os_user", _os_user())
-    return AuditEvent.create(
-        user=user,
-        username=user.username if user else "",
-        ip=ip,
-        action=action,
-        object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
-        object_id=getattr(obj, "id", None),
-        object_label=_object_label(obj) if obj is not None else "",
-        result=result,
-        details=json.dumps(details, ensure_ascii=False, default=str),
-    )
+    values = {
+        "created_at": local_now(),
+        "username": user.username if user else "",
+        "ip": ip,
+        "action": action,
+        "object_type": object_type or (type(obj).__name__.lower() if obj is not None else ""),
+        "object_id": getattr(obj, "id", None),
+        "object_label": _object_label(obj) if obj is not None else "",
+        "result": result,
+        "details": json.dumps(details, ensure_ascii=False, default=str),
+    }
+    with db.atomic():  # inside the caller's transaction when there is one: the row and its link commit together
+        prev_hash = _chain_head()
+        return AuditEvent.create(user=user, prev_hash=prev_hash, row_hash=chain_hash(values, prev_hash), **values)
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serializes appends to the audit chain.
+_CHAIN_LOCK_KEY = 0x61756469
+
+
+def _chain_head():
+    """The newest row's hash, read once appends are serialized: on SQLite the transaction already holds the write
+    lock (BEGIN IMMEDIATE); on PostgreSQL an advisory lock is taken, held until the transaction ends."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_CHAIN_LOCK_KEY,))
+    head = AuditEvent.select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1).scalar()
+    return head or AUDIT_CHAIN_GENESIS
+
+
+def verify_chain(batch=5000):
+    """Walk the trail in id order; the first broken link as (id, 中文说明), or None when the chain holds."""
+    previous_id, previous = None, AUDIT_CHAIN_GENESIS
+    fields = [getattr(AuditEvent, name) for name in AUDIT_CHAIN_FIELDS]
+    last_id = 0
+    while True:
+        rows = list(AuditEvent.select(AuditEvent.id, AuditEvent.prev_hash, AuditEvent.row_hash, *fields)
+                    .where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch))
+        if not rows:
+            return None
+        for row in rows:
+            if row.prev_hash != previous:
+                before = f"第 {previous_id} 条记录的哈希" if previous_id else "链首的初始值"
+                return row.id, (f"该记录保存的上一条哈希（{row.prev_hash[:16] or '空'}…）与{before}"
+                                f"（{previous[:16]}…）不符：其前的记录被删除、插入或修改")
+            digest = chain_hash({name: getattr(row, name) for name in AUDIT_CHAIN_FIELDS}, row.prev_hash)
+            if digest != row.row_hash:
+                return row.id, (f"该记录的内容与其保存的哈希不符（保存 {row.row_hash[:16] or '空'}…，按内容重算 "
+                                f"{digest[:16]}…）：记录在写入后被修改")
+            previous_id, previous = row.id, row.row_hash
+        last_id = rows[-1].id
 
 
 def record_security_event(action, **fields):

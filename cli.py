@@ -17,6 +17,8 @@ demo_cli = AppGroup("demo", help="演示数据")
 pool_cli = AppGroup("pool", help="培育库导入导出")
 filing_cli = AppGroup("filing", help="8月31日备案材料（第十四条）")
 recommend_cli = AppGroup("recommend", help="省级推荐材料（第十四条）")
+package_cli = AppGroup("package", help="报送材料包（ZIP）的校验")
+audit_cli = AppGroup("audit", help="审计日志")
 
 
 @db_cli.command("upgrade")
@@ -129,7 +131,7 @@ def pool_import(path):
 @click.option("--year", type=int, required=True)
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--date", "filing_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="备案日期（默认今天）")
+              help="备案日期（只能是今天：备案材料按生成当天的数据编制；默认今天）")
 def filing_build(year, out_path, filing_date):
     """Build the year's bundle (recorded as a Filing, as from the web page) and copy it to --out."""
     import shutil
@@ -153,17 +155,44 @@ def filing_build(year, out_path, filing_date):
 def recommend_build(year, out_path, draft):
     """Write the year's recommendation package (the newest version; an unsigned one only with --draft)."""
     from blueprints.recommend.routes import package_bytes
-    from models import RecommendationRound, local_now
+    from models import RecommendationRound
     with current_app.test_request_context(), db.connection_context():
         round_ = RecommendationRound.latest_for(year)
         if round_ is None:
             raise click.ClickException(f"{year} 年尚未开始推荐")
         if not round_.locked and not draft:
             raise click.ClickException("本轮推荐尚未签发；如需导出草稿，请加 --draft")
-        data = package_bytes(round_, round_.signed_at.date() if round_.signed_at else local_now().date())
+        data = package_bytes(round_)  # a signed round: the bytes its sign-off built (issue 17)
     with open(out_path, "wb") as fh:
         fh.write(data)
     click.echo(f"已导出 {out_path}（第 {round_.version} 版{'，草稿' if not round_.locked else ''}）")
+
+
+@package_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def package_verify(path):
+    """Check a package as its receiver would: manifest and hashes, data.json against its schema, and that the sheets,
+    data.json and the letter agree. Needs nothing but the ZIP (and this repository)."""
+    import datapackage
+    with open(path, "rb") as fh:
+        problems = datapackage.verify_package(fh.read())
+    for problem in problems:
+        click.echo(f"✗ {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"校验未通过：{path} 有 {len(problems)} 处问题")
+    click.echo(f"校验通过：{path}")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the audit trail's hash chain; report the first broken link."""
+    with db.connection_context():
+        broken = audit.verify_chain()
+        total = audit.AuditEvent.select().count()
+    if broken:
+        event_id, what = broken
+        raise click.ClickException(f"审计链在第 {event_id} 条记录（id={event_id}）处断开：{what}")
+    click.echo(f"审计链完整（共 {total} 条记录）")
 
 
 def _live_sqlite_path():
@@ -230,5 +259,6 @@ def restore(backup_path, yes):
 
 
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, backup, restore):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, package_cli, audit_cli, backup,
+                    restore):
         app.cli.add_command(command)

@@ -36,6 +36,8 @@ CITY = {
     "bureau_contact": "节能与综合利用科 王晓明",
     "bureau_phone": "0451-88880000",
     "bureau_email": "jnk@ljw.example.cn",
+    "document_number_prefix": "龙工信函",
+    "signer": "李建国",
 }
 DISTRICT_CODES = {"松源区": "239902", "临江区": "239903", "河东区": "239904",
                   "高新技术产业开发区": "239971", "东宁县": "239921", "青山县": "239922"}
@@ -223,9 +225,12 @@ def _load_plans(rng, users):
                       "一、建立培育库动态管理机制；二、组织第三方机构开展节能诊断服务进企业；三、对新认定的市级、省级"
                       "绿色工厂分别给予一次性奖励（以市政府奖补政策为准）。",
                       {("factory", "municipal"): 8, ("factory", "provincial"): 3, ("park", "provincial"): 1}, staff)
-    for subject in by_kind["factory"][:10] + by_kind["park"][:2]:
+    # the first six factories go onto last year's municipal list through its review (_load_reviews): the plans aim
+    # other subjects above where they stand (第十条)
+    for subject in by_kind["factory"][6:16] + by_kind["park"][:2]:
         target = "provincial" if subject.kind == "park" else "municipal"
         plans.add_item(last, subject, target, staff, staff)
+    _demo_projects(rng, last, staff)
     plans.approve(last, admin)
     current = plans.create_plan(this_year, f"{city}{this_year}年绿色制造梯度培育计划", staff, copy_last_year=True)
     plans.update_plan(current, current.title,
@@ -234,7 +239,7 @@ def _load_plans(rng, users):
                       last.measures + "四、对冲刺国家级的培育对象实行“一企一策”专人跟踪。",
                       {("factory", "municipal"): 10, ("factory", "provincial"): 4, ("park", "provincial"): 1,
                        ("supply_chain", "national"): 1}, staff)
-    for subject in by_kind["factory"][10:24] + by_kind["park"][2:4] + by_kind["supply_chain"][:2]:
+    for subject in by_kind["factory"][16:30] + by_kind["park"][2:4] + by_kind["supply_chain"][:2]:
         target = {"park": "provincial", "supply_chain": "national"}.get(subject.kind, rng.choice(["municipal", "provincial"]))
         plans.add_item(current, subject, target, rng.choice([staff, users["staff2"]]), staff)
     for item in plans.active_items(current):
@@ -244,7 +249,36 @@ def _load_plans(rng, users):
                 milestone.confirmed_by = staff
                 milestone.evidence_note = "已提交报告并经经办人核实"
                 milestone.save()
+    _demo_projects(rng, current, staff)
     plans.approve(current, admin)
+
+
+# 附件2 of the plan: each subject's real green-upgrade projects (what, investment in 万元, expected effect)
+DEMO_PROJECTS = {
+    "factory": (("余热余压回收利用改造", 420, "年节约标准煤约 1,800 吨，减少二氧化碳排放约 4,700 吨"),
+                ("屋顶分布式光伏发电项目", 960, "装机 3 兆瓦，年发电约 330 万千瓦时，可再生能源占比提高到 18%"),
+                ("高效电机及变频系统替换", 185, "替换 IE2 以下电机 120 台，电机系统节电约 15%"),
+                ("污水处理及中水回用改造", 310, "中水回用率提高到 60%，年减少新鲜水取用约 12 万吨"),
+                ("能源管理中心建设", 260, "重点用能设备计量全覆盖，建成能耗在线监测平台")),
+    "park": (("园区集中供热管网改造", 2600, "替代分散燃煤锅炉 14 台，年节约标准煤约 9,000 吨"),
+             ("园区固废资源化利用中心", 1850, "一般工业固废综合利用率提高到 92%")),
+    "supply_chain": (("供应商绿色评价与碳足迹管理平台", 380, "一级供应商绿色评价覆盖率达到 80%"),
+                     ("绿色包装循环利用体系", 240, "可循环包装使用率提高到 50%，年减少包装废弃物约 600 吨")),
+}
+
+
+def _demo_projects(rng, plan, by):
+    """One or two real upgrade projects per item of the plan (edited on the item page in the site)."""
+    from datetime import date
+
+    from blueprints.plans import operations as plans
+
+    for item in plans.active_items(plan):
+        choices = DEMO_PROJECTS[item.subject.kind]
+        for name, investment, effect in rng.sample(choices, k=min(len(choices), rng.choice([1, 1, 2]))):
+            start = date(plan.year, rng.randint(2, 6), 1)
+            end = date(plan.year + (1 if rng.random() < 0.2 else 0), rng.randint(9, 12), 30)
+            plans.add_project(item, name, start, end, float(investment + rng.randint(-20, 20) * 5), effect, by)
 
 
 def _demo_pdf(title):
@@ -438,17 +472,17 @@ def _load_reviews(rng, users, evaluated):
 
 
 def _load_filing(users):
-    """Last year's 31 August filing, built and sent (it locked last year's plan)."""
-    from datetime import date
-
+    """Last year's filing, built and sent today (it locked last year's plan)."""
     from flask import current_app
 
     from blueprints.filing import operations as filing
 
     last_year = local_now().year - 1
     with current_app.test_request_context():
-        record = filing.build(last_year, date(last_year, 8, 28), users["staff"])
-        filing.mark_sent(record, date(last_year, 8, 29), "省工信厅政务服务平台", users["staff"])
+        # a filing is dated the day it is built (blueprints/filing/operations.date_problem): the demo's is today's
+        today = local_now().date()
+        record = filing.build(last_year, today, users["staff"])
+        filing.mark_sent(record, today, "省工信厅政务服务平台", users["staff"])
 
 
 def _load_recommendations(users):

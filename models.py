@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -348,6 +349,25 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+AUDIT_CHAIN_GENESIS = "0" * 64
+# The fields each audit row's hash covers, in this order. Not user_id: it is SET NULL when an account goes,
+# while username is kept. Changing this list or chain_hash breaks every existing chain.
+AUDIT_CHAIN_FIELDS = ("created_at", "username", "ip", "action", "object_type", "object_id", "object_label",
+                      "result", "details")
+
+
+def chain_hash(values, prev_hash):
+    """sha256 over the canonical JSON of an audit row's fields (AUDIT_CHAIN_FIELDS) and the previous row's hash."""
+    import hashlib
+
+    def canonical(value):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+    payload = [canonical(values[name]) for name in AUDIT_CHAIN_FIELDS] + [prev_hash]
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class AuditEvent(BaseModel):
     """One row per thing that happened. Append-only: the application never updates or deletes it."""
 
@@ -361,6 +381,9 @@ class AuditEvent(BaseModel):
     object_label = CharField(max_length=200, default="")
     result = CharField(max_length=20, default="ok")
     details = TextField(default="{}")
+    # The hash chain (tamper evidence): row_hash = chain_hash(this row's fields, the previous row's row_hash).
+    prev_hash = CharField(max_length=64, default="")
+    row_hash = CharField(max_length=64, default="")
 
     class Meta:
         indexes = ((("object_type", "object_id"), False),)
@@ -636,6 +659,21 @@ class Milestone(BaseModel):
         return self.done_date is None and self.due_date < today
 
 
+class PlanProject(BaseModel):
+    """A real green-upgrade project of a plan item (附件2 绿色化改造项目及计划汇总表, 第十条): what, when, how much, to
+    what effect. Withdrawn, never deleted."""
+
+    item = ForeignKeyField(PlanItem, backref="projects", on_delete="RESTRICT")
+    name = CharField(max_length=200)  # what is built or changed
+    start_on = DateField()
+    end_on = DateField()
+    investment = FloatField()  # 万元
+    effect = TextField()  # the expected effect (energy saved, emissions cut …)
+    withdrawn_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+
 class ApplicationStatus(Titled):
     DRAFT = ("draft", "草稿", "secondary")
     SUBMITTED = ("submitted", "已提交", "info")
@@ -792,6 +830,10 @@ class RecommendationRound(BaseModel):
     signed_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=local_now)
+    # Frozen at sign-off (issue 17): what the signed package was built from (JSON: facts, checks, opinions, ranks,
+    # adjustments) and the SHA-256 of that package (kept in RoundPackage). "" for drafts and rounds signed before 019.
+    snapshot = TextField(default="")
+    package_sha256 = CharField(max_length=64, default="")
 
     class Meta:
         indexes = ((("year", "version"), True),)
@@ -832,6 +874,15 @@ class Recommendation(BaseModel):
                 .switch(cls).join(Application)
                 .where(Application.subject == subject, RecommendationRound.status == RoundStatus.SIGNED.value)
                 .order_by(RecommendationRound.year.desc(), RecommendationRound.version.desc()).first())
+
+
+class RoundPackage(BaseModel):
+    """The ZIP a round's sign-off built, kept as it was signed: every later download gives these bytes. In its own
+    table so that reading a round (and Recommendation.signed_for on every enterprise page) does not read the ZIP."""
+
+    round = ForeignKeyField(RecommendationRound, unique=True, backref="packages", on_delete="RESTRICT")
+    content = BlobField()
+    created_at = DateTimeField(default=local_now)
 
 
 class ReviewResult(Titled):
@@ -1058,6 +1109,25 @@ class FilingDeclaration(BaseModel):
     declared_at = DateTimeField(default=local_now)
 
 
+class IssuedDocument(BaseModel):
+    """GB/T 9704 发文字号: the year's sequence number, allocated once when a document is issued (the draft shows
+    〔year〕__号). One row per issued document; (kind, object_key) makes issuing the same document again give back
+    its number."""
+
+    year = IntegerField()
+    sequence = IntegerField()
+    number = CharField(max_length=60)  # as printed: 龙工信函〔2026〕12号
+    kind = CharField(max_length=40)  # what was issued: dynamic_opinion, incident_report …
+    object_key = CharField(max_length=60)  # which one: the year, the incident id …
+    title = CharField(max_length=200, default="")
+    issued_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    issued_at = DateTimeField(default=local_now)
+
+    class Meta:
+        table_name = "issued_document"
+        indexes = ((("year", "sequence"), True), (("kind", "object_key"), True))
+
+
 # "One per …" rules held by the database, so that two requests at the same moment cannot both pass the check
 # (partial unique indexes: SQLite and PostgreSQL both have them; migrations/012_concurrency.py creates them).
 # One open application per subject, year and rung (a rejected one may be followed by a new one).
@@ -1077,4 +1147,4 @@ MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCh
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
           Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
           AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
-          SpotCheck, RemovalNotice, ParkMember]
+          SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument]

@@ -270,6 +270,29 @@ def target_rung_problem(current_rung, target_rung):
     return None
 
 
+# 第十条、第十四条: the plan the city files states its goals, targets, measures and the subjects it cultivates; a plan
+# missing any of these is not approved (an empty part would be filed as "（未填写）").
+PLAN_REQUIRED_PARTS = (("goals", "培育目标"), ("targets", "目标数"), ("measures", "工作措施和支持政策"),
+                       ("items", "培育对象"))
+
+
+def plan_missing_parts(goals, target_total, measures, item_count):
+    """The titles of the plan's required parts that are empty, in the document's order."""
+    present = {"goals": bool((goals or "").strip()), "targets": target_total > 0,
+               "measures": bool((measures or "").strip()), "items": item_count > 0}
+    return [title for key, title in PLAN_REQUIRED_PARTS if not present[key]]
+
+
+# 第十条: a plan item names a subject of the pool and aims it above where it stands.
+def plan_item_problem(in_pool, current_rung, target_rung):
+    """Why an item cannot stand in the plan as filed, or None."""
+    if not in_pool:
+        return "不在培育库中（第十条：培育计划针对培育库中的对象）"
+    if rung_rank(target_rung) <= rung_rank(current_rung):
+        return "已达到目标梯度，目标须高于当前梯度"
+    return None
+
+
 # 第十二条: an application carries the application report and its materials; the evaluation report (第十三条),
 # whose first page is the 基本信息表, is uploaded on its own. Per kind, the materials checklist.
 APPLICATION_MATERIALS = {

@@ -25,6 +25,11 @@ DEFAULTS = {
     "province_call_date": "04-15",
     "city_recommendation_due": "07-10",
     "password_max_age_days": 0,  # staff and admin passwords expire after this many days; 0: never
+    # GB/T 9704: 发文字号 = prefix〔year〕N号 (N allocated when a document is issued) and the 签发人 of 上行文
+    "document_number_prefix": "",
+    "signer": "",
+    # the title cited on first mention (then 《实施细则》): the seed is the draft for comment; the final text differs
+    "regulation_title": "《黑龙江省绿色制造与服务体系梯度培育及管理实施细则（征求意见稿）》",
 }
 
 # What the bureau must fill in before documents can carry its name.

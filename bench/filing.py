@@ -29,6 +29,7 @@ def prepare(app, subjects):
         plan = plans.create_plan(year, "基准市培育计划", staff)
         entries = list(PoolEntry.select().order_by(PoolEntry.id))
         plans.add_items(plan, [e.subject for e in entries[:300]], "municipal", staff, staff)
+        plans.update_plan(plan, "基准市培育计划", "培育目标", "工作措施", {("factory", "municipal"): 300}, staff)
         plans.approve(plan, staff)
         Listing.insert_many([dict(subject=e.subject_id, rung="municipal", year=year, source="municipal_review",
                                   listed_on=date(year, 6, 1), status="listed") for e in entries[300:800]]).execute()
@@ -41,7 +42,7 @@ def single(subjects):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with app.test_request_context(), db.connection_context():
         start = time.perf_counter()
-        record = filing.build(year, date(year, 8, 28), staff)
+        record = filing.build(year, local_now().date(), staff)  # a filing is dated the day it is built
         elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"subjects": subjects, "seconds": round(elapsed, 2), "peak_mb": round(peak / 1024, 1),

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import date
 
 import pytest
 
@@ -137,7 +136,7 @@ def test_bundle_build_killed_midway_leaves_no_bundle_and_no_filing(site):
     from bench.filing import prepare
     prepare(site.app, 3000)
     client = site.start()
-    thread, outcome = post_in_background(client, f"/filing/{YEAR}/build", f"filing_date={date(YEAR, 8, 28)}",
+    thread, outcome = post_in_background(client, f"/filing/{YEAR}/build", f"filing_date={local_now().date()}",
                                          {"Content-Type": "application/x-www-form-urlencoded"})
     time.sleep(0.35)  # gathering 3,000 subjects alone takes longer
     site.kill()
@@ -150,7 +149,7 @@ def test_bundle_build_killed_midway_leaves_no_bundle_and_no_filing(site):
 
     client = site.start()  # start-up sweeps what the killed build left
     assert [n for n in os.listdir(site.filing_dir) if not n.startswith(".")] == []
-    status, _, _ = client.request("POST", f"/filing/{YEAR}/build", f"filing_date={date(YEAR, 8, 28)}",
+    status, _, _ = client.request("POST", f"/filing/{YEAR}/build", f"filing_date={local_now().date()}",
                                   {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 302
     assert site.count(Filing) == 1  # the year's lock died with the killed build
@@ -167,7 +166,7 @@ def test_leftovers_of_a_killed_build_are_swept(site):
     filing.sweep_leftovers(str(site.filing_dir))
     assert sorted(os.listdir(site.filing_dir)) == [f".build-{year}.lock", f"{year}-orphan.zip"]
     with site.app.test_request_context(), db.connection_context():
-        record = filing.build(year, date(year, 8, 28), staff)  # a build also drops bundles no Filing row records
+        record = filing.build(year, local_now().date(), staff)  # a build also drops bundles no Filing row records
     assert sorted(n for n in os.listdir(site.filing_dir) if not n.startswith(".")) == [record.stored_name]
 
 

@@ -20,7 +20,7 @@ from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry
 from rules import Refused
 
 YEAR = local_now().year
-FILING_DATE = date(YEAR, 8, 28) if local_now().date() >= date(YEAR, 8, 28) else local_now().date()
+FILING_DATE = local_now().date()  # a filing is dated the day it is built (operations.date_problem)
 CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["松源区", "临江区"],
         "bureau_name": "龙江湾市工业和信息化局", "bureau_address": "政务大道8号", "bureau_contact": "王晓明",
         "bureau_phone": "0451-88880000"}
@@ -50,6 +50,7 @@ def city(app, make, staff):
             checked(subject)
         plan = plans.create_plan(YEAR, f"龙江湾市{YEAR}年绿色制造梯度培育计划", staff)
         plans.add_item(plan, subjects[0], "municipal", staff, staff)
+        plans.update_plan(plan, plan.title, "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
         plans.approve(plan, staff)
         Listing.create(subject=subjects[2], rung="municipal", year=YEAR, source="municipal_review", listed_on=FILING_DATE)
     return subjects
@@ -114,7 +115,7 @@ def test_bundle_contents_manifest_and_documents(app, staff, city):
     record = build(app, staff)
     archive = read_zip(app, record)
     names = archive.namelist()
-    assert names == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST]
+    assert names == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST, bundle.SUMMARY, bundle.DATA]
     lines = archive.read(bundle.MANIFEST).decode("utf-8").strip().splitlines()[1:]
     manifest = {name: (int(size), digest) for name, size, digest in (line.split("\t") for line in lines)}
     assert set(manifest) == set(names) - {bundle.MANIFEST}
@@ -122,16 +123,16 @@ def test_bundle_contents_manifest_and_documents(app, staff, city):
         content = archive.read(name)
         assert len(content) == size and hashlib.sha256(content).hexdigest() == digest
     pool = load_workbook(io.BytesIO(archive.read(bundle.POOL))).active
-    codes = [pool.cell(row=r, column=3) for r in range(2, pool.max_row + 1)]
+    codes = [pool.cell(row=r, column=6) for r in range(3, 3 + len(city))]  # row 1 the title, row 2 the header
     assert sorted(c.value for c in codes) == sorted(s.credit_code for s in city)  # each pooled subject once
     assert all(c.data_type == "s" and c.number_format == "@" for c in codes)
-    assert pool["L2"].value.startswith(f"{YEAR}-01-05") or pool["L2"].value
+    assert pool["P2"].value == "否决项核查日期" and pool["P3"].value.date() == date(YEAR, 1, 5)
     for name in (bundle.COVER, bundle.PLAN):
         doc = DocxDocument(io.BytesIO(archive.read(name)))
         text = "\n".join(p.text for p in doc.paragraphs)
         assert "龙江湾市工业和信息化局" in text and str(YEAR) in text
     cover = "\n".join(p.text for p in DocxDocument(io.BytesIO(archive.read(bundle.COVER))).paragraphs)
-    assert "第十四条" in cover and "附件：1. 培育计划" in cover
+    assert "第十四条" in cover and "附件：1.培育计划" in cover
     with db.connection_context():
         assert CultivationPlan.latest_for(YEAR).status == "filed"  # building locks the plan version
         assert Filing.get_by_id(record.id).sha256 == hashlib.sha256(

@@ -277,3 +277,18 @@ def test_article_30_listed_unit_with_a_hit_flagged_on_calendar_and_subject_page(
     assert "名单单位存在第十五条情形，待移出审查" in home and "在册否决企业有限公司" in home
     page = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
     assert 'id="removal-review"' in page and "第三十条第一项" in page and "失信被执行人" in page
+
+
+def test_article_15_the_filing_readiness_reads_veto_hits_through_the_same_three_years(app, make, staff):
+    from blueprints.filing import operations as filing
+    from models import PoolEntry
+    subject = make.subject()
+    with db.connection_context():
+        PoolEntry.create(subject=subject, year_admitted=YEAR)
+    clear_checks(subject)
+    hit(subject, event_on=TODAY.replace(year=TODAY.year - 3) - timedelta(days=1))  # older than 近三年
+    with app.test_request_context(), db.connection_context():
+        assert filing.check_summaries({subject.id: subject.kind})[subject.id]["hit"] is False
+    hit(subject, event_on=TODAY - timedelta(days=400))
+    with app.test_request_context(), db.connection_context():
+        assert filing.check_summaries({subject.id: subject.kind})[subject.id]["hit"] is True

@@ -62,6 +62,9 @@ def test_create_plan_and_refuse_a_second_for_the_year(client, staff):
 def test_status_transitions_and_who_may_make_them(client, make, login, staff):
     new_plan(client)
     plan = the_plan()
+    client.post(f"/plans/{plan.id}/edit", data={"title": "计划", "goals": "目标", "measures": "措施",
+                                                 "target-factory-municipal": "1"})
+    client.post(f"/plans/{plan.id}/items", data={"subject_id": pooled(make).id, "target_rung": "municipal"})
     assert client.post(f"/plans/{plan.id}/approve").status_code == 403  # staff may not approve
     client.post("/logout")
     login(make.user(Role.ADMIN))
@@ -80,6 +83,7 @@ def _filed_plan(make, staff_user, subjects):
         plan = operations.create_plan(YEAR, "计划", staff_user)
         for subject in subjects:
             operations.add_item(plan, subject, "municipal", staff_user, staff_user)
+        operations.update_plan(plan, "计划", "目标", "措施", {("factory", "municipal"): 1}, staff_user)
         operations.approve(plan, staff_user)
         operations.mark_filed(plan, staff_user)
         return CultivationPlan.get_by_id(plan.id)
@@ -207,6 +211,7 @@ def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, lo
         plan = operations.create_plan(YEAR, "计划", staff)
         mine = operations.add_item(plan, own, "municipal", staff, staff, note="请尽快完成节能诊断")
         theirs = operations.add_item(plan, other, "municipal", staff, staff)
+        operations.update_plan(plan, "计划", "目标", "措施", {("factory", "municipal"): 2}, staff)
         operations.approve(plan, staff)
         my_first = mine.milestones.order_by(Milestone.position).first()
         their_first = theirs.milestones.order_by(Milestone.position).first()
@@ -235,7 +240,7 @@ def test_plan_documents(client, make, staff):
         client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "provincial"})
     doc = DocxDocument(io.BytesIO(client.get(f"/plans/{plan.id}/plan.docx").data))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "龙江湾市培育计划" in text and "培育目标文字" in text and "附件：1. 培育计划汇总表" in text
+    assert "龙江湾市培育计划" in text and "培育目标文字" in text and "附件：1.培育计划汇总表" in text
     targets = doc.tables[0]
     assert targets.rows[0].cells[2].text == "市级（个）" and targets.rows[1].cells[2].text == "7"
     cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}

@@ -275,7 +275,8 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
     doc = DocxDocument(io.BytesIO(client.get(f"/upkeep/incidents/{incident.id}/report.docx").data))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "关于发生事故企业有限公司发生重大（Ⅱ级）突发环境污染事件的报告" in text
-    assert "属于第二十九条规定的Ⅱ级（重大）及以上突发环境污染事件" in text
+    assert "事件等级：重大（Ⅱ级）。" in text and "信息来源：生态环境局。" in text and "废水外溢" in text
+    assert "Ⅱ级（重大）及以上突发环境污染事件" not in text  # the category is not stated twice
     assert "省工业和信息化厅" in text and "建议将该单位从各层级绿色制造名单中移出" in text
 
 

@@ -39,6 +39,14 @@ class SettingsForm(Form):
     bureau_phone = StringField("联系电话", validators=[
         DataRequired("请输入联系电话"), PHONE])
     bureau_email = StringField("电子邮箱", validators=[Optional(), EMAIL])
+    document_number_prefix = StringField(
+        "发文字号机关代字", validators=[Optional(), Length(max=20)],
+        description="如“龙工信函”：公文编号为“龙工信函〔2026〕12号”，年度顺序号在签发时分配，草稿显示“〔2026〕__号”")
+    signer = StringField("签发人", validators=[Optional(), Length(max=20)],
+                         description="上报省厅的公文（上行文）在发文字号同一行标注签发人")
+    regulation_title = StringField(
+        "所依据的规章全称", validators=[Optional(), Length(max=120)],
+        description="公文首次引用时写全称，其后简称《实施细则》；留空则使用征求意见稿的名称")
     qualifying_score = IntegerField("合格分数线（第十八条）", validators=[
         InputRequired("请输入分数"), NumberRange(0, 100, "分数须在 0–100 之间")])
     key_cultivation_score = IntegerField("重点培育分数线（第十八条）", validators=[

@@ -118,8 +118,10 @@ def settings_page():
         values = {name: field.data for name, field in form._fields.items()
                   if name in settings.DEFAULTS}
         values["districts"] = district_lines(form.districts.data)
-        for key in ("city_name", "bureau_name", "bureau_address", "bureau_contact", "bureau_phone", "bureau_email"):
+        for key in ("city_name", "bureau_name", "bureau_address", "bureau_contact", "bureau_phone", "bureau_email",
+                    "document_number_prefix", "signer", "regulation_title"):
             values[key] = (values[key] or "").strip()
+        values["regulation_title"] = values["regulation_title"] or settings.DEFAULTS["regulation_title"]
         with db.atomic():
             changed = settings.save(values, current_user._get_current_object())
             if changed:

@@ -5,7 +5,9 @@ from validation import Form, strip
 
 
 class BuildForm(Form):
-    filing_date = DateField("备案日期（文件落款日期）", validators=[DataRequired("请选择备案日期")])
+    # a filing is dated the day it is built (operations.date_problem): shown, not chosen
+    filing_date = DateField("备案日期（文件落款日期，即生成当天）", validators=[DataRequired("请选择备案日期")],
+                            render_kw={"readonly": True})
 
 
 class SentForm(Form):

@@ -16,6 +16,7 @@ import settings
 from blueprints.listing.operations import published_list
 from blueprints.plans import exports as plan_exports
 from blueprints.plans import operations as plans
+from blueprints.pool.figures import pool_figures
 from database import compare_and_set
 from models import (
     CultivationPlan,
@@ -82,9 +83,14 @@ def check_summaries(kinds):
                                                   EligibilityCheck.result, EligibilityCheck.checked_at)
                           .join(PoolEntry, on=(PoolEntry.subject == EligibilityCheck.subject))
                           .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(EligibilityCheck.id))
-    veto = _latest(VetoCheck.select(VetoCheck.subject, VetoCheck.condition_key, VetoCheck.result, VetoCheck.checked_on)
-                   .join(PoolEntry, on=(PoolEntry.subject == VetoCheck.subject))
-                   .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(VetoCheck.id))
+    veto = defaultdict(dict)  # {subject_id: {condition: (result as 第十五条 reads it, checked on)}}
+    for subject_id, key, recorded, checked_on, event_on in (
+            VetoCheck.select(VetoCheck.subject, VetoCheck.condition_key, VetoCheck.result, VetoCheck.checked_on,
+                             VetoCheck.event_on)
+            .join(PoolEntry, on=(PoolEntry.subject == VetoCheck.subject))
+            .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(VetoCheck.id).tuples()):
+        fact = rules.VetoFact(key, recorded, checked_on, event_on)
+        veto[subject_id][key] = (rules.veto_effective_result(fact), checked_on)  # 近三年: an older hit is clear
     result = {}
     for subject_id, kind in kinds.items():
         done = eligibility[subject_id]
@@ -110,11 +116,21 @@ def readiness(year, entries=None, summaries=None):
     latest_plan = CultivationPlan.latest_for(year)
     plan = _year_plan(year)
     plan_ok = plan is not None and (latest_plan.id == plan.id)
+    missing = plans.missing_parts(plan) if plan_ok else []
     items.append(ReadinessItem(
-        f"{year} 年培育计划已批准", plan_ok,
-        f"第 {plan.version} 版，{plan.status_enum.label}" if plan_ok else
+        f"{year} 年培育计划已批准，内容完整", plan_ok and not missing,
+        (f"第 {plan.version} 版，{plan.status_enum.label}" + ("，尚未填写" + "、".join(missing) if missing else "")) if plan_ok else
         ("尚未制定" if latest_plan is None else f"最新版本（第 {latest_plan.version} 版）状态为{latest_plan.status_enum.label}"),
         url_for("plans.plan_detail", plan_id=latest_plan.id) if latest_plan else url_for("plans.plan_list")))
+    if latest_plan is not None:
+        # 第十条: the plan filed names subjects of the pool as it stands today, each aimed above its rung
+        wrong = plans.item_problems(latest_plan)
+        items.append(ReadinessItem(
+            "培育计划的对象均在培育库中，目标梯度高于当前梯度（第十条）", not wrong,
+            f"{len(wrong)} 个计划条目需调整（移出计划或修改目标；已备案的版本请创建新版本）" if wrong else "均符合",
+            url_for("plans.plan_detail", plan_id=latest_plan.id),
+            [(f"{item.subject.name}：{problem}", url_for("plans.item_detail", item_id=item.id))
+             for item, problem in wrong[:20]]))
 
     if entries is None:
         entries = list(pooled_entries())
@@ -156,13 +172,14 @@ def gather(year, filing_date):
     listings = list(published_list())  # the whole municipal list in force, each row with its year
     new_this_year = sum(1 for listing in listings if listing.year == year)
     declaration = FilingDeclaration.get_or_none(FilingDeclaration.year == year)
+    figures = pool_figures()  # the same counts the staff home page and the pool list show
     data = {
-        "entries": entries, "summaries": summaries,
+        "entries": entries, "summaries": summaries, "figures": figures,
         "year": year, "filing_date": filing_date, "city": settings.get_all(), "plan": plan, "pool": entries,
         "targets": targets, "listings": listings,
         "veto": {sid: (s["veto_date"], s["veto_text"]) for sid, s in summaries.items()},
         "no_list_statement": declaration.statement if declaration and not new_this_year else "",
-        "counts": {"pool": len(entries), "list": len(listings), "list_new": new_this_year,
+        "counts": {"pool": len(entries), "exited": figures.exited, "list": len(listings), "list_new": new_this_year,
                    "plan_items": plans.active_items(plan).count() if plan else 0},
         "codes": {"pool": sorted(e.subject.credit_code for e in entries),
                   "list": sorted(listing.subject.credit_code for listing in listings)},
@@ -235,10 +252,21 @@ def sweep_leftovers(directory):
             continue
 
 
+def date_problem(filing_date, today):
+    """A filing is dated the day it is built: its pool, list, plan and milestones are the state of that day, so a
+    bundle dated earlier or later would show what was not yet (or no longer) true on its date."""
+    if filing_date != today:
+        return (f"备案日期须为今天（{today.isoformat()}）：备案材料按生成当天的培育库、名单和计划编制，不能倒签或预签；"
+                "已生成的备案材料请在下方记录中下载原文件")
+    return None
+
+
 def build(year, filing_date, by):
-    """Build the year's bundle: refuse while a readiness item is red; write to a temporary file and move it into
-    place only when complete; record the immutable Filing; lock the plan version it includes."""
-    problem = year_problem(year, local_now().date())
+    """Build the year's bundle: refuse a date other than today and while a readiness item is red; write to a
+    temporary file and move it into place only when complete; record the immutable Filing; lock the plan version it
+    includes. A recorded filing is never rebuilt: its stored file is what is downloaded."""
+    today = local_now().date()
+    problem = year_problem(year, today) or date_problem(filing_date, today)
     if problem:
         raise Refused(problem)
     with _YearLock(year):

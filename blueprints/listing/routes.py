@@ -8,12 +8,12 @@ from openpyxl import load_workbook
 import settings
 import uploads
 from access import public, staff_required
+from blueprints.filing.sheets import list_xlsx
 from blueprints.pool.spreadsheet import check_sheet_rows, check_workbook_size
 from bounds import year_in
-from documents import XLSX_MIMETYPE, safe_filename, xlsx_table
+from documents import XLSX_MIMETYPE, safe_filename
 from extensions import htmx, limiter
 from identifiers import normalize_credit_code
-from industries import industry_label
 from models import (
     Listing,
     ListingStatus,
@@ -24,7 +24,6 @@ from models import (
     RemovalNotice,
     Rung,
     Subject,
-    SubjectKind,
     db,
     local_now,
 )
@@ -171,9 +170,8 @@ def public_list():
 @public
 def public_list_export():
     """The published list as .xlsx, as filtered."""
-    rows = [[row.subject.name, row.subject.credit_code, SubjectKind.label_of(row.subject.kind), row.subject.district,
-             industry_label(row.subject.industry_code), row.year, row.listed_on] for row in _list_query(_list_filters())]
-    data = xlsx_table("市级绿色制造名单", ["名称", "统一社会信用代码", "类型", "区县", "行业", "年度", "公布日期"], rows)
+    # the province's columns, without the units' contacts: a public page never carries them
+    data = list_xlsx(_list_query(_list_filters()), settings.get_all(), contacts=False)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=safe_filename(f"{settings.get('city_name')}市级绿色制造名单.xlsx"))
 

@@ -6,6 +6,7 @@ import deadlines
 import settings
 import uploads
 from access import login_required, public
+from blueprints.pool.figures import pool_figures
 from models import Document, Role, Subject, SubjectKind, SubjectStatus, db, local_now
 
 from . import bp
@@ -50,7 +51,8 @@ def staff_figures():
 def home():
     """Each role's starting page; staff see the city's figures."""
     if current_user.is_staff:
-        return render_template("main/home_staff.html", figures=staff_figures(), kinds=list(SubjectKind),
+        return render_template("main/home_staff.html", figures=staff_figures(), pool_figures=pool_figures,
+                               kinds=list(SubjectKind),
                                statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents(),
                                deadlines=deadlines.calendar(local_now().date()))
     if current_user.role == Role.ENTERPRISE.value and current_user.subject_id:

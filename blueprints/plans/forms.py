@@ -1,5 +1,5 @@
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 import rules
 from bounds import id_range, int_in
@@ -77,6 +77,17 @@ class MilestoneForm(Form):
     due_date = DateField("到期日", validators=[DataRequired("请填写到期日")])
     done_date = DateField("完成日", validators=[Optional()])
     evidence_note = StringField("佐证说明", filters=[strip], validators=[Optional(), Length(max=2000)])
+
+
+class ProjectForm(Form):
+    """One green-upgrade project of a plan item (附件2)."""
+    name = StringField("改造项目", filters=[strip], validators=[DataRequired("请填写改造项目名称"), Length(max=200)])
+    start_on = DateField("开始日期", validators=[DataRequired("请填写开始日期")])
+    end_on = DateField("计划完成日期", validators=[DataRequired("请填写计划完成日期")])
+    investment = FloatField("投资（万元）", validators=[InputRequired("请填写投资额（万元）"),
+                                                    NumberRange(0, 10_000_000, "投资额须为 0–10000000 万元")])
+    effect = TextAreaField("预期效果", filters=[strip], validators=[DataRequired("请填写预期效果，如节能量、减排量"),
+                                                              Length(max=2000)])
 
 
 class EvidenceForm(Form):

@@ -3,6 +3,7 @@
 Each function checks, changes inside db.atomic(), and audits. Progress is computed here, never stored.
 """
 from collections import defaultdict
+from datetime import date
 
 from peewee import JOIN, IntegrityError
 
@@ -11,9 +12,15 @@ import rules
 import settings
 from database import compare_and_set
 from models import (
+    Agency,
     CultivationPlan,
+    Engagement,
+    EngagementStatus,
+    Listing,
+    ListingStatus,
     Milestone,
     PlanItem,
+    PlanProject,
     PlanStatus,
     PlanTarget,
     PoolEntry,
@@ -114,10 +121,19 @@ def update_plan(plan, title, goals, measures, targets, by):
         _touch(plan, by, "plan.update", targets={f"{k}/{r}": c for (k, r), c in targets.items()})
 
 
+def missing_parts(plan):
+    """The plan's required parts that are still empty (rules.plan_missing_parts)."""
+    target_total = sum(t.count for t in plan.targets)
+    return rules.plan_missing_parts(plan.goals, target_total, plan.measures, active_items(plan).count())
+
+
 def approve(plan, by):
-    """The admin approves a draft plan."""
+    """The admin approves a draft plan, complete in every required part (第十条、第十四条)."""
     if plan.status != PlanStatus.DRAFT.value:
         raise Refused(f"只有草稿状态的计划可以批准（当前：{plan.status_enum.label}）")
+    missing = missing_parts(plan)
+    if missing:
+        raise Refused("计划内容不完整，不能批准：尚未填写" + "、".join(missing))
     with db.atomic():
         compare_and_set(plan, "status", PlanStatus.DRAFT.value, _plan_changed, status=PlanStatus.APPROVED.value,
                         approved_by=by, approved_at=local_now())
@@ -159,7 +175,10 @@ def _copy_plan(plan, by):
             PlanTarget.create(plan=copy, kind=target.kind, rung=target.rung, count=target.count)
         for item in active_items(plan):
             milestones = [(m.name, m.due_date, m.done_date, m.evidence_note) for m in item.milestones.order_by(Milestone.position)]
-            _create_item(copy, item.subject, item.target_rung, item.owner, item.note, milestones)
+            copied = _create_item(copy, item.subject, item.target_rung, item.owner, item.note, milestones)
+            for project in item.projects.where(PlanProject.withdrawn_at.is_null()).order_by(PlanProject.id):
+                PlanProject.create(item=copied, name=project.name, start_on=project.start_on, end_on=project.end_on,
+                                   investment=project.investment, effect=project.effect, created_by=by)
         audit.record("plan.new_version", copy, user=by, details={"from_version": plan.version})
     return copy
 
@@ -304,3 +323,116 @@ def dashboard(plan):
             districts[subject.district]["achieved"] += 1
     scale = max([1] + [max(r["target"], r["projected"]) for r in rows])
     return {"rows": rows, "districts": dict(sorted(districts.items())), "scale": scale}
+
+
+def project_problem(item, start_on, end_on, investment):
+    """Why a project's dates or investment are wrong, or None."""
+    if end_on < start_on:
+        return "计划完成日期不能早于开始日期"
+    if end_on.year < item.plan.year:
+        return f"计划完成日期不能早于计划年度（{item.plan.year} 年）"
+    if not 0 <= investment <= 10_000_000:
+        return "投资额须为 0–10000000 万元"
+    return None
+
+
+def add_project(item, name, start_on, end_on, investment, effect, by):
+    """Add a green-upgrade project to a plan item (plan content: locked once filed)."""
+    _editable(item.plan)
+    if item.withdrawn_at:
+        raise Refused("该条目已移出计划")
+    problem = project_problem(item, start_on, end_on, investment)
+    if problem:
+        raise Refused(problem)
+    with db.atomic():
+        project = PlanProject.create(item=item, name=name, start_on=start_on, end_on=end_on, investment=investment,
+                                     effect=effect, created_by=by)
+        _touch(item.plan, by, "plan.add_project", subject=item.subject.name, project=name, investment=investment)
+    return project
+
+
+def update_project(project, name, start_on, end_on, investment, effect, by):
+    """Change a project's what, when, investment or expected effect."""
+    item = project.item
+    _editable(item.plan)
+    if project.withdrawn_at:
+        raise Refused("该项目已删除")
+    problem = project_problem(item, start_on, end_on, investment)
+    if problem:
+        raise Refused(problem)
+    with db.atomic():
+        project.name, project.start_on, project.end_on = name, start_on, end_on
+        project.investment, project.effect = investment, effect
+        project.save()
+        _touch(item.plan, by, "plan.update_project", subject=item.subject.name, project=name, investment=investment)
+
+
+def withdraw_project(project, by):
+    """Take a project off the item (kept on record)."""
+    item = project.item
+    _editable(item.plan)
+    if project.withdrawn_at:
+        raise Refused("该项目已删除")
+    with db.atomic():
+        project.withdrawn_at = local_now()
+        project.save()
+        _touch(item.plan, by, "plan.withdraw_project", subject=item.subject.name, project=project.name)
+
+
+def projects_by_item(items):
+    """The live projects of these items in one query: {item_id: [projects]}."""
+    grouped = defaultdict(list)
+    ids = [item.id for item in items]
+    if ids:
+        for project in (PlanProject.select().where(PlanProject.item.in_(ids), PlanProject.withdrawn_at.is_null())
+                        .order_by(PlanProject.item, PlanProject.start_on, PlanProject.id)):
+            grouped[project.item_id].append(project)
+    return grouped
+
+
+def agencies_by_subject(subject_ids, year):
+    """The third-party agencies matched with these subjects for the year (第十条: 组织第三方机构与培育对象对接):
+    {subject_id: [agency names]}, from engagements the agency accepted (a proposal not yet accepted is no match)."""
+    grouped = defaultdict(list)
+    if subject_ids:
+        query = (Engagement.select(Engagement.subject, Agency.name).join(Agency)
+                 .where(Engagement.subject.in_(list(subject_ids)), Engagement.year == year,
+                        Engagement.status.in_((EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)))
+                 .order_by(Engagement.subject, Engagement.id))
+        for subject_id, name in query.tuples():
+            if name not in grouped[subject_id]:
+                grouped[subject_id].append(name)
+    return grouped
+
+
+def _rungs_held_before(year, subject_ids):
+    """{subject id: the highest rung of a list it stood on when `year` began} (only subjects that stood on one)."""
+    if not subject_ids:
+        return {}
+    start = date(year, 1, 1)
+    held = {}
+    for subject_id, rung in (Listing.select(Listing.subject, Listing.rung)
+                             .where(Listing.subject.in_(subject_ids), Listing.year < year,
+                                    (Listing.status == ListingStatus.LISTED.value) | (Listing.removed_on >= start))
+                             .tuples()):
+        if rules.rung_rank(rung) > rules.rung_rank(held.get(subject_id)):
+            held[subject_id] = rung
+    return held
+
+
+def item_problems(plan):
+    """The plan's items that cannot be filed as they stand: [(item, problem)] (rules.plan_item_problem)."""
+    items = list(active_items(plan))
+    pooled = {subject_id for (subject_id,) in PoolEntry.select(PoolEntry.subject)
+              .where(PoolEntry.subject.in_([i.subject_id for i in items]),
+                     PoolEntry.status != PoolStatus.EXITED.value).tuples()} if items else set()
+    held_before = _rungs_held_before(plan.year, [i.subject_id for i in items])
+    problems = []
+    for item in items:
+        # a target reached during the plan year is the plan's success, not a fault: compare with the rung the
+        # subject held when the year began
+        start_rung = held_before.get(item.subject_id, Rung.POOL.value)
+        problem = rules.plan_item_problem(item.subject_id in pooled, start_rung, item.target_rung)
+        if problem:
+            problems.append((item, problem))
+    return problems

@@ -11,11 +11,11 @@ from blueprints.pool.listing import filters_from, pool_query
 from bounds import int_in
 from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
 from extensions import htmx
-from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanStatus, Subject, User, local_now
+from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanProject, PlanStatus, Subject, User, local_now
 from rules import Refused
 
 from . import bp, exports, operations
-from .forms import BulkAddForm, ItemAddForm, ItemEditForm, MilestoneForm, PlanCreateForm, PlanEditForm
+from .forms import BulkAddForm, ItemAddForm, ItemEditForm, MilestoneForm, PlanCreateForm, PlanEditForm, ProjectForm
 
 
 def plan_or_404(plan_id):
@@ -212,7 +212,80 @@ def item_detail(item_id):
     milestones = list(item.milestones.order_by(Milestone.position))
     engagements = item.subject.engagements.where(Engagement.status.in_(Engagement.LIVE), Engagement.year == item.plan.year)
     return render_template("plans/item.html", item=item, plan=item.plan, form=form, milestones=milestones,
-                           today=local_now().date(), progress=operations.progress(milestones), engagements=engagements)
+                           today=local_now().date(), progress=operations.progress(milestones), engagements=engagements,
+                           **_projects_context(item))
+
+
+def _projects_context(item, error=None, new_form=None):
+    """The item's projects component: its live projects, an add form, and the error of the last change if any."""
+    return {"projects": operations.projects_by_item([item])[item.id], "project_error": error,
+            "new_project_form": new_form or ProjectForm(formdata=None)}
+
+
+def _projects_answer(item, error=None, new_form=None):
+    """After a project change: the component alone for htmx (200 even on error, site-wide), else back to the page."""
+    if not htmx:
+        flash(error or "已保存。", "danger" if error else "success")
+        return redirect(url_for("plans.item_detail", item_id=item.id))
+    body = render_template("plans/_projects.html", item=item, plan=item.plan, **_projects_context(item, error, new_form))
+    return htmx_response(body, trigger=None if error else "plan-changed")
+
+
+def _project_or_404(project_id):
+    project = PlanProject.get_or_none(PlanProject.id == project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+@bp.route("/items/<int:item_id>/projects", methods=["POST"])
+@staff_required
+def project_add(item_id):
+    """Add a green-upgrade project to the item (htmx, inline)."""
+    item = item_or_404(item_id)
+    form = ProjectForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.add_project(item, form.name.data, form.start_on.data, form.end_on.data, form.investment.data,
+                                   form.effect.data, current_user._get_current_object())
+            form = None
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = _form_errors(form)
+    return _projects_answer(PlanItem.get_by_id(item.id), error, form)
+
+
+@bp.route("/projects/<int:project_id>", methods=["POST"])
+@staff_required
+def project_update(project_id):
+    """Change one project inline (htmx): what, when, investment, expected effect."""
+    project = _project_or_404(project_id)
+    form = ProjectForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.update_project(project, form.name.data, form.start_on.data, form.end_on.data,
+                                      form.investment.data, form.effect.data, current_user._get_current_object())
+        except Refused as refused:
+            error = str(refused)
+    else:
+        error = _form_errors(form)
+    return _projects_answer(PlanItem.get_by_id(project.item_id), error)
+
+
+@bp.route("/projects/<int:project_id>/withdraw", methods=["POST"])
+@staff_required
+def project_withdraw(project_id):
+    """Take a project off the item (kept on record)."""
+    project = _project_or_404(project_id)
+    error = None
+    try:
+        operations.withdraw_project(project, current_user._get_current_object())
+    except Refused as refused:
+        error = str(refused)
+    return _projects_answer(PlanItem.get_by_id(project.item_id), error)
 
 
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])

@@ -35,6 +35,7 @@ from pagination import paginate
 from rules import Refused
 
 from . import bp, operations, spreadsheet
+from .figures import pool_figures
 from .forms import (
     AdmitForm,
     EligibilityItemForm,
@@ -70,6 +71,7 @@ def pool_list():
     filters = filters_from(request.args)
     page = paginate(pool_query(filters), per_page=current_app.config["PAGE_SIZE"])
     return _fragment_or_page("pool/_results.html", "pool/list.html", page=page, filters=filters,
+                             pool_figures=pool_figures,  # called by the page only: the whole pool, not the filtered rows
                              staff=list(User.staff_members()), industries=INDUSTRIES,
                              years=[y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
                                     .order_by(PoolEntry.year_admitted.desc()).tuples()])

@@ -1,5 +1,8 @@
 """The provincial recommendation round (第十四、十五、二十一、三十一条): computed checks, opinions, ranking, sign-off
 and versions. Each transition checks, changes in db.atomic(), and audits."""
+import hashlib
+import json
+
 from peewee import IntegrityError
 
 import audit
@@ -9,14 +12,18 @@ from blueprints.applications import operations as apps
 from blueprints.pool import operations as pool_operations
 from blueprints.upkeep import operations as upkeep_operations
 from database import compare_and_set
+from industries import industry_label
 from models import (
     AgencyStatus,
     Application,
     ApplicationStatus,
     Decision,
+    DynamicReport,
     EvaluationMethod,
+    ParkMember,
     Recommendation,
     RecommendationRound,
+    RoundPackage,
     RoundStatus,
     Rung,
     Subject,
@@ -24,6 +31,8 @@ from models import (
     local_now,
 )
 from rules import Refused
+
+from . import opinion, package
 
 ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
 SIGNED_MEANWHILE = "本轮推荐刚刚已被签发，不能修改；如需更正请创建新版本（请刷新页面）"
@@ -68,9 +77,9 @@ def facts(application, today):
         supplier_green_factories=application.supplier_green_factories, national_intent=application.national_intent)
 
 
-def checks(application, today, extra_checks=()):
+def checks(application, today, extra_checks=(), gathered=None):
     """The checks panel, computed from the data (never typed): rules.recommendation_checks over the facts."""
-    result = rules.recommendation_checks(facts(application, today))
+    result = rules.recommendation_checks(gathered or facts(application, today))
     conditions = [c for c in result if not c.informative]
     return conditions + list(extra_checks) + [c for c in result if c.informative]
 
@@ -89,16 +98,9 @@ def _refusal(check_list):
 
 
 def default_opinion(application, check_list, decision):
-    """The usual wording, pre-filled from the checks (staff edit it)."""
-    subject = application.subject
-    if decision == Decision.RECOMMEND.value:
-        facts = "，".join(f"{c.title}（{c.detail}）" for c in check_list if c.ok and not c.informative)
-        return rules.OPINION_TEMPLATE_RECOMMEND.format(
-            name=subject.name, code=subject.credit_code, facts=facts,
-            score=application.claimed_score if application.claimed_score is not None else "—",
-            standard=rules.applicable_standard(subject.kind, subject.industry_code))
-    problems = "，".join(f"{c.title}不满足（{c.detail}，{c.article}）" for c in red(check_list)) or "经综合比选"
-    return rules.OPINION_TEMPLATE_NOT_RECOMMEND.format(name=subject.name, code=subject.credit_code, problems=problems)
+    """The usual wording, pre-filled from the facts (staff edit it): the prose the opinion document opens with
+    ("经我局初步审查，该单位……"). `check_list` is kept for callers; the prose is written from the facts."""
+    return opinion.prose(row_facts(application, local_now().date(), check_list), decision)
 
 
 def open_round(year, by):
@@ -195,8 +197,17 @@ def sign(round_, by):
         if refused:
             raise Refused("本轮含有不得推荐的申报，不能签发，请改为不推荐或重新核查：" + "；".join(refused))
         upkeep_operations.report_changes(round_)  # 第三十一条: refused while a change waits; else they go in this package
+        # Frozen from here on: the facts, checks, opinions, ranks and adjustments as signed, and the package built
+        # from them once; every later download sends these bytes (later data changes reach a new version only).
+        frozen = snapshot(round_, today, round_.signed_at.date())
+        content = package.build(frozen)
+        digest = hashlib.sha256(content).hexdigest()
+        RoundPackage.create(round=round_, content=content)
+        round_.snapshot, round_.package_sha256 = json.dumps(frozen, ensure_ascii=False, sort_keys=True), digest
+        round_.save(only=[RecommendationRound.snapshot, RecommendationRound.package_sha256])
         audit.record("recommend.sign", round_, user=by, object_type="recommendation_round",
-                     details={"recommended": sum(1 for r in rows if r.decision == Decision.RECOMMEND.value)})
+                     details={"recommended": sum(1 for r in rows if r.decision == Decision.RECOMMEND.value),
+                              "sha256": digest, "size": len(content)})
 
 
 def new_version(round_, by):
@@ -229,3 +240,172 @@ def ordered(round_):
     """Recommended ones by rank, then the others by name: the order of the summary table."""
     rows = list(round_.recommendations.join(Application).join(Subject))
     return sorted(rows, key=lambda r: (r.decision != Decision.RECOMMEND.value, r.rank or 0, r.application.subject.name))
+
+
+# --- the frozen round (issue 17) ---------------------------------------------------------------------------------
+# Everything the package says is gathered here into plain JSON data (dates as ISO strings): the sign-off stores it on
+# the round and builds the package from it once; a draft is gathered afresh on each download.
+
+SNAPSHOT_FORMAT = 1
+# The settings the documents read (the bureau's name and contacts, 发文字号, the regulation's title, thresholds)
+SNAPSHOT_SETTINGS = ("city_name", "division_code", "districts", "bureau_name", "bureau_address", "bureau_contact",
+                     "bureau_phone", "bureau_email", "document_number_prefix", "signer", "regulation_title",
+                     "qualifying_score", "key_cultivation_score", "veto_check_max_age_days")
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _veto_rows(own, max_age_days, today):
+    """第十五条, one row per condition: the newest check of the subject (or 'unchecked')."""
+    latest = {fact.condition_key: fact for fact in own}
+    rows = []
+    for key, article, text in rules.VETO_CONDITIONS:
+        fact = latest.get(key)
+        if fact is None:
+            rows.append({"key": key, "article": article, "text": text, "result": "unchecked", "counts": False,
+                         "source": "", "checked_on": None, "event_on": None, "stale": False})
+            continue
+        rows.append({"key": key, "article": article, "text": text, "result": fact.result,
+                     "counts": rules.veto_hit_counts(fact), "source": fact.source, "checked_on": _iso(fact.checked_on),
+                     "event_on": _iso(fact.event_on), "stale": rules.veto_stale(fact.checked_on, today, max_age_days)})
+    return rows
+
+
+def _member_rows(subject, member_facts):
+    """第十五条（含园区内企业）: each current member of a park with its newest checks' outcome."""
+    if subject.kind != "park":
+        return []
+    by_member = {}
+    for fact in member_facts:
+        by_member.setdefault(fact.member, []).append(fact)
+    rows = []
+    for member in ParkMember.current(subject):
+        name = member.display_name
+        found = by_member.get(name, []) if member.member_id else []
+        counting = {f.condition_key for f in found if rules.veto_hit_counts(f)}
+        checked = {f.condition_key for f in found if f.result in ("clear", "hit")}
+        rows.append({"name": name, "credit_code": member.credit_code, "registered": bool(member.member_id),
+                     "hits": [article for key, article, _ in rules.VETO_CONDITIONS if key in counting],
+                     "complete": len(checked) == len(rules.VETO_CONDITIONS),
+                     "checked_on": _iso(max((f.checked_on for f in found), default=None))})
+    return rows
+
+
+def _eligibility_rows(subject):
+    """第六、七、八条: the newest recorded check per entry condition of the subject's kind."""
+    eligibility, _ = pool_operations.latest_checks(subject)
+    rows = []
+    for key, article, text in rules.eligibility_items(subject.kind):
+        row = eligibility.get(key)
+        rows.append({"key": key, "article": article, "text": text, "result": row.result if row else "unchecked",
+                     "evidence": row.evidence if row else "",
+                     "checked_on": _iso(row.checked_at.date()) if row and row.checked_at else None,
+                     "priority": key in rules.PRIORITY_ITEMS.get(subject.kind, {})})
+    return rows
+
+
+def _dynamic_row(subject, round_year, today):
+    """第二十七条: last year's dynamic table of a unit on a list that year; None when none was owed."""
+    year = round_year - 1
+    if not upkeep_operations.must_file(subject, year):
+        return None
+    report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
+    received = report.received if report else None
+    ok, _ = rules.dynamic_report_check(True, year, received, report.late_reason if report else "", today)
+    return {"year": year, "deadline": _iso(rules.dynamic_report_deadline(year)), "received_on": _iso(received),
+            "timeliness": report.timeliness if report else "", "late_reason": report.late_reason if report else "",
+            "ok": ok, "due": today > rules.dynamic_report_deadline(year)}
+
+
+def row_facts(application, today, check_list=None):
+    """One application's part of the snapshot: the subject, the application, the facts of the checklist (第十四、
+    十五、十八、二十一、二十二、二十四、二十六、二十七条), the 第六至八条 items and the checks."""
+    subject = application.subject
+    gathered = facts(application, today)
+    check_list = check_list if check_list is not None else checks(application, today, gathered=gathered)
+    vetoes = _veto_rows(gathered.vetoes, gathered.veto_max_age_days, today)
+    recorded = [v for v in vetoes if v["checked_on"]]
+    hit = any(v["counts"] for v in vetoes)
+    clear = all(v["result"] in ("clear", "hit") and not v["counts"] for v in vetoes)
+    return {
+        "subject": {"name": subject.name, "credit_code": subject.credit_code, "kind": subject.kind,
+                    "district": subject.district, "industry_code": subject.industry_code,
+                    "industry": industry_label(subject.industry_code)},
+        "application": {"id": application.id, "year": application.year, "rung": application.rung,
+                        "method": application.method, "claimed_score": application.claimed_score,
+                        "national_intent": bool(application.national_intent)},
+        "facts": {"today": _iso(today), "pooled": gathered.pooled, "listed": gathered.listed,
+                  "energy_level": gathered.energy_level or "", "missing_materials": list(gathered.missing_materials),
+                  "score_band": gathered.score_band, "score_band_text": gathered.score_band_text,
+                  "third_party": gathered.third_party, "agency_name": gathered.agency_name or "",
+                  "agency_status_label": gathered.agency_status_label, "agency_approved": gathered.agency_approved,
+                  "agency_problem": gathered.agency_problem or "", "agency_barred": gathered.agency_barred,
+                  "veto_max_age_days": gathered.veto_max_age_days,
+                  "park_green_factories": gathered.park_green_factories,
+                  "supplier_green_factories": gathered.supplier_green_factories},
+        "standard": rules.applicable_standard(subject.kind, subject.industry_code),  # 第二十二条
+        "vetoes": vetoes,
+        "members": _member_rows(subject, gathered.member_vetoes),
+        "member_hits": [{"member": f.member, "article": rules.VETO_CONDITION_TEXT[f.condition_key][0]}
+                        for f in gathered.member_vetoes if rules.veto_hit_counts(f)],
+        "veto_summary": {"text": "存在否决情形" if hit else ("均未发现" if clear else "未核查完整"),
+                         "date": min((v["checked_on"] for v in recorded), default=None)},
+        "eligibility": _eligibility_rows(subject),
+        "dynamic": _dynamic_row(subject, application.year, today),
+        "checks": [{"title": c.title, "article": c.article, "ok": c.ok, "detail": c.detail,
+                    "informative": c.informative, "overridable": c.overridable} for c in check_list],
+    }
+
+
+def _kind_ranks(entries):
+    """The rank of each recommended application among those recommended for the same list (rung and kind)."""
+    groups = {}
+    for entry in entries:
+        if entry["decision"] == Decision.RECOMMEND.value:
+            groups.setdefault((entry["application"]["rung"], entry["subject"]["kind"]), []).append(entry)
+    for group in groups.values():
+        group.sort(key=lambda e: (e["rank"] or 0, e["subject"]["name"]))
+        for position, entry in enumerate(group, start=1):
+            entry["kind_rank"], entry["kind_count"] = position, len(group)
+
+
+def snapshot(round_, today, issued_on):
+    """What the round's package says, as JSON data: the city, every applicant (facts, checks, opinion, decision,
+    rank) in the summary table's order, and the 第三十一条 adjustments. Read with the round as it stands."""
+    values = settings.get_all()
+    entries = []
+    for row in ordered(round_):
+        entry = row_facts(row.application, today)
+        entry.update({"id": row.id, "rank": row.rank, "decision": row.decision or "", "opinion": row.opinion,
+                      "exception_reason": row.exception_reason, "kind_rank": None, "kind_count": None})
+        entries.append(entry)
+    _kind_ranks(entries)
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "round": {"id": round_.id, "year": round_.year, "version": round_.version, "signed": round_.locked,
+                  "signed_at": _iso(round_.signed_at)},
+        "issued_on": _iso(issued_on),
+        "city": {key: values.get(key) for key in SNAPSHOT_SETTINGS},
+        "rows": entries,
+        "adjustments": [list(row) for row in upkeep_operations.adjustment_rows(round_.year, round_)],
+        # data.json (the package's rows as data, DESIGN.md §5) is written by package.build from this same snapshot
+    }
+
+
+def package_for(round_):
+    """(bytes, frozen): a signed round's package as it was signed; a draft's (or a round signed before migration
+    019's) built from the data as they stand today, the draft marked 草稿 in every document."""
+    if round_.locked and round_.package_sha256:
+        stored = RoundPackage.get_or_none(RoundPackage.round == round_)
+        if stored is not None:
+            return bytes(stored.content), True
+    today = local_now().date()
+    when = round_.signed_at.date() if round_.signed_at else today
+    return package.build(snapshot(round_, today, when)), False
+
+
+def stored_snapshot(round_):
+    """The facts a signed round was signed on (None for a draft or a round signed before migration 019)."""
+    return json.loads(round_.snapshot) if round_.snapshot else None

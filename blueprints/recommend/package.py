@@ -1,46 +1,102 @@
 """The recommendation package (第十四条): cover letter, one opinion per applicant, the ranked summary table,
-the change adjustments (第三十一条) when there are any, and a manifest. Pure: data in, bytes out."""
+the change adjustments (第三十一条) when there are any, and a manifest. Pure: a round's snapshot in
+(operations.snapshot: JSON data), bytes out; the same snapshot gives the same bytes. A draft says 草稿 inside every
+document (title and page header), not only in the file name."""
+import io
+from datetime import date
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from openpyxl import load_workbook
+
+import datapackage
 from blueprints.filing.bundle import manifest, zip_files
-from documents import OfficialDocument, safe_filename, xlsx_table
-from industries import industry_label
+from documents import OfficialDocument, contact_note, normalize_zip, safe_filename, xlsx_table
 from models import Decision, EvaluationMethod, SubjectKind
 
+from . import opinion
+
+MANIFEST = "00-文件清单.txt"
 COVER = "01-推荐函.docx"
 SUMMARY = "02-推荐汇总表.xlsx"
 ADJUSTMENTS = "03-变更调整意见.docx"
+DRAFT_MARK = "草稿（未签发）"
 
 
-def _opinion_text(row):
-    text = row.opinion
-    if row.exception_reason:
-        text += f"\n特殊情况说明：{row.exception_reason}"
-    return text
+def _draft_title(text, draft):
+    return text + ("（草稿）" if draft else "")
 
 
-def cover_letter(round_, rows, city, when):
-    recommended = [r for r in rows if r.decision == Decision.RECOMMEND.value]
-    doc = OfficialDocument(when)
-    doc.title(f"关于推荐{round_.year}年省级绿色制造名单的函")
+def _mark_draft(doc):
+    """The page header of every page, odd and even: 草稿（未签发）."""
+    section = doc.doc.sections[0]
+    for header in (section.header, section.even_page_header, section.first_page_header):
+        paragraph = header.paragraphs[0]
+        paragraph.text = DRAFT_MARK
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _document(when, draft, city=None, numbered=False):
+    doc = OfficialDocument(when, city=city, numbered=numbered)
+    if draft:
+        _mark_draft(doc)
+    return doc
+
+
+def _issued_on(snapshot):
+    return date.fromisoformat(snapshot["issued_on"])
+
+
+def cover_letter(snapshot, draft=False):
+    rows, city, year, when = snapshot["rows"], snapshot["city"], snapshot["round"]["year"], _issued_on(snapshot)
+    recommended = [r for r in rows if r["decision"] == Decision.RECOMMEND.value]
+    doc = _document(when, draft, city, numbered=True)
+    doc.title(_draft_title(f"关于推荐{year}年省级绿色制造名单的函", draft))
     doc.addressee("省工业和信息化厅：")
-    doc.paragraph(f"根据《黑龙江省绿色制造与服务体系梯度培育及管理实施细则》第十四条，我局对本地区 {len(rows)} 家申报"
-                  f"{round_.year}年省级绿色制造名单的企业、园区材料进行了审核，按照第十五条逐项核查了否决情形，"
-                  f"形成推荐意见，择优推荐 {len(recommended)} 家，排序见推荐汇总表。")
-    doc.annexes(["推荐汇总表"] + [f"{r.application.subject.name}推荐意见" for r in rows])
-    doc.paragraph(f"联系人：{city['bureau_contact']}，电话：{city['bureau_phone']}。")
-    doc.signature(city["bureau_name"], when)
+    doc.paragraph(f"根据{doc.regulation()}第十四条，我局对本地区{len(rows)}家申报{year}年省级绿色制造名单的企业、"
+                  f"园区材料进行了审核，按照第十五条逐项核查了否决情形，形成推荐意见，择优推荐{len(recommended)}家，"
+                  "排序见推荐汇总表。")
+    # 附件说明 in the order of the attached files (推荐汇总表, 变更调整意见 when there is one, the opinions)
+    doc.annexes(["推荐汇总表"] + (["绿色制造名单单位变更调整意见"] if snapshot["adjustments"] else [])
+                + [f"{r['subject']['name']}推荐意见" for r in rows])
+    doc.signature(city["bureau_name"], when, note=contact_note(city))
     return doc.to_bytes(city["bureau_name"])
 
 
-def opinion_document(round_, row, checks, city, when):
-    subject = row.application.subject
-    doc = OfficialDocument(when)
-    doc.title(f"{subject.name}推荐意见")
-    doc.table(["检查项", "依据", "结果", "说明"],
-              [[c.title, c.article, ("—" if c.informative else ("通过" if c.ok else "未通过")), c.detail] for c in checks])
-    doc.paragraph("")
-    doc.paragraph(_opinion_text(row))
-    doc.paragraph(f"审核结论：{Decision.label_of(row.decision)}" + (f"（排序第 {row.rank} 位）" if row.rank else ""))
+def opinion_document(snapshot, row, draft=False):
+    """One applicant's opinion: title naming the year and the list, the prose, the 第十五条 items (and a park's
+    members), the 第六至八条 conditions, the evaluation, the dynamic table of a listed unit, the conclusion with its
+    rank, and the signature kept on the page of the conclusion where it fits."""
+    city, year, when = snapshot["city"], snapshot["round"]["year"], _issued_on(snapshot)
+    doc = _document(when, draft, city)
+    doc.title(opinion.title(row, year, draft))
+    doc.addressee("省工业和信息化厅：")
+    doc.paragraph(opinion.prose(row, row["decision"], doc.regulation()))
+    headings = iter("一二三四五六")
+    doc.heading(f"{next(headings)}、否决情形核查情况")
+    doc.table(["否决情形", "核查结果", "信息来源", "核查日期"], opinion.veto_table(row))
+    if row["subject"]["kind"] == "park":
+        doc.paragraph(f"园区内企业核查情况：登记在册的园区内企业共{len(row['members'])}家。" if row["members"]
+                      else "园区内企业核查情况：尚未登记园区内企业。")
+        if row["members"]:
+            doc.table(["企业名称", "统一社会信用代码", "核查结果", "最近核查日期"], opinion.member_table(row))
+    doc.heading(f"{next(headings)}、申报条件符合情况")
+    doc.paragraph(opinion.eligibility_sentence(row))
+    doc.table(["条件", "核查结果", "说明", "核查日期"], opinion.eligibility_table(row))
+    doc.heading(f"{next(headings)}、评价情况")
+    doc.paragraph(opinion.evaluation_paragraph(row))
+    if dynamic := opinion.dynamic_paragraph(row):
+        doc.heading(f"{next(headings)}、动态管理情况")
+        doc.paragraph(dynamic)
+    doc.heading(f"{next(headings)}、审核结论")
+    start = len(doc.doc.paragraphs) - 1
+    if row["opinion"] and row["opinion"].strip() != opinion.prose(row, row["decision"]).strip():
+        doc.paragraph("我局意见：" + row["opinion"].strip())
+    if row["exception_reason"]:
+        doc.paragraph("特殊情况说明：" + row["exception_reason"].strip())
+    doc.paragraph(opinion.conclusion(row))
     doc.signature(city["bureau_name"], when)
+    for paragraph in doc.doc.paragraphs[start:-1]:  # the conclusion and the signature stay on one page
+        paragraph.paragraph_format.keep_with_next = True
     return doc.to_bytes(city["bureau_name"])
 
 
@@ -48,32 +104,77 @@ SUMMARY_COLUMNS = ["排序", "名称", "统一社会信用代码", "类型", "�
                    "培育库/市级名单", "否决项核查结果", "否决项核查日期", "推荐结论", "创建国家级意愿"]
 
 
-def summary_sheet(rows, facts, when):
+def _membership(row):
+    return "市级名单" if row["facts"]["listed"] else ("培育库" if row["facts"]["pooled"] else "均不在")
+
+
+def summary_sheet(snapshot, draft=False, keep=None):
+    """推荐汇总表; `keep` (a dict) receives its columns and rows under "summary", for data.json."""
     body = []
-    for row in rows:
-        subject, application = row.application.subject, row.application
-        fact = facts[row.id]
-        body.append([row.rank or "", subject.name, subject.credit_code, SubjectKind.label_of(subject.kind),
-                     subject.district, industry_label(subject.industry_code), EvaluationMethod.label_of(application.method),
-                     fact["agency"], application.claimed_score, fact["membership"], fact["veto_text"],
-                     fact["veto_date"] or "", Decision.label_of(row.decision), "是" if application.national_intent else "否"])
-    return xlsx_table("推荐汇总表", SUMMARY_COLUMNS, body, when=when)
+    for row in snapshot["rows"]:
+        subject, application, veto = row["subject"], row["application"], row["veto_summary"]
+        body.append([row["rank"] or "", subject["name"], subject["credit_code"], SubjectKind.label_of(subject["kind"]),
+                     subject["district"], subject["industry"], EvaluationMethod.label_of(application["method"]),
+                     row["facts"]["agency_name"] if row["facts"]["third_party"] else "", application["claimed_score"],
+                     _membership(row), veto["text"], date.fromisoformat(veto["date"]) if veto["date"] else "",
+                     Decision.label_of(row["decision"]), "是" if application["national_intent"] else "否"])
+    if keep is not None:
+        keep["summary"] = (SUMMARY_COLUMNS, body)
+    when = _issued_on(snapshot)
+    data = xlsx_table(_draft_title("推荐汇总表", draft), SUMMARY_COLUMNS, body, when=when)
+    return _mark_draft_sheet(data, when) if draft else data
 
 
-def adjustments_document(round_, adjustments, city, when):
-    doc = OfficialDocument(when)
-    doc.title("绿色制造名单单位变更调整意见")
-    doc.paragraph("根据《实施细则》第三十一条，现将名单单位变更情况及我局复核调整意见一并报送。")
-    doc.table(["名称", "变更事项", "复核结论"], adjustments)
+def _mark_draft_sheet(data, when):
+    """A draft sheet: 草稿（未签发） in the printed header of every page (the sheet's name already says 草稿)."""
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    sheet.oddHeader.center.text = sheet.evenHeader.center.text = DRAFT_MARK
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return normalize_zip(buffer.getvalue(), when)
+
+
+def adjustments_document(snapshot, draft=False):
+    city, when = snapshot["city"], _issued_on(snapshot)
+    doc = _document(when, draft)
+    doc.title(_draft_title("绿色制造名单单位变更调整意见", draft))
+    doc.paragraph(f"根据{opinion.SHORT}第三十一条，现将名单单位变更情况及我局复核调整意见一并报送。")
+    doc.table(["名称", "变更事项", "复核结论"], snapshot["adjustments"])
     doc.signature(city["bureau_name"], when)
     return doc.to_bytes(city["bureau_name"])
 
 
-def build(round_, rows, checks_by_row, facts, city, when, adjustments=()):
-    files = {COVER: cover_letter(round_, rows, city, when), SUMMARY: summary_sheet(rows, facts, when)}
-    for index, row in enumerate(rows, start=1):
-        files[f"{index + 3:02d}-推荐意见-{safe_filename(row.application.subject.name)}.docx"] = opinion_document(
-            round_, row, checks_by_row[row.id], city, when)
-    if adjustments:
-        files[ADJUSTMENTS] = adjustments_document(round_, adjustments, city, when)
-    return zip_files({"00-文件清单.txt": manifest(files), **files}, when)
+def opinion_name(index, row):
+    return f"{index + 3:02d}-推荐意见-{safe_filename(row['subject']['name'])}.docx"
+
+
+def files(snapshot):
+    """Every document of the package, in order: {name: bytes}."""
+    draft = not snapshot["round"]["signed"]
+    tables = {}
+    result = {COVER: cover_letter(snapshot, draft), SUMMARY: summary_sheet(snapshot, draft, keep=tables)}
+    for index, row in enumerate(snapshot["rows"], start=1):
+        result[opinion_name(index, row)] = opinion_document(snapshot, row, draft)
+    if snapshot["adjustments"]:
+        result[ADJUSTMENTS] = adjustments_document(snapshot, draft)
+    # data.json (DESIGN.md §5: the same rows as data, for the province to check and merge) goes here, built from
+    # the same snapshot, so that it is listed in the manifest and frozen with the signed package.
+    result[datapackage.DATA] = package_data(snapshot, tables)
+    return result
+
+
+def package_data(snapshot, tables):
+    """data.json (docs/schema/recommendation-package.schema.json): the summary sheet's rows, the letter's counts."""
+    rows, round_ = snapshot["rows"], snapshot["round"]
+    counts = {"applicants": len(rows), "recommended": sum(1 for r in rows if r["decision"] == Decision.RECOMMEND.value),
+              "version": round_["version"], "signed": bool(round_["signed"])}
+    return datapackage.data_json("recommendation-package", city=snapshot["city"], year=round_["year"],
+                                 when=_issued_on(snapshot), letter=COVER, counts=counts, tables=tables,
+                                 files={"summary": SUMMARY})
+
+
+def build(snapshot):
+    """The package ZIP: the manifest first, then the documents."""
+    documents = files(snapshot)
+    return zip_files({MANIFEST: manifest(documents), **documents}, _issued_on(snapshot))

@@ -1,3 +1,4 @@
+import hashlib
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -5,18 +6,14 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import audit
-import settings
 from access import admin_required, staff_required
-from blueprints.applications import operations as apps
-from blueprints.filing.operations import check_summaries
 from blueprints.pool.operations import priority_markers
-from blueprints.upkeep import operations as upkeep_operations
 from bounds import year_in
 from extensions import htmx
-from models import Decision, PoolEntry, Recommendation, RecommendationRound, local_now
+from models import Decision, Recommendation, RecommendationRound, local_now
 from rules import Refused
 
-from . import bp, operations, package
+from . import bp, operations
 from .forms import DecisionForm
 
 
@@ -131,24 +128,10 @@ def round_new_version(round_id):
     return redirect(url_for("recommend.round_detail", round_id=copy.id))
 
 
-def package_bytes(round_, when):
-    """The package's ZIP for a round (signed, or a draft marked as such by the caller)."""
-    rows = operations.ordered(round_)
-    today = local_now().date()
-    subjects = {r.application.subject_id: r.application.subject.kind for r in rows}
-    summaries = check_summaries(subjects) if subjects else {}
-    listed = {r.application.subject_id: "municipal" in apps.held_rungs(r.application.subject) for r in rows}
-    pooled = {e.subject_id for e in PoolEntry.select().where(PoolEntry.subject.in_(list(subjects)))}
-    facts = {}
-    for r in rows:
-        sid = r.application.subject_id
-        summary = summaries.get(sid) or {"veto_text": "未核查完整", "veto_date": None}
-        facts[r.id] = {"agency": r.application.agency.name if r.application.agency_id else "",
-                       "membership": "市级名单" if listed[sid] else ("培育库" if sid in pooled else "均不在"),
-                       "veto_text": summary["veto_text"], "veto_date": summary["veto_date"]}
-    checks_by_row = {r.id: operations.checks(r.application, today) for r in rows}
-    return package.build(round_, rows, checks_by_row, facts, settings.get_all(), when,
-                         adjustments=upkeep_operations.adjustment_rows(round_.year, round_))
+def package_bytes(round_, when=None):
+    """The package's ZIP for a round: a signed round's as its sign-off built it; a draft's (marked 草稿 inside every
+    document) from the data as they stand. `when` is kept for callers: the date is the sign-off's (or today's)."""
+    return operations.package_for(round_)[0]
 
 
 @bp.route("/rounds/<int:round_id>/package.zip")
@@ -159,10 +142,9 @@ def round_package(round_id):
     if not round_.locked and request.args.get("draft") != "1":
         flash("本轮尚未签发；如需草稿，请使用“下载草稿”。", "warning")
         return redirect(url_for("recommend.round_detail", round_id=round_.id))
-    when = round_.signed_at.date() if round_.signed_at else local_now().date()
-    data = package_bytes(round_, when)
+    data, frozen = operations.package_for(round_)  # a signed round: the bytes its sign-off built, every time
     audit.record("recommend.package", round_, object_type="recommendation_round",
-                 details={"draft": not round_.locked})
+                 details={"draft": not round_.locked, "frozen": frozen, "sha256": hashlib.sha256(data).hexdigest()})
     name = f"{round_.year}年省级绿色制造名单推荐材料-第{round_.version}版{'' if round_.locked else '（草稿）'}.zip"
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
 

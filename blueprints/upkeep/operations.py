@@ -1,7 +1,7 @@
 """Keeping the list true (第二十七至三十二条): dynamic tables, change notices, removals, incidents, public reports.
 Each transition checks, changes inside db.atomic(), and audits."""
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from peewee import IntegrityError
 
@@ -10,7 +10,7 @@ import ladder
 import rules
 from blueprints.agencies import operations as agency_operations
 from database import compare_and_set
-from documents import OfficialDocument, chinese_date
+from documents import OfficialDocument, chinese_date, contact_note
 from models import (
     AgencyStatus,
     ChangeNotice,
@@ -69,7 +69,37 @@ def dynamic_report_status(year, today):
     review = {s.id for s in flagged} | {s.id for s in late if not reports[s.id].late_reason}
     return {"year": year, "deadline": deadline, "overdue": today > deadline, "subjects": subjects,
             "reports": reports, "missing": missing, "flagged": flagged, "late": late,
-            "removal_review": [s for s in subjects if s.id in review]}
+            "removal_review": [s for s in subjects if s.id in review],
+            "filed": [s for s in subjects if s.id in reports], "removed": removed_since(year)}
+
+
+def removed_since(year):
+    """The units that owed the table on `year` (listed that year or before) and have since left every list (removed
+    on or after 1 January of the next year): the opinion report counts them once, as removed — neither filed nor
+    missing. [(subject, listing)] with the removal that took the last list, in name order."""
+    still_listed = Listing.select(Listing.subject).where(Listing.status == ListingStatus.LISTED.value)
+    rows = (Listing.select(Listing, Subject).join(Subject)
+            .where(Listing.year <= year, Listing.status == ListingStatus.REMOVED.value,
+                   Listing.removed_on >= date(year + 1, 1, 1), Listing.subject.not_in(still_listed))
+            .order_by(Subject.district, Subject.name, Listing.removed_on.desc(), Listing.id.desc()))
+    latest = {}
+    for listing in rows:
+        latest.setdefault(listing.subject_id, (listing.subject, listing))
+    return list(latest.values())
+
+
+def opinion_report_blockers(status, today):
+    """第二十八条: why the year's review opinion report cannot be issued yet — before the deadline (more tables may
+    come), or while a filed table is unreviewed (an explicit opinion on every one). [] when it can."""
+    reasons = []
+    if today <= status["deadline"]:
+        reasons.append(f"{status['year']}年度动态管理表的填报截止日期为{chinese_date(status['deadline'])}，"
+                       "截止后方可签发审核意见报告")
+    unreviewed = [s for s in status["filed"] if status["reports"][s.id].review_result is None]
+    if unreviewed:
+        names = "、".join(s.name for s in unreviewed[:3]) + ("等" if len(unreviewed) > 3 else "")
+        reasons.append(f"尚有{len(unreviewed)}家单位的动态管理表未审核（{names}），全部审核后方可签发审核意见报告")
+    return reasons
 
 
 def subject_dynamic(subject, today):
@@ -219,19 +249,23 @@ def review_report(report, result, opinion, by):
                      details={"year": report.year, "result": result, "opinion": opinion, "before": before})
 
 
-def opinion_report(year, status, city, when):
-    """第二十八条: the review opinion report (.docx) listing every listed unit's result."""
-    doc = OfficialDocument(when)
+def opinion_report(year, status, city, when, number=None):
+    """第二十八条: the review opinion report (.docx) listing every unit that owed the table, each counted once:
+    filed (with the review), missing, or removed from the list since. `number`: the issued 发文字号 (None: a draft)."""
+    doc = OfficialDocument(when, city=city, number=number)
     doc.title(f"{city.get('city_name', '')}{year}年度绿色制造名单动态管理表审核意见报告")
-    reports = status["reports"]
-    passed = sum(1 for r in reports.values() if r.review_result == ReviewResult.PASS.value)
-    doc.paragraph(f"根据《实施细则》第二十八条，我局对照第三十条对本地区 {len(status['subjects'])} 家名单单位填报的"
-                  f"{year}年度动态管理表进行了审核：已填报 {len(reports)} 家，审核通过 {passed} 家，"
-                  f"未填报 {len(status['missing'])} 家。")
+    doc.addressee("省工业和信息化厅：")
+    reports, removed = status["reports"], status["removed"]
+    filed = status.get("filed", [s for s in status["subjects"] if s.id in reports])
+    passed = sum(1 for s in filed if reports[s.id].review_result == ReviewResult.PASS.value)
+    total = len(status["subjects"]) + len(removed)
+    doc.paragraph(f"根据{doc.regulation()}第二十八条，我局对照第三十条对本地区{total}家名单单位的{year}年度动态管理表"
+                  f"进行了审核：已填报{len(filed)}家，其中审核通过{passed}家；未填报{len(status['missing'])}家"
+                  + (f"；已移出名单{len(removed)}家" if removed else "") + "。")
     if status["flagged"]:
         doc.paragraph("截至" + chinese_date(status["deadline"]) + "仍未填报的单位，拟按第三十条第二项移出名单。")
     if status["late"]:
-        doc.paragraph(f"逾期填报 {len(status['late'])} 家（截止日期{chinese_date(status['deadline'])}），"
+        doc.paragraph(f"逾期填报{len(status['late'])}家（截止日期{chinese_date(status['deadline'])}），"
                       "未记录逾期理由的，按第三十条第二项审查。")
     rows = []
     for subject in status["subjects"]:
@@ -242,8 +276,12 @@ def opinion_report(year, status, city, when):
         else:
             timeliness = report.timeliness + (f"（逾期理由：{report.late_reason}）" if report.late_reason else "")
             rows.append([subject.name, subject.credit_code, timeliness, report.review_label, report.review_opinion])
+    for subject, listing in removed:
+        report = reports.get(subject.id)
+        rows.append([subject.name, subject.credit_code, report.timeliness if report else "未填报",
+                     "已移出名单", f"{chinese_date(listing.removed_on)}移出（{listing.removal_category}）"])
     doc.table(["单位名称", "统一社会信用代码", "填报情况", "审核结论", "审核意见"], rows)
-    doc.signature(city.get("bureau_name", ""), when)
+    doc.signature(city.get("bureau_name", ""), when, note=contact_note(city))
     return doc.to_bytes(city.get("bureau_name", ""))
 
 
@@ -435,26 +473,34 @@ def unreported_incidents():
     return list(Incident.unreported().order_by(Incident.recorded_at, Incident.id))
 
 
-def incident_report(incident, city, when):
-    """第二十九条: the report to the province (.docx)."""
+def incident_report(incident, city, when, number=None):
+    """第二十九条: the report to the province (.docx), describing the event from its record — kind, grade, date,
+    source and description — dated the day it is reported (the day marked as sent, else `when`), with 联系人 as 附注.
+    `number`: the issued 发文字号 (None: a draft)."""
     subject = incident.subject
+    reported_on = incident.reported_on or when
     listings = [f"{row.year}年{Rung.label_of(row.rung)}名单"
                 for row in subject.listings.where(Listing.status == ListingStatus.LISTED.value)]
-    what = IncidentGrade.label_of(incident.grade) + rules.INCIDENT_NOUNS.get(incident.kind, "事故事件")
-    doc = OfficialDocument(when)
+    grade = IncidentGrade.label_of(incident.grade)
+    what = grade + rules.INCIDENT_NOUNS.get(incident.kind, "事故事件")
+    doc = OfficialDocument(reported_on, city=city, number=number)
     doc.title(f"关于{subject.name}发生{what}的报告")
     doc.addressee("省工业和信息化厅：")
     doc.paragraph(f"{subject.name}（统一社会信用代码：{subject.credit_code}）为" + ("、".join(listings) or "绿色制造名单")
-                  + f"单位。{chinese_date(incident.occurred_on)}，该单位发生{what}"
-                  + (f"（原记录等级：{incident.grade_note}）" if incident.grade_note else "")
-                  + f"，信息来源：{incident.source}。")
+                  + f"单位。根据{doc.regulation()}第二十九条，现将有关情况报告如下。")
+    doc.heading("一、事件基本情况")
+    doc.paragraph(f"发生时间：{chinese_date(incident.occurred_on)}。")
+    doc.paragraph(f"事件类别：{rules.INCIDENT_NOUNS.get(incident.kind, '事故事件')}。")
+    doc.paragraph(f"事件等级：{grade}" + (f"（原记录等级：{incident.grade_note}）" if incident.grade_note else "") + "。")
+    doc.paragraph(f"信息来源：{incident.source}。")
+    doc.heading("二、事件经过")
     doc.paragraph(incident.description)
+    doc.heading("三、处理意见")
     if incident.reportable:
-        doc.paragraph(f"该事故事件属于第二十九条规定的{dict(rules.INCIDENT_KINDS)[incident.kind]}。根据《实施细则》"
-                      "第二十九条、第三十条，现予报告，并建议将该单位从各层级绿色制造名单中移出。")
+        doc.paragraph("该事件等级为重大及以上，按照第二十九条规定实时上报；根据第三十条，建议将该单位从各层级绿色制造名单中移出。")
     else:
-        doc.paragraph("该事故事件未达到第二十九条规定的实时上报等级（重大及以上），现予报告备查。")
-    doc.signature(city.get("bureau_name", ""), when)
+        doc.paragraph(f"该事件等级为{grade}，未达到第二十九条规定的实时上报等级（重大及以上），现予报告备查。")
+    doc.signature(city.get("bureau_name", ""), reported_on, note=contact_note(city))
     return doc.to_bytes(city.get("bureau_name", ""))
 
 

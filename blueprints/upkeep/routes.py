@@ -5,6 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+import document_numbers
 import rules
 import settings
 import uploads
@@ -99,8 +100,11 @@ def _or_404(model, object_id):
 @staff_required
 def dynamic_list():
     """Who has filed the year's table and who has not; reminders; the review opinion report."""
-    year = _year()
-    return render_template("upkeep/dynamic.html", status=operations.dynamic_report_status(year, _today()), year=year)
+    year, today = _year(), _today()
+    status = operations.dynamic_report_status(year, today)
+    return render_template("upkeep/dynamic.html", status=status, year=year,
+                           blockers=operations.opinion_report_blockers(status, today),
+                           issued=document_numbers.issued("dynamic_opinion", year))
 
 
 @bp.route("/upkeep/dynamic/remind", methods=["POST"])
@@ -186,14 +190,40 @@ def dynamic_paper(subject_id):
                            deadline=rules.dynamic_report_deadline(year), today=_today())
 
 
+def _opinion_title(year):
+    return f"{year}年度动态管理表审核意见报告"
+
+
 @bp.route("/upkeep/dynamic/opinion.docx")
 @staff_required
 def dynamic_opinion():
-    """第二十八条: the review opinion report for the year."""
+    """第二十八条: the review opinion report for the year — as issued (with its 发文字号), else the draft."""
     year = _year()
-    data = operations.opinion_report(year, operations.dynamic_report_status(year, _today()), settings.get_all(), _today())
+    row = document_numbers.issued("dynamic_opinion", year)
+    data = operations.opinion_report(year, operations.dynamic_report_status(year, _today()), settings.get_all(),
+                                     _today(), number=row.number if row else None)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
-                     download_name=f"{year}年度动态管理表审核意见报告.docx")
+                     download_name=f"{_opinion_title(year)}{'' if row else '（草稿）'}.docx")
+
+
+@bp.route("/upkeep/dynamic/opinion/issue", methods=["POST"])
+@staff_required
+def dynamic_opinion_issue():
+    """第二十八条: issue the report — after the deadline and with every filed table reviewed — with the next 发文字号."""
+    year, today = _year(), _today()
+    status = operations.dynamic_report_status(year, today)
+    blockers = operations.opinion_report_blockers(status, today)
+    if blockers:
+        flash("；".join(blockers) + "。", "danger")
+        return redirect(url_for("upkeep.dynamic_list", year=year))
+    try:
+        row = document_numbers.issue("dynamic_opinion", year, _opinion_title(year), today.year, _me())
+    except Refused as refused:
+        flash(str(refused), "danger")
+        return redirect(url_for("upkeep.dynamic_list", year=year))
+    data = operations.opinion_report(year, status, settings.get_all(), today, number=row.number)
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=f"{_opinion_title(year)}.docx")
 
 
 @bp.route("/my/dynamic", methods=["GET", "POST"])
@@ -410,9 +440,27 @@ def spot_check_list():
 def incident_report(incident_id):
     """The incident report to the province (.docx)."""
     incident = _or_404(Incident, incident_id)
-    data = operations.incident_report(incident, settings.get_all(), _today())
+    row = document_numbers.issued("incident_report", incident.id)
+    data = operations.incident_report(incident, settings.get_all(), _today(), number=row.number if row else None)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
-                     download_name=safe_filename(f"{incident.subject.name}事故事件报告.docx"))
+                     download_name=safe_filename(f"{incident.subject.name}事故事件报告{'' if row else '（草稿）'}.docx"))
+
+
+@bp.route("/upkeep/incidents/<int:incident_id>/report/issue", methods=["POST"])
+@staff_required
+def incident_report_issue(incident_id):
+    """第二十九条: issue the report to the province with the next 发文字号 (issuing it again gives the same number)."""
+    incident = _or_404(Incident, incident_id)
+    today = _today()
+    title = f"{incident.subject.name}事故事件报告"
+    try:
+        row = document_numbers.issue("incident_report", incident.id, title, (incident.reported_on or today).year, _me())
+    except Refused as refused:
+        flash(str(refused), "danger")
+        return redirect(url_for("upkeep.incident_list"))
+    data = operations.incident_report(incident, settings.get_all(), today, number=row.number)
+    return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=safe_filename(f"{title}.docx"))
 
 
 # --- public reports (第三十二条) -------------------------------------------------------------------------------

@@ -14,9 +14,13 @@ from .steps import login
 
 
 def data_rows(download):
+    """The table's rows as {column title: value}: below the header row (the one holding 名称), above any footer."""
     with open(download.path(), "rb") as fh:  # the saved download has no .xlsx suffix, which openpyxl wants
         sheet = load_workbook(io.BytesIO(fh.read())).active
-    return [row for row in sheet.iter_rows(min_row=2, values_only=True) if any(row)]
+    rows = list(sheet.iter_rows(values_only=True))
+    header_at = next(i for i, row in enumerate(rows) if "名称" in row)
+    header = rows[header_at]
+    return [dict(zip(header, row, strict=True)) for row in rows[header_at + 1:] if isinstance(row[0], int)]
 
 
 def test_pool_export_after_a_search_holds_only_the_rows_found(live_server, browser):
@@ -41,7 +45,7 @@ def test_pool_export_after_a_search_holds_only_the_rows_found(live_server, brows
         page.locator("#export-link").click()
     rows = data_rows(info.value)
     assert len(rows) == 2 == len(page.locator("#pool-table tbody tr").all())
-    assert sorted(row[1] for row in rows) == sorted(names[:2])
+    assert sorted(row["名称"] for row in rows) == sorted(names[:2])
 
     page.get_by_label("搜索名称或信用代码").fill("")  # clearing the search widens the export again
     expect(page.locator("#pool-total")).to_contain_text("共 7 条")
@@ -63,4 +67,4 @@ def test_public_list_export_follows_the_year_chosen(live_server, browser):
     expect(page.locator("#public-list tbody tr")).to_have_count(2)
     with page.expect_download() as info:
         page.locator("#list-export").click()
-    assert sorted(row[1] for row in data_rows(info.value)) == ["名单单位0有限公司", "名单单位1有限公司"]
+    assert sorted(row["名称"] for row in data_rows(info.value)) == ["名单单位0有限公司", "名单单位1有限公司"]

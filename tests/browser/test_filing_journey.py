@@ -31,6 +31,8 @@ def test_filing_journey(live_server, page):
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=local_now().date())
         plan = plans.create_plan(year, "培育计划", staff)
+        plans.add_item(plan, subject, "municipal", staff, staff)
+        plans.update_plan(plan, "培育计划", "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
         plans.approve(plan, staff)
 
     login(page, live_server, staff.username)
@@ -49,6 +51,7 @@ def test_filing_journey(live_server, page):
     with page.expect_download() as download_info:
         page.locator("#filings a").first.click()
     archive = zipfile.ZipFile(download_info.value.path())
-    assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL]
+    assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.SUMMARY,
+                                  bundle.DATA]
     sheet = load_workbook(io.BytesIO(archive.read(bundle.POOL))).active
-    assert sheet["B2"].value == "龙江湾备案旅程有限公司"
+    assert sheet["E3"].value == "龙江湾备案旅程有限公司"  # row 1 the title, row 2 the header; 名称 after the place

@@ -53,7 +53,7 @@ def test_upkeep_journey(live_server, browser):
     expect(staff_page.get_by_text("审核意见已保存")).to_be_visible()
     expect(row).to_contain_text("通过")
     with staff_page.expect_download() as download:
-        staff_page.get_by_role("link", name="下载审核意见报告（.docx）").click()
+        staff_page.get_by_role("link", name="下载审核意见报告草稿（.docx）").click()
     doc = DocxDocument(io.BytesIO(open(download.value.path(), "rb").read()))
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
     assert "龙江湾动态乳业有限公司" in cells and "通过" in cells

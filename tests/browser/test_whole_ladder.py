@@ -159,6 +159,10 @@ def test_whole_ladder(ladder, tmp_path):
         staff_page.get_by_role("button", name="创建").click()
         expect(staff_page.get_by_text("培育计划已创建")).to_be_visible()
         plan_url = staff_page.url
+        staff_page.get_by_label("培育目标").fill("培育1家绿色工厂进入市级名单。")
+        staff_page.get_by_label("绿色工厂市级目标").fill("1")
+        staff_page.get_by_label("工作措施和支持政策").fill("组织节能诊断，对接第三方机构开展评价。")
+        staff_page.get_by_role("button", name="保存计划内容").click()
         staff_page.get_by_label("在培育库中搜索").fill("全梯度")
         option = staff_page.locator("#subject-id option", has_text=FACTORY)
         expect(option).to_have_count(1)
@@ -253,23 +257,25 @@ def test_whole_ladder(ladder, tmp_path):
             admin_page.get_by_role("link", name="下载推荐材料（ZIP）").click()
         archive = zipfile.ZipFile(download_info.value.path())
         assert archive.namelist() == ["00-文件清单.txt", package.COVER, package.SUMMARY,
-                                      f"04-推荐意见-{FACTORY}.docx"]
+                                      f"04-推荐意见-{FACTORY}.docx", "data.json"]
         summary = load_workbook(io.BytesIO(archive.read(package.SUMMARY))).active
         assert FACTORY in {cell.value for row in summary.iter_rows() for cell in row}
 
     with ladder.step("9-filing"):
         staff_page.get_by_role("link", name="备案", exact=True).click()
-        expect(staff_page.locator("#readiness .readiness-ok")).to_have_count(5)
+        expect(staff_page.locator("#readiness .readiness-ok")).to_have_count(6)
         expect(staff_page.locator("#readiness .readiness-red")).to_have_count(0)
         staff_page.get_by_role("button", name="生成备案材料（ZIP）").click()
         expect(staff_page.get_by_text("备案材料已生成")).to_be_visible()
         with staff_page.expect_download() as download_info:
             staff_page.locator("#filings a").first.click()
         archive = zipfile.ZipFile(download_info.value.path())
-        assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST]
+        assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST,
+                                      bundle.SUMMARY, bundle.DATA]
         manifest = archive.read(bundle.MANIFEST).decode("utf-8")
         assert all(name in manifest for name in (bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST))
         for sheet_name in (bundle.POOL, bundle.LIST):
             sheet = load_workbook(io.BytesIO(archive.read(sheet_name))).active
-            rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-            assert [row[1:3] for row in rows] == [[FACTORY, code]], sheet_name
+            rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+            # row 1 the title, row 2 the header; the table's rows carry a 序号, the lines under it do not
+            assert [row[4:6] for row in rows if isinstance(row[0], int)] == [[FACTORY, code]], sheet_name

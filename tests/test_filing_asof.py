@@ -1,0 +1,134 @@
+"""A filing is what was true on its date (issue 17 item 2): a new filing is dated the day it is built (web and CLI
+refuse any other date), the plan document shows a step done only if it was done by the document's date, and a
+recorded filing is downloaded from its own stored file, byte for byte, whatever changed since."""
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from docx import Document as DocxDocument
+
+import rules
+import settings
+from blueprints.filing import operations as filing
+from blueprints.plans import exports
+from blueprints.plans import operations as plans
+from documents import chinese_date
+from models import (
+    CultivationPlan,
+    EligibilityCheck,
+    Filing,
+    Listing,
+    Milestone,
+    PoolEntry,
+    Role,
+    Rung,
+    VetoCheck,
+    db,
+    local_now,
+)
+from rules import Refused
+
+TODAY = local_now().date()
+YEAR = TODAY.year
+CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["松源区", "临江区"],
+        "bureau_name": "龙江湾市工业和信息化局", "bureau_address": "政务大道8号", "bureau_contact": "王晓明",
+        "bureau_phone": "0451-88880000"}
+
+
+def pool(subject, staff):
+    PoolEntry.create(subject=subject, year_admitted=YEAR, owner=staff)
+    for key, _, _ in rules.eligibility_items(subject.kind):
+        EligibilityCheck.create(subject=subject, item_key=key, result="met")
+    for key, _, _ in rules.VETO_CONDITIONS:
+        VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国", checked_on=TODAY)
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(Role.STAFF)
+
+
+@pytest.fixture
+def city(app, make, staff):
+    """A city ready to file today: two pooled subjects, one in the approved plan, one on the published list."""
+    subjects = [make.subject(name=f"时点企业{n}有限公司", rung=Rung.POOL.value, district="松源区") for n in range(2)]
+    with app.test_request_context(), db.connection_context():
+        settings.save(CITY)
+        for subject in subjects:
+            pool(subject, staff)
+        plan = plans.create_plan(YEAR, f"龙江湾市{YEAR}年绿色制造梯度培育计划", staff)
+        plans.add_item(plan, subjects[0], "municipal", staff, staff)
+        plans.update_plan(plan, plan.title, "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
+        plans.approve(plan, staff)
+        Listing.create(subject=subjects[1], rung="municipal", year=YEAR, source="municipal_review", listed_on=TODAY)
+    return subjects
+
+
+@pytest.mark.parametrize("days", [-88, -1, 1])
+def test_a_new_filing_dated_other_than_today_is_refused(app, staff, city, days):
+    with app.test_request_context(), db.connection_context():
+        with pytest.raises(Refused, match="备案日期须为今天"):
+            filing.build(YEAR, TODAY + timedelta(days=days), staff)
+        assert Filing.select().count() == 0
+        assert CultivationPlan.latest_for(YEAR).status == "approved"  # nothing was locked either
+
+
+def test_the_web_form_refuses_a_backdated_filing(client, login, staff, city):
+    login(staff)
+    html = client.post(f"/filing/{YEAR}/build", data={"filing_date": (TODAY - timedelta(days=30)).isoformat()},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "备案日期须为今天" in html
+    with db.connection_context():
+        assert Filing.select().count() == 0
+    client.post(f"/filing/{YEAR}/build", data={"filing_date": TODAY.isoformat()})
+    with db.connection_context():
+        assert [f.filing_date for f in Filing.select()] == [TODAY]
+
+
+def test_the_cli_refuses_a_backdated_filing(runner, staff, city, tmp_path):
+    out = tmp_path / "bundle.zip"
+    result = runner.invoke(args=["filing", "build", "--year", str(YEAR), "--out", str(out),
+                                 "--date", (TODAY - timedelta(days=1)).isoformat()])
+    assert result.exit_code != 0 and "备案日期须为今天" in result.output and not out.exists()
+    result = runner.invoke(args=["filing", "build", "--year", str(YEAR), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with db.connection_context():
+        assert Filing.get().filing_date == TODAY
+
+
+def _annex_cells(content):
+    doc = DocxDocument(io.BytesIO(content))
+    return [c.text for t in doc.tables for r in t.rows for c in r.cells]
+
+
+def test_a_milestone_done_after_the_document_date_is_not_shown_done(app, staff, city):
+    with app.test_request_context(), db.connection_context():
+        plan = CultivationPlan.latest_for(YEAR)
+        first = Milestone.select().order_by(Milestone.position).first()
+        plans.update_milestone(first, first.due_date, TODAY, "诊断报告", staff)
+        done_text = f"已完成{chinese_date(TODAY)}"
+        before = _annex_cells(exports.plan_docx(plan, CITY, TODAY - timedelta(days=1)))
+        on_the_day = _annex_cells(exports.plan_docx(plan, CITY, TODAY))
+    assert not any(done_text in cell for cell in before)
+    assert any(done_text in cell for cell in on_the_day)
+
+
+def test_a_recorded_filing_downloads_byte_identical_after_data_changes(app, client, login, make, staff, city):
+    with app.test_request_context(), db.connection_context():
+        record = filing.build(YEAR, TODAY, staff)
+        with open(filing.filing_path(record), "rb") as fh:
+            stored = fh.read()
+        # the world moves on: a new subject in the pool, a new plan version, the bureau renamed, a listing removed
+        late = make.subject(name="后来入库有限公司", rung=Rung.POOL.value)
+        pool(late, staff)
+        plan = CultivationPlan.latest_for(YEAR)
+        copy = plans.new_version(plan, staff)
+        plans.add_item(copy, late, "provincial", staff, staff)
+        settings.save({"bureau_name": "龙江湾市工业和信息化局（新）"})
+        Listing.update(status="removed", removed_on=TODAY).execute()
+    login(staff)
+    response = client.get(f"/filing/records/{record.id}/download")
+    assert response.status_code == 200
+    assert response.data == stored
+    assert hashlib.sha256(response.data).hexdigest() == record.sha256
