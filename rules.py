@@ -186,6 +186,18 @@ def eligibility_record_problem(kind, item_key, result, park_value_added_share):
     return None
 
 
+def checklist_problems(items, results):
+    """Why a checklist of (key, article, text) items is not all met ({key: 'met' / 'unmet' / ...}); empty when it is."""
+    problems = []
+    for key, article, text in items:
+        result = results.get(key)
+        if result == "unmet":
+            problems.append(f"{article}：不符合（{text}）")
+        elif result != "met":
+            problems.append(f"{article}：尚未核实（{text}）")
+    return problems
+
+
 def veto_problems(veto_results):
     """第十五条: every veto condition must be checked and clear. veto_results: {condition_key: result}."""
     problems = []
@@ -200,13 +212,7 @@ def veto_problems(veto_results):
 
 def admission_problems(kind, eligibility_results, veto_results, park_value_added_share=None):
     """Why a subject may not enter the pool (第六/七/八条 items met, 第十五条 all clear); empty when it may."""
-    problems = []
-    for key, article, text in required_eligibility_items(kind):
-        result = eligibility_results.get(key)
-        if result == "unmet":
-            problems.append(f"{article}：不符合（{text}）")
-        elif result != "met":
-            problems.append(f"{article}：尚未核实（{text}）")
+    problems = checklist_problems(required_eligibility_items(kind), eligibility_results)
     if kind == "park" and (problem := park_share_problem(park_value_added_share)):
         problems.append(problem)
     return problems + veto_problems(veto_results)
@@ -412,14 +418,7 @@ DISQUALIFICATION_CATEGORIES = (
 
 def agency_condition_problems(condition_results):
     """第二十三条第一、二、四、五项: each item recorded as met (results {item_key: 'met' / 'unmet' / ...})."""
-    problems = []
-    for key, article, text in AGENCY_CONDITIONS:
-        result = condition_results.get(key)
-        if result == "unmet":
-            problems.append(f"{article}：不符合（{text}）")
-        elif result != "met":
-            problems.append(f"{article}：尚未核实（{text}）")
-    return problems
+    return checklist_problems(AGENCY_CONDITIONS, condition_results)
 
 
 def agency_qualification_problems(*, condition_results, mid_level, senior, platform_registration_no,

@@ -3,6 +3,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from datetime import date
 
@@ -115,7 +116,7 @@ def test_bundle_contents_manifest_and_documents(app, staff, city):
     record = build(app, staff)
     archive = read_zip(app, record)
     names = archive.namelist()
-    assert names == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST, bundle.SUMMARY, bundle.DATA]
+    assert names == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.SUMMARY, bundle.LIST, bundle.DATA]
     lines = archive.read(bundle.MANIFEST).decode("utf-8").strip().splitlines()[1:]
     manifest = {name: (int(size), digest) for name, size, digest in (line.split("\t") for line in lines)}
     assert set(manifest) == set(names) - {bundle.MANIFEST}
@@ -239,3 +240,35 @@ def test_calendar_on_the_staff_home(app, client, login, staff, city):
     login(staff)
     html = client.get("/home").get_data(as_text=True)
     assert 'id="calendar"' in html and "第二十七条" in html and "第十四条" in html and "第二十五条" in html
+
+
+def annex_lines(docx_bytes):
+    """{number: title} from a letter's 附件说明 ("附件：1.…" and the lines under it)."""
+    text = [p.text for p in DocxDocument(io.BytesIO(docx_bytes)).paragraphs]
+    start = next(i for i, line in enumerate(text) if line.startswith("附件："))
+    found = {}
+    for line in text[start:]:
+        match = re.match(r"^(?:附件：|\u3000+)(\d+)\.(.+)$", line)
+        if not match:
+            break
+        found[int(match.group(1))] = match.group(2)
+    return found
+
+
+def test_annex_n_is_file_n(app, staff, city):
+    """GB/T 9704: the letter's 附件说明 numbers its annexes as the files are numbered (附件1 is file 01)."""
+    archive = read_zip(app, build(app, staff))
+    annexes = annex_lines(archive.read(bundle.COVER))
+    files = {int(name[:2]): name[3:].rsplit(".", 1)[0] for name in archive.namelist()
+             if name[:2].isdigit() and name != bundle.MANIFEST}
+    assert files and all(annexes[number] == title for number, title in files.items()), (annexes, files)
+
+
+def test_the_filing_letter_carries_the_years_document_number(app, staff, city):
+    """GB/T 9704 7.2.4: the letter has its 发文字号 (from the year's sequence), the same on a rebuild of the same data."""
+    with app.test_request_context(), db.connection_context():
+        settings.save({"document_number_prefix": "龙工信函"})
+    first, second = build(app, staff), build(app, staff)
+    text = "\n".join(p.text for p in DocxDocument(io.BytesIO(read_zip(app, first).read(bundle.COVER))).paragraphs)
+    assert re.search(rf"龙工信函〔{YEAR}〕\d+号", text) and "__号" not in text
+    assert first.sha256 == second.sha256

@@ -126,7 +126,7 @@ def test_a_draft_says_draft_inside_every_document(app, client, make, login, staf
         title = next(p for p in paragraphs if p.startswith("关于"))
         assert "草稿" in title, name
         assert "草稿（未签发）" in headers, name
-    sheet = load_workbook(io.BytesIO(archive.read("02-推荐汇总表.xlsx"))).active
+    sheet = load_workbook(io.BytesIO(archive.read("01-推荐汇总表.xlsx"))).active
     assert "草稿" in sheet.title and sheet.oddHeader.center.text == "草稿（未签发）"
 
     # signed: no 草稿 anywhere

@@ -225,7 +225,7 @@ def test_article_31_a_change_decided_after_the_last_signed_package_goes_into_the
         assert len(upkeep.adjustment_rows(YEAR, RecommendationRound.get_by_id(round_.id))) == 1
     login(staff)
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/recommend/rounds/{round_.id}/package.zip").data))
-    doc = DocxDocument(io.BytesIO(archive.read("03-变更调整意见.docx")))
+    doc = DocxDocument(io.BytesIO(archive.read("02-变更调整意见.docx")))
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
     assert "去年变更企业有限公司" in cells and "确认变更，仍符合相关标准：已核实新址" in cells
 

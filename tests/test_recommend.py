@@ -1,6 +1,7 @@
 """The provincial recommendation round (第十四、十五、二十一条): checks, opinions, ranks, sign-off, versions, package."""
 import hashlib
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -26,6 +27,8 @@ from models import (
     local_now,
 )
 from rules import Refused
+
+from .test_filing import annex_lines
 
 YEAR = local_now().year
 TODAY = local_now().date()
@@ -165,13 +168,19 @@ def test_the_package(app, client, make, login, staff):
         name, size, digest = line.split("\t")
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest and len(archive.read(name)) == int(size)
     assert len(lines) == len(names) - 1 == 6  # cover, summary, three opinions, data.json
-    sheet = load_workbook(io.BytesIO(archive.read("02-推荐汇总表.xlsx"))).active
+    sheet = load_workbook(io.BytesIO(archive.read("01-推荐汇总表.xlsx"))).active
     assert [sheet.cell(row=r, column=3).value for r in (2, 3, 4)] == ["乙企业有限公司", "甲企业有限公司", "丙企业有限公司"]
     assert sheet["N2"].value == "推荐" and sheet["N4"].value == "不推荐"
     opinion = DocxDocument(io.BytesIO(archive.read([n for n in names if "甲企业" in n][0])))
     assert "意见甲企业有限公司" in "\n".join(p.text for p in opinion.paragraphs)
-    cover = "\n".join(p.text for p in DocxDocument(io.BytesIO(archive.read("01-推荐函.docx"))).paragraphs)
+    cover = "\n".join(p.text for p in DocxDocument(io.BytesIO(archive.read("推荐函.docx"))).paragraphs)
     assert "择优推荐2家" in cover.replace(" ", "") and "龙江湾市工业和信息化局" in cover
+    # 附件1 is file 01: the letter's 附件说明 numbers the annexes as the files are numbered
+    annexes = annex_lines(archive.read("推荐函.docx"))
+    files = {int(name[:2]): name for name in names if name[:2].isdigit() and not name.startswith("00-")}
+    assert sorted(annexes) == sorted(files) == [1, 2, 3, 4]
+    assert annexes[1] == "推荐汇总表" and all(annexes[n].replace("推荐意见", "") in files[n] for n in (2, 3, 4))
+    assert re.search(rf"〔{YEAR}〕\d+号", cover) and "__号" not in cover  # signed: its 发文字号 is issued
 
 
 def test_decision_shows_on_subject_and_enterprise_pages_once_signed(app, client, make, login, staff):

@@ -8,20 +8,26 @@ from documents import OfficialDocument, chinese_date, contact_note, normalize_zi
 
 from .sheets import list_sheet, pool_sheet, summary_sheet  # the sheets the province merges
 
-COVER = "01-备案函.docx"
-PLAN = "02-培育计划.docx"
-POOL = "03-培育库名单.xlsx"
+# The letter, then its annexes numbered as the letter's 附件说明 numbers them (附件1 is file 01, GB/T 9704 8.x);
+# the list comes last, as a year without a municipal list has none.
+COVER = "备案函.docx"
+PLAN = "01-培育计划.docx"
+POOL = "02-培育库名单.xlsx"
+SUMMARY = "03-培育库汇总表.xlsx"
 LIST = "04-市级绿色制造名单.xlsx"
-SUMMARY = "05-培育库汇总表.xlsx"
 MANIFEST = "00-文件清单.txt"
 DATA = datapackage.DATA  # the same rows as data, for the province to merge (docs/schema/filing-bundle.schema.json)
+
+
+def cover_title(city, year):
+    return f"关于报送{city['city_name']}{year}年绿色制造梯度培育工作有关材料的函"
 
 
 def cover_letter(data):
     """备案函: names the attachments and, as its annex, what changed since last year's filing."""
     city, year, when = data["city"], data["year"], data["filing_date"]
     doc = OfficialDocument(when, city=city, number=data.get("document_number"))
-    doc.title(f"关于报送{city['city_name']}{year}年绿色制造梯度培育工作有关材料的函")
+    doc.title(cover_title(city, year))
     doc.addressee("省工业和信息化厅：")
     parts = []
     if data["plan"] is not None:
@@ -39,17 +45,22 @@ def cover_letter(data):
         doc.paragraph(f"与上次报送（{chinese_date(changes['previous'])}）相比，培育库新增{len(changes['pool_in'])}个、"
                       f"退出{len(changes['pool_out'])}个；市级名单新增{len(changes['list_in'])}个、"
                       f"移出{len(changes['list_out'])}个，详见附件。")
-    annexes = [name.split("-", 1)[1].rsplit(".", 1)[0] for name in data["attachments"]]
+    annexes = annexes_of(data["attachments"])
     if changes["previous"]:
-        annexes.append("与上次报送相比的变化情况")
+        annexes.append((annexes[-1][0] + 1 if annexes else 1, "与上次报送相比的变化情况"))
     doc.annexes(annexes)
     doc.signature(city["bureau_name"], when, note=contact_note(city))
     if changes["previous"]:
-        doc.annex_heading(len(annexes), "与上次报送相比的变化情况")
+        doc.annex_heading(annexes[-1][0], "与上次报送相比的变化情况")
         rows = ([["培育库新增", s] for s in changes["pool_in"]] + [["培育库退出", s] for s in changes["pool_out"]] +
                 [["名单新增", s] for s in changes["list_in"]] + [["名单移出", s] for s in changes["list_out"]])
         doc.table(["变化", "名称"], rows or [["无变化", ""]])
     return doc.to_bytes(city["bureau_name"])
+
+
+def annexes_of(names):
+    """[(number, title)] of the annexed files, numbered by their own "NN-" prefix, so that 附件N is file NN."""
+    return [(int(name[:2]), name[3:].rsplit(".", 1)[0]) for name in names if name[:2].isdigit() and name[2] == "-"]
 
 
 def manifest(files):
@@ -64,9 +75,9 @@ def build_files(data, plan_docx):
     if data["plan"] is not None:
         files[PLAN] = plan_docx(data["plan"], data["city"], data["filing_date"])
     files[POOL] = pool_sheet(data)
+    files[SUMMARY] = summary_sheet(data)
     if data["listings"]:
         files[LIST] = list_sheet(data)
-    files[SUMMARY] = summary_sheet(data)
     data["attachments"] = list(files)
     files = {COVER: cover_letter(data), **files}
     files[DATA] = filing_data(data)

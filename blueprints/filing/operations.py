@@ -11,6 +11,7 @@ from flask import current_app, url_for
 from peewee import JOIN
 
 import audit
+import document_numbers
 import rules
 import settings
 from blueprints.listing.operations import published_list
@@ -275,6 +276,9 @@ def build(year, filing_date, by):
         red = [item.title for item in readiness(year, data["entries"], data["summaries"]) if not item.ok]
         if red:
             raise Refused("尚不能生成备案材料：" + "；".join(red))
+        # 发文字号 (GB/T 9704 7.2.4): one per year's filing letter, so a rebuild from the same data is the same bytes
+        data["document_number"] = document_numbers.issue(
+            "filing", year, bundle.cover_title(data["city"], year), filing_date.year, by).number
         files = bundle.build_files(data, plan_exports.plan_docx)
         content = bundle.zip_files(files, filing_date)
         stored_name = f"{year}-{secrets.token_hex(8)}.zip"

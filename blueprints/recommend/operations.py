@@ -6,6 +6,7 @@ import json
 from peewee import IntegrityError
 
 import audit
+import document_numbers
 import rules
 import settings
 from blueprints.applications import operations as apps
@@ -200,6 +201,8 @@ def sign(round_, by):
         # Frozen from here on: the facts, checks, opinions, ranks and adjustments as signed, and the package built
         # from them once; every later download sends these bytes (later data changes reach a new version only).
         frozen = snapshot(round_, today, round_.signed_at.date())
+        frozen["document_number"] = document_numbers.issue(  # 发文字号, the year's next (GB/T 9704 7.2.4)
+            "recommendation", round_.id, package.cover_title(round_.year), round_.signed_at.year, by).number
         content = package.build(frozen)
         digest = hashlib.sha256(content).hexdigest()
         RoundPackage.create(round=round_, content=content)

@@ -16,9 +16,11 @@ from models import Decision, EvaluationMethod, SubjectKind
 from . import opinion
 
 MANIFEST = "00-文件清单.txt"
-COVER = "01-推荐函.docx"
-SUMMARY = "02-推荐汇总表.xlsx"
-ADJUSTMENTS = "03-变更调整意见.docx"
+# The letter, then its annexes numbered as its 附件说明 numbers them (附件1 is file 01): the summary, the adjustments
+# when there are any, then one opinion per applicant.
+COVER = "推荐函.docx"
+SUMMARY = "01-推荐汇总表.xlsx"
+ADJUSTMENTS = "02-变更调整意见.docx"
 DRAFT_MARK = "草稿（未签发）"
 
 
@@ -35,8 +37,8 @@ def _mark_draft(doc):
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _document(when, draft, city=None, numbered=False):
-    doc = OfficialDocument(when, city=city, numbered=numbered)
+def _document(when, draft, city=None, numbered=False, number=None):
+    doc = OfficialDocument(when, city=city, numbered=numbered, number=number)
     if draft:
         _mark_draft(doc)
     return doc
@@ -46,18 +48,22 @@ def _issued_on(snapshot):
     return date.fromisoformat(snapshot["issued_on"])
 
 
+def cover_title(year):
+    return f"关于推荐{year}年省级绿色制造名单的函"
+
+
 def cover_letter(snapshot, draft=False):
     rows, city, year, when = snapshot["rows"], snapshot["city"], snapshot["round"]["year"], _issued_on(snapshot)
     recommended = [r for r in rows if r["decision"] == Decision.RECOMMEND.value]
-    doc = _document(when, draft, city, numbered=True)
-    doc.title(_draft_title(f"关于推荐{year}年省级绿色制造名单的函", draft))
+    doc = _document(when, draft, city, numbered=True, number=snapshot.get("document_number"))
+    doc.title(_draft_title(cover_title(year), draft))
     doc.addressee("省工业和信息化厅：")
     doc.paragraph(f"根据{doc.regulation()}第十四条，我局对本地区{len(rows)}家申报{year}年省级绿色制造名单的企业、"
                   f"园区材料进行了审核，按照第十五条逐项核查了否决情形，形成推荐意见，择优推荐{len(recommended)}家，"
                   "排序见推荐汇总表。")
-    # 附件说明 in the order of the attached files (推荐汇总表, 变更调整意见 when there is one, the opinions)
-    doc.annexes(["推荐汇总表"] + (["绿色制造名单单位变更调整意见"] if snapshot["adjustments"] else [])
-                + [f"{r['subject']['name']}推荐意见" for r in rows])
+    # 附件说明 numbered as the attached files are (推荐汇总表, 变更调整意见 when there is one, the opinions)
+    doc.annexes([(1, "推荐汇总表")] + ([(2, "绿色制造名单单位变更调整意见")] if snapshot["adjustments"] else [])
+                + [(_first_opinion(snapshot) + index, f"{r['subject']['name']}推荐意见") for index, r in enumerate(rows)])
     doc.signature(city["bureau_name"], when, note=contact_note(city))
     return doc.to_bytes(city["bureau_name"])
 
@@ -145,8 +151,13 @@ def adjustments_document(snapshot, draft=False):
     return doc.to_bytes(city["bureau_name"])
 
 
-def opinion_name(index, row):
-    return f"{index + 3:02d}-推荐意见-{safe_filename(row['subject']['name'])}.docx"
+def _first_opinion(snapshot):
+    """The file number of the first opinion: after the summary, and after the adjustments when there are any."""
+    return 3 if snapshot["adjustments"] else 2
+
+
+def opinion_name(number, row):
+    return f"{number:02d}-推荐意见-{safe_filename(row['subject']['name'])}.docx"
 
 
 def files(snapshot):
@@ -154,10 +165,10 @@ def files(snapshot):
     draft = not snapshot["round"]["signed"]
     tables = {}
     result = {COVER: cover_letter(snapshot, draft), SUMMARY: summary_sheet(snapshot, draft, keep=tables)}
-    for index, row in enumerate(snapshot["rows"], start=1):
-        result[opinion_name(index, row)] = opinion_document(snapshot, row, draft)
     if snapshot["adjustments"]:
         result[ADJUSTMENTS] = adjustments_document(snapshot, draft)
+    for number, row in enumerate(snapshot["rows"], start=_first_opinion(snapshot)):
+        result[opinion_name(number, row)] = opinion_document(snapshot, row, draft)
     # data.json (DESIGN.md §5: the same rows as data, for the province to check and merge) goes here, built from
     # the same snapshot, so that it is listed in the manifest and frozen with the signed package.
     result[datapackage.DATA] = package_data(snapshot, tables)

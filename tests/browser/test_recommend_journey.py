@@ -55,4 +55,4 @@ def test_recommend_journey(live_app, live_server, browser):
     with admin_page.expect_download() as download_info:
         admin_page.get_by_role("link", name="下载推荐材料（ZIP）").click()
     names = zipfile.ZipFile(download_info.value.path()).namelist()
-    assert "01-推荐函.docx" in names and any("龙江湾推荐旅程有限公司" in n for n in names)
+    assert "推荐函.docx" in names and any("龙江湾推荐旅程有限公司" in n for n in names)

@@ -257,7 +257,7 @@ def test_whole_ladder(ladder, tmp_path):
             admin_page.get_by_role("link", name="下载推荐材料（ZIP）").click()
         archive = zipfile.ZipFile(download_info.value.path())
         assert archive.namelist() == ["00-文件清单.txt", package.COVER, package.SUMMARY,
-                                      f"04-推荐意见-{FACTORY}.docx", "data.json"]
+                                      f"02-推荐意见-{FACTORY}.docx", "data.json"]
         summary = load_workbook(io.BytesIO(archive.read(package.SUMMARY))).active
         assert FACTORY in {cell.value for row in summary.iter_rows() for cell in row}
 
@@ -270,8 +270,8 @@ def test_whole_ladder(ladder, tmp_path):
         with staff_page.expect_download() as download_info:
             staff_page.locator("#filings a").first.click()
         archive = zipfile.ZipFile(download_info.value.path())
-        assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST,
-                                      bundle.SUMMARY, bundle.DATA]
+        assert archive.namelist() == [bundle.MANIFEST, bundle.COVER, bundle.PLAN, bundle.POOL, bundle.SUMMARY,
+                                      bundle.LIST, bundle.DATA]
         manifest = archive.read(bundle.MANIFEST).decode("utf-8")
         assert all(name in manifest for name in (bundle.COVER, bundle.PLAN, bundle.POOL, bundle.LIST))
         for sheet_name in (bundle.POOL, bundle.LIST):
