@@ -147,3 +147,20 @@ def test_a_draft_is_rebuilt_from_todays_data(app, client, make, login, staff):
     with db.connection_context():
         recommend.decide(row_of(round_, application), None, "not_recommend", "暂不予推荐", "", staff, TODAY)
     assert client.get(f"/recommend/rounds/{round_.id}/package.zip?draft=1").data != before
+
+
+def test_the_signed_rounds_page_shows_the_checks_it_was_signed_on(app, client, make, login, staff):
+    """A veto hit recorded after sign-off changes neither the package nor the signed round's page."""
+    application = applicant(app, make, staff, "页面冻结企业有限公司")
+    round_ = open_round(app, staff)
+    decide_all(round_, staff, [(application, 1)])
+    with db.connection_context():
+        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
+    login(make.user(Role.ADMIN))
+    before = client.get(f"/recommend/rounds/{round_.id}").get_data(as_text=True)
+    with db.connection_context():
+        VetoCheck.create(subject=application.subject, condition_key="dishonest_debtor", result="hit",
+                         source="中国执行信息公开网", checked_on=TODAY, event_on=TODAY)
+    after = client.get(f"/recommend/rounds/{round_.id}").get_data(as_text=True)
+    assert 'id="frozen-note"' in after and "存在否决情形" not in after
+    assert before.count("未通过") == after.count("未通过")

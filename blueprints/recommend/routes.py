@@ -6,6 +6,7 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import audit
+import rules
 from access import admin_required, staff_required
 from blueprints.pool.operations import priority_markers
 from bounds import year_in
@@ -52,8 +53,12 @@ def round_open():
     return redirect(url_for("recommend.round_detail", round_id=round_.id))
 
 
-def _row_context(row, today):
-    check_list = operations.checks(row.application, today)
+def _row_context(row, today, frozen=None):
+    """One applicant's row: a signed round shows the checks it was signed on, a draft computes them today."""
+    if frozen is not None and row.id in frozen:
+        check_list = [rules.Check(**check) for check in frozen[row.id]["checks"]]
+    else:
+        check_list = operations.checks(row.application, today)
     form = DecisionForm(obj=row, prefix=f"r{row.id}")
     return {"row": row, "checks": check_list, "red": operations.red(check_list), "form": form,
             "markers": priority_markers(row.application.subject),  # 第七条第三项: shown, never a red check
@@ -70,9 +75,12 @@ def round_detail(round_id):
         if with_new:
             flash(f"已加入 {with_new} 份新提交的申报。", "info")
     today = local_now().date()
-    rows = [_row_context(r, today) for r in operations.ordered(round_)]
+    snapshot = operations.stored_snapshot(round_)
+    frozen = {entry["id"]: entry for entry in snapshot["rows"]} if snapshot else None
+    rows = [_row_context(r, today, frozen) for r in operations.ordered(round_)]
     versions = RecommendationRound.select().where(RecommendationRound.year == round_.year).order_by(RecommendationRound.version)
-    return render_template("recommend/round.html", round=round_, rows=rows, versions=versions)
+    return render_template("recommend/round.html", round=round_, rows=rows, versions=versions,
+                           frozen=frozen is not None)
 
 
 @bp.route("/recommendations/<int:recommendation_id>", methods=["POST"])
