@@ -7,7 +7,6 @@ import rules
 from documents import chinese_date
 from models import CheckResult, Decision, EvaluationMethod, Rung, SubjectKind
 
-REGULATION = "《黑龙江省绿色制造与服务体系梯度培育及管理实施细则》"
 SHORT = "《实施细则》"
 _KIND_ARTICLE = {"factory": "第六条", "park": "第七条", "supply_chain": "第八条"}
 
