@@ -18,6 +18,7 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    DoubleField,
     FloatField,
     ForeignKeyField,
     IntegerField,
@@ -308,7 +309,7 @@ class RateLimitCounter(BaseModel):
 
     key = CharField(max_length=255, unique=True)
     count = IntegerField(default=0)
-    expires_at = FloatField()  # epoch seconds
+    expires_at = DoubleField()  # epoch seconds (double: PostgreSQL's REAL would round them to 128 s)
 
 
 class Setting(BaseModel):

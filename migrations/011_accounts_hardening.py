@@ -41,7 +41,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         id = pw.AutoField()
         key = pw.CharField(max_length=255, unique=True)
         count = pw.IntegerField(default=0)
-        expires_at = pw.FloatField()
+        expires_at = pw.DoubleField()
 
         class Meta:
             table_name = "rate_limit_counter"

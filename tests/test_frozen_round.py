@@ -66,7 +66,7 @@ def test_a_signed_round_downloads_the_same_bytes_whatever_changes(app, client, m
         frozen = recommend.stored_snapshot(signed)
         assert [r["subject"]["name"] for r in frozen["rows"]] == ["冻结甲企业有限公司", "冻结乙企业有限公司"]
         assert frozen["rows"][0]["checks"] and frozen["rows"][0]["decision"] == "recommend"
-        assert RoundPackage.get(RoundPackage.round == signed).content == first
+        assert bytes(RoundPackage.get(RoundPackage.round == signed).content) == first
 
         # after sign-off: a veto hit is recorded, a change is decided, the subject is renamed
         subject = Subject.get_by_id(a.subject_id)
