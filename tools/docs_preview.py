@@ -3,11 +3,13 @@ throwaway database, to look at the GB/T 9704 layout: `make docs-preview`, then o
 
 The bureau's fonts (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体) are not on Debian: a fontconfig file made
 here maps them to Noto CJK for this rendering only."""
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +29,9 @@ def build(workdir):
     from blueprints.filing import bundle
     from blueprints.filing import operations as filing
     from blueprints.plans import exports as plan_exports
+    from blueprints.recommend import operations as recommend
     from blueprints.upkeep import operations as upkeep
-    from models import Incident, Listing, ListingStatus, db, local_now
+    from models import Incident, Listing, ListingStatus, RecommendationRound, db, local_now
 
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{workdir / 'preview.sqlite3'}",
                       "UPLOAD_DIR": str(workdir / "uploads"), "FILING_DIR": str(workdir / "filings"),
@@ -52,6 +55,13 @@ def build(workdir):
                                 grade="major", source="市生态环境局通报", description="污水处理站故障，部分未经处理的废水"
                                 "排入厂外沟渠，已于当日封堵并启动应急监测。")
         docs["06-事故事件报告.docx"] = upkeep.incident_report(incident, city, today)
+        round_ = RecommendationRound.select().order_by(RecommendationRound.year.desc(),
+                                                       RecommendationRound.version.desc()).first()
+        if round_ is not None:  # the recommendation package: its letter, opinions and adjustments
+            content, _ = recommend.package_for(round_)
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                docs.update({f"推荐材料-{name}": archive.read(name) for name in archive.namelist()
+                             if name.endswith(".docx")})
     return docs
 
 
