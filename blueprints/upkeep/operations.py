@@ -154,11 +154,7 @@ def file_report(subject, year, raw, by, today):
             if report is None:  # first filing: today is the day it reached the bureau (第二十七条)
                 report = DynamicReport(subject=subject, year=year, received_on=today,
                                        channel=ReportChannel.ONLINE.value)
-            report.indicators = json.dumps(values)
-            report.warnings = json.dumps(warnings, ensure_ascii=False)
-            report.submitted_by, report.submitted_at = by, local_now()
-            report.review_result, report.review_opinion, report.reviewed_at = None, "", None  # changed: review again
-            report.save()
+            _save_figures(report, values, warnings, by)
             audit.record("dynamic.edit" if before is not None else "dynamic.file", subject, user=by,
                          details={"year": year, "before": before, "after": values,
                                   "late": today > rules.dynamic_report_deadline(year),
@@ -166,6 +162,15 @@ def file_report(subject, year, raw, by, today):
     except IntegrityError:  # the same table filed twice at once: the first one stands
         raise Refused("该年度动态管理表刚刚已提交，请刷新页面后在原表上修改")
     return report, {}, warnings
+
+
+def _save_figures(report, values, warnings, by):
+    """Store a table's (new) figures; changed figures are reviewed again. Inside the caller's transaction."""
+    report.indicators = json.dumps(values)
+    report.warnings = json.dumps(warnings, ensure_ascii=False)
+    report.submitted_by, report.submitted_at = by, local_now()
+    report.review_result, report.review_opinion, report.reviewed_at = None, "", None
+    report.save()
 
 
 def record_paper_report(subject, year, received_on, raw, by, today):
@@ -192,11 +197,7 @@ def record_paper_report(subject, year, received_on, raw, by, today):
             else:
                 report.received_on = min(report.received, received_on)
             report.channel = ReportChannel.PAPER.value
-            report.indicators = json.dumps(values)
-            report.warnings = json.dumps(warnings, ensure_ascii=False)
-            report.submitted_by, report.submitted_at = by, local_now()
-            report.review_result, report.review_opinion, report.reviewed_at = None, "", None  # review it again
-            report.save()
+            _save_figures(report, values, warnings, by)
             audit.record("dynamic.paper", subject, user=by,
                          details={"year": year, "received_on": received_on, "before": before, "after": values,
                                   "timeliness": report.timeliness})
