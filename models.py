@@ -506,12 +506,39 @@ class EngagementPurpose(Titled):
 
 
 class EngagementStatus(Titled):
-    PROPOSED = ("proposed", "待接受", "warning")
-    ACTIVE = ("active", "进行中", "primary")
+    PROPOSED = ("proposed", "待接受", "warning")  # invited: the agency answers by reply_by
+    ACCEPTED = ("accepted", "待企业确认", "info")  # the agency accepted; the enterprise commissions it (第十二条)
+    ACTIVE = ("active", "进行中", "primary")  # the enterprise confirmed: live, the subject's documents are shared
     COMPLETED = ("completed", "已完成", "success")
     DECLINED = ("declined", "已拒绝", "secondary")
     WITHDRAWN = ("withdrawn", "已撤回", "secondary")
+    EXPIRED = ("expired", "已过期", "secondary")  # not answered by reply_by: its cap and capacity slot are free
     ENDED = ("ended", "已终止", "dark")  # 第二十六条: the agency was suspended or disqualified
+
+
+class AssignmentBatch(BaseModel):
+    """One batch assignment: the invitations staff sent in one step for a set of subjects."""
+
+    year = IntegerField(index=True)
+    purpose = CharField(max_length=20, choices=EngagementPurpose.choices())
+    rung = CharField(max_length=20, choices=Rung.choices())
+    method = TextField(default="")  # how the proposal was computed (shown with the batch)
+    subject_count = IntegerField(default=0)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+
+
+class AgencyCapacity(BaseModel):
+    """How many engagements of a year an agency can take on (set by staff per agency and year)."""
+
+    agency = ForeignKeyField(Agency, backref="capacities", on_delete="RESTRICT")
+    year = IntegerField()
+    capacity = IntegerField()
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(default=local_now)
+
+    class Meta:
+        indexes = ((("agency", "year"), True),)
 
 
 class Engagement(BaseModel):
@@ -536,9 +563,16 @@ class Engagement(BaseModel):
     # 第二十四条: the declaration the agency makes again on accepting this engagement (the text and when)
     declaration = TextField(default="")
     declared_at = DateTimeField(null=True)
+    reply_by = DateField(null=True)  # the agency answers by this day, or the invitation expires
+    choice_reason = TextField(default="")  # why staff chose it over the top-ranked agency, or despite a conflict
+    decline_reason = TextField(default="")  # the agency's reason for declining (shown to staff)
+    confirmed_at = DateTimeField(null=True)  # the enterprise confirmed the engagement (第十条、第十二条)
+    confirmed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    batch = ForeignKeyField(AssignmentBatch, null=True, backref="engagements", on_delete="RESTRICT")
 
-    LIVE = ("proposed", "active", "completed")
-    OPEN = ("proposed", "active")  # ended at once when the agency is suspended or disqualified
+    # LIVE: holds a slot (the one-per index, the national cap, the agency's capacity); OPEN: not yet finished
+    LIVE = ("proposed", "accepted", "active", "completed")
+    OPEN = ("proposed", "accepted", "active")  # ended at once when the agency is suspended or disqualified
 
     @classmethod
     def of_subject(cls, subject):
@@ -1146,6 +1180,7 @@ ParkMember.add_index(ParkMember.index(ParkMember.park, ParkMember.credit_code, u
 
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
-          Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, Engagement,
+          Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, AssignmentBatch,
+          AgencyCapacity, Engagement,
           AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
           SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument]
