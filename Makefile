@@ -23,7 +23,8 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	@echo "网站地址: http://$(HOST):$(PORT)  (Ctrl-C 停止)"
-	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
+	@# exec: gunicorn replaces the recipe's shell, so a signal make passes on (TERM, INT) reaches it
+	GUNICORN_BIND=$(HOST):$(PORT) exec $(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
 
 # Debian's chromium and CJK fonts for the browser tests (installed as root where missing).
 browser-deps:

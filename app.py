@@ -25,6 +25,8 @@ def create_app(test_config=None):
     security.configure_secret_key(app)
     for key, folder in (("UPLOAD_DIR", "uploads"), ("FILING_DIR", "filings"), ("IMPORT_DIR", "imports")):
         app.config[key] = app.config[key] or os.path.join(app.instance_path, folder)
+    from blueprints.pool import previews
+    previews.sweep(app.config["IMPORT_DIR"])  # imports previewed and never confirmed
 
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]

@@ -61,7 +61,11 @@ ACTION_LABELS = {
     "plan.withdraw_project": "删除绿色化改造项目",
     "plan.milestone": "更新培育节点",
     "plan.evidence": "提交节点佐证",
+    "subject.chase_up": "催办企业",
     "plan.export": "导出培育计划",
+    "plan.milestone_event": "培育节点随事项自动完成",
+    "plan.district_targets": "修改区县目标",
+    "plan.snapshot": "保存年终快照",
     "application.create": "创建申报",
     "application.update": "修改申报",
     "application.submit": "提交申报",
@@ -116,6 +120,11 @@ ACTION_LABELS = {
     "engagement.note": "记录对接进展",
     "engagement.complete": "完成对接",
     "engagement.end": "对接终止（机构暂停或取消资格）",
+    "engagement.confirm": "企业确认对接",
+    "engagement.refuse": "企业不予确认对接",
+    "engagement.expire": "对接邀请过期（逾期未答复）",
+    "engagement.preference": "企业对机构表明倾向或异议",
+    "engagement.preference_withdraw": "企业撤回对机构的倾向或异议",
 }
 
 RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "disabled": "已停用", "refused": "被规则拒绝"}
@@ -141,10 +150,17 @@ def _os_user():
         return "unknown"
 
 
+# Pass as user= for what the site does by itself (an invitation expiring), even while answering someone's request:
+# no user is recorded.
+SYSTEM = "system"
+
+
 def record(action, obj=None, *, result="ok", details=None, user=None, object_type=None):
     """Append one AuditEvent. `user` defaults to the logged-in user; the IP comes from the request, and a shell
     command records the operating-system user who ran it."""
-    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+    if user is SYSTEM:
+        user = None
+    elif user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
     details = dict(details or {})
     if has_request_context():
@@ -227,3 +243,24 @@ def action_label(action):
 
 def result_label(result):
     return RESULT_LABELS.get(result, result)
+
+
+# What an event was about (AuditEvent.object_type: a model's name in lower case, or a type named by the caller).
+OBJECT_TYPE_LABELS = {
+    "subject": "培育对象", "user": "账号", "agency": "第三方机构", "agencycapacity": "机构容量", "agencycheck": "机构核查",
+    "agencyreport": "机构年度报告", "application": "申报", "assignmentbatch": "批量分配", "auditevent": "审计记录",
+    "changenotice": "变更告知", "complaint": "投诉举报", "cultivationplan": "培育计划", "plan": "培育计划",
+    "document": "文件", "dynamicreport": "动态管理表", "dynamic_report": "动态管理表", "database": "数据库",
+    "eligibilitycheck": "入库条件核查", "engagement": "对接", "engagementpreference": "企业意向", "filing": "备案",
+    "filingdeclaration": "备案声明", "incident": "事故事件", "issueddocument": "发文", "issued_document": "发文",
+    "listing": "名单", "milestone": "计划节点", "notice": "通知", "objection": "异议", "parkmember": "园区企业",
+    "plandistricttarget": "区县目标", "planitem": "计划条目", "planproject": "改造项目", "plansnapshot": "计划快照",
+    "plantarget": "计划目标", "pool": "培育库", "poolentry": "培育库", "publicity": "公示", "publicityentry": "公示条目",
+    "recommendation": "推荐意见", "recommendationround": "推荐轮次", "recommendation_round": "推荐轮次",
+    "removalnotice": "移出告知", "reviewassignment": "评审任务", "roundpackage": "推荐材料包", "setting": "设置",
+    "spotcheck": "抽查", "subjectmessage": "消息", "vetocheck": "否决项核查",
+}
+
+
+def object_type_label(object_type):
+    return OBJECT_TYPE_LABELS.get(object_type, object_type or "")

@@ -19,6 +19,7 @@ filing_cli = AppGroup("filing", help="8月31日备案材料（第十四条）")
 recommend_cli = AppGroup("recommend", help="省级推荐材料（第十四条）")
 package_cli = AppGroup("package", help="报送材料包（ZIP）的校验")
 audit_cli = AppGroup("audit", help="审计日志")
+engagements_cli = AppGroup("engagements", help="第三方机构对接邀请")
 
 
 @db_cli.command("upgrade")
@@ -195,6 +196,16 @@ def audit_verify():
     click.echo(f"审计链完整（共 {total} 条记录）")
 
 
+@engagements_cli.command("expire")
+def engagements_expire():
+    """Expire the invitations left unanswered after their reply-by day (run daily from cron)."""
+    from blueprints.agencies.operations import expire_overdue
+    from models import local_now
+    with db.connection_context():
+        expired = expire_overdue(local_now().date())
+    click.echo(f"已过期 {expired} 项逾期未答复的对接邀请" if expired else "没有逾期未答复的对接邀请")
+
+
 def _live_sqlite_path():
     url = current_app.config["DATABASE_URL"]
     if url and not url.startswith("sqlite"):
@@ -259,6 +270,6 @@ def restore(backup_path, yes):
 
 
 def init_app(app):
-    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, package_cli, audit_cli, backup,
-                    restore):
+    for command in (db_cli, user_cli, demo_cli, pool_cli, filing_cli, recommend_cli, package_cli, audit_cli,
+                    engagements_cli, backup, restore):
         app.cli.add_command(command)

@@ -135,8 +135,12 @@ def load():
                  for username, role, display_name, extra in accounts}
         _load_pool(rng, subjects, users)
         _load_plans(rng, users)
+        _load_chase_up(users)
         evaluated = _load_agencies(rng, users)
+        _load_invitation_states(users)
+        _load_batch_assignment(users)
         _load_reviews(rng, users, evaluated)
+        _demo_plan_events_and_snapshot(rng, users)
         _load_filing(users)
         _load_recommendations(users)
         _load_upkeep(users)
@@ -250,7 +254,25 @@ def _load_plans(rng, users):
                 milestone.evidence_note = "已提交报告并经经办人核实"
                 milestone.save()
     _demo_projects(rng, current, staff)
+    _demo_plan_dashboard(rng, current, staff)
     plans.approve(current, admin)
+
+
+def _load_chase_up(users):
+    """The plan's work queue in use: staff chased up (催办) one enterprise of this year's plan with an overdue
+    milestone; the message is on its page under 与主管部门往来."""
+    from blueprints.plans import operations as plans
+    from blueprints.plans import worklist
+    from models import CultivationPlan
+
+    today = local_now().date()
+    plan = CultivationPlan.latest_for(today.year)
+    items = list(plans.active_items(plan))
+    milestones = plans.milestones_by_item(items)
+    late = [i for i in items if any(m.is_overdue(today) for m in milestones[i.id])] or items
+    if late:
+        worklist.chase_up(plan, [late[0].id], "贵单位列入本年度绿色制造梯度培育计划，请按计划节点推进，于两周内提交节能诊断"
+                          "报告等佐证材料；如有困难请与经办人王晓明联系。", users["staff"])
 
 
 # 附件2 of the plan: each subject's real green-upgrade projects (what, investment in 万元, expected effect)
@@ -279,6 +301,45 @@ def _demo_projects(rng, plan, by):
             start = date(plan.year, rng.randint(2, 6), 1)
             end = date(plan.year + (1 if rng.random() < 0.2 else 0), rng.randint(9, 12), 30)
             plans.add_project(item, name, start, end, float(investment + rng.randint(-20, 20) * 5), effect, by)
+
+
+def _demo_plan_dashboard(rng, plan, by):
+    """The current plan's targets per district, and some items at risk: a step that fell due and was not done."""
+    from collections import Counter
+
+    from blueprints.plans import dashboard
+    from blueprints.plans import operations as plans
+
+    today = local_now().date()
+    items = list(plans.active_items(plan))
+    counts = Counter(item.subject.district for item in items)
+    dashboard.set_district_targets(plan, {district: max(1, n - 1) for district, n in counts.items()}, by)
+    for item in items[::4]:  # every fourth item has fallen behind
+        step = item.milestones.where(Milestone.done_date.is_null()).order_by(Milestone.position).first()
+        due = max(today.replace(month=1, day=1), today - timedelta(days=rng.randint(5, 40)))
+        if step and due < today:
+            step.due_date = due
+            step.save()
+
+
+def _demo_plan_events_and_snapshot(rng, users):
+    """Milestones ticked by the events they name (evaluation reports uploaded here; applications and listings tick
+    theirs as they happen), and the year-end snapshot kept with last year's plan."""
+    import json
+    from datetime import date, datetime
+
+    from blueprints.plans import dashboard, milestones
+    from blueprints.plans import operations as plans
+    from models import CultivationPlan, PlanSnapshot
+
+    today = local_now().date()
+    for item in list(plans.active_items(CultivationPlan.latest_for(today.year)))[1::3]:
+        uploaded = max(today.replace(month=1, day=1), today - timedelta(days=rng.randint(1, 30)))
+        milestones.tick(item.subject, milestones.EVALUATION_REPORT, uploaded, "评价报告已上传", users["staff"])
+    last = CultivationPlan.latest_for(today.year - 1)
+    figures = dashboard.figures(last, today=date(last.year, 12, 31))
+    PlanSnapshot.create(plan=last, taken_at=datetime(last.year, 12, 31, 16, 30), taken_by=users["staff"],
+                        figures=json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
 
 def _demo_pdf(title):
@@ -359,23 +420,28 @@ def _load_agencies(rng, users):
     evaluated = {}
     for index, subject in enumerate(factories[:6]):  # last year's municipal list: evaluated and passed
         Engagement.create(subject=subject, agency=created[index % 2], purpose="evaluation", rung="municipal",
-                          year=last_year, status="completed", outcome="passed", proposed_by=staff)
+                          year=last_year, status="completed", proposed_by=staff)
     Engagement.create(subject=factories[20], agency=created[2], purpose="evaluation", rung="municipal", year=last_year,
-                      status="completed", outcome="failed", proposed_by=staff)
+                      status="completed", proposed_by=staff)
     for index, subject in enumerate(factories[6:14]):  # this year's municipal applicants
         agency = created[0] if index % 2 == 0 else created[2]
         if index % 3 == 0:
-            consulting = agencies.propose(subject, created[1], "consulting", "municipal", this_year, staff, today)
+            consulting = agencies.propose(subject, created[1], "consulting", "municipal", this_year, staff, today,
+                                          reason="企业已与该机构洽谈节能诊断，按企业意向委托")
             agencies.accept(consulting, staff, today, declared=True)
-        engagement = agencies.propose(subject, agency, "evaluation", "municipal", this_year, staff, today)
+        engagement = agencies.propose(subject, agency, "evaluation", "municipal", this_year, staff, today,
+                                      reason="两家机构轮流承担本年度市级评价，均衡负荷")
         agencies.accept(engagement, staff, today, declared=True)
         evaluated[subject.id] = agency
     for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:  # provincial
-        engagement = agencies.propose(subject, created[1], "evaluation", "provincial", this_year, staff, today)
+        engagement = agencies.propose(subject, created[1], "evaluation", "provincial", this_year, staff, today,
+                                      reason="该机构省级评价经验较多，企业同意委托")
         agencies.accept(engagement, staff, today, declared=True)
         evaluated[subject.id] = created[1]
-    agencies.propose(factories[16], created[0], "consulting", "municipal", this_year, staff, today)  # awaiting reply
-    declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today)
+    agencies.propose(factories[16], created[0], "consulting", "municipal", this_year, staff, today,
+                     reason="企业指定该机构提供咨询")  # awaiting reply
+    declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today,
+                                reason="企业指定该机构评价")
     agencies.decline(declined, "本年度评价任务已满，建议另行对接。", staff)
     import uploads
     for agency in created[1:3]:
@@ -383,6 +449,69 @@ def _load_agencies(rng, users):
                                 purpose=f"{last_year}年度工作报告")
         AgencyReport.create(agency=agency, year=last_year, document=document)
     return evaluated
+
+
+def _load_invitation_states(users):
+    """The enterprise's side and invitations that end (第十条、第十二条): the evaluations the agencies accepted are
+    confirmed (the demo enterprise confirms its own, staff record the others on the enterprises' behalf), consulting
+    ones wait for the enterprise; one invitation expires unanswered; the demo enterprise prefers one agency and
+    objects to another."""
+    from blueprints.agencies import operations as agencies
+    from blueprints.agencies import preferences
+    from models import Agency, AgencyStatus, Engagement, EngagementStatus
+
+    staff, enterprise = users["staff"], users["enterprise"]
+    today = local_now().date()
+    for engagement in (Engagement.select().where(Engagement.status == EngagementStatus.ACCEPTED.value)
+                       .order_by(Engagement.id)):
+        if engagement.purpose == "consulting":
+            continue  # waiting for the enterprise's confirmation
+        if engagement.subject_id == enterprise.subject_id:
+            agencies.confirm(engagement, enterprise, today)
+        else:
+            agencies.confirm(engagement, staff, today, note="企业联系人电话确认委托（演示）")
+    approved = list(Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.id))
+    engaged = Engagement.select(Engagement.subject).where(Engagement.year == today.year)
+    idle = (Subject.select().join(PoolEntry, on=(PoolEntry.subject == Subject.id))
+            .where(Subject.id.not_in(engaged), Subject.id != enterprise.subject_id).order_by(Subject.id).first())
+    late = agencies.propose(idle, approved[-1], "consulting", "municipal", today.year, staff,
+                            today - timedelta(days=20), reason="演示：逾期未答复的邀请")
+    Engagement.update(reply_by=today - timedelta(days=6)).where(Engagement.id == late.id).execute()
+    agencies.expire_overdue(today)
+    own = enterprise.subject
+    waiting = (Engagement.select().where(Engagement.subject == own, Engagement.status == EngagementStatus.PROPOSED.value)
+               .order_by(Engagement.id).first())
+    if waiting is not None:  # the demo enterprise has one to confirm when it logs in
+        agencies.accept(waiting, staff, today, declared=True)
+    preferences.state(own, approved[0], today.year, "prefer", "曾为本企业做过节能诊断，熟悉本企业乳制品生产工艺。",
+                      enterprise, today)
+    preferences.state(own, approved[-1], today.year, "object", "该机构的一名评价人员曾在本企业任职，可能影响评价独立性。",
+                      enterprise, today)
+
+
+def _load_batch_assignment(users):
+    """Capacities for the approved agencies this year and one batch of consulting invitations (the batch
+    assignment's min-cost method) for this year's cultivating subjects not yet engaged for consulting."""
+    from blueprints.agencies import assignment, batch_operations
+    from models import Agency, AgencyStatus, Engagement
+
+    staff = users["staff"]
+    today = local_now().date()
+    for index, agency in enumerate(Agency.select().where(Agency.status == AgencyStatus.APPROVED.value)
+                                   .order_by(Agency.id)):
+        batch_operations.set_capacity(agency, today.year, 10 if index == 0 else 14, staff)
+    consulted = Engagement.select(Engagement.subject).where(Engagement.year == today.year,
+                                                            Engagement.purpose == "consulting")
+    subjects = list(Subject.select().join(PoolEntry, on=(PoolEntry.subject == Subject.id))
+                    .where(PoolEntry.status == PoolStatus.CULTIVATING.value, Subject.id.not_in(consulted))
+                    .order_by(Subject.id).limit(12))
+    _, proposals, _ = batch_operations.plan(subjects, "consulting", "municipal", today.year, today)
+    agencies = {a.id: a for a in Agency.select()}
+    rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
+                                 "" if proposals[s.id].top else assignment.generated_reason())
+            for s in subjects if proposals[s.id].agency_id]
+    if rows:
+        batch_operations.send_batch(rows, "consulting", "municipal", today.year, staff, today)
 
 
 def _load_reviews(rng, users, evaluated):
@@ -393,6 +522,7 @@ def _load_reviews(rng, users, evaluated):
     from models import (
         Application,
         ApplicationStatus,
+        Engagement,
         Listing,
         ListingSource,
         Objection,
@@ -414,7 +544,9 @@ def _load_reviews(rng, users, evaluated):
                                       status=PublicityStatus.PUBLISHED.value, created_by=staff, published_by=staff,
                                       published_at=local_now().replace(year=last_year, month=9, day=20))
     for subject in factories[:6]:
+        evaluator = subject.engagements.where(Engagement.year == last_year).first().agency  # its pass rate counts it
         application = Application.create(subject=subject, year=last_year, rung="municipal", method="third_party",
+                                         agency=evaluator,
                                          claimed_score=rng.randint(82, 93), status=ApplicationStatus.APPROVED.value,
                                          created_by=staff, submitted_at=local_now().replace(year=last_year, month=6))
         for expert in experts:

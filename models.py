@@ -130,6 +130,7 @@ class MessageKind(Titled):
     INFO_REQUEST = ("info_request", "补充材料要求", "info")
     REPLY = ("reply", "企业答复", "primary")
     DECLINE = ("decline", "不予受理理由", "secondary")
+    CHASE_UP = ("chase_up", "催办", "warning")  # the bureau chases a plan item's enterprise (no answer expected)
 
 
 class SubjectSource(Titled):
@@ -269,6 +270,16 @@ class User(UserMixin, BaseModel):
     @property
     def is_staff(self):
         return self.role in (Role.ADMIN.value, Role.STAFF.value)
+
+    @property
+    def shown_name(self):
+        """The name the site shows for the account: its enterprise's or agency's name as it is now (a rename is
+        decided after the account was made), else the person's display name."""
+        if self.subject_id:
+            return self.subject.name
+        if self.agency_id:
+            return self.agency.name
+        return self.display_name
 
     @property
     def is_admin(self):
@@ -551,7 +562,9 @@ class Engagement(BaseModel):
     year = IntegerField(index=True)
     status = CharField(max_length=20, choices=EngagementStatus.choices(), default=EngagementStatus.PROPOSED.value,
                        index=True)
-    outcome = CharField(max_length=10, null=True)  # passed / failed, for a completed evaluation
+    # passed / failed as the agency once reported it: no longer written (issue 20); the pass rate comes from the
+    # bureau's recorded outcomes (blueprints/agencies/operations.evaluation_outcomes). Kept for the old rows.
+    outcome = CharField(max_length=10, null=True)
     warning = TextField(default="")
     notes = TextField(default="")
     proposed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -579,6 +592,29 @@ class Engagement(BaseModel):
         """The subject's engagements with their agencies, newest first."""
         return (cls.select(cls, Agency).join(Agency).where(cls.subject == subject)
                 .order_by(cls.id.desc()))
+
+
+class PreferenceStance(Titled):
+    PREFER = ("prefer", "倾向委托", "success")
+    OBJECT = ("object", "异议", "danger")
+
+
+class EngagementPreference(BaseModel):
+    """The enterprise commissions and pays the agency (第十条、第十二条), so it may state a preference for or an
+    objection to an agency for a year, with a reason. Rows are appended; the newest per (subject, agency, year)
+    counts unless withdrawn; nothing is deleted."""
+
+    subject = ForeignKeyField(Subject, backref="agency_preferences", on_delete="RESTRICT")
+    agency = ForeignKeyField(Agency, backref="preferences", on_delete="RESTRICT")
+    year = IntegerField()
+    stance = CharField(max_length=10, choices=PreferenceStance.choices())
+    reason = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=local_now)
+    withdrawn_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("subject", "agency", "year"), False),)
 
 
 class AgencyCheck(BaseModel):
@@ -689,9 +725,44 @@ class Milestone(BaseModel):
     document = ForeignKeyField(Document, null=True, on_delete="SET NULL")
     submitted_at = DateTimeField(null=True)  # the enterprise attached evidence and asks staff to confirm
     confirmed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    event = CharField(max_length=30, default="")  # the event that ticks it (rules.MILESTONE_EVENTS), "" by hand
+    done_event = CharField(max_length=200, default="")  # what ticked it and when, as shown ("申报已提交（2026-05-03）")
 
     def is_overdue(self, today):
         return self.done_date is None and self.due_date < today
+
+
+class PlanDistrictTarget(BaseModel):
+    """How many subjects the plan aims to bring up a rung in one district (plan content, edited with the plan)."""
+
+    plan = ForeignKeyField(CultivationPlan, backref="district_targets", on_delete="RESTRICT")
+    district = CharField(max_length=50)
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("plan", "district"), True),)
+
+
+class PlanSnapshot(BaseModel):
+    """The plan dashboard's figures as they stood when taken (the year-end snapshot): kept, never changed."""
+
+    plan = ForeignKeyField(CultivationPlan, backref="snapshots", on_delete="RESTRICT")
+    taken_at = DateTimeField(default=local_now)
+    taken_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    figures = TextField()  # JSON
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise AppendOnlyError("快照不可修改")
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise AppendOnlyError("快照不可修改")
+
+    @property
+    def figures_dict(self):
+        return json.loads(self.figures)
 
 
 class PlanProject(BaseModel):
@@ -1181,6 +1252,7 @@ ParkMember.add_index(ParkMember.index(ParkMember.park, ParkMember.credit_code, u
 MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCheck, VetoCheck, SubjectMessage,
           CultivationPlan, PlanTarget, PlanItem, Milestone, Application, ReviewAssignment, Publicity, PublicityEntry,
           Objection, Listing, Filing, FilingDeclaration, RecommendationRound, Recommendation, Agency, AssignmentBatch,
-          AgencyCapacity, Engagement,
+          AgencyCapacity, Engagement, EngagementPreference,
           AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
-          SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument]
+          SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument,
+          PlanDistrictTarget, PlanSnapshot]

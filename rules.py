@@ -37,6 +37,16 @@ AGENCY_SENIOR_FIELDS = ("能源", "环境", "生态", "低碳", "生命周期评
 NATIONAL_EVALUATIONS_PER_LEGAL_REP = 15
 # 第二十六条: a disqualified agency's reports are not accepted for three years.
 AGENCY_DISQUALIFICATION_YEARS = 3
+# 第十条: how many engagements of a year (proposed to completed) an agency takes on when staff have set no capacity
+# for it that year (the bureau's working figure; the regulation sets none). The ranking and the batch both count it.
+DEFAULT_AGENCY_CAPACITY = 20
+# 第十条: an agency invited to an engagement answers within this many days, or the invitation expires. The bureau's
+# own working term (the regulation sets none).
+INVITATION_REPLY_DAYS = 14
+# 第二十四、二十五条: a pass rate at or above this share over at least this many decided evaluations is flagged for
+# staff attention (不得承诺保过); it is never rewarded in the ranking.
+PASS_RATE_FLAG_MIN_DECIDED = 10
+PASS_RATE_FLAG_SHARE = 0.95
 
 # 第十五条: the six veto conditions, each checked per subject (clear / hit / unknown).
 VETO_CONDITIONS = (
@@ -222,40 +232,87 @@ class Refused(Exception):
     """An operation refused by a rule; the message (Chinese, citing the article where there is one) is shown."""
 
 
-# 第十条: the bureau guides each pooled subject to upgrade step by step; 第十二、十三条: it evaluates itself or
-# through a third party, then applies. Milestones of a plan item, per kind, with a default due date (month, day)
-# in the plan's year.
-MILESTONE_TEMPLATES = {
-    "factory": (("节能诊断", (3, 31)), ("绿色化改造", (6, 30)), ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
-    "park": (("园区绿色工厂培育计划发布", (3, 31)), ("循环化改造/绿色微电网建设", (7, 31)),
-             ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
-    "supply_chain": (("供应商绿色工厂培育计划", (3, 31)), ("绿色供应链管理体系建设", (6, 30)),
-                     ("自评价或第三方评价", (9, 30)), ("申报", (10, 31))),
+# 第十条: the bureau guides each pooled subject to upgrade step by step and organises third-party agencies to work
+# with it; 第十二、十三条: it evaluates itself or through a third party, then applies; 第十四、二十条: the lists. The events
+# that tick a step by themselves (blueprints/plans/milestones.py): "" is a step staff tick by hand.
+MILESTONE_EVENTS = {
+    "engagement_accepted": "机构对接",  # an agency accepted the subject's engagement (第十条)
+    "evaluation_report": "评价报告",  # the evaluation report was uploaded (第十三条)
+    "application_submitted": "申报",  # the application was submitted (第十二条)
+    "listed": "入选名单",  # the subject stands on the list of its target rung (第二十条, or the province's/ministry's)
 }
-# The bureau's own lead time, not an article's: a provincial or national applicant's last step (申报) falls this many
-# days before the city's recommendation date, so the bureau can review it and form its opinion (第十四条).
+# The first, hands-on steps of each kind (ticked by staff on evidence).
+_PREPARATION_STEPS = {
+    "factory": ("节能诊断", "绿色化改造"),
+    "park": ("园区绿色工厂培育计划发布", "循环化改造/绿色微电网建设"),
+    "supply_chain": ("供应商绿色工厂培育计划", "绿色供应链管理体系建设"),
+}
+_LIST_STEP = {"municipal": "入选市级名单", "provincial": "入选省级名单", "national": "入选国家级名单"}
+
+
+def _template(kind, rung):
+    first, second = _PREPARATION_STEPS[kind]
+    steps = [(first, (3, 31), "")]
+    if rung != "municipal":  # a provincial or national application rests on a third party's work (第十条、第十三条)
+        steps.append(("第三方机构对接", (4, 30), "engagement_accepted"))
+    steps += [(second, (6, 30), ""), ("自评价或第三方评价", (9, 30), "evaluation_report"),
+              ("申报", (10, 31), "application_submitted"), (_LIST_STEP[rung], (12, 31), "listed")]
+    return tuple(steps)
+
+
+# A plan item's steps per (kind, target rung): (name, default due (month, day) in the plan's year, event key). The
+# dates hold for a municipal target in the plan from the start of the year; milestone_schedule moves the others.
+MILESTONE_TEMPLATES = {(kind, rung): _template(kind, rung)
+                       for kind in _PREPARATION_STEPS for rung in ("municipal", "provincial", "national")}
+# The bureau's own lead time, not an article's: a provincial or national applicant's application step (申报) falls
+# this many days before the city's recommendation date, so the bureau can review it and form its opinion (第十四条).
 APPLICATION_LEAD_DAYS = 15
 
 
+def milestone_event_of(name):
+    """The event key of a template step's name ("" when no template step of that name is ticked by an event)."""
+    for steps in MILESTONE_TEMPLATES.values():
+        for step_name, _, event in steps:
+            if step_name == name:
+                return event
+    return ""
+
+
 def milestone_schedule(kind, target_rung, joined_on, year, recommendation_due):
-    """A plan item's default milestones [(name, due date)], every date in the plan's `year`.
+    """A plan item's default milestones [(name, due date, event key)], every date in the plan's `year`.
 
     The template dates hold for a subject in the plan from the start of the year. For a provincial or national target
-    the steps end APPLICATION_LEAD_DAYS before the city's recommendation date (`recommendation_due`, a (month, day) the
-    bureau sets: 第十四条 names no date). A subject added during the year (`joined_on`) gets its steps spaced from that
-    day, so none is overdue when it is added; one added after the last step's date, to the end of the year."""
+    the steps up to the application end APPLICATION_LEAD_DAYS before the city's recommendation date
+    (`recommendation_due`, a (month, day) the bureau sets: 第十四条 names no date). A subject added during the year
+    (`joined_on`) gets those steps spaced from that day, so none is overdue when it is added; one added after the
+    application's date, to the end of the year. The steps after the application (the list) keep their date, never
+    before the application's."""
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
-    defaults = [(name, deadline_in(year, month_day)) for name, month_day in MILESTONE_TEMPLATES[kind]]
-    end = defaults[-1][1]
+    steps = MILESTONE_TEMPLATES[kind, target_rung]
+    applied = next(i for i, (_, _, event) in enumerate(steps) if event == "application_submitted")
+    defaults = [(name, deadline_in(year, month_day), event) for name, month_day, event in steps]
+    work, after = defaults[:applied + 1], defaults[applied + 1:]
+    end = work[-1][1]
     if target_rung in ("provincial", "national"):
         end = min(end, deadline_in(year, recommendation_due) - timedelta(days=APPLICATION_LEAD_DAYS))
     start = joined_on if joined_on.year == year else first_day  # a past year's plan keeps its template
     if start > end:
         end = last_day
-    if all(start <= due <= end for _, due in defaults):
-        return defaults
-    whole, span = (defaults[-1][1] - first_day).days, (end - start).days
-    return [(name, start + timedelta(days=round(span * (due - first_day).days / whole))) for name, due in defaults]
+    if not all(start <= due <= end for _, due, _ in work):
+        whole, span = (work[-1][1] - first_day).days, (end - start).days
+        work = [(name, start + timedelta(days=round(span * (due - first_day).days / whole)), event)
+                for name, due, event in work]
+    return work + [(name, max(due, work[-1][1]), event) for name, due, event in after]
+
+
+# A row of the plan dashboard whose assigned items exceed its target this many times over is flagged: the bureau's
+# own rule of thumb (no article sets it) that a target is being over-committed, and staff time with it.
+ASSIGNED_FAR_ABOVE_FACTOR = 1.5
+
+
+def assigned_far_above_target(assigned, target):
+    """Whether `assigned` plan items are far above a `target` count (a row with no target and some assigned is)."""
+    return assigned > ASSIGNED_FAR_ABOVE_FACTOR * target if target else assigned > 0
 
 
 # The rungs a plan can aim a subject at (the bureau decides the municipal list; the province and ministry above).
@@ -311,6 +368,14 @@ APPLICATION_MATERIALS = {
                      ("supplier_plan", "供应商绿色工厂培育计划"), ("commitment", "近三年无第十五条所列情形的承诺书")),
 }
 APPLICATION_RUNGS = ("municipal", "provincial", "national")
+# What each stored application file is, by the key kept in Document.purpose (shown wherever a file is listed).
+MATERIAL_TITLES = {"evaluation_report": "评价报告",
+                   **{key: title for materials in APPLICATION_MATERIALS.values() for key, title in materials}}
+
+
+def material_title(purpose):
+    """A stored file's purpose as a person reads it: a material key's title, a free-text purpose as written."""
+    return MATERIAL_TITLES.get(purpose, purpose or "")
 
 
 def missing_materials(kind, present_keys):
@@ -438,7 +503,8 @@ def agency_blocked_reason(status, disqualified_until, today, status_label=""):
     'rejected', 'suspended', 'disqualified') and the last day of a disqualification are the facts."""
     if status == "disqualified":
         if disqualified_until and today <= disqualified_until:
-            return f"第二十六条：已取消资格，{disqualified_until:%Y年%m月%d日}前不采信其评价报告"
+            until = disqualified_until
+            return f"第二十六条：已取消资格，至{until.year}年{until.month}月{until.day}日（含）不采信其评价报告"
         return "已取消资格（三年期满，须重新审核认可）"
     if status == "suspended":
         return "机构已被暂停"
@@ -456,11 +522,13 @@ def reapproval_problem(status, disqualified_until, today):
 
 def evaluation_agency_problem(*, agency_name, status, disqualified_until, engaged, today):
     """第十三、二十六条: a third-party evaluation needs an agency (agency_name None: none chosen) that is not within a
-    disqualification and has an active or completed evaluation engagement with the subject (`engaged`)."""
+    disqualification nor suspended and has an active or completed evaluation engagement with the subject (`engaged`)."""
     if agency_name is None:
         return "第十三条：第三方评价须选择评价机构"
     if status == "disqualified" and disqualified_until and today <= disqualified_until:
         return f"第二十六条：{agency_name} 已被取消资格，其评价报告不予采信"
+    if status == "suspended":
+        return f"第二十六条：{agency_name} 已被暂停，暂停期间不能以其评价报告申报"
     if not engaged:
         return f"第十三条：{agency_name} 与本对象没有进行中或已完成的评价对接"
     return None
@@ -495,6 +563,11 @@ def removal_bar_problem(removed_on, today):
             f"三年内（至{removal_bar_until(removed_on):%Y年%m月%d日}）不得申请")
 
 
+def invitation_overdue(reply_by, today):
+    """An invitation (第十条) is answered by its reply-by day, that day included; after it, it expires unanswered."""
+    return reply_by is not None and today > reply_by
+
+
 def national_cap_problem(existing_count):
     """第二十四条: at most 15 national evaluation projects a year for agencies sharing one legal representative;
     `existing_count` is how many they already have that year (proposed, active or completed)."""
@@ -505,6 +578,42 @@ def national_cap_problem(existing_count):
 
 
 CONSULT_AND_EVALUATE_WARNING = "第二十四条：该机构同时为此对象提供咨询和评价服务，请核实是否存在服务搭售或影响评价独立性的情况"
+
+# The marks a ranked agency row carries before staff choose it (第十条、第二十四条). CONSULTED_MARK and
+# capacity_problem make the choice need a stored reason even when the row is ranked first; so does any row below
+# the first (CHOICE_REASON_NEEDED).
+CONSULTED_MARK = "第二十四条：该机构为此对象提供咨询，选其评价须说明理由"
+EVALUATED_MARK = "第二十四条：该机构为此对象提供评价，请核实不存在服务搭售"
+DECLINED_MARK = "本年度曾拒绝该对象的邀请"
+EXPIRED_MARK = "本年度对该对象的邀请逾期未答复"
+ALREADY_ENGAGED = "本年度已与该对象有同类对接"
+CHOICE_REASON_NEEDED = "所选机构不是排名第一的机构，请填写选择理由"
+# 第十条、第十二条: the enterprise commissions and pays the agency: its stated objection is a mark needing a reason;
+# its preference is shown beside the fit (it does not change the rank)
+OBJECTED_MARK = "企业有异议：{reason}"
+PREFERRED_NOTE = "企业倾向委托：{reason}"
+CHOICE_REASON_NEEDED_MARKED = "所选机构有需说明的情形（{marks}），请填写选择理由"
+
+
+def national_cap_mark(used):
+    """第二十四条: the legal representative's national evaluations of the year, as shown on a ranked row."""
+    return f"国家级评价 {used}/{NATIONAL_EVALUATIONS_PER_LEGAL_REP}（同一法定代表人）"
+
+
+def capacity_problem(load, capacity):
+    """The agency's engagements of the year against its capacity for the year: a mark when it is full, so that
+    choosing it needs a reason; None otherwise."""
+    if load >= capacity:
+        return f"本年度已满负荷（{load}/{capacity} 项）"
+    return None
+
+
+def pass_rate_flag(passed, decided):
+    """第二十四条（不得承诺保过）、第二十五条: a very high pass rate over many decided evaluations is flagged for staff
+    attention, never rewarded; "" when there is nothing to flag."""
+    if decided >= PASS_RATE_FLAG_MIN_DECIDED and passed >= PASS_RATE_FLAG_SHARE * decided:
+        return "通过率异常偏高，请关注（第二十四条：不得承诺保过）"
+    return ""
 
 
 # 第二十七条: the key indicators of the dynamic management table, per kind: (key, label, unit, plausible range).

@@ -1,8 +1,11 @@
 """Jinja filters and globals shared by every template."""
+from flask import g
 from flask_login import current_user
 
+import rules
 import settings
-from audit import action_label, result_label
+from audit import action_label, object_type_label, result_label
+from documents import chinese_date
 from industries import industry_label
 from models import (
     LADDER,
@@ -28,6 +31,7 @@ from models import (
     SubjectKind,
     SubjectSource,
     SubjectStatus,
+    User,
     VetoResult,
 )
 
@@ -40,7 +44,8 @@ NAVIGATION = {
               ("filing.filing_home", "备案")],
     "admin_extra": [("admin.users", "用户管理"), ("admin.settings_page", "系统设置"), ("admin.audit_log", "审计日志")],
     "member": [("main.home", "首页")],
-    "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_plan", "培育计划"),
+    "enterprise": [("enterprise.my_subject", "我的培育对象"), ("enterprise.my_agencies", "第三方机构"),
+                   ("enterprise.my_plan", "培育计划"),
                    ("applications.my_applications", "申报"), ("upkeep.my_dynamic", "动态管理表"),
                    ("upkeep.my_changes", "变更申报")],
     "expert": [("review.my_reviews", "评审任务")],
@@ -77,9 +82,15 @@ def format_datetime(value, fmt="%Y-%m-%d %H:%M"):
     return value.strftime(fmt) if value else ""
 
 
-def chinese_date(value):
-    """2026年8月31日, as official documents write dates."""
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+def person(username):
+    """The name shown for a login name kept in the audit trail (the login name itself once the account is gone)."""
+    if not username:
+        return "系统"
+    names = g.setdefault("shown_names", {})
+    if username not in names:
+        user = User.get_or_none(User.username == username)
+        names[username] = user.shown_name if user else username
+    return names[username]
 
 
 def navigation():
@@ -97,9 +108,12 @@ def init_app(app):
         mask_contact=mask_contact,
         dt=format_datetime,
         cndate=chinese_date,
+        person=person,
+        purpose=rules.material_title,
         industry=industry_label,
         action_label=action_label,
         result_label=result_label,
+        object_type_label=object_type_label,
         role_label=Role.label_of,
         kind_label=SubjectKind.label_of,
         source_label=SubjectSource.label_of,

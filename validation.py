@@ -2,7 +2,7 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, FloatField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Regexp, ValidationError
 
 # C0 control characters and DEL: never typed on purpose, and XML 1.0 forbids most of them, so one stored in a
@@ -12,6 +12,10 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 # name or a code look like another one ("Trojan Source").
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 INVISIBLE_MESSAGE = "含有看不见的特殊字符（零宽字符或文字方向控制符），请清空本栏后重新键入"
+# What a field that could not read its input says, instead of WTForms' parse message followed by each validator's
+# complaint about the missing value ("不是有效的浮点数。；数值必须……").
+UNREADABLE = ((IntegerField, "请输入整数，例如 12"), ((FloatField, DecimalField), "请输入数字，例如 85 或 85.5"),
+              (DateField, "请输入有效的日期，例如 2026-05-31"))
 
 
 def single_line(value):
@@ -51,6 +55,15 @@ class Form(FlaskForm):
                 field.filters = (single_line, *field.filters)
                 field.validators = [*field.validators, no_invisible]
             return field
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.process_errors:
+                message = next((m for kinds, m in UNREADABLE if isinstance(field, kinds)), None)
+                if message:
+                    field.errors = [message]
+        return valid
 
 
 PHONE = Regexp(r"^[0-9+\- ]{7,20}$", message="电话号码格式不正确")

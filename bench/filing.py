@@ -28,7 +28,7 @@ def prepare(app, subjects):
         staff = User.get(User.username == "staff0")
         plan = plans.create_plan(year, "基准市培育计划", staff)
         entries = list(PoolEntry.select().order_by(PoolEntry.id))
-        plans.add_items(plan, [e.subject for e in entries[:300]], "municipal", staff, staff)
+        plans.add_items(plan, [(e.subject, "municipal") for e in entries[:300]], staff, staff)
         plans.update_plan(plan, "基准市培育计划", "培育目标", "工作措施", {("factory", "municipal"): 300}, staff)
         plans.approve(plan, staff)
         Listing.insert_many([dict(subject=e.subject_id, rung="municipal", year=year, source="municipal_review",

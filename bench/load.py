@@ -92,7 +92,7 @@ def prepare(app, subjects, clients):
         staff0 = User.get(User.username == "staff0")
         plan = plans.create_plan(year, "基准市培育计划", staff0)
         pooled = list(Subject.select().order_by(Subject.id).limit(clients * 8))
-        plans.add_items(plan, pooled, "municipal", staff0, staff0)
+        plans.add_items(plan, [(s, "municipal") for s in pooled], staff0, staff0)
         owned = {}
         for index in range(clients):
             user = User(username=f"load{index}", display_name=f"经办人{index}", role=Role.STAFF.value)

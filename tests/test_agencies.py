@@ -74,13 +74,17 @@ def test_fifteen_national_evaluations_per_legal_representative_across_agencies(m
     subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(17)]
     with db.connection_context():
         for index, subject in enumerate(subjects[:14]):
-            agencies.propose(subject, first if index % 2 else second, "evaluation", "national", YEAR, staff, TODAY)
-        fifteenth = agencies.propose(subjects[14], second, "evaluation", "national", YEAR, staff, TODAY)  # allowed
+            agencies.propose(subject, first if index % 2 else second, "evaluation", "national", YEAR, staff, TODAY,
+                             reason="按计划分配")  # not always the first row: the reason is kept
+        fifteenth = agencies.propose(subjects[14], second, "evaluation", "national", YEAR, staff, TODAY,
+                                     reason="按计划分配")  # allowed
         with pytest.raises(Refused, match="不得超过 15 项"):
-            agencies.propose(subjects[15], first, "evaluation", "national", YEAR, staff, TODAY)
+            agencies.propose(subjects[15], first, "evaluation", "national", YEAR, staff, TODAY, reason="按计划分配")
         agencies.propose(subjects[15], other, "evaluation", "national", YEAR, staff, TODAY)  # another person
-        agencies.propose(subjects[16], first, "evaluation", "provincial", YEAR, staff, TODAY)  # another rung
-        agencies.propose(subjects[16], first, "evaluation", "national", YEAR + 1, staff, TODAY)  # another year
+        agencies.propose(subjects[16], first, "evaluation", "provincial", YEAR, staff, TODAY,
+                         reason="按计划分配")  # another rung
+        agencies.propose(subjects[16], first, "evaluation", "national", YEAR + 1, staff, TODAY,
+                         reason="按计划分配")  # another year
         agencies.accept(fifteenth, staff, TODAY, declared=True)  # accepting the 15th still fits (it counts itself once)
         assert agencies.national_evaluations("刘建国", YEAR) == 15
 
@@ -90,8 +94,11 @@ def test_consult_and_evaluate_warning(make, staff):
     with db.connection_context():
         consulting = agencies.propose(subject, agency, "consulting", "municipal", YEAR, staff, TODAY)
         assert consulting.warning == ""
-        evaluation = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        assert "第二十四条" in evaluation.warning
+        with pytest.raises(Refused, match="请填写选择理由"):  # 第二十四条: evaluating after consulting needs a reason
+            agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        evaluation = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY,
+                                      reason="企业坚持委托，已核实无搭售")
+        assert "第二十四条" in evaluation.warning and evaluation.choice_reason == "企业坚持委托，已核实无搭售"
 
 
 @pytest.mark.parametrize("status", ["pending", "suspended", "disqualified", "rejected"])
@@ -117,16 +124,20 @@ def test_accepting_twice_and_a_suspension_between_proposal_and_acceptance(make, 
 
 
 def test_pass_rate(make, staff):
+    """第二十五条: the rate comes from the bureau's conclusions on the applications naming the agency, never from the
+    agency's own record (Engagement.outcome, no longer written, is ignored)."""
     agency = make_agency()
     with db.connection_context():
-        for outcome in ("passed", "passed", "failed"):
-            engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-            agencies.accept(engagement, staff, TODAY, declared=True)
-            agencies.complete(Engagement.get_by_id(engagement.id), outcome, staff, TODAY)
-        consulting = agencies.propose(make.subject(), agency, "consulting", "municipal", YEAR, staff, TODAY)
-        agencies.accept(consulting, staff, TODAY, declared=True)
-        agencies.complete(Engagement.get_by_id(consulting.id), None, staff, TODAY)
-        assert agencies.pass_rate()[agency.id] == (2, 3)
+        for status in ("approved", "approved", "rejected", "under_review"):
+            subject = make.subject()
+            Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
+                              status="completed", outcome="passed", proposed_by=staff)
+            Application.create(subject=subject, year=YEAR, rung="municipal", method="third_party", agency=agency,
+                               status=status)
+        consulting = make.subject()
+        Engagement.create(subject=consulting, agency=agency, purpose="consulting", rung="municipal", year=YEAR,
+                          status="completed", proposed_by=staff)
+        assert agencies.pass_rate()[agency.id] == (2, 3)  # under review: not decided
 
 
 # --- routes and roles -------------------------------------------------------------------------------------
@@ -155,7 +166,7 @@ def test_agency_registers_with_documents(client):
 @pytest.mark.parametrize("field, value, message", [
     ("staff_mid_level", "-3", "人数须为不小于 0 的整数"),
     ("staff_senior", "20", "不能多于中级职称以上人员总数"),
-    ("staff_mid_level", "十二", "不是有效的整数"),
+    ("staff_mid_level", "十二", "请输入整数"),
     ("credit_code", "123", "18 位"),
 ])
 def test_bad_registration_input(client, field, value, message):
@@ -199,7 +210,7 @@ def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, st
     assert client.get(f"/pool/subjects/{theirs.id}").status_code == 403
     client.post(f"/agency/engagements/{own.id}/accept", data={"declaration": "y"})
     with db.connection_context():
-        assert Engagement.get_by_id(own.id).status == "active"
+        assert Engagement.get_by_id(own.id).status == "accepted"  # the enterprise confirms next (第十二条)
 
 
 def test_third_party_application_needs_an_engaged_agency(app, make, staff):
@@ -213,6 +224,8 @@ def test_third_party_application_needs_an_engaged_agency(app, make, staff):
         assert any("没有进行中或已完成的评价对接" in p for p in apps.submit_problems(application))
         engagement = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
         agencies.accept(engagement, staff, TODAY, declared=True)
+        assert any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
+        agencies.confirm(Engagement.get_by_id(engagement.id), staff, TODAY, note="企业电话确认")  # 第十二条
         assert not any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
         agencies.disqualify(agency, "造假", TODAY, staff)
         assert any("第二十六条" in p for p in apps.submit_problems(Application.get_by_id(application.id)))

@@ -29,9 +29,11 @@ def _engagements(make, staff, agency):
         proposed = agencies.propose(proposed_for, agency, "evaluation", "municipal", YEAR, staff, TODAY)
         active = agencies.propose(active_for, agency, "evaluation", "municipal", YEAR, staff, TODAY)
         agencies.accept(active, staff, TODAY, declared=True)
+        agencies.confirm(Engagement.get_by_id(active.id), staff, TODAY, note="企业电话确认")
         completed = agencies.propose(completed_for, agency, "consulting", "municipal", YEAR, staff, TODAY)
         agencies.accept(completed, staff, TODAY, declared=True)
-        agencies.complete(Engagement.get_by_id(completed.id), None, staff, TODAY)
+        agencies.confirm(Engagement.get_by_id(completed.id), staff, TODAY, note="企业电话确认")
+        agencies.complete(Engagement.get_by_id(completed.id), staff, TODAY)
     return proposed, active, completed
 
 

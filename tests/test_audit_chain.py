@@ -102,13 +102,14 @@ def test_the_migration_chains_rows_written_before_it(app, runner):
     """Rows from before 022_audit_chain are chained by it, in id order."""
     with db.connection_context():
         router = database.router()
-        assert router.done[-1] == "022_audit_chain"
-        router.rollback()
+        later = router.done[router.done.index("022_audit_chain"):]
+        for _ in later:  # back to just before 022, the migrations after it rolled back first
+            router.rollback()
         for n in range(3):
             db.execute_sql("INSERT INTO audit_event (created_at, username, ip, action, object_type, object_label, "
                            f"result, details) VALUES ({', '.join([db.param] * 8)})",
                            (f"2025-0{n + 1}-01 08:00:00", "admin", "127.0.0.1", "auth.login", "", "", "ok", "{}"))
-        assert database.upgrade() == ["022_audit_chain"]
+        assert database.upgrade() == later
         rows = list(AuditEvent.select().order_by(AuditEvent.id))
         assert [r.prev_hash == p for r, p in zip(rows, [AUDIT_CHAIN_GENESIS] + [r.row_hash for r in rows],
                                                   strict=False)] == [True] * 3

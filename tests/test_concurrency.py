@@ -322,7 +322,7 @@ def test_engagement_accept_against_decline_decides_once(app, make, monkeypatch):
     with db.connection_context():
         engagement = Engagement.get_by_id(engagement.id)
         if "已接受对接" in winner:
-            assert engagement.status == "active" and engagement.accepted_at is not None
+            assert engagement.status == "accepted" and engagement.accepted_at is not None
         else:
             assert engagement.status == "declined" and engagement.accepted_at is None
         assert audits("engagement.accept") + audits("engagement.decline") == 1

@@ -146,7 +146,7 @@ def test_article24_declaration_is_required_on_accepting_each_engagement(client, 
     client.post(f"/agency/engagements/{engagement.id}/accept", data={"declaration": "y"})
     with db.connection_context():
         accepted = Engagement.get_by_id(engagement.id)
-        assert accepted.status == "active"
+        assert accepted.status == "accepted"  # the enterprise confirms next (第十二条)
         assert accepted.declaration == rules.AGENCY_DECLARATION and accepted.declared_at == accepted.accepted_at
 
 
@@ -248,12 +248,13 @@ def test_article14_milestones_end_before_the_city_recommendation_date_for_provin
     year = 2026
     for rung in ("provincial", "national"):
         schedule = rules.milestone_schedule(kind, rung, date(year, 1, 1), year, (7, 10))
-        dues = [due for _, due in schedule]
+        dues = [due for _, due, _ in schedule]
         assert dues == sorted(dues) and dues[0] > date(year, 1, 1)
-        assert dues[-1] == date(year, 7, 10) - timedelta(days=rules.APPLICATION_LEAD_DAYS)  # the boundary
-        assert [name for name, _ in schedule] == [name for name, _ in rules.MILESTONE_TEMPLATES[kind]]
+        applied = {name: due for name, due, _ in schedule}["申报"]
+        assert applied == date(year, 7, 10) - timedelta(days=rules.APPLICATION_LEAD_DAYS)  # the boundary
+        assert [name for name, _, _ in schedule] == [name for name, _, _ in rules.MILESTONE_TEMPLATES[kind, rung]]
     municipal = rules.milestone_schedule(kind, "municipal", date(year, 1, 1), year, (7, 10))
-    assert municipal == [(name, date(year, *md)) for name, md in rules.MILESTONE_TEMPLATES[kind]]
+    assert municipal == [(name, date(year, *md), event) for name, md, event in rules.MILESTONE_TEMPLATES[kind, "municipal"]]
 
 
 @pytest.mark.parametrize("joined, rung", [
@@ -262,10 +263,10 @@ def test_article14_milestones_end_before_the_city_recommendation_date_for_provin
 ])
 def test_article10_a_subject_added_late_gets_milestones_spaced_from_that_day(joined, rung):
     schedule = rules.milestone_schedule("factory", rung, joined, 2026, (7, 10))
-    dues = [due for _, due in schedule]
+    dues = [due for _, due, _ in schedule]
     assert dues == sorted(dues) and all(joined <= due <= date(2026, 12, 31) for due in dues)
     if rung != "municipal" and joined < date(2026, 6, 25):
-        assert dues[-1] < date(2026, 7, 10)
+        assert {name: due for name, due, _ in schedule}["申报"] < date(2026, 7, 10)
 
 
 def test_article10_plan_item_added_today_has_no_overdue_milestone(make, staff):
@@ -275,5 +276,5 @@ def test_article10_plan_item_added_today_has_no_overdue_milestone(make, staff):
         plan = plans.create_plan(YEAR, "本年度培育计划", staff)
         plans.add_item(plan, subject, "provincial", staff, staff)
         milestones = list(Milestone.select().order_by(Milestone.position))
-    assert len(milestones) == 4 and not any(m.is_overdue(TODAY) for m in milestones)
+    assert len(milestones) == 6 and not any(m.is_overdue(TODAY) for m in milestones)
     assert all(m.due_date.year == YEAR for m in milestones)

@@ -125,7 +125,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
     assert "目标梯度须高于" in html
     achiever = pooled(make, staff, name="今年达标有限公司")
     with app.test_request_context(), db.connection_context():
-        plans.add_items(CultivationPlan.get_by_id(plan.id), [achiever], "municipal", staff, staff)
+        plans.add_items(CultivationPlan.get_by_id(plan.id), [(achiever, "municipal")], staff, staff)
         # an old item: its subject already stood on the municipal list before the plan's year
         Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
                        listed_on=date(YEAR - 1, 9, 20))

@@ -116,9 +116,9 @@ def test_milestones_progress_is_computed(client, make, staff):
     client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
     with db.connection_context():
         milestones = list(Milestone.select().order_by(Milestone.position))
-        assert [m.name for m in milestones] == ["节能诊断", "绿色化改造", "自评价或第三方评价", "申报"]
+        assert [m.name for m in milestones] == ["节能诊断", "绿色化改造", "自评价或第三方评价", "申报", "入选市级名单"]
         assert all(m.due_date.year == YEAR for m in milestones)
-        assert operations.progress(milestones) == (0, 4, 0)
+        assert operations.progress(milestones) == (0, 5, 0)
     first = milestones[0]
     done = min(local_now().date(), date(YEAR, 12, 31)).isoformat()
     response = client.post(f"/plans/milestones/{first.id}", headers={"HX-Request": "true"},
@@ -126,9 +126,9 @@ def test_milestones_progress_is_computed(client, make, staff):
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "plan-changed"
     assert "已完成" in response.get_data(as_text=True)
     with db.connection_context():
-        assert operations.progress(list(Milestone.select())) == (1, 4, 25)
+        assert operations.progress(list(Milestone.select())) == (1, 5, 20)
     fragment = client.get(f"/plans/{plan.id}/progress").get_data(as_text=True)
-    assert "1/4 · 25%" in fragment
+    assert "1/5 · 20%" in fragment
 
 
 def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
@@ -173,17 +173,16 @@ def test_item_refusals(client, make, staff, setup, target, message):
 
 def test_bulk_add_from_a_pool_filter(client, make, staff):
     new_plan(client)
-    for n in range(3):
-        pooled(make, district="临江区", name=f"临江批量{n}有限公司")
+    subjects = [pooled(make, district="临江区", name=f"临江批量{n}有限公司") for n in range(3)]
     pooled(make, district="松源区")
     plan = the_plan()
     html = client.get(f"/plans/{plan.id}/bulk?district=临江区").get_data(as_text=True)
     assert "符合条件的培育库对象 3 个" in html
-    client.post(f"/plans/{plan.id}/bulk", data={"district": "临江区", "target_rung": "provincial"})
+    data = {"subject": [s.id for s in subjects], **{f"target-{s.id}": "provincial" for s in subjects}}
+    client.post(f"/plans/{plan.id}/bulk?district=临江区", data=data)
     with db.connection_context():
         assert PlanItem.select().where(PlanItem.plan == plan).count() == 3
-    response = client.post(f"/plans/{plan.id}/bulk", data={"district": "临江区", "target_rung": "provincial"},
-                           follow_redirects=True)
+    response = client.post(f"/plans/{plan.id}/bulk?district=临江区", data=data, follow_redirects=True)
     assert "已在本计划中" in response.get_data(as_text=True)
 
 

@@ -142,3 +142,45 @@ def test_cli_export_and_import(runner, app, make, tmp_path):
     out = tmp_path / "pool.xlsx"
     assert runner.invoke(args=["pool", "export", "--out", str(out)]).exit_code == 0
     assert load_workbook(out).active["B2"].value == "已入库企业有限公司"
+
+
+def test_a_preview_is_confirmed_once(client, staff):
+    html = upload(client, workbook_bytes([row()])).get_data(as_text=True)
+    assert confirm(client, html).status_code == 302
+    again = confirm(client, html)  # the second of two clicks: the preview is gone, nothing is written twice
+    assert again.status_code == 302 and again.headers["Location"].endswith("/pool/import")
+    with db.connection_context():
+        assert Subject.select().count() == 1
+
+
+def test_abandoned_previews_are_swept_after_a_day(app, tmp_path):
+    import os
+    import time
+
+    from blueprints.pool import previews
+    fresh, stale, other = tmp_path / ("a" * 32 + ".xlsx"), tmp_path / ("b" * 32 + ".xlsx"), tmp_path / "notes.txt"
+    for path in (fresh, stale, other):
+        path.write_bytes(b"x")
+    day_old = time.time() - previews.MAX_AGE_SECONDS - 60
+    os.utime(stale, (day_old, day_old))
+    os.utime(other, (day_old, day_old))
+    assert previews.sweep(str(tmp_path)) == 1
+    assert fresh.exists() and not stale.exists() and other.exists()  # only previews, only the stale ones
+    assert previews.sweep(str(tmp_path / "missing")) == 0
+
+
+def test_a_second_click_while_the_first_imports_is_told_to_wait(app, tmp_path):
+    import fcntl
+
+    from blueprints.pool import previews
+    with app.test_request_context():
+        app.config["IMPORT_DIR"] = str(tmp_path)
+        token = previews.keep(b"workbook")
+        with open(previews.path_of(token), "rb") as first:
+            fcntl.flock(first, fcntl.LOCK_EX)  # the first click, importing
+            with pytest.raises(previews.Busy), previews.confirming(token):
+                pass
+        with previews.confirming(token) as data:
+            assert data == b"workbook"
+        with previews.confirming(token) as data:
+            assert data is None  # imported: gone

@@ -210,6 +210,22 @@ def test_htmx_save_returns_the_row_with_its_error(app, client, make, login, staf
     assert "第 1 位" in html
 
 
+def test_a_row_saved_after_the_round_was_signed_elsewhere_says_so(app, client, make, login, staff):
+    application = applicant(app, make, staff, "另窗企业有限公司")
+    round_ = open_round(app, staff)
+    decide_all(round_, staff, [(application, 1)])
+    row = row_of(round_, application)
+    with db.connection_context():
+        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)  # in another tab, by a colleague
+    login(staff)
+    html = client.post(f"/recommend/recommendations/{row.id}", headers={"HX-Request": "true"},
+                       data={f"r{row.id}-rank": "1", f"r{row.id}-decision": "recommend",
+                             f"r{row.id}-opinion": "改过的意见"}).get_data(as_text=True)
+    assert "已签发" in html and "本次修改未保存" in html and "改过的意见" in html  # said, and the text not lost
+    with db.connection_context():
+        assert Recommendation.get_by_id(row.id).opinion != "改过的意见"
+
+
 def test_cli_refuses_an_unsigned_round_without_draft(runner, app, make, staff, tmp_path):
     application = applicant(app, make, staff, "命令行企业有限公司")
     round_ = open_round(app, staff)

@@ -171,6 +171,8 @@ OWNED_ROUTES = {
     ("/agency/engagements/<int:engagement_id>/note", "POST"): "engagement",
     ("/agency/engagements/<int:engagement_id>/complete", "POST"): "engagement",
     ("/agency/engagements/<int:engagement_id>/report", "POST"): "engagement",
+    ("/my/agencies/engagements/<int:engagement_id>/confirm", "POST"): "engagement",
+    ("/my/agencies/engagements/<int:engagement_id>/refuse", "POST"): "engagement",
     ("/my/plan/milestones/<int:milestone_id>/evidence", "POST"): "milestone",
     ("/my/dynamic/<int:report_id>", "GET"): "dynamic_report",
 }
@@ -191,7 +193,7 @@ def _owned_by_someone_else(make):
         PoolEntry.create(subject=subject, year_admitted=2025)
         application = Application.create(subject=subject, year=2026, rung="municipal")
         plan = plans.create_plan(2026, "计划", staff)
-        plans.add_items(plan, [subject], "municipal", staff, staff)
+        plans.add_items(plan, [(subject, "municipal")], staff, staff)
         milestone = Milestone.select().join(PlanItem).where(PlanItem.subject == subject).first()
         report = DynamicReport.create(subject=subject, year=2025)
         change = ChangeNotice.create(subject=subject, kind="scope", description="x")

@@ -102,6 +102,9 @@ class ProposeForm(Form):
     rung = SelectField("评价梯度", choices=[(r, {"municipal": "市级", "provincial": "省级", "national": "国家级"}[r])
                                         for r in rules.APPLICATION_RUNGS])
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
+    # required by the operation (matching.choice_problem) when the agency is not ranked first or its row is marked
+    choice_reason = TextAreaField("选择理由", filters=[strip], validators=[Optional(), Length(max=2000)],
+                                  description="选择排名第一以外的机构，或有第二十四条、满负荷等标记的机构时必填，随对接保存")
 
 
 class AgencyCheckForm(Form):
@@ -114,10 +117,24 @@ class NoteForm(Form):
 
 
 class CompleteForm(Form):
-    outcome = SelectField("评价结果", choices=[("", "（咨询对接无需填写）"), ("passed", "通过"), ("failed", "未通过")],
-                          validators=[Optional()])
+    """Closing an engagement asks nothing: the agency records no 通过/未通过 (the pass rate comes from the bureau's
+    recorded outcomes, operations.pass_rate)."""
 
 
 class ReportForm(Form):
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
     file = FileField("年度工作报告（PDF/Word）")
+
+
+class DeclineForm(Form):
+    """The agency's reason for declining an invitation (shown to staff)."""
+
+    reason = TextAreaField("拒绝理由", filters=[strip], validators=[DataRequired("请填写拒绝理由"), Length(max=1000)])
+
+
+class OnBehalfForm(Form):
+    """Staff record an enterprise's confirmation or refusal (第十二条) when its subject has no enterprise account."""
+
+    decision = SelectField("企业意见", choices=[("confirm", "确认委托"), ("refuse", "不予确认")])
+    note = TextAreaField("企业如何表示（电话、书面及联系人）或不予确认的理由", filters=[strip],
+                         validators=[DataRequired("请注明企业如何确认或不予确认的理由"), Length(max=1000)])

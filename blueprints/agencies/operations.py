@@ -1,6 +1,6 @@
 """Third-party agencies (第二十三至二十六条) and their engagements with subjects (第十条): each transition checks,
 changes inside db.atomic(), and audits."""
-from dataclasses import dataclass, field
+from datetime import timedelta
 
 from peewee import IntegrityError, fn
 
@@ -8,16 +8,24 @@ import audit
 import rules
 import uploads
 from accounts import create_user
+from blueprints.plans import milestones as plan_milestones
 from database import compare_and_set
 from models import (
     Agency,
     AgencyCheck,
     AgencyReport,
     AgencyStatus,
+    Application,
+    ApplicationStatus,
+    Decision,
     Engagement,
     EngagementPurpose,
     EngagementStatus,
+    Listing,
+    Recommendation,
+    RecommendationRound,
     Role,
+    RoundStatus,
     Rung,
     db,
     local_now,
@@ -194,6 +202,7 @@ def national_evaluations(legal_representative, year, exclude_id=None):
 
 
 def _rules_at(agency, purpose, rung, year, today, exclude_id=None):
+    expire_overdue(today)  # an invitation past its reply-by day holds no slot when the rules count them
     reason = blocked_reason(agency, today)
     if reason:
         raise Refused(reason)
@@ -214,30 +223,48 @@ def consult_and_evaluate(subject, agency, purpose, exclude_id=None):
     return rules.CONSULT_AND_EVALUATE_WARNING if query.exists() else ""
 
 
-def propose(subject, agency, purpose, rung, year, by, today):
-    """Staff propose an engagement; the rules hold now and again when the agency accepts."""
+def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply_by=None, batch=None):
+    """Staff invite an agency to an engagement; the rules hold now and again when the agency accepts. The choice is
+    checked against the ranking (matching.ranked_for): an excluded agency is refused, and an agency below the first
+    row, or one whose row is marked as needing a reason (consulted for the subject, full for the year), needs
+    `reason`, kept in Engagement.choice_reason. The agency answers by `reply_by` (default: today +
+    rules.INVITATION_REPLY_DAYS)."""
+    from . import matching  # matching reads this module
+
     _rules_at(agency, purpose, rung, year, today)
     duplicate = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
                                           Engagement.purpose == purpose, Engagement.year == year,
                                           Engagement.status.in_(LIVE))
     if duplicate.exists():
         raise Refused("该机构与此对象本年度已有同类对接")
+    reason = (reason or "").strip()
+    problem = matching.choice_problem(matching.ranked_for(subject, purpose, rung, year, today), agency.id, reason)
+    if problem:
+        raise Refused(problem)
+    reply_by = reply_by or today + timedelta(days=rules.INVITATION_REPLY_DAYS)
     warning = consult_and_evaluate(subject, agency, purpose)
     try:
         with db.atomic():
             engagement = Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year,
-                                           proposed_by=by, warning=warning)
+                                           proposed_by=by, warning=warning, choice_reason=reason, reply_by=reply_by,
+                                           batch=batch)
             audit.record("engagement.propose", subject, user=by, details={
-                "agency": agency.name, "purpose": purpose, "rung": rung, "year": year, "warning": warning})
+                "agency": agency.name, "purpose": purpose, "rung": rung, "year": year, "warning": warning,
+                "reason": reason, "reply_by": reply_by.isoformat(), "batch": getattr(batch, "id", batch)})
     except IntegrityError:  # proposed twice at once: the partial unique index keeps one live engagement
         raise Refused("该机构与此对象本年度已有同类对接")
     return engagement
 
 
 def accept(engagement, by, today, *, declared):
-    """The agency accepts a proposed engagement, declaring again that it keeps to 第二十四条 (stored with the time)."""
+    """The agency accepts a proposed engagement by its reply-by day, declaring again that it keeps to 第二十四条
+    (stored with the time). It then waits for the enterprise, which commissions the agency, to confirm it (第十二条):
+    only then is it live (ACTIVE) and the subject's documents shared."""
     if engagement.status == EngagementStatus.ENDED.value:
         raise Refused(f"该对接已终止：{engagement.ended_reason}")
+    if engagement.status == EngagementStatus.PROPOSED.value and rules.invitation_overdue(engagement.reply_by, today):
+        expire_overdue(today)
+        raise Refused(f"该邀请须于 {engagement.reply_by:%Y-%m-%d} 前答复，已过期，不能再接受；如仍需对接请联系主管部门重新邀请")
     if engagement.status != EngagementStatus.PROPOSED.value:
         raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，不能再接受")
     _rules_at(engagement.agency, engagement.purpose, engagement.rung, engagement.year, today, exclude_id=engagement.id)
@@ -246,7 +273,7 @@ def accept(engagement, by, today, *, declared):
     with db.atomic():
         now = local_now()
         compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
-                        status=EngagementStatus.ACTIVE.value, accepted_at=now,
+                        status=EngagementStatus.ACCEPTED.value, accepted_at=now,
                         declaration=rules.AGENCY_DECLARATION, declared_at=now)
         engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, engagement.purpose,
                                                   engagement.id)
@@ -255,13 +282,111 @@ def accept(engagement, by, today, *, declared):
 
 
 def decline(engagement, reason, by):
+    """The agency declines an invitation with its reason (shown to staff, kept apart from progress notes)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("请填写拒绝理由")
     if engagement.status != EngagementStatus.PROPOSED.value:
         raise Refused("只有待接受的对接可以拒绝")
     with db.atomic():
         compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
-                        status=EngagementStatus.DECLINED.value, notes=reason)
+                        status=EngagementStatus.DECLINED.value, decline_reason=reason, ended_at=local_now())
         audit.record("engagement.decline", engagement.subject, user=by,
                      details={"engagement": engagement.id, "reason": reason})
+
+
+REFUSED_BY_ENTERPRISE = "企业不予确认："  # how an enterprise's refusal reads in decline_reason (status WITHDRAWN)
+
+
+def _for_the_enterprise(engagement, by, note):
+    """Who may confirm or refuse for the subject (第十二条: the enterprise commissions the agency): its own enterprise
+    account, or staff recording on behalf of a subject, with a note of how the enterprise told them. Returns whether
+    it is on behalf."""
+    if by.role == Role.ENTERPRISE.value:
+        if by.subject_id != engagement.subject_id:
+            raise Refused("只能确认本企业的对接")
+        return False
+    if by.is_staff:
+        if not (note or "").strip():
+            raise Refused("代企业确认须注明企业如何确认（如电话、书面确认及联系人）")
+        return True
+    raise Refused("只有企业本身或主管部门（代企业）可以确认对接")
+
+
+def confirm(engagement, by, today, *, note=""):
+    """The enterprise confirms an engagement the agency accepted (第十条、第十二条): it is live from now on."""
+    on_behalf = _for_the_enterprise(engagement, by, note)
+    if engagement.status != EngagementStatus.ACCEPTED.value:
+        raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，只有机构已接受、待企业确认的对接可以确认")
+    reason = blocked_reason(engagement.agency, today)
+    if reason:
+        raise Refused(reason)
+    with db.atomic():
+        compare_and_set(engagement, "status", EngagementStatus.ACCEPTED.value, _engagement_changed,
+                        status=EngagementStatus.ACTIVE.value, confirmed_at=local_now(), confirmed_by=by)
+        audit.record("engagement.confirm", engagement.subject, user=by, details={
+            "engagement": engagement.id, "agency": engagement.agency.name, "on_behalf": on_behalf,
+            "note": (note or "").strip()})
+        plan_milestones.tick(engagement.subject, plan_milestones.ENGAGEMENT_ACCEPTED, today,
+                             f"与{engagement.agency.name}的对接已确认", by, year=engagement.year)
+
+
+def upload_report(engagement, file_storage, by, today):
+    """The agency uploads the evaluation report of a live engagement (第十三条); the plan's evaluation step ticks."""
+    blocked = blocked_reason(engagement.agency, today)
+    if blocked:
+        raise Refused(blocked)
+    if engagement.status == EngagementStatus.ENDED.value:
+        raise Refused(f"该对接已终止：{engagement.ended_reason}")
+    if engagement.status not in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value):
+        raise Refused("对接确认后才能上传评价报告")
+    with db.atomic():
+        document = uploads.store(file_storage, "engagement", engagement.id, purpose="评价报告", user=by,
+                                 kinds=("pdf", "docx"))
+        if engagement.purpose == EngagementPurpose.EVALUATION.value:
+            plan_milestones.tick(engagement.subject, plan_milestones.EVALUATION_REPORT, today,
+                                 f"{engagement.agency.name}上传评价报告", by, rung=engagement.rung,
+                                 year=engagement.year)
+    return document
+
+
+def refuse(engagement, reason, by):
+    """The enterprise does not commission the agency the bureau matched (第十二条): the engagement is withdrawn with
+    the enterprise's reason (decline_reason, prefixed so staff read whose reason it is); staff may record it on the
+    enterprise's behalf, the reason being what the enterprise said."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("请填写不予确认的理由")
+    on_behalf = _for_the_enterprise(engagement, by, reason)
+    if engagement.status != EngagementStatus.ACCEPTED.value:
+        raise Refused(f"该对接当前为「{EngagementStatus.label_of(engagement.status)}」，只有待企业确认的对接可以不予确认")
+    with db.atomic():
+        compare_and_set(engagement, "status", EngagementStatus.ACCEPTED.value, _engagement_changed,
+                        status=EngagementStatus.WITHDRAWN.value, decline_reason=REFUSED_BY_ENTERPRISE + reason,
+                        ended_at=local_now())
+        audit.record("engagement.refuse", engagement.subject, user=by, details={
+            "engagement": engagement.id, "agency": engagement.agency.name, "reason": reason, "on_behalf": on_behalf})
+
+
+def expire_overdue(today):
+    """Invitations left unanswered after their reply-by day expire, each audited as the system: they hold no slot of
+    the national cap or the agency's capacity any more. There is no scheduler: the pages that count or show
+    invitations call this, and `flask engagements expire` runs it daily from cron. Returns how many expired."""
+    overdue = list(Engagement.select().where(Engagement.status == EngagementStatus.PROPOSED.value,
+                                             Engagement.reply_by < today).order_by(Engagement.id))
+    expired = 0
+    for engagement in overdue:
+        try:
+            with db.atomic():
+                compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
+                                status=EngagementStatus.EXPIRED.value, ended_at=local_now())
+                audit.record("engagement.expire", engagement.subject, user=audit.SYSTEM, details={
+                    "engagement": engagement.id, "agency_id": engagement.agency_id,
+                    "reply_by": engagement.reply_by.isoformat()})
+        except Refused:  # answered or expired meanwhile
+            continue
+        expired += 1
+    return expired
 
 
 def add_note(engagement, text, by):
@@ -278,79 +403,89 @@ def add_note(engagement, text, by):
         audit.record("engagement.note", engagement.subject, user=by, details={"engagement": engagement.id})
 
 
-def complete(engagement, outcome, by, today):
-    """Close an engagement; an evaluation closes with 通过 / 未通过 (the pass rate of 第二十五条 comes from these)."""
+def complete(engagement, by, today):
+    """Close an engagement. The agency records no result: an evaluation's pass or fail is what the bureau records
+    for the subject (pass_rate below), so Engagement.outcome is no longer written."""
     if engagement.status != EngagementStatus.ACTIVE.value:
         raise Refused("只有进行中的对接可以完成")
     if engagement.purpose == EngagementPurpose.EVALUATION.value:
-        if outcome not in ("passed", "failed"):
-            raise Refused("评价对接须记录评价结果（通过或未通过）")
         reason = blocked_reason(engagement.agency, today)
         if reason:
             raise Refused(reason)
-    else:
-        outcome = None
     with db.atomic():
         compare_and_set(engagement, "status", EngagementStatus.ACTIVE.value, _engagement_changed,
-                        status=EngagementStatus.COMPLETED.value, outcome=outcome, completed_at=local_now())
-        audit.record("engagement.complete", engagement.subject, user=by,
-                     details={"engagement": engagement.id, "outcome": outcome})
+                        status=EngagementStatus.COMPLETED.value, completed_at=local_now())
+        audit.record("engagement.complete", engagement.subject, user=by, details={"engagement": engagement.id})
+
+
+def evaluation_outcomes(agency_ids=None):
+    """{engagement_id: True (passed) / False (failed) / None (undecided)} for active and completed evaluation
+    engagements, from what the bureau recorded, never from the agency (第二十四、二十五条). An evaluation of subject S
+    at rung R in year Y is decided by S's applications for (Y, R) naming this agency: listed at R for Y (the
+    municipal list, or the province's or the ministry's list as recorded) or an application 通过 -> passed;
+    otherwise an application 未通过, or (provincial and national) 不推荐 in the year's newest signed recommendation
+    round -> failed; otherwise (no such application, under review, recommended and no list recorded yet) undecided."""
+    engagements = (Engagement.select(Engagement.id, Engagement.agency, Engagement.subject, Engagement.rung,
+                                     Engagement.year)
+                   .where(Engagement.purpose == EngagementPurpose.EVALUATION.value,
+                          Engagement.status.in_((EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value))))
+    if agency_ids is not None:
+        engagements = engagements.where(Engagement.agency.in_(list(agency_ids)))
+    engagements = list(engagements.tuples())
+    evaluated = Engagement.select(Engagement.subject).where(Engagement.purpose == EngagementPurpose.EVALUATION.value)
+    named = Application.select(Application.id).where(Application.agency.is_null(False),
+                                                     Application.subject.in_(evaluated))
+    applications = {}  # (subject, year, rung, agency) -> [(application_id, status)]
+    for app_id, subject_id, year, rung, agency_id, status in (
+            Application.select(Application.id, Application.subject, Application.year, Application.rung,
+                               Application.agency, Application.status)
+            .where(Application.id.in_(named)).tuples()):
+        applications.setdefault((subject_id, year, rung, agency_id), []).append((app_id, status))
+    listed = set(Listing.select(Listing.subject, Listing.rung, Listing.year)
+                 .where(Listing.subject.in_(evaluated)).tuples())
+    not_recommended, seen = set(), set()
+    for app_id, decision in (Recommendation.select(Recommendation.application, Recommendation.decision)
+                             .join(RecommendationRound)
+                             .where(RecommendationRound.status == RoundStatus.SIGNED.value,
+                                    Recommendation.application.in_(named))
+                             .order_by(RecommendationRound.year, RecommendationRound.version.desc()).tuples()):
+        if app_id not in seen:  # the newest signed version decides
+            seen.add(app_id)
+            if decision == Decision.NOT_RECOMMEND.value:
+                not_recommended.add(app_id)
+    outcomes = {}
+    for engagement_id, agency_id, subject_id, rung, year in engagements:
+        rows = applications.get((subject_id, year, rung, agency_id), [])
+        if not rows:
+            outcomes[engagement_id] = None
+        elif (subject_id, rung, year) in listed or any(s == ApplicationStatus.APPROVED.value for _, s in rows):
+            outcomes[engagement_id] = True
+        elif any(s == ApplicationStatus.REJECTED.value or a in not_recommended for a, s in rows):
+            outcomes[engagement_id] = False
+        else:
+            outcomes[engagement_id] = None
+    return outcomes, {engagement_id: agency_id for engagement_id, agency_id, *_ in engagements}
 
 
 def pass_rate(agency_ids=None):
-    """{agency_id: (passed, completed evaluations)} (第二十五条)."""
-    query = (Engagement.select(Engagement.agency, Engagement.outcome, fn.COUNT(Engagement.id))
-             .where(Engagement.purpose == EngagementPurpose.EVALUATION.value,
-                    Engagement.status == EngagementStatus.COMPLETED.value)
-             .group_by(Engagement.agency, Engagement.outcome))
-    if agency_ids is not None:
-        query = query.where(Engagement.agency.in_(agency_ids))
+    """{agency_id: (passed, decided)}: the pass rate of 第二十五条 from the bureau's recorded outcomes of the subjects
+    the agency evaluated (evaluation_outcomes); `decided` is the sample size. An agency with nothing decided has no
+    entry. rules.pass_rate_flag reads these for staff attention; the ranking never does."""
+    outcomes, agency_of = evaluation_outcomes(agency_ids)
     rates = {}
-    for agency_id, outcome, count in query.tuples():
-        passed, total = rates.get(agency_id, (0, 0))
-        rates[agency_id] = (passed + (count if outcome == "passed" else 0), total + count)
+    for engagement_id, passed in outcomes.items():
+        if passed is None:
+            continue
+        agency_id = agency_of[engagement_id]
+        done, total = rates.get(agency_id, (0, 0))
+        rates[agency_id] = (done + int(passed), total + 1)
     return rates
 
 
 def active_load():
     return dict(Engagement.select(Engagement.agency, fn.COUNT(Engagement.id))
-                .where(Engagement.status.in_((EngagementStatus.PROPOSED.value, EngagementStatus.ACTIVE.value)))
+                .where(Engagement.status.in_(Engagement.OPEN))
                 .group_by(Engagement.agency).tuples())
-
-
-@dataclass
-class Match:
-    agency: Agency
-    score: float
-    reasons: list = field(default_factory=list)
-    blocked: str = ""
-
-
-def ranked_for(subject, today):
-    """Agencies ranked by fit for the subject: expertise in its industry and kind, current load, pass rate,
-    same district; the reasons are shown, blocked agencies are listed last with why."""
-    load, rates = active_load(), pass_rate()
-    matches = []
-    for agency in Agency.select().where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.id):
-        score, reasons = 0.0, []
-        if subject.industry_code in agency.industries:
-            score += 3
-            reasons.append("擅长该行业")
-        if subject.kind in agency.kinds:
-            score += 2
-            reasons.append("擅长该类型")
-        current = load.get(agency.id, 0)
-        score -= 0.3 * current
-        reasons.append(f"在办 {current} 项")
-        passed, total = rates.get(agency.id, (0, 0))
-        if total:
-            score += 2 * passed / total
-            reasons.append(f"通过率 {100 * passed / total:.0f}%（{passed}/{total}）")
-        if subject.district and subject.district in agency.address:
-            score += 1
-            reasons.append("同区县")
-        matches.append(Match(agency, round(score, 2), reasons, blocked_reason(agency, today) or ""))
-    return sorted(matches, key=lambda m: (bool(m.blocked), -m.score, m.agency.id))
 
 
 def submit_annual_report(agency, year, file_storage, by):

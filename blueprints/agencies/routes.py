@@ -28,14 +28,16 @@ from models import (
 )
 from rules import Refused
 
-from . import bp, operations
+from . import bp, matching, operations
 from .forms import (
     AgencyCheckForm,
     AgencyRegistrationForm,
     CompleteForm,
     DeclarationForm,
+    DeclineForm,
     DisqualifyForm,
     NoteForm,
+    OnBehalfForm,
     ProposeForm,
     ReportForm,
 )
@@ -129,6 +131,7 @@ def agency_list():
         query = query.where(Agency.status == status)
     agencies = list(query)
     return render_template("agencies/list.html", agencies=agencies, status=status, rates=operations.pass_rate(),
+                           pass_rate_flag=rules.pass_rate_flag,
                            load=operations.active_load(), problems=operations.qualification_problems_for(agencies),
                            today=_today())
 
@@ -144,10 +147,12 @@ def agency_export():
     rates = operations.pass_rate()
     rows = [[a.name, a.credit_code, a.legal_representative, AgencyStatus.label_of(a.status), a.staff_mid_level,
              a.staff_senior, a.platform_registration_no, "、".join(industry_label(c) for c in a.industries),
-             f"{rates.get(a.id, (0, 0))[0]}/{rates.get(a.id, (0, 0))[1]}", a.disqualified_until or ""]
+             matching.pass_rate_text(*rates.get(a.id, (0, 0))), rates.get(a.id, (0, 0))[1],
+             rules.pass_rate_flag(*rates.get(a.id, (0, 0))), a.disqualified_until or ""]
             for a in query]
     data = xlsx_table("第三方机构", ["名称", "统一社会信用代码", "法定代表人", "状态", "中级以上专职", "相关高级职称",
-                                  "平台注册号", "擅长行业", "评价通过/完成", "取消资格至"], rows)
+                                  "平台注册号", "擅长行业", "评价通过率（通过/有结论）", "有结论的评价数", "通过率提示",
+                                  "取消资格至"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="第三方机构.xlsx")
 
 
@@ -157,10 +162,12 @@ def agency_detail(agency_id):
     """One agency: the 第二十三条 checks beside its evidence, its engagements and pass rate, and the decisions."""
     agency = agency_or_404(agency_id)
     passed, total = operations.pass_rate([agency.id]).get(agency.id, (0, 0))
+    outcomes, _ = operations.evaluation_outcomes([agency.id])
     return render_template(
         "agencies/detail.html", agency=agency, blocked=operations.blocked_reason(agency, _today()),
         documents=Document.of("agency", agency.id), engagements=agency.engagements.order_by(Engagement.id.desc()),
-        passed=passed, total=total, reports=agency.reports.order_by(AgencyReport.year.desc()),
+        passed=passed, total=total, rate_flag=rules.pass_rate_flag(passed, total), outcomes=outcomes,
+        reports=agency.reports.order_by(AgencyReport.year.desc()),
         reason_form=ReasonForm(), disqualify_form=DisqualifyForm(decided_on=_today()), today=_today(),
         **_qualification_context(agency))
 
@@ -263,50 +270,98 @@ def agency_disqualify(agency_id):
                      form.category.data)
 
 
+def _next_rung(subject):
+    """The rung an engagement for the subject most likely aims at: the one above where it stands."""
+    ladder = list(rules.APPLICATION_RUNGS)
+    above = [r for r in ladder if rules.rung_rank(r) > rules.rung_rank(subject.rung)]
+    return above[0] if above else ladder[-1]
+
+
 @bp.route("/agencies/match/<int:subject_id>", methods=["GET", "POST"])
 @staff_required
 def agency_match(subject_id):
-    """Agencies ranked by fit for a subject, with reasons; propose an engagement (对接)."""
+    """Agencies ranked by fit for a subject for the engagement chosen on the page (purpose, rung, year: GET
+    parameters, re-ranked by htmx), each row with its reasons and conflict marks; excluded agencies greyed with why.
+    Choosing a row below the first, or a marked one, needs a reason, kept with the engagement."""
     subject = Subject.get_or_none(Subject.id == subject_id)
     if subject is None:
         abort(404)
-    form = ProposeForm(year=local_now().year, rung="municipal" if subject.rung in ("interest", "pool") else "provincial")
+    today = _today()
+    operations.expire_overdue(today)  # an overdue invitation holds no slot in the load shown
+    purposes = {value for value, _ in EngagementPurpose.choices()}
+    args = request.args
+    form = ProposeForm(purpose=args.get("purpose") if args.get("purpose") in purposes else
+                       EngagementPurpose.EVALUATION.value,
+                       rung=args.get("rung") if args.get("rung") in rules.APPLICATION_RUNGS else _next_rung(subject),
+                       year=year_in(args.get("year")) or today.year)
+    chosen = None
     if form.validate_on_submit():
-        agency = Agency.get_or_none(Agency.id == form.agency_id.data)
-        try:
-            if agency is None:
-                raise Refused("请选择机构")
-            engagement = operations.propose(subject, agency, form.purpose.data, form.rung.data, form.year.data, _me(),
-                                            _today())
-        except Refused as error:
-            flash(str(error), "danger")
+        chosen = form.agency_id.data
+        agency = Agency.get_or_none(Agency.id == chosen)
+        rows = matching.ranked_for(subject, form.purpose.data, form.rung.data, form.year.data, today)
+        row = next((c for c in rows if agency and c.agency.id == agency.id), None)
+        problem = matching.choice_problem(rows, chosen, form.choice_reason.data)
+        if row is not None and row.offered and problem:  # a reason is needed: say so beside the field
+            form.choice_reason.errors.append(problem)
         else:
-            flash(f"已向 {agency.name} 发出对接邀请。" + (f"注意：{engagement.warning}" if engagement.warning else ""),
-                  "warning" if engagement.warning else "success")
-            return redirect(url_for("agencies.agency_match", subject_id=subject.id))
-    return render_template("agencies/match.html", subject=subject, matches=operations.ranked_for(subject, _today()),
-                           form=form, engagements=subject.engagements.order_by(Engagement.id.desc()))
+            try:
+                if agency is None:
+                    raise Refused("请选择机构")
+                engagement = operations.propose(subject, agency, form.purpose.data, form.rung.data, form.year.data,
+                                                _me(), today, reason=form.choice_reason.data or "")
+            except Refused as error:
+                flash(str(error), "danger")
+            else:
+                flash(f"已向 {agency.name} 发出对接邀请，请其于 {engagement.reply_by} 前答复。"
+                      + (f"注意：{engagement.warning}" if engagement.warning else ""),
+                      "warning" if engagement.warning else "success")
+                return redirect(url_for("agencies.agency_match", subject_id=subject.id, purpose=form.purpose.data,
+                                        rung=form.rung.data, year=form.year.data))
+    valid = not (form.purpose.errors or form.rung.errors or form.year.errors)
+    purpose = form.purpose.data if valid else EngagementPurpose.EVALUATION.value
+    rung = form.rung.data if valid else _next_rung(subject)
+    year = form.year.data if valid else today.year
+    rows = matching.ranked_for(subject, purpose, rung, year, today)
+    top = next((c.score for c in rows if c.offered), None)
+    context = {"subject": subject, "rows": rows, "top": top, "form": form, "chosen": chosen, "purpose": purpose,
+               "rung": rung, "year": year}
+    if htmx and request.method == "GET":  # the engagement chosen above changed: the ranking alone
+        return render_template("agencies/_match_results.html", **context)
+    return render_template("agencies/match.html", engagements=Engagement.of_subject(subject), **context)
 
 
 @bp.route("/agencies/engagements")
 @staff_required
 def engagement_list():
-    """Every engagement, newest first."""
+    """Every engagement, newest first, filtered by status and year: invitations waiting for the agency (with the
+    reply-by day), engagements waiting for the enterprise's confirmation, declined, expired …"""
+    operations.expire_overdue(_today())
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in EngagementStatus} else ""
+    year = year_in(request.args.get("year"))
     engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
                    .order_by(Engagement.id.desc()))
-    return render_template("agencies/engagements.html", engagements=engagements)
+    if status:
+        engagements = engagements.where(Engagement.status == status)
+    if year:
+        engagements = engagements.where(Engagement.year == year)
+    return render_template("agencies/engagements.html", engagements=engagements, status=status, year=year,
+                           statuses=list(EngagementStatus), on_behalf_form=OnBehalfForm(),
+                           outcomes=operations.evaluation_outcomes()[0])
 
 
 @bp.route("/agencies/engagements/export")
 @staff_required
 def engagement_export():
-    """The engagements as .xlsx."""
+    """The engagements as .xlsx (the result column: the bureau's recorded outcome, operations.evaluation_outcomes)."""
+    outcomes = operations.evaluation_outcomes()[0]
     rows = [[e.subject.name, e.subject.credit_code, e.agency.name, EngagementPurpose.label_of(e.purpose),
              Rung.label_of(e.rung), e.year, EngagementStatus.label_of(e.status),
-             {"passed": "通过", "failed": "未通过"}.get(e.outcome or "", ""), e.warning]
+             {True: "通过", False: "未通过"}.get(outcomes.get(e.id), ""), e.choice_reason, e.warning]
             for e in Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
             .order_by(Engagement.year.desc(), Engagement.id)]
-    data = xlsx_table("对接", ["培育对象", "统一社会信用代码", "机构", "内容", "梯度", "年度", "状态", "结果", "提示"], rows)
+    data = xlsx_table("对接", ["培育对象", "统一社会信用代码", "机构", "内容", "梯度", "年度", "状态", "评审/名单结论",
+                             "选择理由", "提示"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="机构对接.xlsx")
 
 
@@ -340,6 +395,7 @@ def own_engagement_or_404(engagement_id):
 def workspace():
     """The agency's status and its engagements (only the subjects it is engaged with)."""
     agency = own_agency()
+    operations.expire_overdue(_today())
     return render_template("agencies/workspace.html", agency=agency,
                            blocked=operations.blocked_reason(agency, _today()),
                            stopped=agency.status in (AgencyStatus.SUSPENDED.value, AgencyStatus.DISQUALIFIED.value),
@@ -370,14 +426,17 @@ def agency_declare():
 @agency_only
 def workspace_engagement(engagement_id):
     """One engagement: the subject, the documents it shares, progress, the outcome and the evaluation report."""
-    engagement = own_engagement_or_404(engagement_id)
+    return _engagement_page(own_engagement_or_404(engagement_id))
+
+
+def _engagement_page(engagement, decline_form=None):
     blocked = operations.blocked_reason(engagement.agency, _today())  # 第二十六条: a stopped agency sees no material
     shared = not blocked and engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
     return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
                            documents=Document.of("subject", engagement.subject_id) if shared else [],
                            reports=Document.of("engagement", engagement.id) if shared else [], note_form=NoteForm(),
-                           complete_form=CompleteForm(), reason_form=ReasonForm(), blocked=blocked,
-                           declaration_form=DeclarationForm())
+                           complete_form=CompleteForm(), reason_form=decline_form or DeclineForm(), blocked=blocked,
+                           declaration_form=DeclarationForm(), today=_today())
 
 
 def _engagement_action(engagement_id, operation, message, *args, **kwargs):
@@ -403,9 +462,12 @@ def engagement_accept(engagement_id):
 @bp.route("/agency/engagements/<int:engagement_id>/decline", methods=["POST"])
 @agency_only
 def engagement_decline(engagement_id):
-    """Decline a proposed engagement."""
-    form = ReasonForm()
-    return _engagement_action(engagement_id, operations.decline, "已拒绝对接。", form.reason.data or "未说明", _me())
+    """Decline an invitation with the reason staff read (required: the form comes back with it beside the field)."""
+    engagement = own_engagement_or_404(engagement_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _engagement_page(engagement, decline_form=form)
+    return _engagement_action(engagement_id, operations.decline, "已拒绝对接。", form.reason.data, _me())
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/note", methods=["POST"])
@@ -423,11 +485,13 @@ def engagement_note(engagement_id):
 @bp.route("/agency/engagements/<int:engagement_id>/complete", methods=["POST"])
 @agency_only
 def engagement_complete(engagement_id):
-    """Close the engagement with its outcome."""
+    """Close the engagement (the agency records no result: see operations.pass_rate)."""
+    own_engagement_or_404(engagement_id)
     form = CompleteForm()
-    form.validate_on_submit()
-    return _engagement_action(engagement_id, operations.complete, "对接已完成。", form.outcome.data or None, _me(),
-                              _today())
+    if not form.validate_on_submit():
+        flash(_errors(form) or "请刷新页面后重试", "danger")
+        return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement_id))
+    return _engagement_action(engagement_id, operations.complete, "对接已完成。", _me(), _today())
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/report", methods=["POST"])
@@ -436,16 +500,7 @@ def engagement_report(engagement_id):
     """Upload the evaluation report (PDF/Word)."""
     engagement = own_engagement_or_404(engagement_id)
     try:
-        blocked = operations.blocked_reason(engagement.agency, _today())
-        if blocked:
-            raise Refused(blocked)
-        if engagement.status == EngagementStatus.ENDED.value:
-            raise Refused(f"该对接已终止：{engagement.ended_reason}")
-        if engagement.status not in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value):
-            raise Refused("接受对接后才能上传评价报告")
-        with db.atomic():
-            uploads.store(request.files.get("file"), "engagement", engagement.id, purpose="评价报告", user=_me(),
-                          kinds=("pdf", "docx"))
+        operations.upload_report(engagement, request.files.get("file"), _me(), _today())
         flash("评价报告已上传。", "success")
     except (Refused, uploads.UploadError) as error:
         flash(f"上传失败：{error}", "danger")

@@ -11,8 +11,10 @@ RUNG_CHOICES = [(r, Rung.label_of(r)) for r in rules.APPLICATION_RUNGS]
 
 
 def agency_choices():
-    """Agencies that could have evaluated (the submit check then requires an engagement with the subject)."""
-    query = Agency.select().where(Agency.status != AgencyStatus.REJECTED.value).order_by(Agency.name)
+    """Recognised agencies only: a pending, rejected, suspended or disqualified one is never offered (第二十六条,
+    rules.agency_blocked_reason blocks every status but approved). The submit check then requires an engagement
+    with the subject and refuses an agency stopped meanwhile."""
+    query = Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.name)
     return [(0, "（自评价，无需选择）")] + [(a.id, a.name) for a in query]
 
 

@@ -7,6 +7,7 @@ import audit
 import rules
 import settings
 import uploads
+from blueprints.plans import milestones as plan_milestones
 from blueprints.pool.operations import latest_checks, veto_gate
 from database import compare_and_set
 from models import (
@@ -137,6 +138,9 @@ def submit(application, by):
                         status=ApplicationStatus.SUBMITTED.value,
                         submitted_at=local_now(), return_reason="")
         audit.record("application.submit", application.subject, user=by, details={"application": application.id})
+        plan_milestones.tick(application.subject, plan_milestones.APPLICATION_SUBMITTED, local_now().date(),
+                             f"{Rung.label_of(application.rung)}申报已提交", by, rung=application.rung,
+                             year=application.year)
 
 
 def return_for_correction(application, reason, by):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("enterprise", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import agencies, routes  # noqa: E402,F401

@@ -31,8 +31,9 @@ class OutcomeForm(Form):
 
 
 class OutcomeImportForm(Form):
-    file = FileField("省厅/工信部名单（.xlsx：统一社会信用代码、名称、级别、年度）")
-    listed_on = DateField("公布日期", validators=[DataRequired("请选择公布日期")])
+    # ids of their own: the one-by-one form on the same page has a listed_on too
+    file = FileField("省厅/工信部名单（.xlsx：统一社会信用代码、名称、级别、年度）", id="import-file")
+    listed_on = DateField("公布日期", validators=[DataRequired("请选择公布日期")], id="import-listed-on")
 
 
 class GreenCodeForm(Form):

@@ -8,6 +8,7 @@ import ladder
 import rules
 import settings
 import uploads
+from blueprints.plans import milestones as plan_milestones
 from blueprints.pool import operations as pool_operations
 from database import compare_and_set
 from models import (
@@ -127,6 +128,9 @@ def publish(publicity, by):
                 defaults={"source": ListingSource.MUNICIPAL_REVIEW.value, "application": application,
                           "listed_on": today, "created_by": by})
             listed += int(created)
+            if created:
+                plan_milestones.tick(application.subject, plan_milestones.LISTED, today, "入选市级名单（公布）", by,
+                                     rung=publicity.rung, year=publicity.year)
             PoolEntry.update(status=PoolStatus.LISTED.value).where(
                 PoolEntry.subject == application.subject, PoolEntry.status == PoolStatus.CULTIVATING.value).execute()
             ladder.refresh(application.subject)
@@ -177,6 +181,8 @@ def record_outcome(subject, rung, year, listed_on, by):
         if created:
             ladder.refresh(subject)
             audit.record("listing.record", subject, user=by, details={"rung": rung, "year": year})
+            plan_milestones.tick(subject, plan_milestones.LISTED, listed_on, f"入选{Rung.label_of(rung)}名单（登记）", by,
+                                 rung=rung, year=year)
     return created
 
 

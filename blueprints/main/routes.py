@@ -6,6 +6,7 @@ import deadlines
 import settings
 import uploads
 from access import login_required, public
+from blueprints.agencies.invitations import invitation_panel
 from blueprints.pool.figures import pool_figures
 from models import Document, Role, Subject, SubjectKind, SubjectStatus, db, local_now
 
@@ -54,7 +55,8 @@ def home():
         return render_template("main/home_staff.html", figures=staff_figures(), pool_figures=pool_figures,
                                kinds=list(SubjectKind),
                                statuses=list(SubjectStatus), missing_settings=settings.missing_for_documents(),
-                               deadlines=deadlines.calendar(local_now().date()))
+                               deadlines=deadlines.calendar(local_now().date()),
+                               invitations=invitation_panel(local_now().date()))
     if current_user.role == Role.ENTERPRISE.value and current_user.subject_id:
         return redirect(url_for("enterprise.my_subject"))
     if current_user.role == Role.AGENCY.value and current_user.agency_id:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import dashboard_views, queue, routes  # noqa: E402,F401

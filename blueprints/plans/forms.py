@@ -1,9 +1,9 @@
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 import rules
 from bounds import id_range, int_in
-from models import Rung, SubjectKind, User
+from models import Rung, SubjectKind, User, local_now
 from validation import Form, strip
 
 
@@ -55,12 +55,28 @@ class ItemAddForm(Form):
 
 
 class BulkAddForm(Form):
-    target_rung = SelectField("目标梯度", choices=TARGET_CHOICES)
+    """The owner of every subject added; the subjects and their targets are rows of the preview (target-<id>)."""
     owner = SelectField("负责经办人", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner.choices = staff_choices()
+
+
+class BulkTickForm(Form):
+    """Tick one milestone (by name) done for the items ticked in the plan's work queue."""
+    milestone = SelectField("节点", validators=[DataRequired("请选择要登记完成的节点")], validate_choice=False)
+    done_date = DateField("完成日期", validators=[DataRequired("请填写完成日期（年-月-日）")])
+
+    def validate_done_date(self, field):
+        if field.data and field.data > local_now().date():
+            raise ValidationError("完成日期不能晚于今天")
+
+
+class ChaseUpForm(Form):
+    """A chase-up message (催办) to the enterprises of the selected items."""
+    body = TextAreaField("催办内容（企业在其页面“与主管部门往来”中可见）", filters=[strip],
+                         validators=[DataRequired("请填写催办内容"), Length(max=2000, message="催办内容不能超过 2000 字")])
 
 
 class ItemEditForm(Form):

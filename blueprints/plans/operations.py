@@ -27,7 +27,6 @@ from models import (
     PoolStatus,
     Rung,
     Subject,
-    SubjectKind,
     User,
     db,
     local_now,
@@ -69,10 +68,12 @@ def milestone_dates(kind, target_rung, year, joined_on=None):
 def _create_item(plan, subject, target_rung, owner, note="", milestones=None):
     item = PlanItem.create(plan=plan, subject=subject, target_rung=target_rung, target_year=plan.year, owner=owner,
                            note=note)
-    for position, (name, due, *rest) in enumerate(milestones or milestone_dates(subject.kind, target_rung, plan.year)):
-        done, evidence = (rest + [None, ""])[:2] if rest else (None, "")
-        Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done,
-                         evidence_note=evidence or "")
+    # (name, due, event) from the template, or (name, due, event, done, evidence, done_event) copied from a version
+    for position, (name, due, event, *rest) in enumerate(milestones
+                                                         or milestone_dates(subject.kind, target_rung, plan.year)):
+        done, evidence, done_event = (list(rest) + [None, "", ""])[:3]
+        Milestone.create(item=item, position=position, name=name, due_date=due, event=event, done_date=done,
+                         evidence_note=evidence or "", done_event=done_event or "")
     return item
 
 
@@ -174,7 +175,8 @@ def _copy_plan(plan, by):
         for target in plan.targets:
             PlanTarget.create(plan=copy, kind=target.kind, rung=target.rung, count=target.count)
         for item in active_items(plan):
-            milestones = [(m.name, m.due_date, m.done_date, m.evidence_note) for m in item.milestones.order_by(Milestone.position)]
+            milestones = [(m.name, m.due_date, m.event, m.done_date, m.evidence_note, m.done_event)
+                          for m in item.milestones.order_by(Milestone.position)]
             copied = _create_item(copy, item.subject, item.target_rung, item.owner, item.note, milestones)
             for project in item.projects.where(PlanProject.withdrawn_at.is_null()).order_by(PlanProject.id):
                 PlanProject.create(item=copied, name=project.name, start_on=project.start_on, end_on=project.end_on,
@@ -217,19 +219,25 @@ def add_item(plan, subject, target_rung, owner, by, note=""):
     return item
 
 
-def add_items(plan, subjects, target_rung, owner, by):
-    """Add many subjects (from a pool filter) in one go; returns (added, [reasons skipped])."""
+def add_items(plan, pairs, owner, by):
+    """Add many subjects (from a pool filter) in one go, each with its own target: pairs is [(subject, target_rung)].
+    Each pair is checked again here (item_problem); the refused ones are reported, the rest added.
+    Returns (added items, [reasons skipped])."""
     _editable(plan)
     added, skipped = [], []
     with db.atomic():
-        for subject in subjects:
+        for subject, target_rung in pairs:
             problem = item_problem(plan, subject, target_rung)
             if problem:
                 skipped.append(problem)
                 continue
             added.append(_create_item(plan, subject, target_rung, owner))
         if added:
-            _touch(plan, by, "plan.add_items", count=len(added), target=target_rung)
+            targets = defaultdict(int)
+            for item in added:
+                targets[item.target_rung] += 1
+            _touch(plan, by, "plan.add_items", count=len(added), targets=dict(targets),
+                   subjects=[item.subject.name for item in added][:200])
     return added, skipped
 
 
@@ -264,6 +272,8 @@ def update_milestone(milestone, due_date, done_date, evidence_note, by):
     if done_date and done_date > local_now().date():
         raise Refused("完成日期不能晚于今天")
     with db.atomic():
+        if done_date != milestone.done_date:  # ticked, changed or cleared by hand: no event did it
+            milestone.done_event = ""
         milestone.due_date, milestone.done_date, milestone.evidence_note = due_date, done_date, evidence_note
         if done_date:
             milestone.confirmed_by = by
@@ -276,6 +286,8 @@ def submit_evidence(milestone, document, note, by):
     """The enterprise attaches evidence to a milestone and asks the bureau to confirm it."""
     if milestone.done_date:
         raise Refused("该节点已确认完成")
+    if milestone.item.plan.year < local_now().year:
+        raise Refused(f"{milestone.item.plan.year} 年的培育计划已结束，不再提交佐证")
     with db.atomic():
         milestone.document, milestone.submitted_at = document, local_now()
         if note:
@@ -299,30 +311,6 @@ def milestones_by_item(items):
         for milestone in Milestone.select().where(Milestone.item.in_(ids)).order_by(Milestone.item, Milestone.position):
             grouped[milestone.item_id].append(milestone)
     return grouped
-
-
-def dashboard(plan):
-    """Targets against what the items project and what is already achieved, by kind and rung and by district."""
-    items = list(active_items(plan))
-    subjects = {item.id: item.subject for item in items}
-    targets = {(t.kind, t.rung): t.count for t in plan.targets}
-    rows = []
-    for kind in SubjectKind:
-        for rung in rules.TARGET_RUNGS:
-            projected = [i for i in items if subjects[i.id].kind == kind.value and i.target_rung == rung]
-            achieved = [i for i in projected if rules.rung_rank(subjects[i.id].rung) >= rules.rung_rank(rung)]
-            target = targets.get((kind.value, rung), 0)
-            if target or projected:
-                rows.append({"kind": kind, "rung": Rung(rung), "target": target, "projected": len(projected),
-                             "achieved": len(achieved)})
-    districts = defaultdict(lambda: {"projected": 0, "achieved": 0})
-    for item in items:
-        subject = subjects[item.id]
-        districts[subject.district]["projected"] += 1
-        if rules.rung_rank(subject.rung) >= rules.rung_rank(item.target_rung):
-            districts[subject.district]["achieved"] += 1
-    scale = max([1] + [max(r["target"], r["projected"]) for r in rows])
-    return {"rows": rows, "districts": dict(sorted(districts.items())), "scale": scale}
 
 
 def project_problem(item, start_on, end_on, investment):
@@ -392,7 +380,8 @@ def projects_by_item(items):
 
 def agencies_by_subject(subject_ids, year):
     """The third-party agencies matched with these subjects for the year (第十条: 组织第三方机构与培育对象对接):
-    {subject_id: [agency names]}, from engagements the agency accepted (a proposal not yet accepted is no match)."""
+    {subject_id: [agency names]}, from live engagements: accepted by the agency and confirmed by the enterprise that
+    commissions it (第十二条); an invitation, or one accepted but not yet confirmed, is no match yet."""
     grouped = defaultdict(list)
     if subject_ids:
         query = (Engagement.select(Engagement.subject, Agency.name).join(Agency)

@@ -7,15 +7,24 @@ from flask_login import current_user
 import audit
 import settings
 from access import admin_required, staff_required
-from blueprints.pool.listing import filters_from, pool_query
+from blueprints.pool.listing import filter_choices, filters_from, pool_query
 from bounds import int_in
 from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
 from extensions import htmx
 from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanProject, PlanStatus, Subject, User, local_now
 from rules import Refused
 
-from . import bp, exports, operations
-from .forms import BulkAddForm, ItemAddForm, ItemEditForm, MilestoneForm, PlanCreateForm, PlanEditForm, ProjectForm
+from . import bp, exports, operations, worklist
+from .forms import (
+    BulkAddForm,
+    BulkTickForm,
+    ItemAddForm,
+    ItemEditForm,
+    MilestoneForm,
+    PlanCreateForm,
+    PlanEditForm,
+    ProjectForm,
+)
 
 
 def plan_or_404(plan_id):
@@ -68,32 +77,47 @@ def plan_create():
     return render_template("plans/list.html", plans=plans, form=form)
 
 
-def _plan_context(plan):
-    items = list(operations.active_items(plan))
-    milestones = operations.milestones_by_item(items)
-    all_milestones = [m for ms in milestones.values() for m in ms]
+def _plan_context(plan, args=None, tick_form=None, selected=()):
+    """The plan's items as a work queue: filtered by the args (worklist.ITEM_FILTERS), with counts per filter, the
+    progress of the items shown, and the bulk-tick form."""
+    today = local_now().date()
+    all_items = list(operations.active_items(plan))
+    milestones = operations.milestones_by_item(all_items)
+    queue = worklist.work_queue(plan, all_items, milestones, worklist.item_filters_from(args or {}), today)
+    items = queue["items"]
+    shown_milestones = [m for item in items for m in milestones[item.id]]
+    names = worklist.milestone_names(items, milestones)
+    if tick_form is None:
+        tick_form = BulkTickForm(formdata=None, done_date=today)
+    tick_form.milestone.choices = [("", "选择节点")] + [(n, n) for n in names]
     return {
-        "plan": plan, "items": items, "milestones": milestones, "today": local_now().date(),
-        "progress": operations.progress, "plan_progress": operations.progress(all_milestones),
+        "plan": plan, "items": items, "milestones": milestones, "today": today, "queue": queue,
+        "tick_form": tick_form, "selected": {str(s) for s in selected},
+        "progress": operations.progress, "plan_progress": operations.progress(shown_milestones),
         "versions": CultivationPlan.select().where(CultivationPlan.year == plan.year).order_by(CultivationPlan.version),
     }
+
+
+def detail_page(plan, args=None, **queue_state):
+    """The plan page (also re-rendered by the work-queue actions when their input is wrong)."""
+    targets = {(t.kind, t.rung): t.count for t in plan.targets}
+    return render_template("plans/detail.html", edit_form=PlanEditForm(obj=plan), targets=targets,
+                           add_form=ItemAddForm(), **_plan_context(plan, args, **queue_state))
 
 
 @bp.route("/<int:plan_id>")
 @staff_required
 def plan_detail(plan_id):
-    """The plan: its text and targets, its items with computed progress, and its actions."""
-    plan = plan_or_404(plan_id)
-    targets = {(t.kind, t.rung): t.count for t in plan.targets}
-    return render_template("plans/detail.html", edit_form=PlanEditForm(obj=plan), targets=targets,
-                           add_form=ItemAddForm(), **_plan_context(plan))
+    """The plan: its text and targets, its items (filtered: owner, district, overdue, no_agency) with computed
+    progress, and its actions."""
+    return detail_page(plan_or_404(plan_id), request.args)
 
 
 @bp.route("/<int:plan_id>/progress")
 @staff_required
 def plan_progress(plan_id):
-    """The plan's items and progress alone: refreshed whenever a milestone changes."""
-    return render_template("plans/_items.html", **_plan_context(plan_or_404(plan_id)))
+    """The plan's items and progress alone, under the same filters: refreshed whenever a milestone changes."""
+    return render_template("plans/_items.html", **_plan_context(plan_or_404(plan_id), request.args))
 
 
 @bp.route("/<int:plan_id>/edit", methods=["POST"])
@@ -177,22 +201,42 @@ def subject_options(plan_id):
 @bp.route("/<int:plan_id>/bulk", methods=["GET", "POST"])
 @staff_required
 def items_bulk(plan_id):
-    """Add every subject of a pool filter: preview the matches, then add them with one target."""
+    """Add subjects of a pool filter: a preview row per subject with its target and, before adding, why it would be
+    refused; then the ticked rows are added (each checked again; the refused ones reported, the rest added)."""
     plan = plan_or_404(plan_id)
-    filters = filters_from(request.args if request.method == "GET" else request.form)
-    matches = list(pool_query(filters).limit(1000))
+    filters = filters_from(request.args)  # the preview form posts to the URL of its filter
+    matches = list(pool_query(filters).limit(worklist.BULK_ADD_MAX + 1))
+    more = len(matches) > worklist.BULK_ADD_MAX
     form = BulkAddForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            added, skipped = operations.add_items(plan, [e.subject for e in matches], form.target_rung.data,
-                                                  _user(form.owner.data), current_user._get_current_object())
-        except Refused as error:
-            flash(str(error), "danger")
+    chosen, ticked, error = {}, None, None
+    if request.method == "POST":
+        pairs, missing = worklist.bulk_pairs(request.form)
+        chosen = {subject.id: target for subject, target in pairs}
+        ticked = set(chosen)
+        if not form.validate_on_submit():
+            error = _form_errors(form)
+        elif not pairs and not missing:
+            error = "请先勾选要加入的培育对象"
         else:
-            flash(f"已加入 {len(added)} 个培育对象" + (f"，{len(skipped)} 个未加入：" + "；".join(skipped[:5]) if skipped else "。"),
-                  "success" if added else "warning")
-            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-    return render_template("plans/bulk.html", plan=plan, filters=filters, matches=matches, form=form)
+            was_approved = plan.status == PlanStatus.APPROVED.value
+            try:
+                added, skipped = operations.add_items(plan, pairs, _user(form.owner.data),
+                                                      current_user._get_current_object())
+            except Refused as refused:
+                error = str(refused)
+            else:
+                skipped = missing + skipped
+                text = f"已加入 {len(added)} 个培育对象"
+                if skipped:
+                    text += f"；{len(skipped)} 个未加入：" + "；".join(skipped[:10]) + ("……" if len(skipped) > 10 else "")
+                if added and was_approved:
+                    text += "。计划内容有变更，已退回草稿，需重新批准"
+                flash(text + "。", "success" if added and not skipped else "warning")
+                return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    rows = worklist.bulk_preview(plan, matches[:worklist.BULK_ADD_MAX], chosen)
+    return render_template("plans/bulk.html", plan=plan, filters=filters, rows=rows, more=more, form=form,
+                           ticked=ticked, error=error, addable=sum(1 for r in rows if not r["problem"]),
+                           **filter_choices())
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
@@ -334,14 +378,6 @@ def item_progress(item_id):
     item = item_or_404(item_id)
     return render_template("plans/_progress.html", progress=operations.progress(list(item.milestones)),
                            url=url_for("plans.item_progress", item_id=item.id))
-
-
-@bp.route("/<int:plan_id>/dashboard")
-@staff_required
-def plan_dashboard(plan_id):
-    """Targets against projections and achievements, by kind and rung and by district, as a chart."""
-    plan = plan_or_404(plan_id)
-    return render_template("plans/dashboard.html", plan=plan, data=operations.dashboard(plan))
 
 
 @bp.route("/<int:plan_id>/plan.docx")

@@ -46,3 +46,12 @@ def pool_query(filters):
     # the tie-break runs the same way as the sort, so the default order walks the year index backwards and stops
     # after one page instead of sorting the whole pool
     return query.order_by(SORTS[sort], PoolEntry.id.desc() if sort.startswith("-") else PoolEntry.id)
+
+
+def filter_choices():
+    """What the pool filter bar (pool/_filter_fields.html) offers: staff, industries and the years admitted."""
+    from industries import INDUSTRIES
+
+    return {"staff": list(User.staff_members()), "industries": INDUSTRIES,
+            "years": [y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
+                      .order_by(PoolEntry.year_admitted.desc()).tuples()]}

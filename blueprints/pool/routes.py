@@ -1,6 +1,4 @@
 import io
-import os
-import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_htmx import make_response as htmx_response
@@ -34,7 +32,7 @@ from models import (
 from pagination import paginate
 from rules import Refused
 
-from . import bp, operations, spreadsheet
+from . import bp, operations, previews, spreadsheet
 from .figures import pool_figures
 from .forms import (
     AdmitForm,
@@ -96,12 +94,6 @@ def pool_template():
                      download_name="培育库导入模板.xlsx")
 
 
-def _import_path(token):
-    if not token or len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
-        return None
-    return os.path.join(current_app.config["IMPORT_DIR"], token + ".xlsx")
-
-
 def _import_page(**context):
     return render_template("pool/import.html", park_min_share=rules.PARK_MIN_VALUE_ADDED_SHARE, **context)
 
@@ -118,12 +110,7 @@ def pool_import():
             form.file.errors.append(str(error))
             return _import_page(form=form, plan=None)
         plan = spreadsheet.plan_import(io.BytesIO(data))
-        token = None
-        if plan.ok:
-            token = secrets.token_hex(16)
-            os.makedirs(os.path.dirname(_import_path(token)), exist_ok=True)
-            with open(_import_path(token), "wb") as fh:
-                fh.write(data)
+        token = previews.keep(data) if plan.ok else None
         return _import_page(form=form, plan=plan, token=token)
     return _import_page(form=form, plan=None)
 
@@ -132,17 +119,19 @@ def pool_import():
 @staff_required
 def pool_import_confirm():
     """Write a previewed import, all or nothing (the file is checked again)."""
-    path = _import_path(request.form.get("token", ""))
-    if path is None or not os.path.exists(path):
-        flash("导入预览已失效，请重新上传文件。", "warning")
-        return redirect(url_for("pool.pool_import"))
-    with open(path, "rb") as fh:
-        plan = spreadsheet.plan_import(io.BytesIO(fh.read()))
-    if not plan.ok:
-        flash("数据已变化，导入文件现有错误，未写入任何数据。请重新上传。", "danger")
-        return redirect(url_for("pool.pool_import"))
-    created, updated = spreadsheet.apply_import(plan, current_user._get_current_object())
-    os.remove(path)
+    try:
+        with previews.confirming(request.form.get("token", "")) as data:
+            if data is None:
+                flash("导入预览已失效（已导入、超过一天未确认或链接有误），请重新上传文件。", "warning")
+                return redirect(url_for("pool.pool_import"))
+            plan = spreadsheet.plan_import(io.BytesIO(data))
+            if not plan.ok:
+                flash("数据已变化，导入文件现有错误，未写入任何数据。请重新上传。", "danger")
+                return redirect(url_for("pool.pool_import"))
+            created, updated = spreadsheet.apply_import(plan, current_user._get_current_object())
+    except previews.Busy:
+        flash("该导入正在写入（重复点击），请稍后在培育库中查看结果。", "info")
+        return redirect(url_for("pool.pool_list"))
     flash(f"导入完成：新增 {created} 个，更新 {updated} 个，未变化 {plan.count('unchanged')} 个。", "success")
     if plan.not_pooled:
         flash(f"其中 {len(plan.not_pooled)} 个对象为待审核的意向登记，须完成第六至八条入库条件和第十五条否决项核查后"

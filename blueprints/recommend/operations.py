@@ -36,7 +36,7 @@ from rules import Refused
 from . import opinion, package
 
 ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
-SIGNED_MEANWHILE = "本轮推荐刚刚已被签发，不能修改；如需更正请创建新版本（请刷新页面）"
+SIGNED_MEANWHILE = "本轮推荐刚刚已被签发（在其他窗口或由其他人签发），本次修改未保存；如需更正请创建新版本"
 
 
 Check = rules.Check  # the checklist itself is rules.recommendation_checks (第十四、十五、十八、二十一、二十四、二十六条)
@@ -141,7 +141,7 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
     one neither pooled nor listed) needs a written reason, which goes into the opinion (第十四条)."""
     round_ = recommendation.round
     if round_.locked:
-        raise Refused("本轮推荐已签发，不能修改；如需更正请创建新版本")
+        raise Refused("本轮推荐已签发（在其他窗口或由其他人签发），本次修改未保存；如需更正请创建新版本")
     if decision not in (Decision.RECOMMEND.value, Decision.NOT_RECOMMEND.value):
         raise Refused("请选择推荐或不推荐")
     if not opinion:

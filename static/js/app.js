@@ -42,3 +42,13 @@ document.addEventListener("click", function (event) {
   var box = document.getElementById(button.dataset.target);
   if (box) { box.value = button.dataset.text; box.focus(); }
 });
+
+// A header checkbox data-check-all="name" ticks or clears every enabled checkbox of that name in its form.
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("input[data-check-all]");
+  if (!all) { return; }
+  var scope = all.form || document;
+  scope.querySelectorAll("input[type=checkbox][name='" + all.dataset.checkAll + "']").forEach(function (box) {
+    if (!box.disabled) { box.checked = all.checked; }
+  });
+});

@@ -35,8 +35,9 @@ def test_plan_journey(live_server, page):
     page.get_by_label("区县").select_option("临江区")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("#bulk-count")).to_contain_text("3 个")
-    page.get_by_label("目标梯度").select_option("municipal")
-    page.get_by_role("button", name="全部加入（3）").click()
+    # each row: a checkbox (ticked when it can be added) and its target, by default the next rung up
+    expect(page.get_by_label("临江计划测试0有限公司 的目标梯度")).to_have_value("municipal")
+    page.get_by_role("button", name="加入勾选的对象").click()
     expect(page.get_by_text("已加入 3 个培育对象")).to_be_visible()
     expect(page.locator("#plan-items")).to_contain_text("共 3 个培育对象")
 
@@ -45,7 +46,7 @@ def test_plan_journey(live_server, page):
     first.get_by_label("节能诊断完成日").fill(f"{year}-03-20")
     first.get_by_role("button", name="保存").click()
     expect(page.locator(".milestone-row").first).to_contain_text("已完成")
-    expect(page.locator(".progress-text").first).to_contain_text("1/4 · 25%")  # refreshed on plan-changed
+    expect(page.locator(".progress-text").first).to_contain_text("1/5 · 20%")  # refreshed on plan-changed
 
     page.get_by_role("link", name="（第 1 版）").click()
     with page.expect_download() as download_info:

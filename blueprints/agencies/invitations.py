@@ -1,0 +1,71 @@
+"""Staff see every state of an invitation (第十条、第十二条): waiting for the agency by its reply-by day, waiting for
+the enterprise's confirmation, declined with the agency's reason, refused by the enterprise, expired; and record an
+enterprise's confirmation or refusal on its behalf when its subject has no enterprise account."""
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from access import staff_required
+from models import Agency, Engagement, EngagementStatus, Subject, local_now
+from rules import Refused
+
+from . import bp, operations, preferences
+from .forms import OnBehalfForm
+
+
+@bp.app_context_processor
+def _preference_helpers():
+    """The subject engagements card (templates/agencies/_subject_engagements.html) lists the enterprise's
+    preferences and objections on every page that includes it."""
+    return {"preferences_in_force": preferences.in_force_rows}
+
+# The home page's invitation panel: (status, title), each with its count and latest few.
+PANEL = (
+    (EngagementStatus.PROPOSED.value, "待机构答复"),
+    (EngagementStatus.ACCEPTED.value, "待企业确认"),
+    (EngagementStatus.DECLINED.value, "机构已拒绝"),
+    (EngagementStatus.WITHDRAWN.value, "企业不予确认"),
+    (EngagementStatus.EXPIRED.value, "逾期未答复"),
+)
+PANEL_LATEST = 5
+
+
+def invitation_panel(today):
+    """The year's invitations by state for the staff home page: {"year", "groups": [(status, title, count, latest)]}.
+    Overdue invitations are expired first, so the figures are today's."""
+    operations.expire_overdue(today)
+    year = today.year
+    groups = []
+    for status, title in PANEL:
+        query = Engagement.select().where(Engagement.status == status, Engagement.year == year)
+        latest = list(Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
+                      .where(Engagement.status == status, Engagement.year == year)
+                      .order_by(Engagement.id.desc()).limit(PANEL_LATEST))
+        groups.append((status, title, query.count(), latest))
+    return {"year": year, "groups": groups}
+
+
+@bp.route("/agencies/engagements/<int:engagement_id>/on-behalf", methods=["POST"])
+@staff_required
+def engagement_on_behalf(engagement_id):
+    """Record the enterprise's confirmation (it goes live) or refusal when its subject has no enterprise account; the
+    note says how the enterprise told the bureau and is audited."""
+    engagement = Engagement.get_or_none(Engagement.id == engagement_id)
+    if engagement is None:
+        abort(404)
+    form = OnBehalfForm()
+    back = request.form.get("next") or ""
+    back = back if back.startswith("/") and not back.startswith("//") else url_for("agencies.engagement_list")
+    if not form.validate_on_submit():
+        flash("；".join(m for ms in form.errors.values() for m in ms), "danger")
+        return redirect(back)
+    me = current_user._get_current_object()
+    try:
+        if form.decision.data == "confirm":
+            operations.confirm(engagement, me, local_now().date(), note=form.note.data)
+            flash(f"已代企业确认与 {engagement.agency.name} 的对接。", "success")
+        else:
+            operations.refuse(engagement, form.note.data, me)
+            flash(f"已记录企业不予确认与 {engagement.agency.name} 的对接。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
+    return redirect(back)

@@ -1,0 +1,304 @@
+"""The enterprise's side of an engagement (第十条、第十二条) and invitations that end: the agency accepts, the enterprise
+confirms (or refuses) before the engagement is live; an invitation unanswered by its reply-by day expires and frees
+its slot; the agency's decline reason is required and shown; the enterprise's preferences and objections."""
+import re
+from datetime import timedelta
+
+import pytest
+
+import uploads
+from blueprints.agencies import matching, preferences
+from blueprints.agencies import operations as agencies
+from models import AuditEvent, Engagement, EngagementPreference, Role, Rung, db, local_now
+from rules import Refused
+
+from .test_agencies import make_agency
+
+TODAY = local_now().date()
+YEAR = TODAY.year
+PDF = b"%PDF-1.4 client material"
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(Role.STAFF)
+
+
+def _invite(subject, agency, staff, purpose="evaluation", rung="municipal", today=TODAY, **kwargs):
+    with db.connection_context():
+        return agencies.propose(subject, agency, purpose, rung, YEAR, staff, today, **kwargs)
+
+
+def _accepted(subject, agency, staff):
+    engagement = _invite(subject, agency, staff)
+    with db.connection_context():
+        agencies.accept(engagement, staff, TODAY, declared=True)
+        return Engagement.get_by_id(engagement.id)
+
+
+def _status(engagement):
+    with db.connection_context():
+        return Engagement.get_by_id(engagement.id).status
+
+
+def _audits(action):
+    with db.connection_context():
+        return list(AuditEvent.select().where(AuditEvent.action == action).order_by(AuditEvent.id))
+
+
+# --- accept, then the enterprise confirms -------------------------------------------------------------------
+
+def test_accept_waits_for_the_enterprise_and_documents_are_shared_only_once_confirmed(app, client, make, login,
+                                                                                       staff):
+    agency = make_agency()
+    subject = make.subject(name="确认对接企业有限公司")
+    with app.test_request_context(), db.connection_context():
+        document = uploads.save(PDF, "pdf", "能源审计报告.pdf", "subject", subject.id, purpose="能源审计")
+    engagement = _invite(subject, agency, staff)
+    login(make.user(Role.AGENCY, agency=agency))
+    client.post(f"/agency/engagements/{engagement.id}/accept", data={"declaration": "y"})
+    assert _status(engagement) == "accepted"
+    page = client.get(f"/agency/engagements/{engagement.id}").get_data(as_text=True)
+    assert "等待企业确认" in page and "能源审计报告.pdf" not in page
+    assert client.get(f"/documents/{document.id}").status_code == 404
+    client.post("/logout")
+
+    owner = make.user(Role.ENTERPRISE, subject=subject)
+    login(owner)
+    page = client.get("/my/agencies").get_data(as_text=True)
+    assert "确认委托" in page and agency.contact_phone in page
+    client.post(f"/my/agencies/engagements/{engagement.id}/confirm")
+    with db.connection_context():
+        confirmed = Engagement.get_by_id(engagement.id)
+        assert confirmed.status == "active" and confirmed.confirmed_by_id == owner.id and confirmed.confirmed_at
+    [event] = _audits("engagement.confirm")
+    assert event.user_id == owner.id and event.details_dict["on_behalf"] is False
+    client.post("/logout")
+
+    login(make.user(Role.AGENCY, agency=agency))
+    assert "能源审计报告.pdf" in client.get(f"/agency/engagements/{engagement.id}").get_data(as_text=True)
+    assert client.get(f"/documents/{document.id}").status_code == 200
+
+
+def test_enterprise_refuses_with_a_reason_staff_read(client, make, login, staff):
+    agency = make_agency()
+    subject = make.subject()
+    engagement = _accepted(subject, agency, staff)
+    login(make.user(Role.ENTERPRISE, subject=subject))
+    html = client.post(f"/my/agencies/engagements/{engagement.id}/refuse", data={"reason": " "}).get_data(as_text=True)
+    assert "请填写不予确认的理由" in html and _status(engagement) == "accepted"
+    client.post(f"/my/agencies/engagements/{engagement.id}/refuse", data={"reason": "该机构与本企业存在业务往来"})
+    with db.connection_context():
+        refused = Engagement.get_by_id(engagement.id)
+        assert refused.status == "withdrawn" and refused.decline_reason == "企业不予确认：该机构与本企业存在业务往来"
+        assert refused.status not in Engagement.LIVE
+    assert len(_audits("engagement.refuse")) == 1
+    client.post("/logout")
+    login(staff)
+    html = client.get("/agencies/engagements?status=withdrawn").get_data(as_text=True)
+    assert "企业不予确认：该机构与本企业存在业务往来" in html
+
+
+def test_staff_confirm_on_behalf_needs_a_note_and_is_audited(client, make, login, staff):
+    agency = make_agency()
+    engagement = _accepted(make.subject(), agency, staff)
+    with db.connection_context(), pytest.raises(Refused, match="代企业确认须注明"):
+        agencies.confirm(engagement, staff, TODAY)
+    login(staff)
+    html = client.get("/agencies/engagements?status=accepted").get_data(as_text=True)
+    assert "代企业确认" in html and "待企业确认" in html
+    html = client.post(f"/agencies/engagements/{engagement.id}/on-behalf", data={"decision": "confirm", "note": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请注明企业如何确认" in html and _status(engagement) == "accepted"
+    client.post(f"/agencies/engagements/{engagement.id}/on-behalf",
+                data={"decision": "confirm", "note": "企业联系人李四电话确认"})
+    assert _status(engagement) == "active"
+    [event] = _audits("engagement.confirm")
+    assert event.user_id == staff.id
+    assert event.details_dict["on_behalf"] is True and event.details_dict["note"] == "企业联系人李四电话确认"
+
+
+def test_only_the_subjects_own_enterprise_confirms(make, staff):
+    agency = make_agency()
+    engagement = _accepted(make.subject(), agency, staff)
+    stranger = make.user(Role.ENTERPRISE, subject=make.subject())
+    with db.connection_context():
+        with pytest.raises(Refused, match="只能确认本企业"):
+            agencies.confirm(engagement, stranger, TODAY)
+        with pytest.raises(Refused):
+            agencies.confirm(engagement, make.user(Role.AGENCY, agency=agency), TODAY)
+    assert _status(engagement) == "accepted"
+
+
+def test_third_party_application_counts_only_a_confirmed_engagement(make, staff):
+    agency = make_agency()
+    subject = make.subject()
+    engagement = _accepted(subject, agency, staff)
+    with db.connection_context():
+        assert agencies.evaluation_agency_problem(subject, agency, TODAY)  # accepted, not yet confirmed
+        agencies.confirm(engagement, staff, TODAY, note="书面确认函")
+        assert agencies.evaluation_agency_problem(subject, agency, TODAY) is None
+
+
+# --- invitations that end ------------------------------------------------------------------------------------
+
+def test_expiry_frees_the_national_cap_slot_and_the_capacity(make, staff):
+    agency = make_agency(legal="刘建国")
+    subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(16)]
+    invitations = [_invite(s, agency, staff, rung="national", reply_by=TODAY + timedelta(days=3))
+                   for s in subjects[:15]]
+    with db.connection_context():
+        with pytest.raises(Refused, match="不得超过 15 项"):
+            agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, TODAY)
+        assert matching.load_by_agency(YEAR)[agency.id] == 15
+        later = TODAY + timedelta(days=4)
+        agencies.accept(invitations[0], staff, TODAY + timedelta(days=3), declared=True)  # on the last day: in time
+        assert agencies.expire_overdue(later) == 14
+        assert matching.load_by_agency(YEAR)[agency.id] == 1
+        assert agencies.national_evaluations("刘建国", YEAR) == 1
+        expired = Engagement.get_by_id(invitations[1].id)
+        assert expired.status == "expired" and expired.ended_at is not None
+        agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, later)  # the slot is free
+        assert agencies.expire_overdue(later) == 0
+    events = _audits("engagement.expire")
+    assert len(events) == 14 and all(e.user_id is None and e.username == "" for e in events)
+
+
+def test_accept_after_the_reply_by_day_is_refused(make, staff):
+    agency = make_agency()
+    engagement = _invite(make.subject(), agency, staff, reply_by=TODAY + timedelta(days=2))
+    with db.connection_context(), pytest.raises(Refused, match="已过期"):
+        agencies.accept(engagement, staff, TODAY + timedelta(days=3), declared=True)
+    assert _status(engagement) == "expired"
+
+
+def test_pages_expire_overdue_invitations_and_show_the_reply_by_day(client, make, login, staff):
+    agency = make_agency()
+    waiting = _invite(make.subject(name="待答复企业有限公司"), agency, staff)
+    overdue = _invite(make.subject(name="逾期企业有限公司"), agency, staff)
+    with db.connection_context():
+        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
+    login(make.user(Role.AGENCY, agency=agency))
+    html = client.get("/agency/").get_data(as_text=True)
+    assert f"请于 {waiting.reply_by} 前答复" in html and "逾期未答复" in html
+    assert _status(overdue) == "expired"
+    client.post("/logout")
+    login(staff)
+    assert f"请于 {waiting.reply_by} 前答复" in client.get("/agencies/engagements").get_data(as_text=True)
+
+
+def test_cli_expires_overdue_invitations(runner, make, staff):
+    agency = make_agency()
+    overdue = _invite(make.subject(), agency, staff)
+    fresh = _invite(make.subject(), agency, staff)
+    with db.connection_context():
+        Engagement.update(reply_by=TODAY - timedelta(days=2)).where(Engagement.id == overdue.id).execute()
+    result = runner.invoke(args=["engagements", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "已过期 1 项" in result.output
+    assert _status(overdue) == "expired" and _status(fresh) == "proposed"
+    assert "没有逾期未答复" in runner.invoke(args=["engagements", "expire"]).output
+
+
+def test_decline_reason_is_required_and_shown_to_staff(client, make, login, staff):
+    agency = make_agency(name="拒绝理由测试机构有限公司")
+    subject = make.subject()
+    engagement = _invite(subject, agency, staff)
+    with db.connection_context(), pytest.raises(Refused, match="请填写拒绝理由"):
+        agencies.decline(engagement, " ", staff)
+    login(make.user(Role.AGENCY, agency=agency))
+    html = client.post(f"/agency/engagements/{engagement.id}/decline", data={"reason": ""}).get_data(as_text=True)
+    assert "请填写拒绝理由" in html and _status(engagement) == "proposed"
+    client.post(f"/agency/engagements/{engagement.id}/decline", data={"reason": "本年度评价任务已满"})
+    with db.connection_context():
+        declined = Engagement.get_by_id(engagement.id)
+        assert declined.status == "declined" and declined.decline_reason == "本年度评价任务已满"
+        assert declined.notes == ""  # kept apart from the progress notes
+    client.post("/logout")
+    login(staff)
+    for path in ("/agencies/engagements?status=declined", f"/pool/subjects/{subject.id}", f"/agencies/{agency.id}"):
+        assert "拒绝理由：本年度评价任务已满" in client.get(path).get_data(as_text=True), path
+
+
+# --- the enterprise's page ------------------------------------------------------------------------------------
+
+def test_enterprise_sees_its_shortlist_and_engagements_not_anothers(client, make, login, staff):
+    fitting = make_agency(name="擅长本行业评价有限公司", industries="13")
+    subject = make.subject(industry_code="13", rung=Rung.POOL.value)
+    other = make.subject(name="别家企业有限公司")
+    login(make.user(Role.ENTERPRISE, subject=subject))
+    html = client.get("/my/agencies").get_data(as_text=True)
+    assert "可选评价机构" in html and "擅长本行业评价有限公司" in html and "擅长该行业" in html
+    assert "市级评价" in html  # the rung above where it stands
+    own = _invite(subject, fitting, staff)
+    foreign = _accepted(other, fitting, staff)
+    html = client.get("/my/agencies").get_data(as_text=True)
+    assert "我的对接" in html and f"请于 {own.reply_by} 前答复" in html and "别家企业" not in html
+    assert client.post(f"/my/agencies/engagements/{foreign.id}/confirm").status_code == 404
+    assert client.post(f"/my/agencies/engagements/{foreign.id}/refuse", data={"reason": "x"}).status_code == 404
+    assert _status(foreign) == "accepted"
+    assert "第三方机构" in client.get("/my/").get_data(as_text=True)  # in the navigation
+
+
+def test_preference_and_objection_are_stored_withdrawn_and_audited(client, make, login, staff):
+    liked, disliked = make_agency(name="倾向机构有限公司"), make_agency(name="异议机构有限公司")
+    subject = make.subject()
+    login(make.user(Role.ENTERPRISE, subject=subject))
+    html = client.post("/my/agencies/preferences", data={"agency_id": liked.id, "stance": "prefer", "reason": ""}
+                       ).get_data(as_text=True)
+    assert "请填写理由" in html
+    client.post("/my/agencies/preferences", data={"agency_id": liked.id, "stance": "prefer", "reason": "熟悉本企业工艺"})
+    client.post("/my/agencies/preferences", data={"agency_id": disliked.id, "stance": "object", "reason": "存在利害关系"})
+    client.post("/my/agencies/preferences", data={"agency_id": liked.id, "stance": "prefer", "reason": "曾合作，服务好"})
+    with db.connection_context():
+        assert preferences.preferences_for([subject.id], YEAR) == {
+            (subject.id, liked.id): ("prefer", "曾合作，服务好"), (subject.id, disliked.id): ("object", "存在利害关系")}
+    html = client.get("/my/agencies").get_data(as_text=True)
+    assert "曾合作，服务好" in html and "存在利害关系" in html
+    client.post("/my/agencies/preferences/withdraw", data={"agency_id": disliked.id})
+    with db.connection_context():
+        assert preferences.preferences_for([subject.id], YEAR) == {(subject.id, liked.id): ("prefer", "曾合作，服务好")}
+        assert EngagementPreference.select().count() == 3  # withdrawn, never deleted
+        assert EngagementPreference.get(EngagementPreference.agency == disliked.id).withdrawn_at is not None
+    assert len(_audits("engagement.preference")) == 3 and len(_audits("engagement.preference_withdraw")) == 1
+    client.post("/logout")
+    login(staff)
+    html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    assert "倾向委托" in html and "曾合作，服务好" in html
+
+
+def test_preferring_a_suspended_agency_is_refused(make, staff):
+    stopped = make_agency(status="suspended")
+    owner = make.user(Role.ENTERPRISE, subject=make.subject())
+    with db.connection_context():
+        with pytest.raises(Refused, match="暂停"):
+            preferences.state(owner.subject, stopped, YEAR, "prefer", "理由", owner, TODAY)
+        preferences.state(owner.subject, stopped, YEAR, "object", "理由", owner, TODAY)  # an objection is fine
+
+
+# --- staff see all the states ----------------------------------------------------------------------------------
+
+def _panel_count(html, status):
+    block = html[html.index(f'id="invitations-{status}"'):]
+    return int(re.search(r'class="count">(\d+)<', block).group(1))
+
+
+def test_home_panel_counts_every_state(client, make, login, staff):
+    agency = make_agency()
+    _invite(make.subject(), agency, staff)  # waiting for the agency
+    _accepted(make.subject(), agency, staff)  # waiting for the enterprise
+    declined = _invite(make.subject(), agency, staff)
+    overdue = _invite(make.subject(), agency, staff)
+    refused = _accepted(make.subject(), agency, staff)
+    with db.connection_context():
+        agencies.decline(declined, "人手不足", staff)
+        agencies.refuse(refused, "另有合作机构", staff)
+        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
+    login(staff)
+    html = client.get("/home").get_data(as_text=True)
+    assert "对接邀请" in html
+    counts = {s: _panel_count(html, s) for s in ("proposed", "accepted", "declined", "withdrawn", "expired")}
+    assert counts == {"proposed": 1, "accepted": 1, "declined": 1, "withdrawn": 1, "expired": 1}
+    assert "人手不足" in html and "企业不予确认：另有合作机构" in html
+    listed = client.get(f"/agencies/engagements?status=expired&year={YEAR}").get_data(as_text=True)
+    assert len(re.findall(r'id="engagement-\d+"', listed)) == 1 and "逾期未答复" in listed

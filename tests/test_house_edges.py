@@ -1,0 +1,32 @@
+"""Rough edges a clerk trips over (issue 18): names after a rename, who did what in a timeline."""
+import audit
+from models import Role, Subject, db
+
+
+def test_the_navbar_shows_the_enterprise_name_as_it_is_now(client, make, login):
+    subject = make.subject(name="旧名称乳业有限公司")
+    user = make.user(Role.ENTERPRISE, display_name="旧名称乳业有限公司", subject=subject)
+    login(user)
+    with db.connection_context():
+        Subject.update(name="新名称乳业有限公司").where(Subject.id == subject.id).execute()  # a decided change notice
+    html = client.get("/my/").get_data(as_text=True)
+    navbar = html.split("</nav>")[0]
+    assert "新名称乳业有限公司" in navbar and "旧名称乳业有限公司" not in navbar
+
+
+def test_a_timeline_names_people_not_login_names(client, make, login):
+    staff = make.user(Role.STAFF, username="wangxm", display_name="王晓明")
+    subject = make.subject()
+    with db.connection_context():
+        audit.record("subject.note", subject, user=staff)
+    login(staff)
+    html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    assert "王晓明 · " in html and "wangxm · " not in html
+
+
+def test_a_disqualification_names_its_last_day_as_included():
+    from datetime import date
+
+    import rules
+    reason = rules.agency_blocked_reason("disqualified", date(2029, 2, 28), date(2026, 3, 1))
+    assert "至2029年2月28日（含）不采信" in reason and "前不采信" not in reason
