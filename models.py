@@ -522,7 +522,7 @@ class EngagementStatus(Titled):
     ACTIVE = ("active", "进行中", "primary")  # the enterprise confirmed: live, the subject's documents are shared
     COMPLETED = ("completed", "已完成", "success")
     DECLINED = ("declined", "已拒绝", "secondary")
-    WITHDRAWN = ("withdrawn", "已撤回", "secondary")
+    WITHDRAWN = ("withdrawn", "企业不予确认", "secondary")  # only the enterprise's refusal writes it (operations.refuse)
     EXPIRED = ("expired", "已过期", "secondary")  # not answered by reply_by: its cap and capacity slot are free
     ENDED = ("ended", "已终止", "dark")  # 第二十六条: the agency was suspended or disqualified
 

@@ -241,6 +241,18 @@ MILESTONE_EVENTS = {
     "application_submitted": "申报",  # the application was submitted (第十二条)
     "listed": "入选名单",  # the subject stands on the list of its target rung (第二十条, or the province's/ministry's)
 }
+# Steps whose event this site records itself (the application, the list as published or recorded here): a date
+# typed by hand would make the plan say what the records do not, so only the event sets them.
+EVENTS_RECORDED_HERE = ("application_submitted", "listed")
+
+
+def manual_tick_problem(event):
+    """Why a step may not have its done date set or changed by hand, or None."""
+    if event in EVENTS_RECORDED_HERE:
+        return f"该节点在{MILESTONE_EVENTS[event]}记录后自动完成，不能手工登记或修改完成日期"
+    return None
+
+
 # The first, hands-on steps of each kind (ticked by staff on evidence).
 _PREPARATION_STEPS = {
     "factory": ("节能诊断", "绿色化改造"),
@@ -579,15 +591,17 @@ def national_cap_problem(existing_count):
 
 CONSULT_AND_EVALUATE_WARNING = "第二十四条：该机构同时为此对象提供咨询和评价服务，请核实是否存在服务搭售或影响评价独立性的情况"
 
-# The marks a ranked agency row carries before staff choose it (第十条、第二十四条). CONSULTED_MARK and
-# capacity_problem make the choice need a stored reason even when the row is ranked first; so does any row below
-# the first (CHOICE_REASON_NEEDED).
+# The marks a ranked agency row carries before staff choose it (第十条、第二十四条). CONSULTED_MARK, DECLINED_MARK,
+# EXPIRED_MARK, ENGAGED_ELSEWHERE_MARK, OBJECTED_MARK and capacity_problem make the choice need a stored reason even
+# when the row is ranked first (the batch method never proposes such a row); so does any row but the recommended one,
+# the first offered row without such a mark (CHOICE_REASON_NEEDED).
 CONSULTED_MARK = "第二十四条：该机构为此对象提供咨询，选其评价须说明理由"
 EVALUATED_MARK = "第二十四条：该机构为此对象提供评价，请核实不存在服务搭售"
 DECLINED_MARK = "本年度曾拒绝该对象的邀请"
 EXPIRED_MARK = "本年度对该对象的邀请逾期未答复"
+ENGAGED_ELSEWHERE_MARK = "该对象本年度已有同类对接（{agencies}）"
 ALREADY_ENGAGED = "本年度已与该对象有同类对接"
-CHOICE_REASON_NEEDED = "所选机构不是排名第一的机构，请填写选择理由"
+CHOICE_REASON_NEEDED = "所选机构不是推荐的机构，请填写选择理由"
 # 第十条、第十二条: the enterprise commissions and pays the agency: its stated objection is a mark needing a reason;
 # its preference is shown beside the fit (it does not change the rank)
 OBJECTED_MARK = "企业有异议：{reason}"

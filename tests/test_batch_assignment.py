@@ -1,9 +1,12 @@
 """Batch assignment (issue 20, item 2): the min-cost method against capacity and the national cap, the page, sending
 a batch in one step (all or nothing), an override without a reason, two sends at once."""
+import json
 import random
 from collections import Counter
+from html.parser import HTMLParser
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 import rules
 from blueprints.agencies import assignment, batch_operations
@@ -285,3 +288,157 @@ def test_two_sends_at_once_do_not_double_invite(app, make, monkeypatch):
         assert Engagement.select().where(Engagement.agency == agency).count() == 3
         assert AssignmentBatch.select().count() == 1
         assert Subject.select().count() == 3
+
+
+# --- sending: the queries of one batch ------------------------------------------------------------------------------
+
+def _send_queries(make, staff, count):
+    """The queries send_batch runs for `count` proposed rows (the batch page's own proposal sent as it is)."""
+    for index in range(4):
+        agency = make_agency(industries=INDUSTRIES[index], kinds="factory")
+        set_capacity(agency, 30)
+    subjects = pooled(make, count, industry_code="13")
+    counted = []
+    with db.connection_context():
+        ranked, proposals, _ = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
+        agencies = {c.agency.id: c.agency for rows in ranked.values() for c in rows}
+        rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
+                                     "" if proposals[s.id].top else assignment.generated_reason())
+                for s in subjects]
+        original = db.obj.execute_sql
+
+        def counting(sql, *args, **kwargs):
+            counted.append(sql)
+            return original(sql, *args, **kwargs)
+
+        db.obj.execute_sql = counting
+        try:
+            batch_operations.send_batch(rows, "consulting", "municipal", YEAR, staff, TODAY)
+        finally:
+            del db.obj.execute_sql
+        assert Engagement.select().where(Engagement.subject.in_([s.id for s in subjects])).count() == count
+    return len(counted)
+
+
+
+
+
+def test_sending_a_batch_ranks_once_and_runs_a_constant_number_of_queries_per_row(make, staff, monkeypatch):
+    ranked_calls = []
+    real = batch_operations.matching.candidates
+
+    def candidates(subjects, *args):
+        ranked_calls.append(len(list(subjects)))
+        return real(subjects, *args)
+
+    monkeypatch.setattr(batch_operations.matching, "candidates", candidates)
+    monkeypatch.setattr(batch_operations.matching, "ranked_for", None)  # no row is ranked again on its own
+    few = _send_queries(make, staff, 8)
+    many = _send_queries(make, staff, 48)
+    # plan() once and send_batch's own ranking once (the caller passed none), for each batch; the 48 rows cost
+    # about 9 queries each (the duplicate and 第二十四条 checks, the engagement, its audit row); before one ranking
+    # per batch it was 1,269 queries for 48 rows
+    assert ranked_calls == [8, 8, 48, 48]
+    assert (many - few) / 40 <= 10, (few, many)
+    assert many <= 48 * 10 + 40, many
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would post from the page's #batch-form, as rendered (checked boxes, selected options)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self._inside, self._select, self._first = [], False, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._inside = attrs.get("id") == "batch-form"
+        if not self._inside:
+            return
+        if tag == "input" and "disabled" not in attrs and attrs.get("name"):
+            if attrs.get("type") != "checkbox" or "checked" in attrs:
+                self.fields.append((attrs["name"], attrs.get("value", "")))
+        elif tag == "select":
+            self._select, self._first = attrs["name"], None
+        elif tag == "option" and self._select:
+            if self._first is None:
+                self._first = attrs.get("value", "")
+            if "selected" in attrs:
+                self.fields.append((self._select, attrs.get("value", "")))
+                self._select = None
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:  # nothing selected: the first option
+            self.fields.append((self._select, self._first))
+            self._select = None
+        elif tag == "form":
+            self._inside = False
+
+
+def _as_shown(text):
+    parser = _FormFields()
+    parser.feed(text)
+    data = MultiDict(parser.fields)
+    data.pop("csrf_token", None)
+    return data
+
+
+def test_rows_without_a_proposal_start_unticked_and_the_page_as_shown_can_be_sent(client, make, login):
+    only = make_agency(name="唯一机构", industries="13")
+    set_capacity(only, 2)
+    subjects = pooled(make, 4)
+    declined = pooled(make, 1)[0]  # the only agency declined it this year: a mark needing a reason
+    with db.connection_context():
+        Engagement.create(subject=declined, agency=only, purpose="consulting", rung="municipal", year=YEAR,
+                          status="declined", decline_reason="人手不足")
+    login(make.user(Role.STAFF))
+    page = client.get("/agencies/batch", query_string=SETUP)
+    text = page.get_data(as_text=True)
+    assert "共 5 个对象，建议分配 2 个" in text and "3 个有可对接机构但未作建议，暂未勾选" in text
+    data = _as_shown(text)
+    ticked = {int(name.split("_")[1]) for name in data if name.startswith("include_")}
+    assert len(ticked) == 2 and declined.id not in ticked
+    unticked = [s for s in subjects if s.id not in ticked]
+    for subject in unticked:
+        row = text[text.index(f'id="row-{subject.id}"'):]
+        assert "未勾选：" + assignment.CAPACITY_FULL in row[:row.index("</tr>")]
+    row = text[text.index(f'id="row-{declined.id}"'):]
+    assert "未勾选：" + assignment.ONLY_MARKED in row[:row.index("</tr>")]
+    assert "最小费用流" not in text and "文档" not in text  # plain words, no reference to an unserved document
+    assert "在不超过各机构本年度剩余容量" in text and "整体匹配度最高" in text
+    response = client.post("/agencies/batch", query_string=SETUP, data=data)  # pressed at once, as shown
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with db.connection_context():
+        sent = Engagement.select().where(Engagement.batch.is_null(False))
+        assert sorted(e.subject_id for e in sent) == sorted(ticked)
+        assert all(e.choice_reason == "" for e in sent)  # the recommended row of the one ranking: no reason
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "咨询 · 市级 · " in detail and f"方法：{assignment.METHOD}" in detail
+
+
+def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there(app, make, monkeypatch):
+    agency = make_agency()
+    staff = make.user(Role.STAFF)
+    set_capacity(agency, 10)
+    url = f"/agencies/{agency.id}/capacity"
+    first, second = clients(app, staff, 2)
+    results = fire(app, monkeypatch, [(first, url, {"year": YEAR, "capacity": "12"}),
+                                      (second, url, {"year": YEAR, "capacity": "15"})])
+    assert [status for status, _ in results] == [200, 200], results
+    with db.connection_context():
+        final = AgencyCapacity.get(AgencyCapacity.agency == agency.id, AgencyCapacity.year == YEAR).capacity
+        events = [json.loads(e.details) for e in AuditEvent.select().where(AuditEvent.action == "agency.capacity")
+                  .order_by(AuditEvent.id)]
+        assert AgencyCapacity.select().count() == 1
+    assert [e["from"] for e in events] == [None, 10, events[1]["to"]]  # each save saw the one before it
+    assert events[-1]["to"] == final
+
+
+def test_set_capacity_updates_the_one_row_and_audits_the_previous_figure(make, staff):
+    agency = make_agency()
+    with db.connection_context():
+        AgencyCapacity.create(agency=agency, year=YEAR, capacity=7)
+        row = batch_operations.set_capacity(agency, YEAR, 9, staff)
+        assert row.capacity == 9 and AgencyCapacity.select().count() == 1
+        assert json.loads(AuditEvent.get(AuditEvent.action == "agency.capacity").details)["from"] == 7

@@ -1,15 +1,27 @@
 """The enterprise's side of an engagement (第十条、第十二条) and invitations that end: the agency accepts, the enterprise
 confirms (or refuses) before the engagement is live; an invitation unanswered by its reply-by day expires and frees
 its slot; the agency's decline reason is required and shown; the enterprise's preferences and objections."""
+import logging
 import re
 from datetime import timedelta
 
 import pytest
 
+import rules
 import uploads
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agencies
-from models import AuditEvent, Engagement, EngagementPreference, Role, Rung, db, local_now
+from models import (
+    AgencyCapacity,
+    AuditEvent,
+    Engagement,
+    EngagementPreference,
+    EngagementStatus,
+    Role,
+    Rung,
+    db,
+    local_now,
+)
 from rules import Refused
 
 from .test_agencies import make_agency
@@ -228,7 +240,7 @@ def test_enterprise_sees_its_shortlist_and_engagements_not_anothers(client, make
     other = make.subject(name="别家企业有限公司")
     login(make.user(Role.ENTERPRISE, subject=subject))
     html = client.get("/my/agencies").get_data(as_text=True)
-    assert "可选评价机构" in html and "擅长本行业评价有限公司" in html and "擅长该行业" in html
+    assert "可选评价机构" in html and "擅长本行业评价有限公司" in html and "擅长本行业（13 " in html
     assert "市级评价" in html  # the rung above where it stands
     own = _invite(subject, fitting, staff)
     foreign = _accepted(other, fitting, staff)
@@ -302,3 +314,126 @@ def test_home_panel_counts_every_state(client, make, login, staff):
     assert "人手不足" in html and "企业不予确认：另有合作机构" in html
     listed = client.get(f"/agencies/engagements?status=expired&year={YEAR}").get_data(as_text=True)
     assert len(re.findall(r'id="engagement-\d+"', listed)) == 1 and "逾期未答复" in listed
+
+
+# --- what each side reads (the review of issue 20) -----------------------------------------------------------
+
+def _section(html, start, end):
+    begin = html.index(start)
+    return html[begin:html.index(end, begin)]
+
+
+def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_once(client, make, login, staff):
+    subject = make.subject(industry_code="13", district="松源区", rung=Rung.POOL.value)
+    fitting = make_agency(name="本行业评价有限公司", industries="13", kinds="factory")
+    objected = make_agency(name="有异议评价有限公司", industries="13")
+    consultant = make_agency(name="咨询评价有限公司", industries="13")
+    both = make_agency(name="兼做咨询评价有限公司", industries="13")
+    full = make_agency(name="满负荷评价有限公司", industries="13")
+    make_agency(name="暂停评价有限公司", industries="13", status="suspended")
+    with db.connection_context():
+        AgencyCapacity.create(agency=full, year=YEAR, capacity=1)
+    _invite(make.subject(), full, staff)  # full for the year: 1/1
+    _invite(subject, consultant, staff, purpose="consulting")  # a consultant of the subject: a staff mark
+    _invite(subject, both, staff, purpose="consulting", reason="企业另需节能诊断")
+    _invite(subject, both, staff, reason="企业所在行业仅此一家熟悉")  # consulting and evaluating: staff's warning
+    owner = make.user(Role.ENTERPRISE, subject=subject)
+    with db.connection_context():
+        preferences.state(subject, fitting, YEAR, "prefer", "熟悉本企业工艺", owner, TODAY)
+        preferences.state(subject, objected, YEAR, "object", "存在利害关系", owner, TODAY)
+    login(owner)
+    html = client.get("/my/agencies").get_data(as_text=True)
+    shortlist = _section(html, 'id="shortlist"', 'id="preferences"')
+    row = _section(shortlist, f'id="shortlist-{fitting.id}"', "</tr>")
+    assert "擅长本行业（13 " in row and "擅长绿色工厂评价" in row and "办公地址在松源区" in row
+    assert fitting.contact_phone in row and "暂无结论" in row
+    assert shortlist.count("熟悉本企业工艺") == 1 and shortlist.count("存在利害关系") == 1
+    assert "咨询评价有限公司" in shortlist
+    for absent in ("满负荷评价有限公司", "暂停评价有限公司", "兼做咨询评价有限公司"):  # full, stopped, engaged
+        assert absent not in shortlist, absent
+    for staff_only in ("已满负荷", "请核实", "须说明理由", "企业倾向委托", "企业有异议", "默认容量",
+                       rules.CONSULTED_MARK, rules.CONSULT_AND_EVALUATE_WARNING):
+        assert staff_only not in html, staff_only
+    assert not re.search(r"本年度 \d+/\d+ 项", html)
+    assert "兼做咨询评价有限公司" in _section(html, 'id="my-engagements"', 'id="shortlist"')
+
+
+def test_agency_reads_a_neutral_note_where_staff_read_the_warning(client, make, login, staff):
+    agency = make_agency(industries="13")
+    subject = make.subject(industry_code="13")
+    _invite(subject, agency, staff, purpose="consulting")
+    evaluation = _invite(subject, agency, staff, reason="仅此一家熟悉该行业")
+    with db.connection_context():
+        assert Engagement.get_by_id(evaluation.id).warning == rules.CONSULT_AND_EVALUATE_WARNING
+    login(make.user(Role.AGENCY, agency=agency))
+    page = client.get(f"/agency/engagements/{evaluation.id}").get_data(as_text=True)
+    assert "本机构同时为该对象提供咨询服务和评价服务" in page
+    assert rules.CONSULT_AND_EVALUATE_WARNING not in page and "请核实" not in page
+    client.post("/logout")
+    login(staff)
+    assert rules.CONSULT_AND_EVALUATE_WARNING in client.get("/agencies/engagements").get_data(as_text=True)
+
+
+def test_one_name_for_each_state_on_the_home_panel_and_the_list_filter(client, make, login, staff):
+    agency = make_agency()
+    refused = _accepted(make.subject(), agency, staff)
+    with db.connection_context():
+        agencies.refuse(refused, "另有合作机构", staff)
+    login(staff)
+    home = client.get("/home").get_data(as_text=True)
+    listed = client.get("/agencies/engagements").get_data(as_text=True)
+    for status in ("proposed", "accepted", "declined", "withdrawn", "expired"):
+        label = EngagementStatus.label_of(status)
+        panel = home[home.index(f'id="invitations-{status}"'):]
+        assert re.match(rf'id="invitations-{status}">\s*<div class="text-muted">{label}</div>', panel), status
+        assert re.search(rf'<option value="{status}"[^>]*>{label}</option>', listed), status
+    assert EngagementStatus.label_of("withdrawn") == "企业不予确认"
+    for old in ("待机构答复", "机构已拒绝", "已撤回"):
+        assert old not in home and old not in listed, old
+    filtered = client.get("/agencies/engagements?status=withdrawn").get_data(as_text=True)
+    assert f'id="engagement-{refused.id}"' in filtered and "另有合作机构" in filtered
+
+
+def test_accept_without_the_declaration_shows_the_error_beside_the_checkbox(client, make, login, staff):
+    agency = make_agency()
+    engagement = _invite(make.subject(), agency, staff)
+    login(make.user(Role.AGENCY, agency=agency))
+    response = client.post(f"/agency/engagements/{engagement.id}/accept", data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and _status(engagement) == "proposed"
+    form = _section(html, 'id="accept-form"', "</form>")
+    assert "请阅读并勾选第二十四条承诺" in form and "is-invalid" in form
+    assert html.count("请阅读并勾选第二十四条承诺") == 1  # not a banner at the top as well
+    client.post(f"/agency/engagements/{engagement.id}/accept", data={"declaration": "y"})
+    assert _status(engagement) == "accepted"
+
+
+def test_accept_without_the_declaration_on_an_overdue_invitation_says_it_expired(client, make, login, staff):
+    agency = make_agency()
+    engagement = _invite(make.subject(), agency, staff)
+    with db.connection_context():
+        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == engagement.id).execute()
+    login(make.user(Role.AGENCY, agency=agency))
+    html = client.post(f"/agency/engagements/{engagement.id}/accept", data={},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已过期" in html and _status(engagement) == "expired"
+
+
+def test_home_expires_cheaply_when_nothing_is_overdue(client, make, login, staff, caplog):
+    agency = make_agency()
+    waiting = _invite(make.subject(), agency, staff)
+    login(staff)
+    audits = len(_audits("engagement.expire"))
+    caplog.set_level(logging.DEBUG, logger="peewee")
+    with db.connection_context():
+        caplog.clear()
+        assert agencies.expire_overdue(TODAY) == 0
+        queries = [record.msg for record in caplog.records if isinstance(record.msg, tuple)]
+        assert len(queries) == 1 and queries[0][0].startswith("SELECT")  # no BEGIN, SAVEPOINT, UPDATE or INSERT
+        plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + queries[0][0], queries[0][1]))
+        assert "USING INDEX" in plan, plan
+    caplog.clear()
+    assert client.get("/home").status_code == 200
+    writes = [record.msg[0] for record in caplog.records if isinstance(record.msg, tuple)
+              and re.match(r'(UPDATE|INSERT INTO) "(engagement|auditevent)"', record.msg[0])]
+    assert writes == [] and len(_audits("engagement.expire")) == audits and _status(waiting) == "proposed"

@@ -63,7 +63,7 @@ def test_conflict_marks_and_exclusions_per_row(make):
     rejected = make_agency(name="未认可机构有限公司", status="rejected")
     clean = make_agency(name="无冲突机构有限公司")
     engage(subject, consulted, purpose="consulting", year=YEAR - 1, status="completed")  # any year counts
-    engage(subject, engaged, status="proposed")
+    engage(subject, engaged, rung="provincial", status="proposed")  # same purpose and year: excluded at any rung
     engage(subject, declined, status="declined")
     engage(subject, expired, status="expired")
     with db.connection_context():
@@ -72,8 +72,9 @@ def test_conflict_marks_and_exclusions_per_row(make):
         row = row_of(rows, consulted)
         assert rules.CONSULTED_MARK in row.conflicts and row.needs_reason and row.offered
         assert row_of(rows, engaged).excluded.startswith(rules.ALREADY_ENGAGED)
-        assert rules.DECLINED_MARK in row_of(rows, declined).conflicts and not row_of(rows, declined).needs_reason
-        assert rules.EXPIRED_MARK in row_of(rows, expired).conflicts
+        # it said no (or nothing) this year: a mark needing a reason, so the batch never proposes it
+        assert rules.DECLINED_MARK in row_of(rows, declined).reason_marks and row_of(rows, declined).needs_reason
+        assert rules.EXPIRED_MARK in row_of(rows, expired).reason_marks and row_of(rows, expired).needs_reason
         assert row_of(rows, suspended).excluded == "机构已被暂停"
         assert "尚未认可" in row_of(rows, pending).excluded
         assert "第二十六条" in row_of(rows, disqualified).excluded
@@ -88,6 +89,46 @@ def test_conflict_marks_and_exclusions_per_row(make):
         # next year: the year's declines and engagements do not follow
         later = matching.ranked_for(subject, "evaluation", "municipal", YEAR + 1, TODAY)
         assert row_of(later, declined).conflicts == [] and row_of(later, engaged).offered
+
+
+def test_a_live_engagement_with_another_agency_is_a_mark_needing_a_reason(make, staff):
+    subject = make.subject(industry_code="14")
+    holder = make_agency(name="已在对接机构有限公司")
+    other, spare = make_agency(name="另一家机构有限公司"), make_agency()
+    engage(subject, holder, rung="provincial", status="accepted")
+    with db.connection_context():
+        rows = matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY)
+        mark = rules.ENGAGED_ELSEWHERE_MARK.format(agencies="已在对接机构有限公司")
+        assert mark == "该对象本年度已有同类对接（已在对接机构有限公司）"
+        assert mark in row_of(rows, other).reason_marks and row_of(rows, other).needs_reason
+        assert row_of(rows, holder).excluded.startswith(rules.ALREADY_ENGAGED)
+        assert matching.recommended(rows) is None  # nobody is recommended: every offered row needs a reason
+        with pytest.raises(Refused, match="已有同类对接"):
+            agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY)
+        assert agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY,
+                                reason="企业更换评价机构").choice_reason == "企业更换评价机构"
+        # another rung, another purpose or an ended engagement is no such mark
+        assert row_of(matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY), spare).conflicts == []
+        assert row_of(matching.ranked_for(subject, "consulting", "provincial", YEAR, TODAY), spare).conflicts == []
+        ended = make.subject(industry_code="14")
+        engage(ended, holder, rung="provincial", status="withdrawn")
+        rows = matching.ranked_for(ended, "evaluation", "provincial", YEAR, TODAY)
+        assert not row_of(rows, spare).needs_reason
+
+
+def test_declined_and_expired_rows_are_never_proposed_by_the_batch(make, staff):
+    from blueprints.agencies import batch_operations
+    declined, expired = make_agency(name="拒绝过的机构有限公司"), make_agency(name="逾期机构有限公司")
+    first, second = make.subject(industry_code="14"), make.subject(industry_code="14")
+    engage(first, declined, status="declined")
+    engage(first, expired, status="expired")
+    engage(second, declined, purpose="consulting", status="declined")  # any purpose this year
+    with db.connection_context():
+        _, proposals, _ = batch_operations.plan([first, second], "evaluation", "municipal", YEAR, TODAY)
+        assert proposals[first.id].agency_id is None and proposals[second.id].agency_id == expired.id
+        assert proposals[first.id].why == "可对接的机构均有需说明的情形，未作建议；如需发送请选择机构并填写理由"
+        with pytest.raises(Refused, match="本年度曾拒绝该对象的邀请"):
+            agencies.propose(first, declined, "evaluation", "municipal", YEAR, staff, TODAY)
 
 
 def test_the_enterprises_objection_needs_a_reason_and_its_preference_is_shown(make, staff):
@@ -283,6 +324,57 @@ def test_match_page_non_top_without_reason_and_a_bad_year(client, make, login, s
     assert client.get(f"{url}?year=abc&rung=nope&purpose=x").status_code == 200
     with db.connection_context():
         assert Engagement.select().count() == 0
+
+
+def test_one_recommended_row_for_the_badge_the_choice_and_the_batch(client, make, login, staff):
+    from blueprints.agencies import batch_operations
+    consulted = make_agency(name="咨询过的首位机构有限公司", industries="14", kinds="factory")  # the best fit
+    clean = make_agency(name="无标记机构有限公司", industries="14", kinds="park")
+    third = make_agency(name="第三位机构有限公司", industries="31", kinds="park")
+    subject = make.subject(industry_code="14")
+    engage(subject, consulted, purpose="consulting", status="active")
+    with db.connection_context():
+        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+        assert rows[0].agency.id == consulted.id and rows[0].needs_reason  # first, but marked 第二十四条
+        assert matching.recommended(rows).agency.id == clean.id and matching.recommended_ids(rows) == {clean.id}
+        assert matching.choice_problem(rows, clean.id, "") == ""
+        assert matching.choice_problem(rows, third.id, "") == rules.CHOICE_REASON_NEEDED
+        _, proposals, _ = batch_operations.plan([subject], "evaluation", "municipal", YEAR, TODAY)
+        assert proposals[subject.id].agency_id == clean.id and proposals[subject.id].top
+    login(staff)
+    html = client.get(f"/agencies/match/{subject.id}?purpose=evaluation&rung=municipal&year={YEAR}").get_data(
+        as_text=True)
+    row = {a.id: html.split(f'id="match-row-{a.id}"')[1].split("</tr>")[0] for a in (consulted, clean, third)}
+    assert "推荐" not in row[consulted.id] and rules.CONSULTED_MARK in row[consulted.id]
+    assert "推荐" in row[clean.id] and "推荐" not in row[third.id]
+    response = client.post(f"/agencies/match/{subject.id}", data={
+        "agency_id": clean.id, "purpose": "evaluation", "rung": "municipal", "year": YEAR, "choice_reason": ""})
+    assert response.status_code == 302  # the recommended row needs no reason
+    with db.connection_context():
+        assert Engagement.get(Engagement.agency == clean.id).choice_reason == ""
+
+
+def test_agency_list_shows_this_years_load_against_capacity(client, make, login, staff):
+    from blueprints.agencies import batch_operations
+    busy, idle = make_agency(name="负荷机构有限公司"), make_agency(name="空闲机构有限公司")
+    with db.connection_context():
+        batch_operations.set_capacity(busy, YEAR, 5, staff)
+    for status in ("proposed", "active", "completed"):
+        engage(make.subject(), busy, status=status)
+    engage(make.subject(), busy, status="declined")  # holds no slot
+    engage(make.subject(), busy, year=YEAR - 1, status="active")  # last year's, still open: not this year's load
+    engage(make.subject(), busy, status="proposed", reply_by=TODAY - timedelta(days=1))  # overdue: expires
+    login(staff)
+    html = client.get("/agencies/").get_data(as_text=True)
+    busy_row = html.split(busy.name)[1].split("</tr>")[0]
+    idle_row = html.split(idle.name)[1].split("</tr>")[0]
+    assert "本年度 3/5" in busy_row and f"本年度 0/{rules.DEFAULT_AGENCY_CAPACITY}" in idle_row
+    assert "（默认）" in idle_row and "（默认）" not in busy_row
+    with db.connection_context():
+        rows = matching.ranked_for(make.subject(), "consulting", "municipal", YEAR, TODAY)
+        assert row_of(rows, busy).load == 3 and row_of(rows, busy).capacity == 5  # the match pages count the same
+    assert not hasattr(agencies, "active_load")
+    assert client.get("/agencies/export").status_code == 200
 
 
 # --- pass rates from outcomes ---------------------------------------------------------------------------------

@@ -109,6 +109,9 @@ def test_dashboard_figures_against_the_hand_count(city):
     assert _counts(chain_n) == (1, 2, 1, 1, 0) and chain_n["assigned_pct"] == 200 and chain_n["far_above"]
     assert not factory_m["far_above"] and not factory_p["far_above"]
     assert _counts(data["total"]) == (8, 6, 3, 2, 1)
+    for row in data["rows"] + [data["total"]]:  # shares of what is assigned: never above 100 %
+        assert not row["assigned"] or row["on_track_pct"] + row["at_risk_pct"] <= 100
+    assert (chain_n["on_track_pct"], chain_n["at_risk_pct"]) == (50, 50)
     districts = {d["district"]: d for d in data["districts"]}
     assert (districts["松源区"]["assigned"], districts["松源区"]["at_risk"], districts["松源区"]["achieved"],
             districts["松源区"]["overdue"]) == (3, 1, 1, 2)
@@ -157,6 +160,9 @@ def test_district_targets_are_plan_content(client, city, make, login):
         districts = {d["district"]: d for d in dashboard.figures(plan)["districts"]}
         assert districts["松源区"]["far_above"] and districts["松源区"]["achieved_pct"] == 100
         assert not districts["临江区"]["far_above"] and districts["临江区"]["assigned_pct"] == 75
+    html = client.get(f"/plans/{plan.id}/dashboard").get_data(as_text=True)
+    assert 'id="district-target-mismatch"' in html and "各区县目标合计 5，与计划目标合计 8 不一致" in html
+    with db.connection_context():
         CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
     html = client.post(f"/plans/{plan.id}/district-targets", data={**fields, f"d{names.index('松源区')}": "9"},
                        follow_redirects=True).get_data(as_text=True)

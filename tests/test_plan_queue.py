@@ -48,7 +48,7 @@ def city(make, login):
 
     s1 松源区 owner A, 节能诊断 overdue and open, an agency engaged (active)
     s2 临江区 owner A, 节能诊断 done, 绿色化改造 due later; only a proposal not yet accepted (no agency)
-    s3 临江区 owner B, 申报 overdue; the agency accepted (has an agency)
+    s3 临江区 owner B, 申报 overdue; the agency accepted and the enterprise confirmed (has an agency)
     s4 临江区 no owner, 节能诊断 overdue; an agency only last year (no agency this year)
     s5 临江区 owner A, withdrawn
     """
@@ -70,7 +70,7 @@ def city(make, login):
                 [("节能诊断", days(-3), None)]), strict=True):
             for position, (name, due, done) in enumerate(milestones):
                 Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done)
-        for subject, status, year in ((s[0], "active", YEAR), (s[1], "proposed", YEAR), (s[2], "accepted", YEAR),
+        for subject, status, year in ((s[0], "active", YEAR), (s[1], "proposed", YEAR), (s[2], "active", YEAR),
                                       (s[3], "active", YEAR - 1)):
             Engagement.create(subject=subject, agency=agency, purpose="consulting", rung="municipal", year=year,
                               status=status)
@@ -163,6 +163,32 @@ def test_bulk_tick_with_skips_and_audit(client, city):
                                 data={"item": [items[0].id], "milestone": "节能诊断",
                                       "done_date": TODAY.isoformat()}).get_data(as_text=True))
     assert 'id="ticked-count">0<' in html and "已于" in html
+
+
+def test_an_agency_counts_once_the_enterprise_confirmed_as_in_the_plan_documents(app, city):
+    plan, s = city["plan"], city["subjects"]
+    with db.connection_context():
+        Engagement.update(status="accepted").where(Engagement.subject == s[2]).execute()  # not yet confirmed
+        items = list(operations.active_items(plan))
+        queue = worklist.work_queue(plan, items, operations.milestones_by_item(items), {"no_agency": "1"}, TODAY)
+        assert {i.subject_id for i in queue["items"]} == {s[1].id, s[2].id, s[3].id}
+        assert queue["agencies"] == operations.agencies_by_subject({i.subject_id for i in items}, YEAR)
+
+
+def test_steps_the_site_records_itself_are_not_ticked_by_hand(client, city):
+    plan, items = city["plan"], city["items"]
+    with db.connection_context():
+        step = Milestone.create(item=items[0], position=5, name="入选市级名单", due_date=days(30), event="listed")
+    html = unescape(client.post(f"/plans/{plan.id}/milestones/tick",
+                                data={"item": [items[0].id], "milestone": "入选市级名单",
+                                      "done_date": TODAY.isoformat()}).get_data(as_text=True))
+    assert 'id="ticked-count">0<' in html and "自动完成，不能手工登记" in html
+    html = client.post(f"/plans/milestones/{step.id}", headers={"HX-Request": "true"},
+                       data={"due_date": step.due_date.isoformat(), "done_date": TODAY.isoformat()}
+                       ).get_data(as_text=True)
+    assert "不能手工登记" in html and "readonly" in html
+    with db.connection_context():
+        assert Milestone.get_by_id(step.id).done_date is None
 
 
 def test_bulk_tick_refuses_bad_input_beside_the_fields(client, city):

@@ -15,12 +15,11 @@ a fraction of a second in pure Python.
 import heapq
 from dataclasses import dataclass
 
-METHOD = "最小费用流（逐次最短增广路）"
-METHOD_NOTE = ("在各机构剩余容量和同一法定代表人国家级评价上限之内，先使获得机构的对象最多，"
-               "再使全部对象的匹配分之和最高")
+METHOD = "容量内整体匹配度最高"  # stored with each batch (AssignmentBatch.method) and in the generated reason
 NO_OFFERED = "没有可对接的机构（均已暂停、取消资格、未认可或国家级评价已满）"
 CAPACITY_FULL = "可对接的机构本年度容量已满"
 CAP_FULL = "可对接机构的法定代表人本年度国家级评价项目已满（第二十四条）"
+ONLY_MARKED = "可对接的机构均有需说明的情形，未作建议；如需发送请选择机构并填写理由"
 
 
 @dataclass
@@ -28,7 +27,7 @@ class Proposal:
     subject_id: int
     agency_id: int | None  # None: nobody could take it (why says why)
     score: float | None = None
-    top: bool = False  # the proposal is the subject's top offered candidate
+    top: bool = False  # the proposal is the subject's recommended row (set by batch_operations.plan)
     why: str = ""
 
 
@@ -160,7 +159,8 @@ def solve(options, remaining, group_of=None, headroom=None):
 
 def propose(ranked, remaining, group_of=None, headroom=None):
     """{subject_id: Proposal} from candidates() output ({subject_id: [Candidate]}, best first; excluded ones are
-    skipped): solve() over the offered agencies' scores, then why a subject got none."""
+    skipped): solve() over the offered agencies' scores, then why a subject got none. Whether a proposal is the
+    subject's recommended row is matching's to say (batch_operations.plan sets Proposal.top)."""
     options = {s: [(c.agency.id, c.score) for c in rows if c.offered] for s, rows in ranked.items()}
     chosen = solve(options, remaining, group_of, headroom)
     proposals = {}
@@ -168,7 +168,7 @@ def propose(ranked, remaining, group_of=None, headroom=None):
         agency_id = chosen[s]
         if agency_id is not None:
             score = dict(rows)[agency_id]
-            proposals[s] = Proposal(s, agency_id, score, top=agency_id == rows[0][0])
+            proposals[s] = Proposal(s, agency_id, score)
         elif not rows:
             proposals[s] = Proposal(s, None, why=NO_OFFERED)
         elif group_of is not None and all(headroom.get(group_of[a], 0) <= 0 for a, _ in rows):
@@ -189,5 +189,6 @@ def propose_from_options(options, remaining, group_of=None, headroom=None):
 
 
 def generated_reason(method=METHOD):
-    """The reason stored with a proposal that is not the subject's top offered agency."""
-    return f"批量分配：容量约束，按{method}分配"
+    """The reason stored with a proposal that is not the subject's recommended row (capacity made the method pick a
+    lower one)."""
+    return f"批量分配：推荐的机构容量不足，按“{method}”分配"

@@ -20,15 +20,15 @@ from models import (
     CultivationPlan,
     Engagement,
     EngagementPurpose,
+    Rung,
     Subject,
     local_now,
 )
 from rules import Refused
 from validation import Form
 
-from . import assignment, batch_operations, bp, matching
+from . import assignment, batch_operations, bp, matching, operations
 
-RUNG_LABELS = {"municipal": "市级", "provincial": "省级", "national": "国家级"}
 MAX_SUBJECTS = 500
 
 
@@ -41,7 +41,7 @@ class BatchSetupForm(Form):
     source = SelectField("对象来源", choices=[("pool", "培育库筛选"), ("plan", "培育计划")], default="pool")
     plan = SelectField("培育计划", choices=[], validators=[Optional()])
     purpose = SelectField("对接内容", choices=EngagementPurpose.choices(), default=EngagementPurpose.CONSULTING.value)
-    target = SelectField("评价梯度", choices=[(r, RUNG_LABELS[r]) for r in rules.APPLICATION_RUNGS],
+    target = SelectField("评价梯度", choices=[(r, Rung.label_of(r)) for r in rules.APPLICATION_RUNGS],
                          default="municipal")
     for_year = IntegerField("对接年度", validators=[InputRequired("请输入年度"),
                                                    NumberRange(YEAR_MIN, YEAR_MAX, "年度不正确")])
@@ -101,10 +101,11 @@ def _query_args(form, filters):
     return {k: v for k, v in args.items() if v not in (None, "")}
 
 
-def _context(form, filters, subjects, choices=None, errors=None, error=None):
-    """Everything the page shows for these subjects: rows, load bars, the subjects nobody covers."""
-    ranked, proposals, loads = batch_operations.plan(subjects, form.purpose.data, form.target.data,
-                                                     form.for_year.data, _today())
+def _context(form, filters, subjects, choices=None, errors=None, error=None, planned=None):
+    """Everything the page shows for these subjects: rows, load bars, the subjects nobody covers. A row starts ticked
+    only when the method proposed an agency for it, so the page as first shown can be sent as it is."""
+    ranked, proposals, loads = planned or batch_operations.plan(subjects, form.purpose.data, form.target.data,
+                                                                form.for_year.data, _today())
     choices = choices or {}
     rows = []
     for subject in subjects:
@@ -113,9 +114,10 @@ def _context(form, filters, subjects, choices=None, errors=None, error=None):
         posted = choices.get(subject.id)
         rows.append({
             "subject": subject, "proposal": proposal, "offered": offered,
+            "recommended": matching.recommended_ids(ranked[subject.id]),
             "chosen": posted["agency_id"] if posted else proposal.agency_id,
             "reason": posted["reason"] if posted else "",
-            "included": posted["included"] if posted else bool(offered),
+            "included": posted["included"] if posted else proposal.agency_id is not None,
             "error": (errors or {}).get(subject.id, ""),
         })
     batch_load = {}
@@ -123,15 +125,17 @@ def _context(form, filters, subjects, choices=None, errors=None, error=None):
         if row["included"] and row["chosen"]:
             batch_load[row["chosen"]] = batch_load.get(row["chosen"], 0) + 1
     agencies = {c.agency.id: c.agency for row in rows for c in row["offered"]}
+    stated = matching.capacity_by_agency(form.for_year.data)
     bars = sorted(({"agency": agencies[a], "load": load, "capacity": capacity, "batch": batch_load.get(a, 0),
-                    "stated": a in matching.capacity_by_agency(form.for_year.data)}
+                    "stated": a in stated}
                    for a, (load, capacity) in loads.items()), key=lambda b: (-b["batch"], b["agency"].name))
     return {
         "form": form, "filters": filters, "rows": rows, "bars": bars, "error": error,
         "no_agency": [r["subject"] for r in rows if not r["offered"]],
         "not_covered": [r["subject"] for r in rows if r["offered"] and not any(c.covers_industry for c in r["offered"])],
         "proposed": sum(1 for r in rows if r["proposal"].agency_id),
-        "query_args": _query_args(form, filters), "method": assignment.METHOD, "method_note": assignment.METHOD_NOTE,
+        "unticked": sum(1 for r in rows if r["offered"] and not r["included"]),
+        "query_args": _query_args(form, filters),
         "default_capacity": rules.DEFAULT_AGENCY_CAPACITY, "capacity_form": CapacityForm(year=form.for_year.data),
     }
 
@@ -146,11 +150,12 @@ def batch_assign():
     """The batch assignment page: the proposal on GET, every invitation sent in one step on POST."""
     filters = filters_from(request.args)
     form = _setup_form(request.args)
-    choices = dict(filter_choices(), recent=_recent_batches(), rung_labels=RUNG_LABELS)
+    choices = dict(filter_choices(), recent=_recent_batches())
     if not request.args.get("purpose"):
         return render_template("agencies/batch.html", form=form, filters=filters, rows=None, **choices)
     if not form.validate():
         return render_template("agencies/batch.html", form=form, filters=filters, rows=None, **choices)
+    operations.expire_overdue(_today())  # an overdue invitation holds no slot in the loads shown or checked
     if request.method == "GET":
         subjects = _subjects(form, filters)
         return render_template("agencies/batch.html", **_context(form, filters, subjects), **choices)
@@ -158,10 +163,11 @@ def batch_assign():
 
 
 def _send(form, filters, choices):
-    """Check every row (the agency offered, a reason when it differs from the proposal), then send_batch."""
+    """Check every row (the agency offered, a reason when it differs from the proposal), then send_batch with the
+    one ranking the rows were checked against."""
     subjects = _subjects_by_ids(request.form.getlist("subject"))
-    ranked, proposals, _ = batch_operations.plan(subjects, form.purpose.data, form.target.data, form.for_year.data,
-                                                 _today())
+    planned = batch_operations.plan(subjects, form.purpose.data, form.target.data, form.for_year.data, _today())
+    ranked, proposals, _ = planned
     posted, errors, rows = {}, {}, []
     for subject in subjects:
         included = request.form.get(f"include_{subject.id}") == "1"
@@ -193,7 +199,7 @@ def _send(form, filters, choices):
     if not errors:
         try:
             batch = batch_operations.send_batch(rows, form.purpose.data, form.target.data, form.for_year.data, _me(),
-                                                _today())
+                                                _today(), ranked=ranked)
         except batch_operations.BatchRefused as refused:
             errors, message = refused.errors, str(refused)
         except Refused as refused:
@@ -203,7 +209,7 @@ def _send(form, filters, choices):
             return redirect(url_for("agencies.batch_detail", batch_id=batch.id))
     if errors and not message:
         message = f"有 {len(errors)} 行需要修改，本批尚未发送"
-    context = _context(form, filters, subjects, posted, errors, message)
+    context = _context(form, filters, subjects, posted, errors, message, planned)
     return render_template("agencies/batch.html", **context, **choices)
 
 
@@ -220,8 +226,7 @@ def batch_detail(batch_id):
     states = {}
     for e in engagements:
         states[e.status] = states.get(e.status, 0) + 1
-    return render_template("agencies/batch_detail.html", batch=batch, engagements=engagements, states=states,
-                           rung_labels=RUNG_LABELS)
+    return render_template("agencies/batch_detail.html", batch=batch, engagements=engagements, states=states)
 
 
 # --- capacity per agency and year ----------------------------------------------------------------------------------

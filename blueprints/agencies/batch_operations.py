@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import audit
 import rules
 from database import compare_and_set
-from models import AgencyCapacity, AgencyStatus, AssignmentBatch, EngagementPurpose, Rung, db, local_now
+from models import Agency, AgencyCapacity, AgencyStatus, AssignmentBatch, EngagementPurpose, Rung, db, local_now
 from rules import Refused
 
 from . import assignment, matching, operations
@@ -44,7 +44,9 @@ def plan(subjects, purpose, rung, year, today):
     """The proposal for these subjects: (ranked candidates, {subject_id: Proposal}, loads).
 
     loads is {agency_id: (load, capacity)} for every agency offered to some subject. Rows whose choice needs a stored
-    reason (a 第二十四条 mark, a full agency) are never proposed by the method: the clerk may still choose them."""
+    reason (a 第二十四条 mark, a full agency, a decline …) are never proposed by the method: the clerk may still
+    choose them. Proposal.top says the proposal is the subject's recommended row (matching.is_recommended); one that
+    is not was picked lower because of capacity and is sent with assignment.generated_reason()."""
     ranked = matching.candidates(subjects, purpose, rung, year, today)
     agencies = {c.agency.id: c.agency for rows in ranked.values() for c in rows if c.offered}
     load = matching.load_by_agency(year)
@@ -57,35 +59,48 @@ def plan(subjects, purpose, rung, year, today):
         headroom = {g: rules.NATIONAL_EVALUATIONS_PER_LEGAL_REP - used.get(g, 0) for g in set(group_of.values())}
     proposable = {s: [c for c in rows if c.offered and not c.needs_reason] for s, rows in ranked.items()}
     proposals = assignment.propose(proposable, remaining, group_of, headroom)
-    for s, proposal in proposals.items():  # "top" against every offered row, as the clerk sees them
+    for s, proposal in proposals.items():
         offered = [c for c in ranked[s] if c.offered]
-        proposal.top = proposal.agency_id is not None and matching.is_top(ranked[s], proposal.agency_id)
+        proposal.top = proposal.agency_id is not None and matching.is_recommended(ranked[s], proposal.agency_id)
         if proposal.agency_id is None and offered and not proposable[s]:
-            proposal.why = "可对接的机构均有需说明的情形，请逐行选择并填写理由"
+            full = all(c.load >= c.capacity for c in offered)
+            proposal.why = assignment.CAPACITY_FULL if full else assignment.ONLY_MARKED
     return ranked, proposals, {a: (load.get(a, 0), capacity[a]) for a in agencies}
 
 
 def set_capacity(agency, year, capacity, by):
     """Staff set how many engagements of the year the agency takes on (audited; the earlier figure is kept in the
-    audit trail). A figure below the year's current load is accepted: the agency then gets no new invitations."""
+    audit trail). A figure below the year's current load is accepted: the agency then gets no new invitations.
+
+    Two saves at once: the agency's row is locked first (UPDATE … SET id = id: SQLite's write transaction, a row lock
+    on PostgreSQL), so the audited "from" is read after the other save committed; the write is an upsert on the
+    (agency, year) unique index, so neither save fails on it."""
     if capacity is None or capacity < 0 or capacity > 1000:
         raise Refused("容量须为 0 至 1000 之间的整数")
     with db.atomic():
-        row = AgencyCapacity.get_or_none(AgencyCapacity.agency == agency, AgencyCapacity.year == year)
-        old = row.capacity if row else None
-        if row is None:
-            row = AgencyCapacity.create(agency=agency, year=year, capacity=capacity, updated_by=by)
-        else:
-            AgencyCapacity.update(capacity=capacity, updated_by=by, updated_at=local_now()).where(
-                AgencyCapacity.id == row.id).execute()
+        if not Agency.update(id=Agency.id).where(Agency.id == agency.id).execute():
+            raise Refused("该机构不存在")
+        old = (AgencyCapacity.select(AgencyCapacity.capacity)
+               .where(AgencyCapacity.agency == agency, AgencyCapacity.year == year).scalar())
+        now = local_now()
+        (AgencyCapacity.insert(agency=agency, year=year, capacity=capacity, updated_by=by, updated_at=now)
+         .on_conflict(conflict_target=[AgencyCapacity.agency, AgencyCapacity.year],
+                      update={AgencyCapacity.capacity: capacity, AgencyCapacity.updated_by: by,
+                              AgencyCapacity.updated_at: now})
+         .execute())
         audit.record("agency.capacity", agency, user=by, details={"year": year, "from": old, "to": capacity})
-    return row
+    return AgencyCapacity.get(AgencyCapacity.agency == agency, AgencyCapacity.year == year)
 
 
-def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD):
+def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD, ranked=None):
     """Send every row's invitation in one step, all or nothing: one AssignmentBatch, then operations.propose per row
     (each audited) inside one transaction. The agencies' capacities and the national cap are checked again here;
-    when any row is refused, nothing is sent and BatchRefused carries the reason per subject."""
+    when any row is refused, nothing is sent and BatchRefused carries the reason per subject.
+
+    Each row's choice is checked against one ranking of the whole batch: `ranked` ({subject_id: [Candidate]}, the one
+    the clerk decided on: plan()'s), else matching.candidates() once here; overdue invitations expire once. A row
+    without a reason must be its subject's recommended row in that ranking (the method's lower picks carry
+    assignment.generated_reason())."""
     if not rows:
         raise Refused("请至少选择一个对象")
     seen = set()
@@ -95,6 +110,7 @@ def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD):
         seen.add(row.subject.id)
     agencies = sorted({row.agency.id: row.agency for row in rows}.values(), key=lambda a: a.id)
     errors = {}
+    operations.expire_overdue(today)
     with db.atomic():
         # lock each agency row (in id order) and check it is still recognised: on PostgreSQL two batches for the
         # same agencies then run one after the other; SQLite's write transaction already does
@@ -115,20 +131,16 @@ def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD):
             if load.get(a, 0) + taken[a] > capacity[a] and row.subject.id not in errors:
                 errors[row.subject.id] = (f"超出 {row.agency.name} 本年度容量（已有 {load.get(a, 0)} 项，"
                                           f"容量 {capacity[a]} 项），请改选其他机构或先调整容量")
+        if ranked is None:
+            ranked = matching.candidates([row.subject for row in rows], purpose, rung, year, today)
         batch = AssignmentBatch.create(year=year, purpose=purpose, rung=rung, method=method, subject_count=len(rows),
                                        created_by=by)
         for row in rows:
             if row.subject.id in errors:
                 continue
-            reason = row.reason
-            if not reason and matching.choice_problem(matching.ranked_for(row.subject, purpose, rung, year, today),
-                                                      row.agency.id, "") == rules.CHOICE_REASON_NEEDED:
-                # the batch's own earlier rows raised this agency's load, so it fell below the first row since the
-                # proposal was computed: the method's choice, said so
-                reason = assignment.generated_reason(method)
             try:
-                operations.propose(row.subject, row.agency, purpose, rung, year, by, today, reason=reason,
-                                   batch=batch)
+                operations.propose(row.subject, row.agency, purpose, rung, year, by, today, reason=row.reason,
+                                   batch=batch, ranked=ranked.get(row.subject.id))
             except Refused as error:
                 errors[row.subject.id] = str(error)
         if errors:

@@ -25,7 +25,7 @@ from blueprints.auth.forms import strong_password
 from bounds import id_range
 from identifiers import credit_code_problem, normalize_credit_code
 from industries import INDUSTRIES
-from models import CheckResult, EngagementPurpose, SubjectKind, User
+from models import CheckResult, EngagementPurpose, Rung, SubjectKind, User
 from validation import PHONE, Form, strip
 
 STAFF_COUNT = [InputRequired("请填写人数"), NumberRange(0, 100000, "人数须为不小于 0 的整数")]
@@ -99,12 +99,11 @@ class DisqualifyForm(Form):
 class ProposeForm(Form):
     agency_id = IntegerField("机构", validators=[DataRequired("请选择机构"), id_range("所选机构不存在")])
     purpose = SelectField("对接内容", choices=EngagementPurpose.choices())
-    rung = SelectField("评价梯度", choices=[(r, {"municipal": "市级", "provincial": "省级", "national": "国家级"}[r])
-                                        for r in rules.APPLICATION_RUNGS])
+    rung = SelectField("评价梯度", choices=[(r, Rung.label_of(r)) for r in rules.APPLICATION_RUNGS])
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
-    # required by the operation (matching.choice_problem) when the agency is not ranked first or its row is marked
+    # required by the operation (matching.choice_problem) when the agency is not the recommended row or is marked
     choice_reason = TextAreaField("选择理由", filters=[strip], validators=[Optional(), Length(max=2000)],
-                                  description="选择排名第一以外的机构，或有第二十四条、满负荷等标记的机构时必填，随对接保存")
+                                  description="选择非推荐的机构，或有第二十四条、满负荷、已拒绝等标记的机构时必填，随对接保存")
 
 
 class AgencyCheckForm(Form):

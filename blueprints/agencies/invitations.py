@@ -18,24 +18,25 @@ def _preference_helpers():
     preferences and objections on every page that includes it."""
     return {"preferences_in_force": preferences.in_force_rows}
 
-# The home page's invitation panel: (status, title), each with its count and latest few.
-PANEL = (
-    (EngagementStatus.PROPOSED.value, "待机构答复"),
-    (EngagementStatus.ACCEPTED.value, "待企业确认"),
-    (EngagementStatus.DECLINED.value, "机构已拒绝"),
-    (EngagementStatus.WITHDRAWN.value, "企业不予确认"),
-    (EngagementStatus.EXPIRED.value, "逾期未答复"),
-)
+# The home page's invitation panel: the states it counts, each titled by its EngagementStatus label (the same words
+# as the badges and the engagement list's filter), with its count and latest few.
+PANEL = (EngagementStatus.PROPOSED, EngagementStatus.ACCEPTED, EngagementStatus.DECLINED, EngagementStatus.WITHDRAWN,
+         EngagementStatus.EXPIRED)
 PANEL_LATEST = 5
 
 
 def invitation_panel(today):
     """The year's invitations by state for the staff home page: {"year", "groups": [(status, title, count, latest)]}.
-    Overdue invitations are expired first, so the figures are today's."""
+
+    A GET that may write: overdue invitations are expired first (operations.expire_overdue), so that none is counted
+    as waiting for the agency after its reply-by day. When nothing is overdue, which is the usual case since
+    `flask engagements expire` runs daily, that is one query on the indexed status column, with no transaction and no
+    audit; only an invitation actually overdue is updated and audited (as the system)."""
     operations.expire_overdue(today)
     year = today.year
     groups = []
-    for status, title in PANEL:
+    for member in PANEL:
+        status, title = member.value, member.label
         query = Engagement.select().where(Engagement.status == status, Engagement.year == year)
         latest = list(Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
                       .where(Engagement.status == status, Engagement.year == year)

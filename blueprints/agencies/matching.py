@@ -12,7 +12,12 @@ The fit (higher is better) is a sum the page shows term by term:
   the same the batch assignment counts).
 The pass rate and the enterprise's stated preference are shown beside the row and never enter the fit (第二十四条:
 不得承诺保过). Marks that make a choice need a stored reason (needs_reason): the agency consulted for the subject
-(an evaluation, 第二十四条), it is full for the year, the enterprise objected to it (第十二条).
+(an evaluation, 第二十四条), it is full for the year, the enterprise objected to it (第十二条), it declined or let
+expire an invitation for the subject this year, or the subject already has a live engagement of the same purpose,
+year and rung with another agency.
+
+The recommended row (`recommended()`) is the first offered row that needs no reason: the match page's 推荐 badge,
+the operation's choice check and the batch's "top" all read it; anything else needs a reason.
 """
 from dataclasses import dataclass, field
 
@@ -104,16 +109,25 @@ def completed_at_or_above(rung):
 
 
 def _history(subject_ids):
-    """{(subject_id, agency_id): [(purpose, year, status)]} for the subjects' engagements with any agency."""
+    """{(subject_id, agency_id): [(purpose, year, status, rung)]} for the subjects' engagements with any agency."""
     history = {}
     ids = list(subject_ids)
     for start in range(0, len(ids), _CHUNK):
-        for subject_id, agency_id, purpose, year, status in (
+        for subject_id, agency_id, purpose, year, status, rung in (
                 Engagement.select(Engagement.subject, Engagement.agency, Engagement.purpose, Engagement.year,
-                                  Engagement.status)
+                                  Engagement.status, Engagement.rung)
                 .where(Engagement.subject.in_(ids[start:start + _CHUNK])).tuples()):
-            history.setdefault((subject_id, agency_id), []).append((purpose, year, status))
+            history.setdefault((subject_id, agency_id), []).append((purpose, year, status, rung))
     return history
+
+
+def _engaged_elsewhere(history, purpose, rung, year):
+    """{subject_id: {agency_id}}: the subjects' live engagements of this purpose, year and rung, by agency."""
+    engaged = {}
+    for (subject_id, agency_id), rows in history.items():
+        if any(p == purpose and y == year and s in Engagement.LIVE and r == rung for p, y, s, r in rows):
+            engaged.setdefault(subject_id, set()).add(agency_id)
+    return engaged
 
 
 def _marks(rows, purpose, year):
@@ -121,19 +135,20 @@ def _marks(rows, purpose, year):
     excluded, conflicts, reason_marks = "", [], []
     other = (EngagementPurpose.CONSULTING.value if purpose == EngagementPurpose.EVALUATION.value
              else EngagementPurpose.EVALUATION.value)
-    for row_purpose, row_year, status in rows:
+    for row_purpose, row_year, status, _ in rows:
         if row_purpose == purpose and row_year == year and status in Engagement.LIVE:
             excluded = f"{rules.ALREADY_ENGAGED}（{EngagementStatus.label_of(status)}）"
-    if any(p == other and s in Engagement.LIVE for p, _, s in rows):  # operations.consult_and_evaluate, any year
+    if any(p == other and s in Engagement.LIVE for p, _, s, _ in rows):  # operations.consult_and_evaluate, any year
         if purpose == EngagementPurpose.EVALUATION.value:  # evaluating after consulting: a stored reason
             conflicts.append(rules.CONSULTED_MARK)
             reason_marks.append(rules.CONSULTED_MARK)
         else:  # consulting for a subject it evaluates: marked (the engagement's warning says it again)
             conflicts.append(rules.EVALUATED_MARK)
-    if any(y == year and s == EngagementStatus.DECLINED.value for _, y, s in rows):
-        conflicts.append(rules.DECLINED_MARK)
-    if any(y == year and s == EngagementStatus.EXPIRED.value for _, y, s in rows):
-        conflicts.append(rules.EXPIRED_MARK)
+    for status, mark in ((EngagementStatus.DECLINED.value, rules.DECLINED_MARK),
+                         (EngagementStatus.EXPIRED.value, rules.EXPIRED_MARK)):
+        if any(y == year and s == status for _, y, s, _ in rows):  # it said no (or nothing) this year: explain
+            conflicts.append(mark)
+            reason_marks.append(mark)
     return excluded, conflicts, reason_marks
 
 
@@ -148,6 +163,8 @@ def candidates(subjects, purpose, rung, year, today):
     experience = completed_at_or_above(rung)
     rates = operations.pass_rate()
     history = _history(s.id for s in subjects)
+    elsewhere = _engaged_elsewhere(history, purpose, rung, year)
+    names = {a.id: a.name for a in agencies}
     stated = preferences.preferences_for([s.id for s in subjects], year)  # the enterprise's say (第十二条)
     rung_label = Rung.label_of(rung)
 
@@ -194,6 +211,11 @@ def candidates(subjects, purpose, rung, year, today):
                 score += DISTRICT_WEIGHT
                 reasons.append("同区县")
             excluded, conflicts, marks = _marks(history.get((subject.id, agency.id), ()), purpose, year)
+            others = sorted(elsewhere.get(subject.id, set()) - {agency.id})
+            if others:  # the subject already has this engagement with another agency: a second needs a reason
+                conflicts.append(rules.ENGAGED_ELSEWHERE_MARK.format(
+                    agencies="、".join(names.get(a, "其他机构") for a in others)))
+                marks.append(conflicts[-1])
             stance, said = stated.get((subject.id, agency.id), (None, ""))
             if stance == "object":
                 conflicts.append(rules.OBJECTED_MARK.format(reason=said))
@@ -215,16 +237,28 @@ def ranked_for(subject, purpose, rung, year, today):
     return candidates([subject], purpose, rung, year, today)[subject.id]
 
 
-def is_top(rows, agency_id):
-    """The agency is ranked first among the offered rows (a tie with the first row counts as first)."""
-    offered = [c for c in rows if c.offered]
-    row = next((c for c in offered if c.agency.id == agency_id), None)
-    return row is not None and row.score >= offered[0].score
+def recommended(rows):
+    """The recommended (top) row of ranked rows: the first offered candidate that needs no reason, or None."""
+    return next((c for c in rows if c.offered and not c.needs_reason), None)
+
+
+def is_recommended(rows, agency_id):
+    """Choosing this agency from these ranked rows needs no reason: it is the recommended row, or an offered row
+    without marks tied with it on the fit (the order among equal scores is only the agencies' ids)."""
+    top = recommended(rows)
+    row = next((c for c in rows if c.agency.id == agency_id), None)
+    return (top is not None and row is not None and row.offered and not row.needs_reason
+            and row.score >= top.score)
+
+
+def recommended_ids(rows):
+    """{agency_id} of the rows is_recommended() says need no reason (the page's 推荐 badge)."""
+    return {c.agency.id for c in rows if is_recommended(rows, c.agency.id)}
 
 
 def choice_problem(rows, agency_id, reason):
     """Why choosing this agency from these ranked rows is refused now, or "": an excluded (or unlisted) agency is
-    never chosen; a row below the first, or one with a mark needing a reason, needs `reason`."""
+    never chosen; a row with a mark needing a reason, or any row but the recommended one, needs `reason`."""
     row = next((c for c in rows if c.agency.id == agency_id), None)
     if row is None:
         return "该机构不可对接（未认可）"
@@ -234,6 +268,6 @@ def choice_problem(rows, agency_id, reason):
         return ""
     if row.needs_reason:
         return rules.CHOICE_REASON_NEEDED_MARKED.format(marks="；".join(row.reason_marks) or "需说明")
-    if not is_top(rows, agency_id):
+    if not is_recommended(rows, agency_id):
         return rules.CHOICE_REASON_NEEDED
     return ""

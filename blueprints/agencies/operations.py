@@ -201,8 +201,9 @@ def national_evaluations(legal_representative, year, exclude_id=None):
     return query.count()
 
 
-def _rules_at(agency, purpose, rung, year, today, exclude_id=None):
-    expire_overdue(today)  # an invitation past its reply-by day holds no slot when the rules count them
+def _rules_at(agency, purpose, rung, year, today, exclude_id=None, expire=True):
+    if expire:  # an invitation past its reply-by day holds no slot when the rules count them
+        expire_overdue(today)
     reason = blocked_reason(agency, today)
     if reason:
         raise Refused(reason)
@@ -223,22 +224,26 @@ def consult_and_evaluate(subject, agency, purpose, exclude_id=None):
     return rules.CONSULT_AND_EVALUATE_WARNING if query.exists() else ""
 
 
-def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply_by=None, batch=None):
+def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply_by=None, batch=None, ranked=None):
     """Staff invite an agency to an engagement; the rules hold now and again when the agency accepts. The choice is
-    checked against the ranking (matching.ranked_for): an excluded agency is refused, and an agency below the first
-    row, or one whose row is marked as needing a reason (consulted for the subject, full for the year), needs
-    `reason`, kept in Engagement.choice_reason. The agency answers by `reply_by` (default: today +
+    checked against the ranking (matching.ranked_for, or `ranked`: the subject's candidates a batch computed once for
+    all its rows, after expiring overdue invitations once): an excluded agency is refused, and any agency but the
+    recommended row (matching.recommended), or one whose row is marked as needing a reason (consulted for the
+    subject, full for the year …), needs `reason`, kept in Engagement.choice_reason. The blocked, national cap and
+    duplicate rules are checked here either way. The agency answers by `reply_by` (default: today +
     rules.INVITATION_REPLY_DAYS)."""
     from . import matching  # matching reads this module
 
-    _rules_at(agency, purpose, rung, year, today)
+    _rules_at(agency, purpose, rung, year, today, expire=ranked is None)
     duplicate = Engagement.select().where(Engagement.subject == subject, Engagement.agency == agency,
                                           Engagement.purpose == purpose, Engagement.year == year,
                                           Engagement.status.in_(LIVE))
     if duplicate.exists():
         raise Refused("该机构与此对象本年度已有同类对接")
     reason = (reason or "").strip()
-    problem = matching.choice_problem(matching.ranked_for(subject, purpose, rung, year, today), agency.id, reason)
+    if ranked is None:
+        ranked = matching.ranked_for(subject, purpose, rung, year, today)
+    problem = matching.choice_problem(ranked, agency.id, reason)
     if problem:
         raise Refused(problem)
     reply_by = reply_by or today + timedelta(days=rules.INVITATION_REPLY_DAYS)
@@ -480,12 +485,6 @@ def pass_rate(agency_ids=None):
         done, total = rates.get(agency_id, (0, 0))
         rates[agency_id] = (done + int(passed), total + 1)
     return rates
-
-
-def active_load():
-    return dict(Engagement.select(Engagement.agency, fn.COUNT(Engagement.id))
-                .where(Engagement.status.in_(Engagement.OPEN))
-                .group_by(Engagement.agency).tuples())
 
 
 def submit_annual_report(agency, year, file_storage, by):

@@ -130,10 +130,17 @@ def agency_list():
     if status:
         query = query.where(Agency.status == status)
     agencies = list(query)
+    year = _today().year
     return render_template("agencies/list.html", agencies=agencies, status=status, rates=operations.pass_rate(),
-                           pass_rate_flag=rules.pass_rate_flag,
-                           load=operations.active_load(), problems=operations.qualification_problems_for(agencies),
-                           today=_today())
+                           pass_rate_flag=rules.pass_rate_flag, year=year, **_year_load(year),
+                           problems=operations.qualification_problems_for(agencies), today=_today())
+
+
+def _year_load(year):
+    """The load the match and batch pages count: {load: {agency_id: live engagements of the year}, capacity:
+    {agency_id: the year's capacity staff set}} (matching.capacity_of gives the default for the rest)."""
+    operations.expire_overdue(_today())  # an overdue invitation holds no slot
+    return {"load": matching.load_by_agency(year), "capacity": matching.capacity_by_agency(year)}
 
 
 @bp.route("/agencies/export")
@@ -145,14 +152,17 @@ def agency_export():
     if status:
         query = query.where(Agency.status == status)
     rates = operations.pass_rate()
+    year = _today().year
+    loads = _year_load(year)
     rows = [[a.name, a.credit_code, a.legal_representative, AgencyStatus.label_of(a.status), a.staff_mid_level,
              a.staff_senior, a.platform_registration_no, "、".join(industry_label(c) for c in a.industries),
+             f"{loads['load'].get(a.id, 0)}/{matching.capacity_of(loads['capacity'], a.id)}",
              matching.pass_rate_text(*rates.get(a.id, (0, 0))), rates.get(a.id, (0, 0))[1],
              rules.pass_rate_flag(*rates.get(a.id, (0, 0))), a.disqualified_until or ""]
             for a in query]
     data = xlsx_table("第三方机构", ["名称", "统一社会信用代码", "法定代表人", "状态", "中级以上专职", "相关高级职称",
-                                  "平台注册号", "擅长行业", "评价通过率（通过/有结论）", "有结论的评价数", "通过率提示",
-                                  "取消资格至"], rows)
+                                  "平台注册号", "擅长行业", f"{year}年度在办/容量", "评价通过率（通过/有结论）",
+                                  "有结论的评价数", "通过率提示", "取消资格至"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="第三方机构.xlsx")
 
 
@@ -322,9 +332,8 @@ def agency_match(subject_id):
     rung = form.rung.data if valid else _next_rung(subject)
     year = form.year.data if valid else today.year
     rows = matching.ranked_for(subject, purpose, rung, year, today)
-    top = next((c.score for c in rows if c.offered), None)
-    context = {"subject": subject, "rows": rows, "top": top, "form": form, "chosen": chosen, "purpose": purpose,
-               "rung": rung, "year": year}
+    context = {"subject": subject, "rows": rows, "recommended": matching.recommended_ids(rows), "form": form,
+               "chosen": chosen, "purpose": purpose, "rung": rung, "year": year}
     if htmx and request.method == "GET":  # the engagement chosen above changed: the ranking alone
         return render_template("agencies/_match_results.html", **context)
     return render_template("agencies/match.html", engagements=Engagement.of_subject(subject), **context)
@@ -429,14 +438,14 @@ def workspace_engagement(engagement_id):
     return _engagement_page(own_engagement_or_404(engagement_id))
 
 
-def _engagement_page(engagement, decline_form=None):
+def _engagement_page(engagement, decline_form=None, declaration_form=None):
     blocked = operations.blocked_reason(engagement.agency, _today())  # 第二十六条: a stopped agency sees no material
     shared = not blocked and engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
     return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
                            documents=Document.of("subject", engagement.subject_id) if shared else [],
                            reports=Document.of("engagement", engagement.id) if shared else [], note_form=NoteForm(),
                            complete_form=CompleteForm(), reason_form=decline_form or DeclineForm(), blocked=blocked,
-                           declaration_form=DeclarationForm(), today=_today())
+                           declaration_form=declaration_form or DeclarationForm(), today=_today())
 
 
 def _engagement_action(engagement_id, operation, message, *args, **kwargs):
@@ -452,9 +461,14 @@ def _engagement_action(engagement_id, operation, message, *args, **kwargs):
 @bp.route("/agency/engagements/<int:engagement_id>/accept", methods=["POST"])
 @agency_only
 def engagement_accept(engagement_id):
-    """Accept a proposed engagement with the 第二十四条 declaration (the rules are checked again now)."""
+    """Accept a proposed engagement with the 第二十四条 declaration (the rules are checked again now). Without the
+    declaration ticked, the page comes back with the message beside the checkbox, while it still offers accepting."""
+    engagement = own_engagement_or_404(engagement_id)
     form = DeclarationForm()
-    form.validate_on_submit()
+    if (not form.validate_on_submit() and engagement.status == EngagementStatus.PROPOSED.value
+            and not operations.blocked_reason(engagement.agency, _today())
+            and not rules.invitation_overdue(engagement.reply_by, _today())):
+        return _engagement_page(engagement, declaration_form=form)
     return _engagement_action(engagement_id, operations.accept, "已接受对接。", _me(), _today(),
                               declared=bool(form.declaration.data))
 

@@ -1,6 +1,8 @@
 """The enterprise's side of matching (第十条、第十二条): the enterprise commissions and pays the agency, so it sees its
 shortlist and every engagement with the agency's contact, confirms or refuses an engagement the agency accepted
 (only then is it live), and states a preference for or an objection to an agency with a reason."""
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -8,7 +10,17 @@ import rules
 from access import own_subject, roles_required
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agency_ops
-from models import Agency, AgencyStatus, Engagement, EngagementPurpose, PreferenceStance, Role, local_now
+from industries import industry_label
+from models import (
+    Agency,
+    AgencyStatus,
+    Engagement,
+    EngagementPurpose,
+    PreferenceStance,
+    Role,
+    SubjectKind,
+    local_now,
+)
 from rules import Refused
 
 from . import bp
@@ -29,16 +41,58 @@ def _me():
     return current_user._get_current_object()
 
 
+@dataclass
+class ShortlistRow:
+    """What the enterprise reads of one agency on its shortlist: nothing of the bureau's working marks (other
+    subjects' load, 第二十四条 notes to staff, the enterprise's own stance repeated as a mark)."""
+
+    agency: Agency
+    fits: list  # the expertise that fits the subject ("擅长本行业（…）", "擅长绿色工厂评价", "办公地址在…区")
+    passed: int  # evaluations that passed, from the bureau's recorded outcomes, and …
+    decided: int  # … the sample size
+    pass_rate_text: str
+    preference: object  # the enterprise's own preference or objection in force (EngagementPreference) or None
+
+
+def _fits(subject, candidate):
+    """The expertise terms of the candidate's fit, in the enterprise's words. The industry comes from
+    Candidate.covers_industry; the kind and the district have no field of their own, so they are read from
+    matching.candidates()' reason texts ("擅长该类型", "同区县"): this is the one place that reads those strings."""
+    fits = []
+    if candidate.covers_industry:
+        fits.append(f"擅长本行业（{industry_label(subject.industry_code)}）")
+    if "擅长该类型" in candidate.reasons:
+        fits.append(f"擅长{SubjectKind.label_of(subject.kind)}评价")
+    if "同区县" in candidate.reasons:
+        fits.append(f"办公地址在{subject.district}")
+    return fits
+
+
+def shortlist_rows(subject, rung, year, today, in_force):
+    """The enterprise's shortlist (第十条、第十二条): the best offered agencies of matching.ranked_for, leaving out those
+    excluded (suspended, disqualified, at the national cap, already engaged) and those full for the year (they could
+    only be chosen by staff with a stored reason); each with its fitting expertise, its pass rate with the sample size
+    and the enterprise's own stance once."""
+    rows = []
+    for c in matching.ranked_for(subject, EngagementPurpose.EVALUATION.value, rung, year, today):
+        if c.excluded or rules.capacity_problem(c.load, c.capacity):
+            continue
+        rows.append(ShortlistRow(c.agency, _fits(subject, c), c.passed, c.decided, c.pass_rate_text,
+                                 in_force.get(c.agency.id)))
+        if len(rows) == SHORTLIST_SIZE:
+            break
+    return rows
+
+
 def _page(subject, preference_form=None, refuse_forms=None):
     today = local_now().date()
     year = today.year
     agency_ops.expire_overdue(today)
     rung = next_rung(subject)
-    shortlist = [c for c in matching.ranked_for(subject, EngagementPurpose.EVALUATION.value, rung, year, today)
-                 if c.offered][:SHORTLIST_SIZE]
     if preference_form is None:
         preference_form = PreferenceForm(agency_id=request.args.get("agency", type=int))
     in_force = preferences.current(subject, year)
+    shortlist = shortlist_rows(subject, rung, year, today, in_force)
     choosable = list(Agency.select().where((Agency.status == AgencyStatus.APPROVED.value)
                                            | Agency.id.in_(list(in_force) or [0])).order_by(Agency.name))
     return render_template(

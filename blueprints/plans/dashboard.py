@@ -92,6 +92,8 @@ def figures(plan, today=None):
     scale = max([1] + [max(r["target"], r["assigned"]) for r in rows])
     return {"plan_id": plan.id, "year": plan.year, "version": plan.version, "as_of": today.isoformat(),
             "rows": rows, "total": total, "districts": districts, "owners": by_owner, "scale": scale,
+            # district targets that do not add up to the plan's are pointed out, not refused (a district may aim higher)
+            "district_target_total": sum(per_district.values()) if per_district else None,
             "far_above_factor": rules.ASSIGNED_FAR_ABOVE_FACTOR}
 
 
@@ -103,8 +105,9 @@ def _row(label, target, items, achieved, overdue, **keys):
     on_track = assigned - done - at_risk
     return {"label": label, "target": target, "assigned": assigned, "on_track": on_track, "at_risk": at_risk,
             "achieved": done, "overdue": sum(1 for i in items if i.id in overdue),
-            "assigned_pct": _percent(assigned, target), "on_track_pct": _percent(on_track, target),
-            "at_risk_pct": _percent(at_risk, target), "achieved_pct": _percent(done, target),
+            # assigned and achieved against the target; on track and at risk as shares of what is assigned
+            "assigned_pct": _percent(assigned, target), "on_track_pct": _percent(on_track, assigned),
+            "at_risk_pct": _percent(at_risk, assigned), "achieved_pct": _percent(done, target),
             "far_above": bool(target) and rules.assigned_far_above_target(assigned, target),
             "below": assigned < target, **keys}
 

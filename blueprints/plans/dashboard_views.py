@@ -17,8 +17,9 @@ from .routes import plan_or_404
 
 @bp.app_context_processor
 def _milestone_events():
-    """The names of the events that tick milestones, for every page that shows a milestone."""
-    return {"MILESTONE_EVENTS": rules.MILESTONE_EVENTS}
+    """The names of the events that tick milestones, and those only the event may tick, for every page that shows a
+    milestone."""
+    return {"MILESTONE_EVENTS": rules.MILESTONE_EVENTS, "EVENTS_RECORDED_HERE": rules.EVENTS_RECORDED_HERE}
 
 
 class SnapshotForm(Form):

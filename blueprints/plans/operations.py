@@ -197,14 +197,30 @@ def active_items(plan):
 def item_problem(plan, subject, target_rung):
     """Why this subject cannot be added with this target, or None."""
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
-    if entry is None or entry.status == PoolStatus.EXITED.value:
+    return addition_problem(subject, target_rung, entry.status if entry else None,
+                            subject.id in subjects_in_plan(plan, [subject.id]))
+
+
+def addition_problem(subject, target_rung, pool_status, in_plan):
+    """item_problem over facts already read (the subject's pool status, None when never pooled; whether it is in the
+    plan), for a preview of many rows."""
+    if pool_status is None or pool_status == PoolStatus.EXITED.value:
         return f"{subject.name} 不在培育库中（第十条：培育计划针对培育库中的对象）"
     problem = rules.target_rung_problem(subject.rung, target_rung)
     if problem:
         return f"{subject.name}：{problem}（当前：{Rung.label_of(subject.rung)}）"
-    if PlanItem.select().where(PlanItem.plan == plan, PlanItem.subject == subject).exists():
+    if in_plan:
         return f"{subject.name} 已在本计划中"
     return None
+
+
+def subjects_in_plan(plan, subject_ids):
+    """The ids among `subject_ids` that have an item in the plan (withdrawn ones too: an item is added once)."""
+    ids = list(subject_ids)
+    if not ids:
+        return set()
+    return {subject_id for (subject_id,) in PlanItem.select(PlanItem.subject)
+            .where(PlanItem.plan == plan, PlanItem.subject.in_(ids)).tuples()}
 
 
 def add_item(plan, subject, target_rung, owner, by, note=""):
@@ -271,6 +287,8 @@ def update_milestone(milestone, due_date, done_date, evidence_note, by):
             raise Refused(f"到期日须在计划年度（{plan.year} 年）内")
     if done_date and done_date > local_now().date():
         raise Refused("完成日期不能晚于今天")
+    if done_date != milestone.done_date and rules.manual_tick_problem(milestone.event):
+        raise Refused(rules.manual_tick_problem(milestone.event))
     with db.atomic():
         if done_date != milestone.done_date:  # ticked, changed or cleared by hand: no event did it
             milestone.done_event = ""

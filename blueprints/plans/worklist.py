@@ -11,9 +11,6 @@ import rules
 from bounds import int_in
 from database import compare_and_set
 from models import (
-    Agency,
-    Engagement,
-    EngagementStatus,
     MessageKind,
     Milestone,
     PlanItem,
@@ -31,8 +28,6 @@ from . import operations
 # The GET parameters of plans.plan_detail / plans.plan_progress (a contract: the plan dashboard links to them).
 ITEM_FILTERS = ("owner", "district", "overdue", "no_agency")
 NO_OWNER = "none"  # owner=none: the items nobody is in charge of
-# An agency is matched with the subject once it accepted the invitation (the enterprise may still have to confirm)
-HAS_AGENCY = (EngagementStatus.ACCEPTED.value, EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
 CHASE_UP_MAX = 2000
 BULK_ADD_MAX = 500  # rows in one bulk-add preview
 
@@ -55,27 +50,13 @@ def set_filters(filters):
     return {key: value for key, value in filters.items() if value}
 
 
-def agencies_of(subject_ids, year):
-    """{subject_id: [agency names]} of the engagements of `year` an agency accepted (or that are live or done)."""
-    grouped = {}
-    if subject_ids:
-        query = (Engagement.select(Engagement.subject, Agency.name).join(Agency)
-                 .where(Engagement.subject.in_(list(subject_ids)), Engagement.year == year,
-                        Engagement.status.in_(HAS_AGENCY))
-                 .order_by(Engagement.subject, Engagement.id))
-        for subject_id, name in query.tuples():
-            names = grouped.setdefault(subject_id, [])
-            if name not in names:
-                names.append(name)
-    return grouped
-
-
 def work_queue(plan, items, milestones, filters, today):
     """The items passing `filters`, and for each filter value how many items it would show together with the other
     filters in use (so a count is what clicking it gives).
 
     items: the plan's active items (operations.active_items); milestones: operations.milestones_by_item(items)."""
-    agencies = agencies_of({item.subject_id for item in items}, plan.year)
+    # matched = confirmed by the enterprise, as the plan's documents list it (operations.agencies_by_subject)
+    agencies = operations.agencies_by_subject({item.subject_id for item in items}, plan.year)
     facts = {}
     for item in items:
         facts[item.id] = {
@@ -176,6 +157,9 @@ def tick_milestones(plan, item_ids, name, done_date, by):
             skipped.append((item.subject.name, f"“{name}”已于 {same_name[0].done_date:%Y-%m-%d} 完成"))
             continue
         milestone = open_ones[0]
+        if rules.manual_tick_problem(milestone.event):
+            skipped.append((item.subject.name, rules.manual_tick_problem(milestone.event)))
+            continue
         try:
             with db.atomic():
                 compare_and_set(milestone, "done_date", None, f"“{name}”刚刚已由其他人登记完成",
@@ -241,12 +225,15 @@ def bulk_preview(plan, entries, chosen=None):
     """One row per pool entry: its target (the one chosen, else the next rung up) and why adding it would be refused
     (operations.item_problem with that target), or None."""
     chosen = chosen or {}
+    entries = list(entries)
+    in_plan = operations.subjects_in_plan(plan, [entry.subject_id for entry in entries])
     rows = []
     for entry in entries:
         subject = entry.subject
         choices = target_choices(subject.rung)
         target = chosen.get(subject.id) if chosen.get(subject.id) in dict(choices) else default_target(subject.rung)
-        problem = operations.item_problem(plan, subject, target or rules.TARGET_RUNGS[-1])
+        problem = operations.addition_problem(subject, target or rules.TARGET_RUNGS[-1], entry.status,
+                                              subject.id in in_plan)
         rows.append({"entry": entry, "subject": subject, "target": target, "choices": choices, "problem": problem})
     return rows
 
