@@ -140,7 +140,7 @@ def filing_build(year, out_path, filing_date):
     from blueprints.filing import operations as filing
     from models import local_now
     from rules import Refused
-    with current_app.test_request_context(), db.connection_context():
+    with db.connection_context():
         try:
             record = filing.build(year, (filing_date.date() if filing_date else local_now().date()), None)
         except Refused as error:
@@ -155,9 +155,9 @@ def filing_build(year, out_path, filing_date):
 @click.option("--draft", is_flag=True, help="允许导出尚未签发的草稿")
 def recommend_build(year, out_path, draft):
     """Write the year's recommendation package (the newest version; an unsigned one only with --draft)."""
-    from blueprints.recommend.routes import package_bytes
+    from blueprints.recommend.operations import package_bytes
     from models import RecommendationRound
-    with current_app.test_request_context(), db.connection_context():
+    with db.connection_context():
         round_ = RecommendationRound.latest_for(year)
         if round_ is None:
             raise click.ClickException(f"{year} 年尚未开始推荐")

@@ -605,34 +605,28 @@ def _load_reviews(rng, users, evaluated):
 
 def _load_filing(users):
     """Last year's filing, built and sent today (it locked last year's plan)."""
-    from flask import current_app
-
     from blueprints.filing import operations as filing
 
     last_year = local_now().year - 1
-    with current_app.test_request_context():
-        # a filing is dated the day it is built (blueprints/filing/operations.date_problem): the demo's is today's
-        today = local_now().date()
-        record = filing.build(last_year, today, users["staff"])
-        filing.mark_sent(record, today, "省工信厅政务服务平台", users["staff"])
+    # a filing is dated the day it is built (blueprints/filing/operations.date_problem): the demo's is today's
+    today = local_now().date()
+    record = filing.build(last_year, today, users["staff"])
+    filing.mark_sent(record, today, "省工信厅政务服务平台", users["staff"])
 
 
 def _load_recommendations(users):
     """This year's recommendation round: every provincial applicant ranked, with opinions, signed by the admin."""
-    from flask import current_app
-
     from blueprints.recommend import operations as recommend
     from models import Decision
 
     today = local_now().date()
-    with current_app.test_request_context():
-        round_ = recommend.open_round(today.year, users["staff"])
-        for rank, row in enumerate(recommend.ordered(round_), start=1):
-            checks = recommend.checks(row.application, today)
-            decision = Decision.RECOMMEND.value if not recommend.red(checks) else Decision.NOT_RECOMMEND.value
-            recommend.decide(row, rank if decision == Decision.RECOMMEND.value else None, decision,
-                             recommend.default_opinion(row.application, checks, decision), "", users["staff"], today)
-        recommend.sign(round_, users["admin"])
+    round_ = recommend.open_round(today.year, users["staff"])
+    for rank, row in enumerate(recommend.ordered(round_), start=1):
+        checks = recommend.checks(row.application, today)
+        decision = Decision.RECOMMEND.value if not recommend.red(checks) else Decision.NOT_RECOMMEND.value
+        recommend.decide(row, rank if decision == Decision.RECOMMEND.value else None, decision,
+                         recommend.default_opinion(row.application, checks, decision), "", users["staff"], today)
+    recommend.sign(round_, users["admin"])
 
 
 def demo_logins_text():

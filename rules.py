@@ -229,7 +229,12 @@ def admission_problems(kind, eligibility_results, veto_results, park_value_added
 
 
 class Refused(Exception):
-    """An operation refused by a rule; the message (Chinese, citing the article where there is one) is shown."""
+    """An operation refused by a rule; the message (Chinese, citing the article where there is one) is shown. `field`
+    names the form field the refusal is about, if it is about one: the view shows the message beside that field."""
+
+    def __init__(self, message="", field=None):
+        super().__init__(message)
+        self.field = field
 
 
 # 第十条: the bureau guides each pooled subject to upgrade step by step and organises third-party agencies to work
@@ -515,8 +520,7 @@ def agency_blocked_reason(status, disqualified_until, today, status_label=""):
     'rejected', 'suspended', 'disqualified') and the last day of a disqualification are the facts."""
     if status == "disqualified":
         if disqualified_until and today <= disqualified_until:
-            until = disqualified_until
-            return f"第二十六条：已取消资格，至{until.year}年{until.month}月{until.day}日（含）不采信其评价报告"
+            return f"第二十六条：已取消资格，至{chinese_day(disqualified_until)}（含）不采信其评价报告"
         return "已取消资格（三年期满，须重新审核认可）"
     if status == "suspended":
         return "机构已被暂停"
@@ -546,19 +550,27 @@ def evaluation_agency_problem(*, agency_name, status, disqualified_until, engage
     return None
 
 
+def chinese_day(value):
+    """2029年5月10日 (rules cannot use documents.chinese_date: no Flask or writers here)."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def last_day_of_years(start, years):
-    """The last day of a block of `years` years from `start`: the block ends the day before the anniversary (a
-    29 February start's anniversary is 1 March)."""
+    """The last day of a period of `years` years counted from the day `start` (a decision, a removal).
+
+    《民法典》第二百零一条: the day it starts is not counted, the period runs from the next day; 第二百零二条: a period
+    of years ends on the corresponding day of the last year, or on the last day of that month where there is none.
+    So a three-year bar from 10 May 2026 runs to 10 May 2029 included, one from 29 February 2024 to 28 February 2027
+    - the same reckoning as 近三年 counted back from a check (veto_lookback_start)."""
     try:
-        anniversary = start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        anniversary = date(start.year + years, 3, 1)
-    return anniversary - timedelta(days=1)
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February: no corresponding day, the month's last day
+        return date(start.year + years, 2, 28)
 
 
 def disqualification_until(decided_on):
     """第二十六条: a disqualified agency's reports are not accepted for three years from the decision; the last day of
-    the block (from the third anniversary on they are accepted again)."""
+    the block (the third anniversary, included: last_day_of_years)."""
     return last_day_of_years(decided_on, AGENCY_DISQUALIFICATION_YEARS)
 
 
@@ -572,7 +584,7 @@ def removal_bar_problem(removed_on, today):
     if removed_on is None or today > removal_bar_until(removed_on):
         return None
     return (f"第十五条第三项：{removed_on:%Y年%m月%d日}被移出绿色制造名单，"
-            f"三年内（至{removal_bar_until(removed_on):%Y年%m月%d日}）不得申请")
+            f"三年内（至{chinese_day(removal_bar_until(removed_on))}（含））不得申请")
 
 
 def invitation_overdue(reply_by, today):

@@ -5,9 +5,8 @@ The file is written before its Document row, inside the caller's transaction; a 
 transaction rolled back, the process died) is swept by a later upload once it is an hour old (`sweep_orphans`).
 Each uploading account has a quota (UPLOAD_QUOTA_BYTES), counted from its Document sizes.
 
-Each area registers who may read the documents of an owner type; any predicate that answers True
-grants access (staff always may):
-    uploads.register_reader("subject", lambda user, owner_id: ...)
+Who may read the documents of an owner type is access.DOCUMENT_READERS ({owner_type: [reader(user, owner_id)]});
+any reader that answers True grants access (staff always may).
 """
 import hashlib
 import io
@@ -21,6 +20,7 @@ from flask import current_app, send_file
 from peewee import fn
 
 import audit
+from access import DOCUMENT_READERS
 from documents import safe_filename
 from models import Document
 
@@ -35,15 +35,8 @@ KINDS = {
 ALLOWED_DEFAULT = ("pdf", "docx", "xlsx", "jpg", "png")
 _KIND_BY_TYPE = {content_type: kind for kind, (content_type, _) in KINDS.items()}
 
-_readers = {}
-
-
 class UploadError(ValueError):
     """An upload refused, with the Chinese reason to show beside the field."""
-
-
-def register_reader(owner_type, predicate):
-    _readers.setdefault(owner_type, []).append(predicate)
 
 
 def sniff(head, stream):
@@ -189,7 +182,7 @@ def store(file_storage, owner_type, owner_id, *, purpose="", user=None, kinds=AL
 def may_read(user, document):
     if user.is_staff:
         return True
-    return any(predicate(user, document.owner_id) for predicate in _readers.get(document.owner_type, ()))
+    return any(reader(user, document.owner_id) for reader in DOCUMENT_READERS.get(document.owner_type, ()))
 
 
 def send(document):

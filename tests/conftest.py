@@ -5,8 +5,9 @@ import os
 import pytest
 
 import database
+import settings
 from app import create_app
-from models import db
+from models import Role, db
 
 from .helpers import Factory
 
@@ -70,3 +71,47 @@ def login(client):
         return response
 
     return _login
+
+
+@pytest.fixture
+def db_conn(app):
+    """An open database connection for the whole test, in place of `with db.connection_context():` blocks.
+    Not for tests that also make requests: the app opens and closes the connection around each request. A nested
+    `connection_context()` (the factory's) or a request context closes it on leaving; peewee reconnects on the next
+    query, so the test still needs no block of its own."""
+    db.connect(reuse_if_open=True)
+    yield db
+    if not db.is_closed() and not db.in_transaction():
+        db.close()
+
+
+@pytest.fixture
+def staff(request, make):
+    """A staff user. `@pytest.mark.staff(login=True, **overrides)` (or a module's `pytestmark`) logs the test
+    client in as them and passes the overrides (username, display_name, ...) to the factory."""
+    marker = request.node.get_closest_marker("staff")
+    options = dict(marker.kwargs) if marker else {}
+    log_in = options.pop("login", False)
+    user = make.user(Role.STAFF, **options)
+    if log_in:
+        request.getfixturevalue("login")(user)
+    return user
+
+
+BUREAU_SETTINGS = {"city_name": "龙江湾市", "bureau_name": "龙江湾市工业和信息化局", "bureau_contact": "王晓明",
+                   "bureau_phone": "0451-88880000"}
+
+
+@pytest.fixture
+def bureau(app):
+    """The city and bureau settings that documents (opinions, letters, sheets) print."""
+    with app.app_context(), db.connection_context():
+        settings.save(BUREAU_SETTINGS)
+    return BUREAU_SETTINGS
+
+
+@pytest.fixture
+def districts(app):
+    """Two districts configured (imports and filters check a district against them)."""
+    with app.app_context(), db.connection_context():
+        settings.save({"districts": ["松源区", "临江区"]})

@@ -11,28 +11,11 @@ from identifiers import make_credit_code
 from models import Agency, Application, Engagement, PoolEntry, Role, Rung, User, VetoCheck, db, local_now
 from rules import Refused
 
+from .helpers import make_agency
+
 TODAY = local_now().date()
 YEAR = TODAY.year
 PDF = b"%PDF-1.4 qualification"
-_serial = iter(range(1, 10_000))
-
-
-def make_agency(status="approved", legal="刘建国", mid=12, senior=6, industries="14", kinds="factory", **extra):
-    extra.setdefault("declaration", rules.AGENCY_DECLARATION)  # 第二十四条, as made at registration
-    extra.setdefault("declared_at", local_now())
-    with db.connection_context():
-        agency = Agency.create(name=extra.pop("name", f"测试评价机构{next(_serial)}有限公司"),
-                               credit_code=make_credit_code("239902", 80_000_000 + next(_serial)),
-                               legal_representative=legal, address="龙江湾市松源区科技路1号", contact_person="王五",
-                               contact_phone="0451-80000000", platform_registration_no="GIP-1", platform_approved=True,
-                               staff_mid_level=mid, staff_senior=senior, expertise_industries=industries,
-                               expertise_kinds=kinds, experience="经历", status=status, **extra)
-    return agency
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 # --- the rules as units ----------------------------------------------------------------------------------
@@ -43,9 +26,9 @@ def test_staff_count_rule(mid, senior, ok):
 
 
 @pytest.mark.parametrize("decided, until", [
-    (date(2026, 5, 10), date(2029, 5, 9)),
-    (date(2024, 2, 29), date(2027, 2, 28)),
-    (date(2026, 1, 1), date(2028, 12, 31)),
+    (date(2026, 5, 10), date(2029, 5, 10)),  # 《民法典》第二百零一、二百零二条: the corresponding day ends it
+    (date(2024, 2, 29), date(2027, 2, 28)),  # no 29 February: the month's last day
+    (date(2026, 1, 1), date(2029, 1, 1)),
 ])
 def test_three_year_block_ends_on_the_right_day(decided, until):
     assert rules.disqualification_until(decided) == until
@@ -58,11 +41,11 @@ def test_block_is_enforced_through_its_last_day_only(make, staff):
         for key, _, _ in rules.AGENCY_CONDITIONS:
             agencies.record_check(agency, key, "met", "核对", staff)
         agency = Agency.get_by_id(agency.id)
-        assert agency.disqualified_until == date(2029, 5, 9)
-        assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 9))
+        assert agency.disqualified_until == date(2029, 5, 10)  # the third anniversary included
+        assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 10))
         with pytest.raises(Refused, match="三年内不得重新认可"):
-            agencies.approve(agency, staff, date(2029, 5, 9))
-        agencies.approve(agency, staff, date(2029, 5, 10))
+            agencies.approve(agency, staff, date(2029, 5, 10))
+        agencies.approve(agency, staff, date(2029, 5, 11))
         assert Agency.get_by_id(agency.id).status == "approved"
 
 

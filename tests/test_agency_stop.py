@@ -9,16 +9,11 @@ import uploads
 from blueprints.agencies import operations as agencies
 from models import AuditEvent, Document, Engagement, Role, db, local_now
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
 PDF = b"%PDF-1.4 client material"
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def _engagements(make, staff, agency):
@@ -46,22 +41,21 @@ def _statuses(*engagements):
     (lambda agency, staff: agencies.suspend(agency, "年度抽查报告数据不实", staff), "暂停"),
     (lambda agency, staff: agencies.disqualify(agency, "评价报告弄虚作假", TODAY, staff), "取消资格"),
 ], ids=["suspend", "disqualify"])
-def test_stopping_ends_open_engagements_with_the_reason_each_audited(make, staff, stop, words):
+def test_stopping_ends_open_engagements_with_the_reason_each_audited(make, staff, stop, words, db_conn):
     agency = make_agency()
     proposed, active, completed = _engagements(make, staff, agency)
-    with db.connection_context():
-        stop(agency, staff)
-        for engagement in (proposed, active):
-            ended = Engagement.get_by_id(engagement.id)
-            assert ended.status == "ended" and ended.ended_at is not None
-            assert words in ended.ended_reason and ("抽查" in ended.ended_reason or "弄虚作假" in ended.ended_reason)
-        assert Engagement.get_by_id(completed.id).status == "completed"  # finished work stays as it was
-        audited = AuditEvent.select().where(AuditEvent.action == "engagement.end")
-        assert sorted(e.details_dict["engagement"] for e in audited) == sorted([proposed.id, active.id])
-        assert {e.object_id for e in audited} == {proposed.subject_id, active.subject_id}
+    stop(agency, staff)
+    for engagement in (proposed, active):
+        ended = Engagement.get_by_id(engagement.id)
+        assert ended.status == "ended" and ended.ended_at is not None
+        assert words in ended.ended_reason and ("抽查" in ended.ended_reason or "弄虚作假" in ended.ended_reason)
+    assert Engagement.get_by_id(completed.id).status == "completed"  # finished work stays as it was
+    audited = AuditEvent.select().where(AuditEvent.action == "engagement.end")
+    assert sorted(e.details_dict["engagement"] for e in audited) == sorted([proposed.id, active.id])
+    assert {e.object_id for e in audited} == {proposed.subject_id, active.subject_id}
 
 
-def test_ending_is_one_transaction_with_the_status_change(make, staff, monkeypatch):
+def test_ending_is_one_transaction_with_the_status_change(make, staff, monkeypatch, db_conn):
     """If ending an engagement fails, the agency is not left suspended with live engagements."""
     agency = make_agency()
     _, active, _ = _engagements(make, staff, agency)
@@ -74,25 +68,23 @@ def test_ending_is_one_transaction_with_the_status_change(make, staff, monkeypat
         return record(action, *args, **kwargs)
 
     monkeypatch.setattr(agencies.audit, "record", broken)
-    with db.connection_context():
-        with pytest.raises(RuntimeError):
-            agencies.suspend(agency, "抽查", staff)
-        monkeypatch.undo()
-        assert agencies.Agency.get_by_id(agency.id).status == "approved"
+    with pytest.raises(RuntimeError):
+        agencies.suspend(agency, "抽查", staff)
+    monkeypatch.undo()
+    assert agencies.Agency.get_by_id(agency.id).status == "approved"
     assert _statuses(active) == ["active"]
 
 
-def test_lifting_a_suspension_revives_nothing(make, staff):
+def test_lifting_a_suspension_revives_nothing(make, staff, db_conn):
     agency = make_agency()
     proposed, active, completed = _engagements(make, staff, agency)
-    with db.connection_context():
-        agencies.suspend(agency, "抽查", staff)
-        agencies.lift_suspension(agencies.Agency.get_by_id(agency.id), staff)
-        assert agencies.Agency.get_by_id(agency.id).status == "approved"
-        with pytest.raises(agencies.Refused, match="已终止.*暂停"):
-            agencies.accept(Engagement.get_by_id(proposed.id), staff, TODAY, declared=True)
-        with pytest.raises(agencies.Refused, match="已终止"):
-            agencies.add_note(Engagement.get_by_id(active.id), "继续", staff)
+    agencies.suspend(agency, "抽查", staff)
+    agencies.lift_suspension(agencies.Agency.get_by_id(agency.id), staff)
+    assert agencies.Agency.get_by_id(agency.id).status == "approved"
+    with pytest.raises(agencies.Refused, match="已终止.*暂停"):
+        agencies.accept(Engagement.get_by_id(proposed.id), staff, TODAY, declared=True)
+    with pytest.raises(agencies.Refused, match="已终止"):
+        agencies.add_note(Engagement.get_by_id(active.id), "继续", staff)
     assert _statuses(proposed, active, completed) == ["ended", "ended", "completed"]
 
 
@@ -170,20 +162,19 @@ def test_enterprise_and_staff_see_why_it_ended(client, make, login, staff):
         assert "终止：机构已被暂停：年度抽查报告数据不实" in html, url
 
 
-def test_migration_ends_what_older_data_left_open(app, make, staff):
+def test_migration_ends_what_older_data_left_open(app, make, staff, db_conn):
     """Engagements still open for an agency suspended before this change end when the schema is upgraded."""
     agency = make_agency(status="suspended")
     subject = make.subject()
-    with db.connection_context():
-        router = database.router()
-        assert "013_agency_stop" in router.done
-        while router.done[-1] != "013_agency_stop":  # later migrations first
-            router.rollback()
+    router = database.router()
+    assert "013_agency_stop" in router.done
+    while router.done[-1] != "013_agency_stop":  # later migrations first
         router.rollback()
-        p, stamp = db.param, local_now().strftime("%Y-%m-%d %H:%M:%S")
-        db.execute_sql("INSERT INTO engagement (subject_id, agency_id, purpose, rung, year, status, warning, notes, "
-                       f"proposed_at, accepted_at) VALUES ({p}, {p}, 'evaluation', 'municipal', {p}, 'active', '', '', "
-                       f"{p}, {p})", (subject.id, agency.id, YEAR, stamp, stamp))
-        database.upgrade()
-        engagement = Engagement.get(Engagement.subject == subject)
-        assert engagement.status == "ended" and "第二十六条" in engagement.ended_reason and engagement.ended_at
+    router.rollback()
+    p, stamp = db.param, local_now().strftime("%Y-%m-%d %H:%M:%S")
+    db.execute_sql("INSERT INTO engagement (subject_id, agency_id, purpose, rung, year, status, warning, notes, "
+                   f"proposed_at, accepted_at) VALUES ({p}, {p}, 'evaluation', 'municipal', {p}, 'active', '', '', "
+                   f"{p}, {p})", (subject.id, agency.id, YEAR, stamp, stamp))
+    database.upgrade()
+    engagement = Engagement.get(Engagement.subject == subject)
+    assert engagement.status == "ended" and "第二十六条" in engagement.ended_reason and engagement.ended_at

@@ -31,18 +31,6 @@ TODAY = local_now().date()
 PDF = b"%PDF-1.4 report"
 
 
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
-
-
-def pooled_subject(make, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-    return subject
-
-
 def complete(app, application, user):
     with app.test_request_context(), db.connection_context():
         import uploads
@@ -53,7 +41,7 @@ def complete(app, application, user):
 
 
 def ready_application(app, make, staff, rung="municipal", **subject_overrides):
-    subject = pooled_subject(make, **subject_overrides)
+    subject = make.pooled_subject(**subject_overrides)
     with db.connection_context():
         application = apps.create(subject, YEAR, rung, "self", 85, False, staff)
     complete(app, application, staff)
@@ -131,7 +119,7 @@ def test_removal_bar_ends_after_three_years(app, make, staff):
 
 
 def test_application_for_a_rung_already_held_is_refused(app, make, staff):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
         with pytest.raises(Refused, match="已在市级名单中"):
@@ -139,7 +127,7 @@ def test_application_for_a_rung_already_held_is_refused(app, make, staff):
 
 
 def test_report_must_be_pdf_or_docx(app, client, make, login, staff):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         application = apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
     login(make.user(Role.ENTERPRISE, subject=subject))
@@ -153,7 +141,7 @@ def test_report_must_be_pdf_or_docx(app, client, make, login, staff):
 
 
 def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, login, staff):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     login(make.user(Role.ENTERPRISE, subject=subject))
     client.post("/applications/mine", data={"year": YEAR, "rung": "municipal", "method": "self", "claimed_score": "86"})
     with db.connection_context():
@@ -338,7 +326,7 @@ def test_publish_after_window_creates_listings_once(app, client, make, login, st
 
 def test_green_code_pages(app, client, make, staff):
     listed = make.subject(rung=Rung.MUNICIPAL.value, name="在册企业有限公司", green_code_grade="A", green_code_year=YEAR)
-    pooled = pooled_subject(make, name="培育企业有限公司")
+    pooled = make.pooled_subject(name="培育企业有限公司")
     removed = make.subject(rung=Rung.INTEREST.value, name="移出企业有限公司")
     interest = make.subject(rung=Rung.INTEREST.value)
     with db.connection_context():
@@ -354,7 +342,7 @@ def test_green_code_pages(app, client, make, staff):
 
 
 def test_qr_code_is_an_svg_of_the_green_page(app, client, make, login, staff):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     login(staff)
     response = client.get(f"/listing/subjects/{subject.id}/qr.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data

@@ -23,18 +23,12 @@ from models import (
     local_now,
 )
 
-from .helpers import Factory
-from .test_agencies import make_agency
+from .helpers import Factory, make_agency
 from .test_concurrency import clients, fire
 
 TODAY = local_now().date()
 YEAR = TODAY.year
 INDUSTRIES = ["13", "14", "15", "17", "26"]
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def set_capacity(agency, capacity, by=None):
@@ -63,10 +57,9 @@ def city(make, subjects=300, seed=7):
 
 # --- the method ---------------------------------------------------------------------------------------------
 
-def test_method_respects_capacity_where_the_top_pick_overloads_one_agency(make):
+def test_method_respects_capacity_where_the_top_pick_overloads_one_agency(make, db_conn):
     star, others, subjects = city(make)
-    with db.connection_context():
-        ranked, proposals, loads = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
+    ranked, proposals, loads = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
     naive = Counter(next(c for c in ranked[s.id] if c.offered).agency.id for s in subjects)
     assert naive[star.id] > 45  # always taking the top row overloads the star
     chosen = Counter(p.agency_id for p in proposals.values() if p.agency_id)
@@ -129,16 +122,15 @@ def test_method_is_fast_for_500_subjects_and_30_agencies():
     assert max(Counter(got.values()).values()) <= 18
 
 
-def test_national_cap_respected_across_agencies_of_one_legal_representative(make, staff):
+def test_national_cap_respected_across_agencies_of_one_legal_representative(make, staff, db_conn):
     first, second = make_agency(legal="刘建国", industries="13"), make_agency(legal=" 刘建国", industries="13")
     other = make_agency(legal="陈海燕", industries="26")
     subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(20)]
-    with db.connection_context():
-        for subject in subjects[:12]:  # 12 of the 15 already used this year
-            Engagement.create(subject=subject, agency=first, purpose="evaluation", rung="national", year=YEAR,
-                              status="active")
-        fresh = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(8)]
-        _, proposals, _ = batch_operations.plan(fresh, "evaluation", "national", YEAR, TODAY)
+    for subject in subjects[:12]:  # 12 of the 15 already used this year
+        Engagement.create(subject=subject, agency=first, purpose="evaluation", rung="national", year=YEAR,
+                          status="active")
+    fresh = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(8)]
+    _, proposals, _ = batch_operations.plan(fresh, "evaluation", "national", YEAR, TODAY)
     chosen = Counter(p.agency_id for p in proposals.values() if p.agency_id)
     assert chosen[first.id] + chosen[second.id] == 3  # the shared headroom, though each agency has room for 20
     assert chosen[other.id] == 5  # the rest go to the other legal representative's agency
@@ -149,13 +141,7 @@ def test_national_cap_respected_across_agencies_of_one_legal_representative(make
 # --- the pages ---------------------------------------------------------------------------------------------
 
 def pooled(make, count, **fields):
-    subjects = []
-    for _ in range(count):
-        subject = make.subject(**fields)
-        with db.connection_context():
-            PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-        subjects.append(subject)
-    return subjects
+    return [make.pooled_subject(**fields) for _ in range(count)]
 
 
 SETUP = {"source": "pool", "purpose": "consulting", "target": "municipal", "for_year": YEAR, "limit": 50}
@@ -244,16 +230,15 @@ def test_override_without_reason_shows_the_message_beside_the_row(client, make, 
         assert Engagement.get(Engagement.subject == subjects[0].id).choice_reason == "企业指定"
 
 
-def test_server_rechecks_capacity_all_or_nothing(make, staff):
+def test_server_rechecks_capacity_all_or_nothing(make, staff, db_conn):
     agency = make_agency(industries="13")
     set_capacity(agency, 1)
     subjects = [make.subject() for _ in range(2)]
     rows = [batch_operations.Row(s, agency, "") for s in subjects]
-    with db.connection_context():
-        with pytest.raises(batch_operations.BatchRefused) as refused:
-            batch_operations.send_batch(rows, "consulting", "municipal", YEAR, staff, TODAY)
-        assert "超出" in refused.value.errors[subjects[1].id]
-        assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0
+    with pytest.raises(batch_operations.BatchRefused) as refused:
+        batch_operations.send_batch(rows, "consulting", "municipal", YEAR, staff, TODAY)
+    assert "超出" in refused.value.errors[subjects[1].id]
+    assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0
 
 
 def test_capacity_form_on_the_agency_page(client, make, login):
@@ -435,10 +420,9 @@ def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there
     assert events[-1]["to"] == final
 
 
-def test_set_capacity_updates_the_one_row_and_audits_the_previous_figure(make, staff):
+def test_set_capacity_updates_the_one_row_and_audits_the_previous_figure(make, staff, db_conn):
     agency = make_agency()
-    with db.connection_context():
-        AgencyCapacity.create(agency=agency, year=YEAR, capacity=7)
-        row = batch_operations.set_capacity(agency, YEAR, 9, staff)
-        assert row.capacity == 9 and AgencyCapacity.select().count() == 1
-        assert json.loads(AuditEvent.get(AuditEvent.action == "agency.capacity").details)["from"] == 7
+    AgencyCapacity.create(agency=agency, year=YEAR, capacity=7)
+    row = batch_operations.set_capacity(agency, YEAR, 9, staff)
+    assert row.capacity == 9 and AgencyCapacity.select().count() == 1
+    assert json.loads(AuditEvent.get(AuditEvent.action == "agency.capacity").details)["from"] == 7

@@ -152,13 +152,6 @@ def test_two_admits_make_one_pool_entry(app, make, monkeypatch):
 
 # --- applications and the municipal review ------------------------------------------------------------
 
-def pooled_subject(make, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-    return subject
-
-
 def complete(app, application):
     with app.test_request_context(), db.connection_context():
         application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id,
@@ -169,7 +162,7 @@ def complete(app, application):
 
 
 def submitted(app, make, staff, rung="municipal"):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         application = apps.create(subject, YEAR, rung, "self", 85, False, staff)
     complete(app, application)
@@ -179,7 +172,7 @@ def submitted(app, make, staff, rung="municipal"):
 
 
 def test_eight_simultaneous_starts_make_one_application(app, make, monkeypatch):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     enterprise = make.user(Role.ENTERPRISE, subject=subject)
     data = {"year": YEAR, "rung": "municipal", "method": "self", "claimed_score": "86"}
     posts = [(c, "/applications/mine", data) for c in clients(app, enterprise, 8)]
@@ -192,7 +185,7 @@ def test_eight_simultaneous_starts_make_one_application(app, make, monkeypatch):
 def test_the_database_keeps_one_open_application_whatever_the_code_checks(app, make):
     """The partial unique index: a second open application is refused, one after a rejection is allowed."""
     from peewee import IntegrityError
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         first = Application.create(subject=subject, year=YEAR, rung="municipal")
         with pytest.raises(IntegrityError), db.atomic():
@@ -203,7 +196,7 @@ def test_the_database_keeps_one_open_application_whatever_the_code_checks(app, m
 
 
 def test_two_submits_submit_once(app, make, monkeypatch):
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     enterprise = make.user(Role.ENTERPRISE, subject=subject)
     with db.connection_context():
         application = apps.create(subject, YEAR, "municipal", "self", 85, False, enterprise)
@@ -304,7 +297,7 @@ def test_accept_against_reject_of_a_change_decides_once(app, make, monkeypatch):
 
 def test_engagement_accept_against_decline_decides_once(app, make, monkeypatch):
     staff = make.user(Role.STAFF)
-    subject = pooled_subject(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         agency = Agency.create(name="评价机构有限公司", credit_code="91230100MA1B2C3D4E", legal_representative="刘建国",
                                address="松源区", contact_person="赵六", contact_phone="13800000000",

@@ -17,7 +17,7 @@ import settings
 from blueprints.upkeep import operations as upkeep
 from models import AuditEvent, DynamicReport, Incident, IssuedDocument, Listing, Role, db
 
-from .test_upkeep import GOOD, LAST_YEAR, TODAY, YEAR, enterprise_of, listed_subject
+from .test_upkeep import GOOD, LAST_YEAR, TODAY, YEAR, enterprise_of
 
 CITY = {"city_name": "龙江湾市", "bureau_name": "龙江湾市工业和信息化局", "bureau_contact": "王晓明",
         "bureau_phone": "0451-88880000", "document_number_prefix": "龙工信函", "signer": "李建国",
@@ -235,7 +235,7 @@ def _texts(data):
 
 def test_opinion_report_cannot_be_issued_before_the_deadline(app, client, make, login):
     staff = make.user(Role.STAFF)
-    listed_subject(make, year=YEAR)
+    make.listed_subject(year=YEAR)
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={YEAR}").get_data(as_text=True)
     button = html.split('id="opinion-issue"')[1].split("</form>")[0]
@@ -248,7 +248,7 @@ def test_opinion_report_cannot_be_issued_before_the_deadline(app, client, make, 
 
 def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_numbered(app, client, make, login):
     staff = make.user(Role.STAFF)
-    subject = listed_subject(make, year=OLD_YEAR, name="待审核企业有限公司")
+    subject = make.listed_subject(year=OLD_YEAR, name="待审核企业有限公司")
     with db.connection_context():
         report, _, _ = upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 1))
         settings.save({"document_number_prefix": "龙工信函", "city_name": "龙江湾市", "bureau_contact": "王晓明",
@@ -275,9 +275,9 @@ def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_num
 
 def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client, make, login):
     staff = make.user(Role.STAFF)
-    kept = listed_subject(make, year=OLD_YEAR, name="在册企业有限公司")
-    gone = listed_subject(make, year=OLD_YEAR, name="已移出企业有限公司")
-    listed_subject(make, year=OLD_YEAR, name="未填报企业有限公司")
+    kept = make.listed_subject(year=OLD_YEAR, name="在册企业有限公司")
+    gone = make.listed_subject(year=OLD_YEAR, name="已移出企业有限公司")
+    make.listed_subject(year=OLD_YEAR, name="未填报企业有限公司")
     with db.connection_context():
         for subject in (kept, gone):
             report, _, _ = upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 1))
@@ -299,7 +299,7 @@ def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client
 
 def test_incident_report_describes_the_event_with_report_date_and_contact(app, client, make, login):
     staff = make.user(Role.STAFF)
-    subject = listed_subject(make, year=LAST_YEAR, name="发生事故企业有限公司")
+    subject = make.listed_subject(year=LAST_YEAR, name="发生事故企业有限公司")
     enterprise_of(make, subject)
     with db.connection_context():
         settings.save({"bureau_contact": "王晓明", "bureau_phone": "0451-88880000", "document_number_prefix": "龙工信函",

@@ -24,16 +24,11 @@ from models import (
 )
 from rules import Refused
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
 PDF = b"%PDF-1.4 client material"
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def _invite(subject, agency, staff, purpose="evaluation", rung="municipal", today=TODAY, **kwargs):
@@ -130,48 +125,45 @@ def test_staff_confirm_on_behalf_needs_a_note_and_is_audited(client, make, login
     assert event.details_dict["on_behalf"] is True and event.details_dict["note"] == "企业联系人李四电话确认"
 
 
-def test_only_the_subjects_own_enterprise_confirms(make, staff):
+def test_only_the_subjects_own_enterprise_confirms(make, staff, db_conn):
     agency = make_agency()
     engagement = _accepted(make.subject(), agency, staff)
     stranger = make.user(Role.ENTERPRISE, subject=make.subject())
-    with db.connection_context():
-        with pytest.raises(Refused, match="只能确认本企业"):
-            agencies.confirm(engagement, stranger, TODAY)
-        with pytest.raises(Refused):
-            agencies.confirm(engagement, make.user(Role.AGENCY, agency=agency), TODAY)
+    with pytest.raises(Refused, match="只能确认本企业"):
+        agencies.confirm(engagement, stranger, TODAY)
+    with pytest.raises(Refused):
+        agencies.confirm(engagement, make.user(Role.AGENCY, agency=agency), TODAY)
     assert _status(engagement) == "accepted"
 
 
-def test_third_party_application_counts_only_a_confirmed_engagement(make, staff):
+def test_third_party_application_counts_only_a_confirmed_engagement(make, staff, db_conn):
     agency = make_agency()
     subject = make.subject()
     engagement = _accepted(subject, agency, staff)
-    with db.connection_context():
-        assert agencies.evaluation_agency_problem(subject, agency, TODAY)  # accepted, not yet confirmed
-        agencies.confirm(engagement, staff, TODAY, note="书面确认函")
-        assert agencies.evaluation_agency_problem(subject, agency, TODAY) is None
+    assert agencies.evaluation_agency_problem(subject, agency, TODAY)  # accepted, not yet confirmed
+    agencies.confirm(engagement, staff, TODAY, note="书面确认函")
+    assert agencies.evaluation_agency_problem(subject, agency, TODAY) is None
 
 
 # --- invitations that end ------------------------------------------------------------------------------------
 
-def test_expiry_frees_the_national_cap_slot_and_the_capacity(make, staff):
+def test_expiry_frees_the_national_cap_slot_and_the_capacity(make, staff, db_conn):
     agency = make_agency(legal="刘建国")
     subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(16)]
     invitations = [_invite(s, agency, staff, rung="national", reply_by=TODAY + timedelta(days=3))
                    for s in subjects[:15]]
-    with db.connection_context():
-        with pytest.raises(Refused, match="不得超过 15 项"):
-            agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, TODAY)
-        assert matching.load_by_agency(YEAR)[agency.id] == 15
-        later = TODAY + timedelta(days=4)
-        agencies.accept(invitations[0], staff, TODAY + timedelta(days=3), declared=True)  # on the last day: in time
-        assert agencies.expire_overdue(later) == 14
-        assert matching.load_by_agency(YEAR)[agency.id] == 1
-        assert agencies.national_evaluations("刘建国", YEAR) == 1
-        expired = Engagement.get_by_id(invitations[1].id)
-        assert expired.status == "expired" and expired.ended_at is not None
-        agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, later)  # the slot is free
-        assert agencies.expire_overdue(later) == 0
+    with pytest.raises(Refused, match="不得超过 15 项"):
+        agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, TODAY)
+    assert matching.load_by_agency(YEAR)[agency.id] == 15
+    later = TODAY + timedelta(days=4)
+    agencies.accept(invitations[0], staff, TODAY + timedelta(days=3), declared=True)  # on the last day: in time
+    assert agencies.expire_overdue(later) == 14
+    assert matching.load_by_agency(YEAR)[agency.id] == 1
+    assert agencies.national_evaluations("刘建国", YEAR) == 1
+    expired = Engagement.get_by_id(invitations[1].id)
+    assert expired.status == "expired" and expired.ended_at is not None
+    agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, later)  # the slot is free
+    assert agencies.expire_overdue(later) == 0
     events = _audits("engagement.expire")
     assert len(events) == 14 and all(e.user_id is None and e.username == "" for e in events)
 
@@ -279,13 +271,12 @@ def test_preference_and_objection_are_stored_withdrawn_and_audited(client, make,
     assert "倾向委托" in html and "曾合作，服务好" in html
 
 
-def test_preferring_a_suspended_agency_is_refused(make, staff):
+def test_preferring_a_suspended_agency_is_refused(make, staff, db_conn):
     stopped = make_agency(status="suspended")
     owner = make.user(Role.ENTERPRISE, subject=make.subject())
-    with db.connection_context():
-        with pytest.raises(Refused, match="暂停"):
-            preferences.state(owner.subject, stopped, YEAR, "prefer", "理由", owner, TODAY)
-        preferences.state(owner.subject, stopped, YEAR, "object", "理由", owner, TODAY)  # an objection is fine
+    with pytest.raises(Refused, match="暂停"):
+        preferences.state(owner.subject, stopped, YEAR, "prefer", "理由", owner, TODAY)
+    preferences.state(owner.subject, stopped, YEAR, "object", "理由", owner, TODAY)  # an objection is fine
 
 
 # --- staff see all the states ----------------------------------------------------------------------------------

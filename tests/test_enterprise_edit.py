@@ -5,7 +5,7 @@ import pytest
 import settings
 from blueprints.pool import operations
 from identifiers import make_credit_code
-from models import AuditEvent, PoolEntry, Role, Subject, db, local_now
+from models import AuditEvent, Role, Subject, db, local_now
 from rules import Refused
 
 HELD = ("name", "credit_code", "kind", "address", "energy_efficiency_level")
@@ -21,10 +21,7 @@ def city(app):
 
 
 def pooled(make, **overrides):
-    subject = make.subject(rung="pool", energy_efficiency_level="2级", **overrides)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=local_now().year)
-    return subject
+    return make.pooled_subject(year_admitted=local_now().year, energy_efficiency_level="2级", **overrides)
 
 
 def form_data(subject, **changes):

@@ -8,21 +8,20 @@ from html import unescape
 import pytest
 from openpyxl import load_workbook
 
-import settings
 from models import AuditEvent, Listing, PoolEntry, Role, db
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 HX = {"HX-Request": "true"}
 
 
+pytestmark = pytest.mark.staff(login=True)
+
+
 @pytest.fixture
-def staff(app, make, login):
-    with app.app_context(), db.connection_context():
-        settings.save({"districts": ["松源区", "临江区"]})
-    user = make.user(Role.STAFF)
-    login(user)
-    return user
+def staff(staff, districts):
+    """The logged-in staff user, with two districts configured."""
+    return staff
 
 
 @pytest.fixture

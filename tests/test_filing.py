@@ -17,7 +17,7 @@ import settings
 from blueprints.filing import bundle
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
-from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Role, Rung, VetoCheck, db, local_now
+from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Rung, VetoCheck, db, local_now
 from rules import Refused
 
 YEAR = local_now().year
@@ -33,11 +33,6 @@ def checked(subject, result="clear"):
     for key, _, _ in rules.VETO_CONDITIONS:
         VetoCheck.create(subject=subject, condition_key=key, result=result if key == "dishonest_debtor" else "clear",
                          source="信用中国", checked_on=date(YEAR, 1, 5))
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from models import (
     Listing,
     Milestone,
     PoolEntry,
-    Role,
     Rung,
     VetoCheck,
     db,
@@ -42,11 +41,6 @@ def pool(subject, staff):
         EligibilityCheck.create(subject=subject, item_key=key, result="met")
     for key, _, _ in rules.VETO_CONDITIONS:
         VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国", checked_on=TODAY)
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 import rules
-import settings
 from blueprints.recommend import operations as recommend
 from blueprints.upkeep import operations as upkeep
 from models import (
@@ -30,11 +29,9 @@ from .test_recommend import TODAY, YEAR, applicant, decide_all, open_round, row_
 
 
 @pytest.fixture
-def staff(app, make):
-    with db.connection_context():
-        settings.save({"city_name": "龙江湾市", "bureau_name": "龙江湾市工业和信息化局", "bureau_contact": "王晓明",
-                       "bureau_phone": "0451-88880000"})
-    return make.user(Role.STAFF)
+def staff(staff, bureau):
+    """The staff user, with the city and bureau settings saved."""
+    return staff
 
 
 def _signed_round(app, make, staff, client, login):

@@ -27,15 +27,11 @@ from models import (
 )
 from rules import Refused
 
-from .test_agencies import PDF, make_agency, registration
+from .helpers import make_agency
+from .test_agencies import PDF, registration
 
 TODAY = local_now().date()
 YEAR = TODAY.year
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def _check_all(agency, staff, but=None, result="met"):

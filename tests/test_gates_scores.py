@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 
 import rules
@@ -20,11 +19,6 @@ YEAR = local_now().year
 TODAY = local_now().date()
 PDF = b"%PDF-1.4 report"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def ready(app, make, staff, rung="municipal", claimed=85):

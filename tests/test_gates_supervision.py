@@ -15,7 +15,6 @@ from models import (
     Incident,
     Listing,
     RemovalNotice,
-    Role,
     SpotCheck,
     db,
     local_now,
@@ -23,15 +22,9 @@ from models import (
 from rules import Refused
 
 from .test_security import XSS
-from .test_upkeep import listed_subject
 
 TODAY = local_now().date()
 PDF = b"%PDF-1.4 evidence"
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def _no_raw_markup(html):
@@ -41,7 +34,7 @@ def _no_raw_markup(html):
 # --- 第二十九条: spot checks ---------------------------------------------------------------------------------
 
 def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(app, client, make, login, staff):
-    subject = listed_subject(make, name="被抽查企业有限公司")
+    subject = make.listed_subject(name="被抽查企业有限公司")
     login(staff)
     page = client.get("/upkeep/spot-checks")
     assert page.status_code == 200 and "被抽查企业有限公司" in page.get_data(as_text=True)
@@ -78,7 +71,7 @@ def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(a
 
 def test_article_29_incident_grade_is_a_choice_and_the_report_sent_to_the_province_is_marked(
         app, client, make, login, staff):
-    subject = listed_subject(make, name="发生事故企业有限公司")
+    subject = make.listed_subject(name="发生事故企业有限公司")
     login(staff)
     base = {"subject_id": subject.id, "occurred_on": TODAY.isoformat(), "kind": "environment",
             "source": "生态环境局", "description": "废水外溢"}
@@ -118,29 +111,28 @@ def test_article_29_incident_grade_is_a_choice_and_the_report_sent_to_the_provin
     ("Ⅰ级", "especially_major"), ("较大", "larger"), ("Ⅲ级", "larger"), ("一般", "general"), ("IV级", "general"),
     ("严重", "major"),
 ])
-def test_article_29_free_text_grades_are_migrated_to_the_choice_and_kept(app, make, staff, text, grade):
-    subject = listed_subject(make)
-    with db.connection_context():
-        router = database.router()
-        while "017_spot_checks" in router.done:
-            router.rollback()
-        p = db.param
-        db.execute_sql("INSERT INTO incident (subject_id, occurred_on, kind, grade, source, description, recorded_at) "
-                       f"VALUES ({p}, {p}, 'safety', {p}, '通报', '经过', {p})",
-                       (subject.id, TODAY, text, local_now()))
-        db.execute_sql(f"UPDATE listing SET status = 'removed', removed_on = {p}, removal_category = {p}",
-                       (TODAY, dict(rules.REMOVAL_CATEGORIES)["falsified"]))
-        database.upgrade()
-        incident = Incident.get()
-        assert (incident.grade, incident.grade_note) == (grade, text)
-        notice = RemovalNotice.get()  # a removal made before notices existed gets its notice
-        assert (notice.subject_id, notice.effective_on) == (subject.id, TODAY)
+def test_article_29_free_text_grades_are_migrated_to_the_choice_and_kept(app, make, staff, text, grade, db_conn):
+    subject = make.listed_subject()
+    router = database.router()
+    while "017_spot_checks" in router.done:
+        router.rollback()
+    p = db.param
+    db.execute_sql("INSERT INTO incident (subject_id, occurred_on, kind, grade, source, description, recorded_at) "
+                   f"VALUES ({p}, {p}, 'safety', {p}, '通报', '经过', {p})",
+                   (subject.id, TODAY, text, local_now()))
+    db.execute_sql(f"UPDATE listing SET status = 'removed', removed_on = {p}, removal_category = {p}",
+                   (TODAY, dict(rules.REMOVAL_CATEGORIES)["falsified"]))
+    database.upgrade()
+    incident = Incident.get()
+    assert (incident.grade, incident.grade_note) == (grade, text)
+    notice = RemovalNotice.get()  # a removal made before notices existed gets its notice
+    assert (notice.subject_id, notice.effective_on) == (subject.id, TODAY)
 
 
 # --- 第三十条: removals are published ---------------------------------------------------------------------
 
 def test_article_30_a_removal_is_published_on_a_public_notice_page_by_year(app, client, make, login, staff):
-    subject = listed_subject(make, name="移出" + XSS + "有限公司")
+    subject = make.listed_subject(name="移出" + XSS + "有限公司")
     with db.connection_context():
         listing = Listing.get()
     login(staff)
@@ -169,7 +161,7 @@ def test_article_30_a_removal_is_published_on_a_public_notice_page_by_year(app, 
 # --- 第三十二条: reports need evidence ----------------------------------------------------------------------
 
 def test_article_32_a_public_report_needs_evidence_or_a_reason(app, client, make, login, staff):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     form = {"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "13900001111",
             "matter": "数据造假"}
     html = client.post("/report", data=form).get_data(as_text=True)

@@ -9,7 +9,6 @@ import pytest
 from docx import Document as DocxDocument
 
 import rules
-import settings
 from blueprints.recommend import operations as recommend
 from blueprints.upkeep import operations as upkeep
 from models import (
@@ -30,7 +29,7 @@ from models import (
 from rules import Refused
 
 from .test_recommend import applicant
-from .test_upkeep import GOOD, enterprise_of, listed_subject
+from .test_upkeep import GOOD, enterprise_of
 
 TODAY = local_now().date()
 YEAR = TODAY.year
@@ -40,11 +39,9 @@ CHECK_TITLE = "上一年度动态管理表按时填报（或已记录理由）"
 
 
 @pytest.fixture
-def staff(app, make):
-    with db.connection_context():
-        settings.save({"city_name": "龙江湾市", "bureau_name": "龙江湾市工业和信息化局", "bureau_contact": "王晓明",
-                       "bureau_phone": "0451-88880000"})
-    return make.user(Role.STAFF)
+def staff(staff, bureau):
+    """The staff user, with the city and bureau settings saved."""
+    return staff
 
 
 def _file(subject, year, received_on, by, **fields):
@@ -67,7 +64,7 @@ def test_article_27_table_due_30_march_next_year(received_on, days, label):
 
 
 def test_article_27_timeliness_shows_on_every_page_where_a_table_appears(app, client, make, login, staff):
-    subject = listed_subject(make, year=OLD_YEAR, name="逾期一天企业有限公司")
+    subject = make.listed_subject(year=OLD_YEAR, name="逾期一天企业有限公司")
     with db.connection_context():
         upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 31))
         report = DynamicReport.get()
@@ -86,17 +83,16 @@ def test_article_27_timeliness_shows_on_every_page_where_a_table_appears(app, cl
     assert "逾期 1 天" in client.get(f"/my/dynamic/{report.id}").get_data(as_text=True)
 
 
-def test_article_27_a_correction_keeps_the_day_the_table_was_first_received(app, make, staff):
-    subject = listed_subject(make, year=OLD_YEAR)
-    with db.connection_context():
-        upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 30))
-        upkeep.file_report(subject, OLD_YEAR, {**GOOD, "water_use": "13"}, staff, date(OLD_YEAR + 1, 6, 1))
-        assert DynamicReport.get().timeliness == "按时"
+def test_article_27_a_correction_keeps_the_day_the_table_was_first_received(app, make, staff, db_conn):
+    subject = make.listed_subject(year=OLD_YEAR)
+    upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 30))
+    upkeep.file_report(subject, OLD_YEAR, {**GOOD, "water_use": "13"}, staff, date(OLD_YEAR + 1, 6, 1))
+    assert DynamicReport.get().timeliness == "按时"
 
 
 @pytest.mark.parametrize("received, label", [((3, 30), "按时"), ((3, 31), "逾期 1 天")])
 def test_article_27_paper_receipt_date_decides_not_the_entry_date(app, client, make, login, staff, received, label):
-    subject = listed_subject(make, year=OLD_YEAR, name="纸质报送企业有限公司")
+    subject = make.listed_subject(year=OLD_YEAR, name="纸质报送企业有限公司")
     received_on = date(OLD_YEAR + 1, *received)
     login(staff)
     assert "登记纸质报送" in client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
@@ -117,9 +113,9 @@ def test_article_27_paper_receipt_date_decides_not_the_entry_date(app, client, m
 # --- 第三十条第二项: late and missing tables go to removal review -------------------------------------------------
 
 def test_article_30_late_and_missing_units_are_flagged_for_removal_review(app, client, make, login, staff):
-    on_time = listed_subject(make, year=OLD_YEAR, name="按时企业有限公司")
-    late = listed_subject(make, year=OLD_YEAR, name="逾期企业有限公司")
-    missing = listed_subject(make, year=OLD_YEAR, name="未填报企业有限公司")
+    on_time = make.listed_subject(year=OLD_YEAR, name="按时企业有限公司")
+    late = make.listed_subject(year=OLD_YEAR, name="逾期企业有限公司")
+    missing = make.listed_subject(year=OLD_YEAR, name="未填报企业有限公司")
     _file(on_time, OLD_YEAR, date(OLD_YEAR + 1, 3, 30), staff)
     late_report = _file(late, OLD_YEAR, date(OLD_YEAR + 1, 3, 31), staff)
     with db.connection_context():
@@ -157,7 +153,7 @@ def _check(application):
     return found[0] if found else None
 
 
-def test_article_27_30_recommendation_checks_last_years_table_of_listed_units(app, make, staff):
+def test_article_27_30_recommendation_checks_last_years_table_of_listed_units(app, make, staff, db_conn):
     on_time = _listed_applicant(app, make, staff, "按时填报企业有限公司")
     late = _listed_applicant(app, make, staff, "逾期填报企业有限公司")
     excused = _listed_applicant(app, make, staff, "逾期有理由企业有限公司")
@@ -169,35 +165,32 @@ def test_article_27_30_recommendation_checks_last_years_table_of_listed_units(ap
     assert not _check(late).ok and "逾期 1 天" in _check(late).detail and _check(late).article == "第二十七、三十条"
     assert _check(excused).ok and "平台故障" in _check(excused).detail
     assert _check(not_listed) is None
-    with db.connection_context():
-        assert CHECK_TITLE in [c.title for c in recommend.red(recommend.checks(Application.get_by_id(late.id), TODAY))]
+    assert CHECK_TITLE in [c.title for c in recommend.red(recommend.checks(Application.get_by_id(late.id), TODAY))]
 
 
 # --- 第三十一条: changes reach the province truthfully -----------------------------------------------------------
 
-def test_article_31_no_longer_meets_removes_the_unit_in_the_same_transaction(app, make, staff):
-    subject = listed_subject(make, year=LAST_YEAR, name="变更后不达标企业有限公司")
-    with db.connection_context():
-        notice = upkeep.declare_change(subject, "scope", "主要产品改为外购组装", "", staff)
-        upkeep.decide_change(notice, True, False, "核查后不再符合行业标准", staff)
-        listing = Listing.get()
-        assert listing.status == ListingStatus.REMOVED.value
-        assert listing.removal_category == dict(rules.REMOVAL_CATEGORIES)["no_longer_meets"]
-        assert ChangeNotice.get_by_id(notice.id).action_taken.endswith(f"移出{LAST_YEAR}年市级名单")
-        [row] = upkeep.adjustment_rows(YEAR)
-        assert row[2].startswith("确认变更，不再符合相关标准，已于") and f"移出{LAST_YEAR}年市级名单" in row[2]
-        assert AuditEvent.select().where(AuditEvent.action == "listing.remove").count() == 1
+def test_article_31_no_longer_meets_removes_the_unit_in_the_same_transaction(app, make, staff, db_conn):
+    subject = make.listed_subject(year=LAST_YEAR, name="变更后不达标企业有限公司")
+    notice = upkeep.declare_change(subject, "scope", "主要产品改为外购组装", "", staff)
+    upkeep.decide_change(notice, True, False, "核查后不再符合行业标准", staff)
+    listing = Listing.get()
+    assert listing.status == ListingStatus.REMOVED.value
+    assert listing.removal_category == dict(rules.REMOVAL_CATEGORIES)["no_longer_meets"]
+    assert ChangeNotice.get_by_id(notice.id).action_taken.endswith(f"移出{LAST_YEAR}年市级名单")
+    [row] = upkeep.adjustment_rows(YEAR)
+    assert row[2].startswith("确认变更，不再符合相关标准，已于") and f"移出{LAST_YEAR}年市级名单" in row[2]
+    assert AuditEvent.select().where(AuditEvent.action == "listing.remove").count() == 1
 
 
-def test_article_31_a_removal_that_fails_leaves_the_change_undecided(app, make, staff):
-    subject = listed_subject(make, year=LAST_YEAR)
-    with db.connection_context():
-        Listing.update(listed_on=TODAY + timedelta(days=3)).execute()  # the removal is refused
-        notice = upkeep.declare_change(subject, "boundary", "并购", "", staff)
-        with pytest.raises(Refused):
-            upkeep.decide_change(notice, True, False, "不再符合", staff)
-        assert ChangeNotice.get_by_id(notice.id).status == ChangeStatus.PENDING.value
-        assert Listing.get().status == ListingStatus.LISTED.value
+def test_article_31_a_removal_that_fails_leaves_the_change_undecided(app, make, staff, db_conn):
+    subject = make.listed_subject(year=LAST_YEAR)
+    Listing.update(listed_on=TODAY + timedelta(days=3)).execute()  # the removal is refused
+    notice = upkeep.declare_change(subject, "boundary", "并购", "", staff)
+    with pytest.raises(Refused):
+        upkeep.decide_change(notice, True, False, "不再符合", staff)
+    assert ChangeNotice.get_by_id(notice.id).status == ChangeStatus.PENDING.value
+    assert Listing.get().status == ListingStatus.LISTED.value
 
 
 def _signable_round(app, make, staff, year=YEAR):
@@ -210,7 +203,7 @@ def _signable_round(app, make, staff, year=YEAR):
 
 
 def test_article_31_a_change_decided_after_the_last_signed_package_goes_into_the_next(app, client, make, login, staff):
-    subject = listed_subject(make, year=LAST_YEAR - 1, name="去年变更企业有限公司")
+    subject = make.listed_subject(year=LAST_YEAR - 1, name="去年变更企业有限公司")
     with db.connection_context():
         RecommendationRound.create(year=LAST_YEAR, status=RoundStatus.SIGNED.value, signed_at=local_now())
         notice = upkeep.declare_change(subject, "address", "搬迁至新厂区", "", staff)
@@ -231,7 +224,7 @@ def test_article_31_a_change_decided_after_the_last_signed_package_goes_into_the
 
 
 def test_article_31_a_pending_change_blocks_sign_off_with_a_link_to_it(app, client, make, login, staff):
-    subject = listed_subject(make, year=LAST_YEAR, name="待复核变更企业有限公司")
+    subject = make.listed_subject(year=LAST_YEAR, name="待复核变更企业有限公司")
     with db.connection_context():
         notice = upkeep.declare_change(subject, "name", "更名", "新名称有限公司", staff)
     round_ = _signable_round(app, make, staff)
@@ -248,7 +241,7 @@ def test_article_31_a_pending_change_blocks_sign_off_with_a_link_to_it(app, clie
 
 
 def test_article_31_the_decision_page_asks_explicitly_and_says_what_was_removed(app, client, make, login, staff):
-    subject = listed_subject(make, year=LAST_YEAR, name="页面复核企业有限公司")
+    subject = make.listed_subject(year=LAST_YEAR, name="页面复核企业有限公司")
     with db.connection_context():
         notice = upkeep.declare_change(subject, "boundary", "被并购后组织边界变化", "", staff)
     login(staff)

@@ -36,11 +36,6 @@ TODAY = local_now().date()
 YEAR = TODAY.year
 
 
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
-
-
 def clear_checks(subject, checked_on=TODAY):
     with db.connection_context():
         for key, _, _ in rules.VETO_CONDITIONS:

@@ -41,7 +41,7 @@ from models import (
     local_now,
 )
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 from .test_agencies import registration as agency_registration
 from .test_pool import registration
 

@@ -19,9 +19,11 @@ from blueprints.pool import spreadsheet
 from identifiers import make_credit_code
 from models import Agency, AgencyStatus, Complaint, Role, Subject, db
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 from .test_pool import registration
 from .test_pool_import import row, upload, workbook_bytes
+
+pytestmark = pytest.mark.staff(login=True, username="wangxm")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -85,12 +87,9 @@ def test_the_public_report_form_lists_only_approved_agencies(client):
 # --- (3) a spreadsheet too big is refused before any row is read -------------------------------------------
 
 @pytest.fixture
-def staff(app, make, login):
-    with app.app_context(), db.connection_context():
-        settings.save({"districts": ["松源区", "临江区"]})
-    user = make.user(Role.STAFF, username="wangxm")
-    login(user)
-    return user
+def staff(staff, districts):
+    """The logged-in staff user, with two districts configured."""
+    return staff
 
 
 def _with_sheet(xml, extra_members=0):

@@ -27,15 +27,10 @@ from models import (
 )
 from rules import Refused
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 def engage(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, status="active", **extra):
@@ -50,7 +45,7 @@ def row_of(rows, agency):
 
 # --- the ranking: conflicts, exclusions, capacity ----------------------------------------------------------------
 
-def test_conflict_marks_and_exclusions_per_row(make):
+def test_conflict_marks_and_exclusions_per_row(make, db_conn):
     subject = make.subject(industry_code="14")
     consulted = make_agency(name="咨询过的机构有限公司")
     engaged = make_agency(name="已对接机构有限公司")
@@ -66,147 +61,139 @@ def test_conflict_marks_and_exclusions_per_row(make):
     engage(subject, engaged, rung="provincial", status="proposed")  # same purpose and year: excluded at any rung
     engage(subject, declined, status="declined")
     engage(subject, expired, status="expired")
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert rejected.id not in [c.agency.id for c in rows]
-        row = row_of(rows, consulted)
-        assert rules.CONSULTED_MARK in row.conflicts and row.needs_reason and row.offered
-        assert row_of(rows, engaged).excluded.startswith(rules.ALREADY_ENGAGED)
-        # it said no (or nothing) this year: a mark needing a reason, so the batch never proposes it
-        assert rules.DECLINED_MARK in row_of(rows, declined).reason_marks and row_of(rows, declined).needs_reason
-        assert rules.EXPIRED_MARK in row_of(rows, expired).reason_marks and row_of(rows, expired).needs_reason
-        assert row_of(rows, suspended).excluded == "机构已被暂停"
-        assert "尚未认可" in row_of(rows, pending).excluded
-        assert "第二十六条" in row_of(rows, disqualified).excluded
-        assert row_of(rows, clean).conflicts == [] and row_of(rows, clean).offered
-        offered = [c.offered for c in rows]
-        assert offered == sorted(offered, reverse=True)  # excluded rows last
-        # consulting instead: the consulting agency is now the one already engaged, the rest as before
-        consulting = matching.ranked_for(subject, "consulting", "municipal", YEAR, TODAY)
-        assert row_of(consulting, consulted).conflicts == [] and row_of(consulting, engaged).offered
-        assert rules.EVALUATED_MARK in row_of(consulting, engaged).conflicts  # a live evaluation: 第二十四条 again
-        assert not row_of(consulting, engaged).needs_reason  # marked; the stored reason is asked of evaluations
-        # next year: the year's declines and engagements do not follow
-        later = matching.ranked_for(subject, "evaluation", "municipal", YEAR + 1, TODAY)
-        assert row_of(later, declined).conflicts == [] and row_of(later, engaged).offered
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert rejected.id not in [c.agency.id for c in rows]
+    row = row_of(rows, consulted)
+    assert rules.CONSULTED_MARK in row.conflicts and row.needs_reason and row.offered
+    assert row_of(rows, engaged).excluded.startswith(rules.ALREADY_ENGAGED)
+    # it said no (or nothing) this year: a mark needing a reason, so the batch never proposes it
+    assert rules.DECLINED_MARK in row_of(rows, declined).reason_marks and row_of(rows, declined).needs_reason
+    assert rules.EXPIRED_MARK in row_of(rows, expired).reason_marks and row_of(rows, expired).needs_reason
+    assert row_of(rows, suspended).excluded == "机构已被暂停"
+    assert "尚未认可" in row_of(rows, pending).excluded
+    assert "第二十六条" in row_of(rows, disqualified).excluded
+    assert row_of(rows, clean).conflicts == [] and row_of(rows, clean).offered
+    offered = [c.offered for c in rows]
+    assert offered == sorted(offered, reverse=True)  # excluded rows last
+    # consulting instead: the consulting agency is now the one already engaged, the rest as before
+    consulting = matching.ranked_for(subject, "consulting", "municipal", YEAR, TODAY)
+    assert row_of(consulting, consulted).conflicts == [] and row_of(consulting, engaged).offered
+    assert rules.EVALUATED_MARK in row_of(consulting, engaged).conflicts  # a live evaluation: 第二十四条 again
+    assert not row_of(consulting, engaged).needs_reason  # marked; the stored reason is asked of evaluations
+    # next year: the year's declines and engagements do not follow
+    later = matching.ranked_for(subject, "evaluation", "municipal", YEAR + 1, TODAY)
+    assert row_of(later, declined).conflicts == [] and row_of(later, engaged).offered
 
 
-def test_a_live_engagement_with_another_agency_is_a_mark_needing_a_reason(make, staff):
+def test_a_live_engagement_with_another_agency_is_a_mark_needing_a_reason(make, staff, db_conn):
     subject = make.subject(industry_code="14")
     holder = make_agency(name="已在对接机构有限公司")
     other, spare = make_agency(name="另一家机构有限公司"), make_agency()
     engage(subject, holder, rung="provincial", status="accepted")
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY)
-        mark = rules.ENGAGED_ELSEWHERE_MARK.format(agencies="已在对接机构有限公司")
-        assert mark == "该对象本年度已有同类对接（已在对接机构有限公司）"
-        assert mark in row_of(rows, other).reason_marks and row_of(rows, other).needs_reason
-        assert row_of(rows, holder).excluded.startswith(rules.ALREADY_ENGAGED)
-        assert matching.recommended(rows) is None  # nobody is recommended: every offered row needs a reason
-        with pytest.raises(Refused, match="已有同类对接"):
-            agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY)
-        assert agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY,
-                                reason="企业更换评价机构").choice_reason == "企业更换评价机构"
-        # another rung, another purpose or an ended engagement is no such mark
-        assert row_of(matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY), spare).conflicts == []
-        assert row_of(matching.ranked_for(subject, "consulting", "provincial", YEAR, TODAY), spare).conflicts == []
-        ended = make.subject(industry_code="14")
-        engage(ended, holder, rung="provincial", status="withdrawn")
-        rows = matching.ranked_for(ended, "evaluation", "provincial", YEAR, TODAY)
-        assert not row_of(rows, spare).needs_reason
+    rows = matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY)
+    mark = rules.ENGAGED_ELSEWHERE_MARK.format(agencies="已在对接机构有限公司")
+    assert mark == "该对象本年度已有同类对接（已在对接机构有限公司）"
+    assert mark in row_of(rows, other).reason_marks and row_of(rows, other).needs_reason
+    assert row_of(rows, holder).excluded.startswith(rules.ALREADY_ENGAGED)
+    assert matching.recommended(rows) is None  # nobody is recommended: every offered row needs a reason
+    with pytest.raises(Refused, match="已有同类对接"):
+        agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY)
+    assert agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY,
+                            reason="企业更换评价机构").choice_reason == "企业更换评价机构"
+    # another rung, another purpose or an ended engagement is no such mark
+    assert row_of(matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY), spare).conflicts == []
+    assert row_of(matching.ranked_for(subject, "consulting", "provincial", YEAR, TODAY), spare).conflicts == []
+    ended = make.subject(industry_code="14")
+    engage(ended, holder, rung="provincial", status="withdrawn")
+    rows = matching.ranked_for(ended, "evaluation", "provincial", YEAR, TODAY)
+    assert not row_of(rows, spare).needs_reason
 
 
-def test_declined_and_expired_rows_are_never_proposed_by_the_batch(make, staff):
+def test_declined_and_expired_rows_are_never_proposed_by_the_batch(make, staff, db_conn):
     from blueprints.agencies import batch_operations
     declined, expired = make_agency(name="拒绝过的机构有限公司"), make_agency(name="逾期机构有限公司")
     first, second = make.subject(industry_code="14"), make.subject(industry_code="14")
     engage(first, declined, status="declined")
     engage(first, expired, status="expired")
     engage(second, declined, purpose="consulting", status="declined")  # any purpose this year
-    with db.connection_context():
-        _, proposals, _ = batch_operations.plan([first, second], "evaluation", "municipal", YEAR, TODAY)
-        assert proposals[first.id].agency_id is None and proposals[second.id].agency_id == expired.id
-        assert proposals[first.id].why == "可对接的机构均有需说明的情形，未作建议；如需发送请选择机构并填写理由"
-        with pytest.raises(Refused, match="本年度曾拒绝该对象的邀请"):
-            agencies.propose(first, declined, "evaluation", "municipal", YEAR, staff, TODAY)
+    _, proposals, _ = batch_operations.plan([first, second], "evaluation", "municipal", YEAR, TODAY)
+    assert proposals[first.id].agency_id is None and proposals[second.id].agency_id == expired.id
+    assert proposals[first.id].why == "可对接的机构均有需说明的情形，未作建议；如需发送请选择机构并填写理由"
+    with pytest.raises(Refused, match="本年度曾拒绝该对象的邀请"):
+        agencies.propose(first, declined, "evaluation", "municipal", YEAR, staff, TODAY)
 
 
-def test_the_enterprises_objection_needs_a_reason_and_its_preference_is_shown(make, staff):
+def test_the_enterprises_objection_needs_a_reason_and_its_preference_is_shown(make, staff, db_conn):
     from blueprints.agencies import preferences
     objected, preferred = make_agency(), make_agency()
     subject = make.subject()
-    with db.connection_context():
-        preferences.state(subject, objected, YEAR, "object", "评价人员曾在本企业任职", staff, TODAY)
-        preferences.state(subject, preferred, YEAR, "prefer", "熟悉本企业工艺", staff, TODAY)
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert "企业有异议：评价人员曾在本企业任职" in row_of(rows, objected).conflicts
-        assert row_of(rows, objected).needs_reason
-        assert "企业倾向委托：熟悉本企业工艺" in row_of(rows, preferred).reasons
-        with pytest.raises(Refused, match="企业有异议"):
-            agencies.propose(subject, objected, "evaluation", "municipal", YEAR, staff, TODAY)
+    preferences.state(subject, objected, YEAR, "object", "评价人员曾在本企业任职", staff, TODAY)
+    preferences.state(subject, preferred, YEAR, "prefer", "熟悉本企业工艺", staff, TODAY)
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert "企业有异议：评价人员曾在本企业任职" in row_of(rows, objected).conflicts
+    assert row_of(rows, objected).needs_reason
+    assert "企业倾向委托：熟悉本企业工艺" in row_of(rows, preferred).reasons
+    with pytest.raises(Refused, match="企业有异议"):
+        agencies.propose(subject, objected, "evaluation", "municipal", YEAR, staff, TODAY)
 
 
-def test_the_national_cap_excludes_at_fifteen_and_shows_what_is_used(make):
+def test_the_national_cap_excludes_at_fifteen_and_shows_what_is_used(make, db_conn):
     first, second = make_agency(legal="刘建国"), make_agency(legal=" 刘建国")
     other = make_agency(legal="陈海燕")
     for index in range(14):
         engage(make.subject(), first if index % 2 else second, rung="national")
     engage(make.subject(), second, rung="provincial")  # another rung does not count
     subject = make.subject()
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY)
-        assert row_of(rows, first).offered and rules.national_cap_mark(14) in row_of(rows, first).conflicts
-        assert row_of(rows, first).cap_used == 14 and row_of(rows, other).cap_used == 0
-        engage(make.subject(), first, rung="national", status="proposed")  # the 15th
-        rows = matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY)
-        assert "不得超过 15 项" in row_of(rows, first).excluded and "不得超过 15 项" in row_of(rows, second).excluded
-        assert row_of(rows, other).offered
-        assert row_of(matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY), first).offered
-        assert row_of(matching.ranked_for(subject, "consulting", "national", YEAR, TODAY), first).cap_used is None
-        engage(make.subject(), first, rung="national", status="expired")  # an expired invitation frees nothing more
-        assert matching.national_used_by_legal_representative(YEAR)["刘建国"] == 15
+    rows = matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY)
+    assert row_of(rows, first).offered and rules.national_cap_mark(14) in row_of(rows, first).conflicts
+    assert row_of(rows, first).cap_used == 14 and row_of(rows, other).cap_used == 0
+    engage(make.subject(), first, rung="national", status="proposed")  # the 15th
+    rows = matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY)
+    assert "不得超过 15 项" in row_of(rows, first).excluded and "不得超过 15 项" in row_of(rows, second).excluded
+    assert row_of(rows, other).offered
+    assert row_of(matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY), first).offered
+    assert row_of(matching.ranked_for(subject, "consulting", "national", YEAR, TODAY), first).cap_used is None
+    engage(make.subject(), first, rung="national", status="expired")  # an expired invitation frees nothing more
+    assert matching.national_used_by_legal_representative(YEAR)["刘建国"] == 15
 
 
-def test_capacity_mark_needs_a_reason_and_the_load_lowers_the_fit(make, staff):
+def test_capacity_mark_needs_a_reason_and_the_load_lowers_the_fit(make, staff, db_conn):
     full, free, unset = make_agency(name="满负荷机构有限公司"), make_agency(), make_agency()
-    with db.connection_context():
-        AgencyCapacity.create(agency=full, year=YEAR, capacity=2)
-        AgencyCapacity.create(agency=free, year=YEAR, capacity=10)
+    AgencyCapacity.create(agency=full, year=YEAR, capacity=2)
+    AgencyCapacity.create(agency=free, year=YEAR, capacity=10)
     for _ in range(2):
         engage(make.subject(), full)
         engage(make.subject(), unset)
     engage(make.subject(), full, year=YEAR - 1)  # last year's work is not this year's load
     subject = make.subject()
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        row = row_of(rows, full)
-        assert rules.capacity_problem(2, 2) in row.conflicts and row.needs_reason and row.offered
-        assert (row.load, row.capacity) == (2, 2) and "本年度 2/2 项" in row.reasons
-        default = rules.DEFAULT_AGENCY_CAPACITY  # no capacity set: the default, as the batch counts it
-        assert f"本年度 2/{default} 项（默认容量）" in row_of(rows, unset).reasons
-        assert row_of(rows, unset).capacity == default
-        assert rows[0].agency.id == free.id and row.score < row_of(rows, unset).score < rows[0].score
-        with pytest.raises(Refused, match="满负荷"):
-            agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY)
-        engagement = agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY,
-                                      reason="企业坚持委托该机构")
-        assert engagement.choice_reason == "企业坚持委托该机构"
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    row = row_of(rows, full)
+    assert rules.capacity_problem(2, 2) in row.conflicts and row.needs_reason and row.offered
+    assert (row.load, row.capacity) == (2, 2) and "本年度 2/2 项" in row.reasons
+    default = rules.DEFAULT_AGENCY_CAPACITY  # no capacity set: the default, as the batch counts it
+    assert f"本年度 2/{default} 项（默认容量）" in row_of(rows, unset).reasons
+    assert row_of(rows, unset).capacity == default
+    assert rows[0].agency.id == free.id and row.score < row_of(rows, unset).score < rows[0].score
+    with pytest.raises(Refused, match="满负荷"):
+        agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY)
+    engagement = agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY,
+                                  reason="企业坚持委托该机构")
+    assert engagement.choice_reason == "企业坚持委托该机构"
 
 
-def test_experience_at_the_rung_and_the_kind_enter_the_fit(make):
+def test_experience_at_the_rung_and_the_kind_enter_the_fit(make, db_conn):
     seasoned, novice = make_agency(), make_agency()
     engage(make.subject(), seasoned, rung="national", year=YEAR - 2, status="completed")
     engage(make.subject(), seasoned, rung="municipal", year=YEAR - 2, status="completed")
     subject = make.subject()
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY)
-        assert "已完成省级及以上评价 1 项" in row_of(rows, seasoned).reasons
-        assert row_of(rows, seasoned).score > row_of(rows, novice).score
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert "已完成市级及以上评价 2 项" in row_of(rows, seasoned).reasons
+    rows = matching.ranked_for(subject, "evaluation", "provincial", YEAR, TODAY)
+    assert "已完成省级及以上评价 1 项" in row_of(rows, seasoned).reasons
+    assert row_of(rows, seasoned).score > row_of(rows, novice).score
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert "已完成市级及以上评价 2 项" in row_of(rows, seasoned).reasons
 
 
-def test_candidates_for_many_subjects_take_a_fixed_handful_of_queries(make, monkeypatch):
+def test_candidates_for_many_subjects_take_a_fixed_handful_of_queries(make, monkeypatch, db_conn):
     for index in range(20):
         make_agency(industries=str(13 + index % 5), kinds="factory")
     subjects = [make.subject(industry_code=str(13 + index % 7)) for index in range(60)]
@@ -219,13 +206,12 @@ def test_candidates_for_many_subjects_take_a_fixed_handful_of_queries(make, monk
         counted.append(sql)
         return original(sql, *args, **kwargs)
 
-    with db.connection_context():
-        monkeypatch.setattr(db.obj, "execute_sql", counting)
-        few = matching.candidates(subjects[:5], "evaluation", "national", YEAR, TODAY)
-        few_queries = len(counted)
-        counted.clear()
-        many = matching.candidates(subjects, "evaluation", "national", YEAR, TODAY)
-        assert len(counted) == few_queries <= 12, counted
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    few = matching.candidates(subjects[:5], "evaluation", "national", YEAR, TODAY)
+    few_queries = len(counted)
+    counted.clear()
+    many = matching.candidates(subjects, "evaluation", "national", YEAR, TODAY)
+    assert len(counted) == few_queries <= 12, counted
     assert len(many) == 60 and len(few) == 5 and all(len(rows) == 30 for rows in many.values())
     uncovered = [s for s in subjects if not any(c.covers_industry and c.offered for c in many[s.id])]
     assert {s.industry_code for s in uncovered} == {"18", "19"}
@@ -233,38 +219,36 @@ def test_candidates_for_many_subjects_take_a_fixed_handful_of_queries(make, monk
 
 # --- the operation: a reason for anything but the first row --------------------------------------------------
 
-def test_propose_needs_a_reason_below_the_first_row_and_keeps_it(make, staff):
+def test_propose_needs_a_reason_below_the_first_row_and_keeps_it(make, staff, db_conn):
     top = make_agency(name="擅长该行业机构有限公司", industries="14")
     second = make_agency(name="不擅长该行业机构有限公司", industries="31")
     blocked = make_agency(status="suspended")
     subject = make.subject(industry_code="14")
-    with db.connection_context():
-        with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
-            agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY)
-        with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
-            agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY, reason="   ")
-        with pytest.raises(Refused, match="暂停"):
-            agencies.propose(subject, blocked, "evaluation", "municipal", YEAR, staff, TODAY, reason="理由")
-        assert Engagement.select().count() == 0
-        engagement = agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY,
-                                      reason="  企业已与该机构签订委托意向  ")
-        assert engagement.choice_reason == "企业已与该机构签订委托意向"
-        assert engagement.reply_by == TODAY + timedelta(days=rules.INVITATION_REPLY_DAYS)
-        event = AuditEvent.select().where(AuditEvent.action == "engagement.propose").get()
-        assert json.loads(event.details)["reason"] == "企业已与该机构签订委托意向"
-        other = make.subject(industry_code="14")
-        first = agencies.propose(other, top, "consulting", "municipal", YEAR, staff, TODAY,
-                                 reply_by=TODAY + timedelta(days=3))
-        assert first.choice_reason == "" and first.reply_by == TODAY + timedelta(days=3)
+    with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
+        agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY)
+    with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
+        agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY, reason="   ")
+    with pytest.raises(Refused, match="暂停"):
+        agencies.propose(subject, blocked, "evaluation", "municipal", YEAR, staff, TODAY, reason="理由")
+    assert Engagement.select().count() == 0
+    engagement = agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY,
+                                  reason="  企业已与该机构签订委托意向  ")
+    assert engagement.choice_reason == "企业已与该机构签订委托意向"
+    assert engagement.reply_by == TODAY + timedelta(days=rules.INVITATION_REPLY_DAYS)
+    event = AuditEvent.select().where(AuditEvent.action == "engagement.propose").get()
+    assert json.loads(event.details)["reason"] == "企业已与该机构签订委托意向"
+    other = make.subject(industry_code="14")
+    first = agencies.propose(other, top, "consulting", "municipal", YEAR, staff, TODAY,
+                             reply_by=TODAY + timedelta(days=3))
+    assert first.choice_reason == "" and first.reply_by == TODAY + timedelta(days=3)
 
 
-def test_a_tie_with_the_first_row_needs_no_reason(make, staff):
+def test_a_tie_with_the_first_row_needs_no_reason(make, staff, db_conn):
     first, twin = make_agency(), make_agency()
     subject = make.subject(industry_code="14")
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert rows[0].agency.id == first.id and row_of(rows, twin).score == rows[0].score
-        assert agencies.propose(subject, twin, "evaluation", "municipal", YEAR, staff, TODAY).choice_reason == ""
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert rows[0].agency.id == first.id and row_of(rows, twin).score == rows[0].score
+    assert agencies.propose(subject, twin, "evaluation", "municipal", YEAR, staff, TODAY).choice_reason == ""
 
 
 # --- the page -------------------------------------------------------------------------------------------------
@@ -385,7 +369,7 @@ def _application(subject, agency, rung="municipal", year=YEAR, status="submitted
                                   status=status)
 
 
-def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, staff):
+def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, staff, db_conn):
     agency, other = make_agency(), make_agency()
     cases = []
     # municipal: 通过; 未通过; listed (the list, whatever the application says); under review: undecided
@@ -399,9 +383,8 @@ def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, st
                                application=application, listed_on=TODAY)
         cases.append(subject)
     # provincial: listed by the province -> passed; 不推荐 in the signed round -> failed; 推荐, no list yet: undecided
-    with db.connection_context():
-        draft = RecommendationRound.create(year=YEAR, version=1, status="signed")
-        newer = RecommendationRound.create(year=YEAR, version=2, status="signed", supersedes=draft)
+    draft = RecommendationRound.create(year=YEAR, version=1, status="signed")
+    newer = RecommendationRound.create(year=YEAR, version=2, status="signed", supersedes=draft)
     for decision_v1, decision_v2, listed in (("recommend", "recommend", True),
                                              ("recommend", "not_recommend", False),
                                              ("not_recommend", "recommend", False)):
@@ -420,14 +403,13 @@ def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, st
     invited = make.subject()
     engage(invited, agency, status="proposed")
     _application(invited, agency, status="approved")
-    with db.connection_context():
-        rates = agencies.pass_rate()
-        assert rates[agency.id] == (3, 5)  # approved, listed, province-listed / + rejected, not recommended
-        assert other.id not in rates
-        assert agencies.pass_rate([other.id]) == {}
-        rows = matching.ranked_for(make.subject(), "evaluation", "municipal", YEAR, TODAY)
-        assert (row_of(rows, agency).passed, row_of(rows, agency).decided) == (3, 5)
-        assert row_of(rows, agency).pass_rate_text == "60%（3/5）"
+    rates = agencies.pass_rate()
+    assert rates[agency.id] == (3, 5)  # approved, listed, province-listed / + rejected, not recommended
+    assert other.id not in rates
+    assert agencies.pass_rate([other.id]) == {}
+    rows = matching.ranked_for(make.subject(), "evaluation", "municipal", YEAR, TODAY)
+    assert (row_of(rows, agency).passed, row_of(rows, agency).decided) == (3, 5)
+    assert row_of(rows, agency).pass_rate_text == "60%（3/5）"
 
 
 @pytest.mark.parametrize("passed, decided, flagged", [(10, 10, True), (19, 20, True), (9, 10, False),

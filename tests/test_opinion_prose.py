@@ -10,7 +10,6 @@ import pytest
 from docx import Document as DocxDocument
 
 import rules
-import settings
 from blueprints.recommend import operations as recommend
 from documents import chinese_date
 from models import Application, RecommendationRound, Role, Subject, db
@@ -23,11 +22,9 @@ BUREAU = "龙江湾市工业和信息化局"
 
 
 @pytest.fixture
-def staff(app, make):
-    with db.connection_context():
-        settings.save({"city_name": "龙江湾市", "bureau_name": BUREAU, "bureau_contact": "王晓明",
-                       "bureau_phone": "0451-88880000"})
-    return make.user(Role.STAFF)
+def staff(staff, bureau):
+    """The staff user, with the city and bureau settings saved."""
+    return staff
 
 
 def _all_text(doc):

@@ -14,7 +14,7 @@ from blueprints.filing import operations as filing
 from blueprints.recommend import operations as recommend
 from models import AuditEvent, Filing, RecommendationRound, db, local_now
 
-from .test_filing import YEAR, city, staff  # noqa: F401 - fixtures
+from .test_filing import YEAR, city  # noqa: F401 - fixtures
 from .test_recommend import applicant, decide_all, open_round
 
 TODAY = local_now().date()

@@ -20,10 +20,8 @@ from models import (
     PlanDistrictTarget,
     PlanSnapshot,
     PlanStatus,
-    PoolEntry,
     Publicity,
     Role,
-    Rung,
     db,
     local_now,
 )
@@ -35,18 +33,7 @@ YEAR = TODAY.year
 PAST = TODAY - timedelta(days=1)
 
 
-@pytest.fixture
-def staff(make, login):
-    user = make.user(Role.STAFF, display_name="王经办")
-    login(user)
-    return user
-
-
-def pooled(make, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-    return subject
+pytestmark = pytest.mark.staff(login=True, display_name="王经办")
 
 
 def _list(subject, rung, year):
@@ -72,7 +59,7 @@ def city(make, staff):
     specs = [("factory", "松源区", "municipal", staff), ("factory", "临江区", "municipal", staff),
              ("factory", "松源区", "provincial", other), ("factory", "临江区", "provincial", None),
              ("supply_chain", "松源区", "national", other), ("supply_chain", "临江区", "national", other)]
-    subjects = [pooled(make, kind=kind, district=district, name=f"{n}企业有限公司")
+    subjects = [make.pooled_subject(kind=kind, district=district, name=f"{n}企业有限公司")
                 for n, (kind, district, _, _) in zip(names, specs, strict=True)]
     with db.connection_context():
         plan = operations.create_plan(YEAR, "本年计划", staff)
@@ -94,9 +81,8 @@ def _counts(row):
     return (row["target"], row["assigned"], row["on_track"], row["at_risk"], row["achieved"])
 
 
-def test_dashboard_figures_against_the_hand_count(city):
-    with db.connection_context():
-        data = dashboard.figures(city["plan"])
+def test_dashboard_figures_against_the_hand_count(city, db_conn):
+    data = dashboard.figures(city["plan"])
     rows = {r["label"]: r for r in data["rows"]}
     assert list(rows) == ["绿色工厂 · 市级", "绿色工厂 · 省级", "绿色工业园区 · 省级", "绿色供应链管理企业 · 国家级"]
     factory_m, factory_p, park_p, chain_n = data["rows"]
@@ -180,7 +166,7 @@ def test_snapshot_is_kept_unchanged_after_later_edits(client, city, make):
         before = snapshot.figures
         assert json.loads(before)["total"]["assigned"] == 6
         assert AuditEvent.select().where(AuditEvent.action == "plan.snapshot").count() == 1
-        operations.add_item(plan, pooled(make, district="临江区"), "municipal", None, city["staff"])
+        operations.add_item(plan, make.pooled_subject(district="临江区"), "municipal", None, city["staff"])
         assert dashboard.figures(plan)["total"]["assigned"] == 7
         snapshot.figures = "{}"
         with pytest.raises(AppendOnlyError):
@@ -216,60 +202,56 @@ def test_templates_per_kind_and_rung_with_the_application_before_the_recommendat
     assert rules.milestone_event_of("申报") == "application_submitted" and rules.milestone_event_of("节能诊断") == ""
 
 
-def test_item_milestones_carry_their_events_and_new_versions_keep_them(make, staff):
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, pooled(make), "provincial", staff, staff)
-        steps = list(item.milestones.order_by(Milestone.position))
-        assert [m.event for m in steps] == [e for _, _, e in rules.MILESTONE_TEMPLATES["factory", "provincial"]]
-        milestones.tick(item.subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接")
-        CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
-        copy = operations.new_version(CultivationPlan.get_by_id(plan.id), staff)
-        copied = list(copy.items.get().milestones.order_by(Milestone.position))
-        assert [m.event for m in copied] == [m.event for m in steps]
-        assert copied[1].done_event == f"机构已接受对接（{TODAY.isoformat()}）"
+def test_item_milestones_carry_their_events_and_new_versions_keep_them(make, staff, db_conn):
+    plan = operations.create_plan(YEAR, "计划", staff)
+    item = operations.add_item(plan, make.pooled_subject(), "provincial", staff, staff)
+    steps = list(item.milestones.order_by(Milestone.position))
+    assert [m.event for m in steps] == [e for _, _, e in rules.MILESTONE_TEMPLATES["factory", "provincial"]]
+    milestones.tick(item.subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接")
+    CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
+    copy = operations.new_version(CultivationPlan.get_by_id(plan.id), staff)
+    copied = list(copy.items.get().milestones.order_by(Milestone.position))
+    assert [m.event for m in copied] == [m.event for m in steps]
+    assert copied[1].done_event == f"机构已接受对接（{TODAY.isoformat()}）"
 
 
-def test_tick_for_the_engagement_and_report_events_on_a_filed_plan(make, staff):
-    subject = pooled(make)
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, subject, "provincial", staff, staff)
-        CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
-        ticked = milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接", staff)
-        assert [m.name for m in ticked] == ["第三方机构对接"]
-        by_hand = item.milestones.where(Milestone.event == "evaluation_report").get()
-        Milestone.update(done_date=PAST).where(Milestone.id == by_hand.id).execute()
-        assert milestones.tick(subject, milestones.EVALUATION_REPORT, TODAY, "评价报告已上传") == []  # done stays
-        assert Milestone.get_by_id(by_hand.id).done_date == PAST
-        assert milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "again") == []  # once
-        assert AuditEvent.select().where(AuditEvent.action == "plan.milestone_event").count() == 1
-        with pytest.raises(ValueError):
-            milestones.tick(subject, "nonsense", TODAY, "x")
+def test_tick_for_the_engagement_and_report_events_on_a_filed_plan(make, staff, db_conn):
+    subject = make.pooled_subject()
+    plan = operations.create_plan(YEAR, "计划", staff)
+    item = operations.add_item(plan, subject, "provincial", staff, staff)
+    CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
+    ticked = milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接", staff)
+    assert [m.name for m in ticked] == ["第三方机构对接"]
+    by_hand = item.milestones.where(Milestone.event == "evaluation_report").get()
+    Milestone.update(done_date=PAST).where(Milestone.id == by_hand.id).execute()
+    assert milestones.tick(subject, milestones.EVALUATION_REPORT, TODAY, "评价报告已上传") == []  # done stays
+    assert Milestone.get_by_id(by_hand.id).done_date == PAST
+    assert milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "again") == []  # once
+    assert AuditEvent.select().where(AuditEvent.action == "plan.milestone_event").count() == 1
+    with pytest.raises(ValueError):
+        milestones.tick(subject, "nonsense", TODAY, "x")
 
 
-def test_application_submit_ticks_the_application_step_of_its_rung(app, make, staff):
-    subject = pooled(make)
-    other = pooled(make)
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, subject, "municipal", staff, staff)
-        aiming_higher = operations.add_item(plan, other, "provincial", staff, staff)
-        application = apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
-        low = apps.create(other, YEAR, "municipal", "self", 85, False, staff)
+def test_application_submit_ticks_the_application_step_of_its_rung(app, make, staff, db_conn):
+    subject = make.pooled_subject()
+    other = make.pooled_subject()
+    plan = operations.create_plan(YEAR, "计划", staff)
+    item = operations.add_item(plan, subject, "municipal", staff, staff)
+    aiming_higher = operations.add_item(plan, other, "provincial", staff, staff)
+    application = apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
+    low = apps.create(other, YEAR, "municipal", "self", 85, False, staff)
     complete(app, application, staff)
     complete(app, low, staff)
-    with db.connection_context():
-        apps.submit(application, staff)
-        apps.submit(low, staff)
-        step = item.milestones.where(Milestone.event == "application_submitted").get()
-        assert step.done_date == TODAY and step.done_event == f"市级申报已提交（{TODAY.isoformat()}）"
-        # a municipal application is not the provincial target's application step
-        assert aiming_higher.milestones.where(Milestone.event == "application_submitted").get().done_date is None
+    apps.submit(application, staff)
+    apps.submit(low, staff)
+    step = item.milestones.where(Milestone.event == "application_submitted").get()
+    assert step.done_date == TODAY and step.done_event == f"市级申报已提交（{TODAY.isoformat()}）"
+    # a municipal application is not the provincial target's application step
+    assert aiming_higher.milestones.where(Milestone.event == "application_submitted").get().done_date is None
 
 
 def test_listing_ticks_the_list_step(app, client, make, staff):
-    subject = pooled(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         plan = operations.create_plan(YEAR, "计划", staff)
         item = operations.add_item(plan, subject, "provincial", staff, staff)
@@ -280,20 +262,19 @@ def test_listing_ticks_the_list_step(app, client, make, staff):
     assert "由事项自动完成" in html and "入选名单时自动完成" in html
 
 
-def test_publishing_the_municipal_list_ticks_the_list_step(app, make, staff):
+def test_publishing_the_municipal_list_ticks_the_list_step(app, make, staff, db_conn):
     application = approved(app, make, staff, name="入选企业有限公司")
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, application.subject, "municipal", staff, staff)
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
-        Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
-        assert listing.publish(Publicity.get_by_id(publicity.id), staff) == 1
-        step = item.milestones.where(Milestone.event == "listed").get()
-        assert step.done_date == TODAY and "入选市级名单" in step.done_event
+    plan = operations.create_plan(YEAR, "计划", staff)
+    item = operations.add_item(plan, application.subject, "municipal", staff, staff)
+    publicity = listing.open_publicity(YEAR, TODAY, staff)
+    Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
+    assert listing.publish(Publicity.get_by_id(publicity.id), staff) == 1
+    step = item.milestones.where(Milestone.event == "listed").get()
+    assert step.done_date == TODAY and "入选市级名单" in step.done_event
 
 
 def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, login, staff):
-    subject = pooled(make)
+    subject = make.pooled_subject()
     with db.connection_context():
         plan = operations.create_plan(YEAR - 1, "去年计划", staff)
         operations.update_plan(plan, "去年计划", "目标", "措施", {("factory", "municipal"): 1}, staff)
@@ -306,18 +287,17 @@ def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, logi
     assert "已逾期" not in html and 'class="overdue"' not in html
 
 
-def test_migration_gives_existing_milestones_their_event_by_name(app, make, staff):
+def test_migration_gives_existing_milestones_their_event_by_name(app, make, staff, db_conn):
     import database
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, pooled(make), "municipal", staff, staff)
-        router = database.router()
-        while "025_plan_dashboard" in router.done:
-            router.rollback()
-        db.execute_sql('DELETE FROM "milestone"')
-        for position, name in enumerate(("节能诊断", "自评价或第三方评价", "申报", "自定节点")):
-            db.execute_sql(f"INSERT INTO milestone (item_id, position, name, due_date, evidence_note) "
-                           f"VALUES ({item.id}, {position}, '{name}', '{YEAR}-06-30', '')")
-        database.upgrade()
-        events = [m.event for m in Milestone.select().order_by(Milestone.position)]
+    plan = operations.create_plan(YEAR, "计划", staff)
+    item = operations.add_item(plan, make.pooled_subject(), "municipal", staff, staff)
+    router = database.router()
+    while "025_plan_dashboard" in router.done:
+        router.rollback()
+    db.execute_sql('DELETE FROM "milestone"')
+    for position, name in enumerate(("节能诊断", "自评价或第三方评价", "申报", "自定节点")):
+        db.execute_sql(f"INSERT INTO milestone (item_id, position, name, due_date, evidence_note) "
+                       f"VALUES ({item.id}, {position}, '{name}', '{YEAR}-06-30', '')")
+    database.upgrade()
+    events = [m.event for m in Milestone.select().order_by(Milestone.position)]
     assert events == ["", "evaluation_report", "application_submitted", ""]

@@ -31,7 +31,7 @@ from models import (
 )
 from rules import Refused
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
@@ -41,17 +41,12 @@ CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["�
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def staff(make, login):
-    user = make.user(Role.STAFF)
-    login(user)
-    return user
+pytestmark = pytest.mark.staff(login=True)
 
 
 def pooled(make, staff, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, "district": "松源区", **overrides})
+    subject = make.pooled_subject(year_admitted=YEAR, owner=staff, **{"district": "松源区", **overrides})
     with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR, owner=staff)
         for key, _, _ in rules.eligibility_items(subject.kind):
             EligibilityCheck.create(subject=subject, item_key=key, result="met")
         for key, _, _ in rules.VETO_CONDITIONS:
@@ -77,15 +72,14 @@ def plan_bytes(plan):
         return exports.plan_docx(CultivationPlan.get_by_id(plan.id), CITY, TODAY)
 
 
-def test_annex_1_names_the_matched_agency(make, staff):
+def test_annex_1_names_the_matched_agency(make, staff, db_conn):
     matched, unmatched = pooled(make, staff, name="甲对接有限公司"), pooled(make, staff, name="乙未对接有限公司")
     agency = make_agency(name="龙江湾绿色评价中心有限公司")
     proposed = make_agency(name="只提议未接受机构有限公司")
-    with db.connection_context():
-        Engagement.create(subject=matched, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
-                          status="active", proposed_by=staff)
-        Engagement.create(subject=unmatched, agency=proposed, purpose="consulting", rung="municipal", year=YEAR,
-                          status="proposed", proposed_by=staff)
+    Engagement.create(subject=matched, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
+                      status="active", proposed_by=staff)
+    Engagement.create(subject=unmatched, agency=proposed, purpose="consulting", rung="municipal", year=YEAR,
+                      status="proposed", proposed_by=staff)
     plan, _ = draft_plan(staff, [matched, unmatched])
     annex1 = tables(plan_bytes(plan))[1]
     header = [c.text for c in annex1.rows[0].cells]
@@ -93,8 +87,7 @@ def test_annex_1_names_the_matched_agency(make, staff):
     column = header.index("对接机构")
     rows = {r.cells[header.index("名称")].text: r.cells[column].text for r in annex1.rows[1:]}
     assert rows == {"甲对接有限公司": "龙江湾绿色评价中心有限公司", "乙未对接有限公司": "尚未对接"}
-    with db.connection_context():
-        sheet = load_workbook(io.BytesIO(exports.items_xlsx(CultivationPlan.get_by_id(plan.id), TODAY))).active
+    sheet = load_workbook(io.BytesIO(exports.items_xlsx(CultivationPlan.get_by_id(plan.id), TODAY))).active
     header = [c.value for c in sheet[1]]
     assert "对接机构" in header
     assert "龙江湾绿色评价中心有限公司" in [r[header.index("对接机构")] for r in sheet.iter_rows(min_row=2, values_only=True)]
@@ -110,7 +103,7 @@ def test_an_item_whose_subject_left_the_pool_turns_filing_readiness_red(app, mak
             PoolEntry.subject == leaves).execute()
         red = [i for i in filing.readiness(YEAR) if not i.ok and "培育计划的对象均在培育库中" in i.title]
         assert len(red) == 1
-        assert [url for _, url in red[0].problems] == [f"/plans/items/{items[1].id}"]
+        assert [link for _, link in red[0].problems] == [filing.Link("plans.item_detail", {"item_id": items[1].id})]
         assert "已出库有限公司" in red[0].problems[0][0] and "不在培育库中" in red[0].problems[0][0]
         with pytest.raises(Refused, match="培育计划的对象均在培育库中"):
             filing.build(YEAR, TODAY, staff)
@@ -143,7 +136,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
         problems = plans.item_problems(CultivationPlan.get_by_id(plan.id))
         assert [(i.id, p) for i, p in problems] == [(items[0].id, "已达到目标梯度，目标须高于当前梯度")]
         red = [i for i in filing.readiness(YEAR) if not i.ok and "目标梯度高于当前梯度" in i.title]
-        assert red and red[0].problems[0][1] == f"/plans/items/{items[0].id}"
+        assert red and red[0].problems[0][1] == filing.Link("plans.item_detail", {"item_id": items[0].id})
 
 
 def test_annex_2_lists_the_real_projects_with_the_milestones(client, make, staff):

@@ -25,7 +25,7 @@ from models import (
     local_now,
 )
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
@@ -33,13 +33,6 @@ YEAR = TODAY.year
 
 def days(n):
     return TODAY + timedelta(days=n)
-
-
-def pooled(make, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-    return subject
 
 
 @pytest.fixture
@@ -54,7 +47,7 @@ def city(make, login):
     """
     a = make.user(Role.STAFF, display_name="经办人甲")
     b = make.user(Role.STAFF, display_name="经办人乙")
-    s = [pooled(make, name=f"队列企业{n}有限公司", district="松源区" if n == 1 else "临江区") for n in range(1, 6)]
+    s = [make.pooled_subject(name=f"队列企业{n}有限公司", district="松源区" if n == 1 else "临江区") for n in range(1, 6)]
     agency = make_agency()
     with db.connection_context():
         plan = CultivationPlan.create(year=YEAR, title="本年培育计划", created_by=a)
@@ -165,14 +158,13 @@ def test_bulk_tick_with_skips_and_audit(client, city):
     assert 'id="ticked-count">0<' in html and "已于" in html
 
 
-def test_an_agency_counts_once_the_enterprise_confirmed_as_in_the_plan_documents(app, city):
+def test_an_agency_counts_once_the_enterprise_confirmed_as_in_the_plan_documents(app, city, db_conn):
     plan, s = city["plan"], city["subjects"]
-    with db.connection_context():
-        Engagement.update(status="accepted").where(Engagement.subject == s[2]).execute()  # not yet confirmed
-        items = list(operations.active_items(plan))
-        queue = worklist.work_queue(plan, items, operations.milestones_by_item(items), {"no_agency": "1"}, TODAY)
-        assert {i.subject_id for i in queue["items"]} == {s[1].id, s[2].id, s[3].id}
-        assert queue["agencies"] == operations.agencies_by_subject({i.subject_id for i in items}, YEAR)
+    Engagement.update(status="accepted").where(Engagement.subject == s[2]).execute()  # not yet confirmed
+    items = list(operations.active_items(plan))
+    queue = worklist.work_queue(plan, items, operations.milestones_by_item(items), {"no_agency": "1"}, TODAY)
+    assert {i.subject_id for i in queue["items"]} == {s[1].id, s[2].id, s[3].id}
+    assert queue["agencies"] == operations.agencies_by_subject({i.subject_id for i in items}, YEAR)
 
 
 def test_steps_the_site_records_itself_are_not_ticked_by_hand(client, city):
@@ -257,12 +249,12 @@ def pool_city(make, login):
     staff = make.user(Role.STAFF, display_name="经办人丙")
     login(staff)
     rows = {
-        "p1": pooled(make, name="批量池一有限公司", district="临江区"),
-        "p2": pooled(make, name="批量池二有限公司", district="临江区", rung=Rung.MUNICIPAL.value),
-        "p3": pooled(make, name="批量池三有限公司", district="临江区", rung=Rung.NATIONAL.value),
-        "p4": pooled(make, name="批量池四有限公司", district="临江区"),
-        "p5": pooled(make, name="批量池五有限公司", district="临江区"),
-        "other": pooled(make, name="别区企业有限公司", district="松源区"),
+        "p1": make.pooled_subject(name="批量池一有限公司", district="临江区"),
+        "p2": make.pooled_subject(name="批量池二有限公司", district="临江区", rung=Rung.MUNICIPAL.value),
+        "p3": make.pooled_subject(name="批量池三有限公司", district="临江区", rung=Rung.NATIONAL.value),
+        "p4": make.pooled_subject(name="批量池四有限公司", district="临江区"),
+        "p5": make.pooled_subject(name="批量池五有限公司", district="临江区"),
+        "other": make.pooled_subject(name="别区企业有限公司", district="松源区"),
     }
     with db.connection_context():
         PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == rows["p4"]).execute()

@@ -25,18 +25,7 @@ from models import (
 YEAR = local_now().year
 
 
-@pytest.fixture
-def staff(make, login):
-    user = make.user(Role.STAFF)
-    login(user)
-    return user
-
-
-def pooled(make, **overrides):
-    subject = make.subject(**{"rung": Rung.POOL.value, **overrides})
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-    return subject
+pytestmark = pytest.mark.staff(login=True)
 
 
 def new_plan(client, year=YEAR, copy=False):
@@ -64,7 +53,7 @@ def test_status_transitions_and_who_may_make_them(client, make, login, staff):
     plan = the_plan()
     client.post(f"/plans/{plan.id}/edit", data={"title": "计划", "goals": "目标", "measures": "措施",
                                                  "target-factory-municipal": "1"})
-    client.post(f"/plans/{plan.id}/items", data={"subject_id": pooled(make).id, "target_rung": "municipal"})
+    client.post(f"/plans/{plan.id}/items", data={"subject_id": make.pooled_subject().id, "target_rung": "municipal"})
     assert client.post(f"/plans/{plan.id}/approve").status_code == 403  # staff may not approve
     client.post("/logout")
     login(make.user(Role.ADMIN))
@@ -90,11 +79,11 @@ def _filed_plan(make, staff_user, subjects):
 
 
 def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff):
-    subject = pooled(make)
+    subject = make.pooled_subject()
     plan = _filed_plan(make, staff, [subject])
     html = client.post(f"/plans/{plan.id}/edit", data={"title": "偷改"}, follow_redirects=True).get_data(as_text=True)
     assert "已备案" in html and the_plan().title == "计划"
-    other = pooled(make)
+    other = make.pooled_subject()
     html = client.post(f"/plans/{plan.id}/items", data={"subject_id": other.id, "target_rung": "municipal"},
                        follow_redirects=True).get_data(as_text=True)
     assert "内容已锁定" in html
@@ -112,7 +101,7 @@ def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff):
 def test_milestones_progress_is_computed(client, make, staff):
     new_plan(client)
     plan = the_plan()
-    subject = pooled(make)
+    subject = make.pooled_subject()
     client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
     with db.connection_context():
         milestones = list(Milestone.select().order_by(Milestone.position))
@@ -133,7 +122,7 @@ def test_milestones_progress_is_computed(client, make, staff):
 
 def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
     new_plan(client)
-    subject = pooled(make)
+    subject = make.pooled_subject()
     client.post(f"/plans/{the_plan().id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
     with db.connection_context():
         milestone = Milestone.select().first()
@@ -160,7 +149,7 @@ def test_item_refusals(client, make, staff, setup, target, message):
     if setup == "not_pooled":
         subject = make.subject(rung=Rung.INTEREST.value)
     else:
-        subject = pooled(make, rung=Rung.POOL.value if setup == "exited" else setup)
+        subject = make.pooled_subject(rung=Rung.POOL.value if setup == "exited" else setup)
         if setup == "exited":
             with db.connection_context():
                 PoolEntry.update(status=PoolStatus.EXITED.value).execute()
@@ -173,8 +162,8 @@ def test_item_refusals(client, make, staff, setup, target, message):
 
 def test_bulk_add_from_a_pool_filter(client, make, staff):
     new_plan(client)
-    subjects = [pooled(make, district="临江区", name=f"临江批量{n}有限公司") for n in range(3)]
-    pooled(make, district="松源区")
+    subjects = [make.pooled_subject(district="临江区", name=f"临江批量{n}有限公司") for n in range(3)]
+    make.pooled_subject(district="松源区")
     plan = the_plan()
     html = client.get(f"/plans/{plan.id}/bulk?district=临江区").get_data(as_text=True)
     assert "符合条件的培育库对象 3 个" in html
@@ -187,7 +176,7 @@ def test_bulk_add_from_a_pool_filter(client, make, staff):
 
 
 def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, staff):
-    keep, achieved, exited = pooled(make), pooled(make), pooled(make)
+    keep, achieved, exited = make.pooled_subject(), make.pooled_subject(), make.pooled_subject()
     with db.connection_context():
         last = operations.create_plan(YEAR - 1, "去年", staff)
         for subject in (keep, achieved, exited):
@@ -205,7 +194,7 @@ def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, sta
 
 
 def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, login, staff):
-    own, other = pooled(make, name="自己乳业有限公司"), pooled(make, name="别家纸业有限公司")
+    own, other = make.pooled_subject(name="自己乳业有限公司"), make.pooled_subject(name="别家纸业有限公司")
     with db.connection_context():
         plan = operations.create_plan(YEAR, "计划", staff)
         mine = operations.add_item(plan, own, "municipal", staff, staff, note="请尽快完成节能诊断")
@@ -230,7 +219,7 @@ def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, lo
 
 
 def test_plan_documents(client, make, staff):
-    subjects = [pooled(make, name=f"文档测试{n}有限公司") for n in range(3)]
+    subjects = [make.pooled_subject(name=f"文档测试{n}有限公司") for n in range(3)]
     new_plan(client)
     plan = the_plan()
     client.post(f"/plans/{plan.id}/edit", data={"title": "龙江湾市培育计划", "goals": "培育目标文字",

@@ -27,6 +27,8 @@ from models import (
     db,
 )
 
+pytestmark = pytest.mark.staff(login=True)
+
 
 @pytest.fixture
 def city(app):
@@ -121,13 +123,6 @@ def test_registration_is_rate_limited(app, client, city):
 
 
 # --- the queue and admission -----------------------------------------------------------------------
-
-@pytest.fixture
-def staff(make, login):
-    user = make.user(Role.STAFF)
-    login(user)
-    return user
-
 
 def test_queue_lists_waiting_registrations(client, staff, make):
     make.subject(name="等待审核甲", status=SubjectStatus.PENDING.value)

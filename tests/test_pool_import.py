@@ -9,14 +9,13 @@ from blueprints.pool import spreadsheet
 from identifiers import make_credit_code
 from models import AuditEvent, PoolEntry, Role, Subject, db
 
+pytestmark = pytest.mark.staff(login=True, username="wangxm")
+
 
 @pytest.fixture
-def staff(app, make, login):
-    with app.app_context(), db.connection_context():
-        settings.save({"districts": ["松源区", "临江区"]})
-    user = make.user(Role.STAFF, username="wangxm")
-    login(user)
-    return user
+def staff(staff, districts):
+    """The logged-in staff user, with two districts configured."""
+    return staff
 
 
 def workbook_bytes(rows, header=None):

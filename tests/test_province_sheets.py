@@ -18,7 +18,6 @@ from models import (
     EligibilityCheck,
     Listing,
     PoolEntry,
-    Role,
     Rung,
     SubjectKind,
     SubjectStatus,
@@ -48,11 +47,6 @@ def checked(subject):
     for key, _, _ in rules.VETO_CONDITIONS:
         VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
                          checked_on=date(YEAR, 1, 5))
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 import rules
-import settings
 import uploads
 from blueprints.applications import operations as apps
 from blueprints.recommend import operations as recommend
@@ -36,11 +35,9 @@ PDF = b"%PDF-1.4 x"
 
 
 @pytest.fixture
-def staff(app, make):
-    with db.connection_context():
-        settings.save({"city_name": "龙江湾市", "bureau_name": "龙江湾市工业和信息化局", "bureau_contact": "王晓明",
-                       "bureau_phone": "0451-88880000"})
-    return make.user(Role.STAFF)
+def staff(staff, bureau):
+    """The staff user, with the city and bureau settings saved."""
+    return staff
 
 
 def applicant(app, make, staff, name, score=88, veto_age_days=10):

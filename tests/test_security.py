@@ -183,7 +183,7 @@ def _owned_by_someone_else(make):
     notice with its document; agency X's engagement with A and its qualification document."""
     from blueprints.plans import operations as plans
     from models import Application, ChangeNotice, DynamicReport, Engagement, Milestone, PlanItem
-    from tests.test_agencies import make_agency
+    from tests.helpers import make_agency
 
     subject = make.subject(rung=Rung.POOL.value)
     staff = make.user(Role.STAFF)
@@ -215,7 +215,7 @@ def test_every_owned_object_is_not_found_for_another_enterprise_or_agency(app, c
                 assert (rule.rule, method) in OWNED_ROUTES, f"add {rule.rule} {method} to OWNED_ROUTES"
     with app.test_request_context():
         objects, subject, agency = _owned_by_someone_else(make)
-    from tests.test_agencies import make_agency
+    from tests.helpers import make_agency
     other_enterprise = make.user(Role.ENTERPRISE, subject=make.subject())
     other_agency = make.user(Role.AGENCY, agency=make_agency())
     for user in (other_enterprise, other_agency):

@@ -29,28 +29,13 @@ from models import (
 )
 from rules import Refused
 
-from .test_agencies import make_agency
+from .helpers import make_agency
 
 TODAY = local_now().date()
 YEAR = TODAY.year
 LAST_YEAR = YEAR - 1
 GOOD = {"output_value": "25000", "energy_consumption": "1500", "energy_per_output": "0.06", "water_use": "12",
         "solid_waste_utilisation": "95", "renewable_share": "10", "carbon_emissions": "3700"}
-
-
-@pytest.fixture
-def staff(make):
-    return make.user(Role.STAFF)
-
-
-def listed_subject(make, year=LAST_YEAR, **overrides):
-    """A pooled factory on the municipal list of `year`, with its enterprise account."""
-    subject = make.subject(rung=Rung.MUNICIPAL.value, **overrides)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=year - 1, status=PoolStatus.LISTED.value)
-        Listing.create(subject=subject, rung="municipal", year=year, source="municipal_review",
-                       listed_on=date(year, 9, 20))
-    return subject
 
 
 def enterprise_of(make, subject):
@@ -77,8 +62,8 @@ def test_indicators_text_and_negatives_are_refused_and_implausible_values_warned
 
 
 @pytest.mark.parametrize("removed, today, barred", [
-    (date(2026, 5, 10), date(2029, 5, 9), True),
-    (date(2026, 5, 10), date(2029, 5, 10), False),
+    (date(2026, 5, 10), date(2029, 5, 10), True),  # 《民法典》第二百零二条: the corresponding day is the last
+    (date(2026, 5, 10), date(2029, 5, 11), False),
     (date(2024, 2, 29), date(2027, 2, 28), True),
     (date(2024, 2, 29), date(2027, 3, 1), False),
 ])
@@ -90,22 +75,21 @@ def test_removal_bar_lasts_three_years_from_the_removal(removed, today, barred):
 
 @pytest.mark.parametrize("today, overdue", [(date(YEAR, 3, 29), False), (date(YEAR, 3, 30), False),
                                             (date(YEAR, 3, 31), True)])
-def test_filing_status_across_the_deadline(app, make, staff, today, overdue):
-    filed, missing = listed_subject(make), listed_subject(make)
-    listed_subject(make, year=YEAR)  # on this year's list: owes next year's table, not last year's
-    with db.connection_context():
-        upkeep.file_report(filed, LAST_YEAR, GOOD, staff, today)
-        status = upkeep.dynamic_report_status(LAST_YEAR, today)
-        assert [s.id for s in status["missing"]] == [missing.id]
-        assert set(status["reports"]) == {filed.id}
-        assert status["overdue"] is overdue
-        assert [s.id for s in status["flagged"]] == ([missing.id] if overdue else [])
-        late = AuditEvent.select().where(AuditEvent.action == "dynamic.file").get()
-        assert json.loads(late.details)["late"] is overdue
+def test_filing_status_across_the_deadline(app, make, staff, today, overdue, db_conn):
+    filed, missing = make.listed_subject(), make.listed_subject()
+    make.listed_subject(year=YEAR)  # on this year's list: owes next year's table, not last year's
+    upkeep.file_report(filed, LAST_YEAR, GOOD, staff, today)
+    status = upkeep.dynamic_report_status(LAST_YEAR, today)
+    assert [s.id for s in status["missing"]] == [missing.id]
+    assert set(status["reports"]) == {filed.id}
+    assert status["overdue"] is overdue
+    assert [s.id for s in status["flagged"]] == ([missing.id] if overdue else [])
+    late = AuditEvent.select().where(AuditEvent.action == "dynamic.file").get()
+    assert json.loads(late.details)["late"] is overdue
 
 
 def test_enterprise_files_its_table_and_corrects_it(app, client, make, login):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     login(enterprise_of(make, subject))
     page = client.get("/my/dynamic").get_data(as_text=True)
     assert f"{LAST_YEAR} 年度绿色制造动态管理表" in page and "万立方米" in page
@@ -122,7 +106,7 @@ def test_enterprise_files_its_table_and_corrects_it(app, client, make, login):
 
 
 def test_text_in_a_number_field_is_refused_next_to_it_and_nothing_changes(app, client, make, login):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     login(enterprise_of(make, subject))
     client.post("/my/dynamic", data={**GOOD, "year": LAST_YEAR})
     html = client.post("/my/dynamic", data={**GOOD, "year": LAST_YEAR, "water_use": "十二"}).get_data(as_text=True)
@@ -132,19 +116,18 @@ def test_text_in_a_number_field_is_refused_next_to_it_and_nothing_changes(app, c
         assert json.loads(DynamicReport.get().indicators)["water_use"] == 12
 
 
-def test_only_listed_units_file_and_only_for_past_years(app, make, staff):
+def test_only_listed_units_file_and_only_for_past_years(app, make, staff, db_conn):
     subject = make.subject()
-    listed = listed_subject(make)
-    with db.connection_context():
-        with pytest.raises(Refused, match="无需填报"):
-            upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
-        with pytest.raises(Refused, match="上一年度"):
-            upkeep.file_report(listed, YEAR, GOOD, staff, TODAY)
-        assert DynamicReport.select().count() == 0
+    listed = make.listed_subject()
+    with pytest.raises(Refused, match="无需填报"):
+        upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
+    with pytest.raises(Refused, match="上一年度"):
+        upkeep.file_report(listed, YEAR, GOOD, staff, TODAY)
+    assert DynamicReport.select().count() == 0
 
 
 def test_reminders_reach_the_enterprise_once(app, client, make, login, staff):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     enterprise = enterprise_of(make, subject)
     login(staff)
     client.post(f"/upkeep/dynamic/remind?year={LAST_YEAR}")
@@ -157,8 +140,8 @@ def test_reminders_reach_the_enterprise_once(app, client, make, login, staff):
 
 
 def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, client, make, login, staff):
-    filed = listed_subject(make, name="已填报企业有限公司")
-    listed_subject(make, name="未填报企业有限公司")
+    filed = make.listed_subject(name="已填报企业有限公司")
+    make.listed_subject(name="未填报企业有限公司")
     with db.connection_context():
         report, _, _ = upkeep.file_report(filed, LAST_YEAR, GOOD, staff, date(YEAR, 3, 1))
     login(staff)
@@ -177,7 +160,7 @@ def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, 
 
 
 def test_an_enterprise_cannot_read_another_units_table(app, client, make, login, staff):
-    mine, theirs = listed_subject(make), listed_subject(make)
+    mine, theirs = make.listed_subject(), make.listed_subject()
     with db.connection_context():
         other, _, _ = upkeep.file_report(theirs, LAST_YEAR, GOOD, staff, TODAY)
         own, _, _ = upkeep.file_report(mine, LAST_YEAR, GOOD, staff, TODAY)
@@ -190,7 +173,7 @@ def test_an_enterprise_cannot_read_another_units_table(app, client, make, login,
 # --- change notices --------------------------------------------------------------------------------------
 
 def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, make, login, staff):
-    subject = listed_subject(make, name="旧名称有限公司")
+    subject = make.listed_subject(name="旧名称有限公司")
     login(enterprise_of(make, subject))
     response = client.post("/my/changes", data={"kind": "name", "new_name": "", "description": "更名"})
     assert "名称变更须填写变更后的名称" in response.get_data(as_text=True)
@@ -215,17 +198,16 @@ def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, mak
     assert "该变更已复核" in response.get_data(as_text=True)
 
 
-def test_pending_changes_go_into_the_recommendation_package(app, make, staff):
-    subject = listed_subject(make)
-    with db.connection_context():
-        upkeep.declare_change(subject, "address", "搬迁至新厂区", "", staff)
-        assert upkeep.adjustment_rows(YEAR)[0][2] == "待复核"
+def test_pending_changes_go_into_the_recommendation_package(app, make, staff, db_conn):
+    subject = make.listed_subject()
+    upkeep.declare_change(subject, "address", "搬迁至新厂区", "", staff)
+    assert upkeep.adjustment_rows(YEAR)[0][2] == "待复核"
 
 
 # --- removal ---------------------------------------------------------------------------------------------
 
 def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applications(app, client, make, login, staff):
-    subject = listed_subject(make, name="将被移出企业有限公司")
+    subject = make.listed_subject(name="将被移出企业有限公司")
     with db.connection_context():
         listing = Listing.get()
     assert "将被移出企业有限公司" in client.get("/list").get_data(as_text=True)
@@ -252,7 +234,7 @@ def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applica
 # --- incidents -------------------------------------------------------------------------------------------
 
 def test_an_incident_produces_its_report_and_proposes_removal(app, client, make, login, staff):
-    subject = listed_subject(make, name="发生事故企业有限公司")
+    subject = make.listed_subject(name="发生事故企业有限公司")
     login(staff)
     response = client.post("/upkeep/incidents", data={"subject_id": subject.id, "occurred_on": TODAY.isoformat(),
                                                       "kind": "environment", "grade": "", "source": "生态环境局",
@@ -283,7 +265,7 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
 # --- public reports --------------------------------------------------------------------------------------
 
 def test_a_report_needs_real_name_and_contact(app, client, make):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     response = client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "",
                                             "matter": "数据造假"})
     assert "请填写联系电话或邮箱" in response.get_data(as_text=True)
@@ -321,7 +303,7 @@ def test_a_report_against_an_agency_ends_in_its_disqualification(app, client, ma
 
 
 def test_the_public_cannot_read_reports_or_their_evidence(app, client, make, login):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "a@b.cn",
                                  "matter": "x", "evidence": (io.BytesIO(b"%PDF-1.4 e"), "e.pdf")},
                 content_type="multipart/form-data")
@@ -334,55 +316,51 @@ def test_the_public_cannot_read_reports_or_their_evidence(app, client, make, log
 
 
 def test_calendar_counts_the_units_without_a_table(app, client, make, login, staff):
-    listed_subject(make)
+    make.listed_subject()
     login(staff)
     assert f"1 家名单单位未填报{LAST_YEAR}年度动态管理表" in client.get("/home").get_data(as_text=True)
 
 
-def test_listing_status_is_unchanged_by_a_rejected_change(app, make, staff):
-    subject = listed_subject(make, name="原名有限公司")
-    with db.connection_context():
-        notice = upkeep.declare_change(subject, "name", "更名", "新名有限公司", staff)
-        upkeep.decide_change(notice, False, True, "材料不全", staff)
-        assert Subject.get_by_id(subject.id).name == "原名有限公司"
-        assert Listing.get().status == ListingStatus.LISTED.value
+def test_listing_status_is_unchanged_by_a_rejected_change(app, make, staff, db_conn):
+    subject = make.listed_subject(name="原名有限公司")
+    notice = upkeep.declare_change(subject, "name", "更名", "新名有限公司", staff)
+    upkeep.decide_change(notice, False, True, "材料不全", staff)
+    assert Subject.get_by_id(subject.id).name == "原名有限公司"
+    assert Listing.get().status == ListingStatus.LISTED.value
 
 
-def test_removal_date_must_lie_between_listing_and_today(app, make, staff):
-    listed_subject(make)
-    with db.connection_context():
-        listing = Listing.get()
-        with pytest.raises(Refused, match="不能晚于今天"):
-            upkeep.remove(listing, "falsified", "造假", TODAY + timedelta(days=1), staff)
-        with pytest.raises(Refused, match="不能早于列入日期"):
-            upkeep.remove(listing, "falsified", "造假", listing.listed_on - timedelta(days=1), staff)
-        assert Listing.get().status == ListingStatus.LISTED.value
+def test_removal_date_must_lie_between_listing_and_today(app, make, staff, db_conn):
+    make.listed_subject()
+    listing = Listing.get()
+    with pytest.raises(Refused, match="不能晚于今天"):
+        upkeep.remove(listing, "falsified", "造假", TODAY + timedelta(days=1), staff)
+    with pytest.raises(Refused, match="不能早于列入日期"):
+        upkeep.remove(listing, "falsified", "造假", listing.listed_on - timedelta(days=1), staff)
+    assert Listing.get().status == ListingStatus.LISTED.value
 
 
-def test_a_handled_report_keeps_its_finding(app, make, staff):
-    subject = listed_subject(make)
-    with db.connection_context():
-        complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1",
-                                            no_evidence_reason="口头反映")
-        upkeep.handle_complaint(complaint, "经核实不属实", "unfounded", staff)
-        with pytest.raises(Refused, match="已处理"):
-            upkeep.handle_complaint(Complaint.get_by_id(complaint.id), "改口", "rectify", staff)
-        assert Complaint.get_by_id(complaint.id).finding == "经核实不属实"
+def test_a_handled_report_keeps_its_finding(app, make, staff, db_conn):
+    subject = make.listed_subject()
+    complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1",
+                                        no_evidence_reason="口头反映")
+    upkeep.handle_complaint(complaint, "经核实不属实", "unfounded", staff)
+    with pytest.raises(Refused, match="已处理"):
+        upkeep.handle_complaint(Complaint.get_by_id(complaint.id), "改口", "rectify", staff)
+    assert Complaint.get_by_id(complaint.id).finding == "经核实不属实"
 
 
-def test_refiling_keeps_the_earlier_review_in_the_audit_trail(app, make, staff):
-    subject = listed_subject(make)
-    with db.connection_context():
-        report, _, _ = upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
-        upkeep.review_report(report, "fail", "单位产值能耗与用电量不符", staff)
-        upkeep.file_report(subject, LAST_YEAR, {**GOOD, "energy_per_output": "0.07"}, staff, TODAY)
-        edit = AuditEvent.select().where(AuditEvent.action == "dynamic.edit").get()
-        assert json.loads(edit.details)["before"]["review"] == ["fail", "单位产值能耗与用电量不符"]
-        assert DynamicReport.get().review_result is None
+def test_refiling_keeps_the_earlier_review_in_the_audit_trail(app, make, staff, db_conn):
+    subject = make.listed_subject()
+    report, _, _ = upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
+    upkeep.review_report(report, "fail", "单位产值能耗与用电量不符", staff)
+    upkeep.file_report(subject, LAST_YEAR, {**GOOD, "energy_per_output": "0.07"}, staff, TODAY)
+    edit = AuditEvent.select().where(AuditEvent.action == "dynamic.edit").get()
+    assert json.loads(edit.details)["before"]["review"] == ["fail", "单位产值能耗与用电量不符"]
+    assert DynamicReport.get().review_result is None
 
 
 def test_a_reminder_links_to_where_the_table_is_filed(app, client, make, login, staff):
-    subject = listed_subject(make)
+    subject = make.listed_subject()
     enterprise = enterprise_of(make, subject)
     with db.connection_context():
         upkeep.remind([subject], LAST_YEAR, staff)

@@ -1,9 +1,17 @@
-"""Account administration: each change checks, changes inside db.atomic(), audits, and ends the account's
-sessions where its rights change (role, disabling, a reset password)."""
+"""Account administration and the site's settings: each change checks, changes inside db.atomic(), audits, and
+ends the account's sessions where its rights change (role, disabling, a reset password)."""
 import audit
-from accounts import end_sessions, generate_password, set_password, unlock
+import settings
+from accounts import create_user, end_sessions, generate_password, set_password, unlock
 from models import db
 from rules import Refused
+
+
+def create_account(username, role, display_name, *, organisation="", phone="", by):
+    """A new account with a generated password, to be changed at first login. Returns (user, password)."""
+    with db.atomic():
+        return create_user(username.strip(), role, display_name.strip(), by=by,
+                           organisation=organisation or "", phone=phone or "")
 
 
 def change_role(user, role, *, by):
@@ -45,3 +53,13 @@ def reset_password(user, *, by):
         if user.locked_sources().exists():
             unlock(user, by=by)
     return password
+
+
+def save_settings(values, *, by):
+    """Store the settings that changed and audit them. Returns the keys changed."""
+    with db.atomic():
+        changed = settings.save(values, by)
+        if changed:
+            audit.record("settings.update", object_type="setting", user=by,
+                         details={"changed": {k: values[k] for k in changed}})
+    return changed

@@ -8,10 +8,10 @@ from flask_wtf import FlaskForm
 import audit
 import settings
 from access import admin_required
-from accounts import create_user, unlock
+from accounts import unlock
 from documents import XLSX_MIMETYPE, xlsx_table
 from extensions import htmx
-from models import AuditEvent, Role, User, db, local_now
+from models import AuditEvent, Role, User, local_now
 from pagination import paginate
 from rules import Refused
 
@@ -40,9 +40,9 @@ def user_create():
     """Create an account with a generated password shown once."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        with db.atomic():
-            user, password = create_user(form.username.data.strip(), form.role.data, form.display_name.data.strip(),
-                                         organisation=form.organisation.data or "", phone=form.phone.data or "")
+        user, password = operations.create_account(form.username.data, form.role.data, form.display_name.data,
+                                                   organisation=form.organisation.data, phone=form.phone.data,
+                                                   by=current_user._get_current_object())
         return render_template("admin/password_shown.html", user=user, password=password, created=True)
     return render_template("admin/user_form.html", form=form)
 
@@ -122,11 +122,7 @@ def settings_page():
                     "document_number_prefix", "signer", "regulation_title"):
             values[key] = (values[key] or "").strip()
         values["regulation_title"] = values["regulation_title"] or settings.DEFAULTS["regulation_title"]
-        with db.atomic():
-            changed = settings.save(values, current_user._get_current_object())
-            if changed:
-                audit.record("settings.update", object_type="setting",
-                             details={"changed": {k: values[k] for k in changed}})
+        changed = operations.save_settings(values, by=current_user._get_current_object())
         flash("设置已保存。" if changed else "设置没有变化。", "success")
         return redirect(url_for("admin.settings_page"))
     return render_template("admin/settings.html", form=form)

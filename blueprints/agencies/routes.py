@@ -6,7 +6,7 @@ from flask_login import current_user
 
 import rules
 import uploads
-from access import public, roles_required, staff_required
+from access import agency_only, public, staff_required
 from blueprints.pool.forms import ReasonForm
 from bounds import year_in
 from documents import XLSX_MIMETYPE, xlsx_table
@@ -20,7 +20,6 @@ from models import (
     Engagement,
     EngagementPurpose,
     EngagementStatus,
-    Role,
     Rung,
     Subject,
     db,
@@ -41,29 +40,6 @@ from .forms import (
     ProposeForm,
     ReportForm,
 )
-
-agency_only = roles_required(Role.AGENCY.value)
-
-
-def _engaged(user, subject_id):
-    """An agency reads a subject's documents once it has accepted an engagement with it, and only while it is
-    recognised: a suspended or disqualified agency reads none (第二十六条), an ended engagement shares nothing."""
-    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().join(Agency).where(
-        Engagement.subject == subject_id, Engagement.agency == user.agency_id,
-        Agency.status == AgencyStatus.APPROVED.value,
-        Engagement.status.in_((EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value))).exists()
-
-
-def _own_report(user, engagement_id):
-    """An agency reads the evaluation reports of its own engagements, on the same terms."""
-    return user.role == Role.AGENCY.value and user.agency_id is not None and Engagement.select().join(Agency).where(
-        Engagement.id == engagement_id, Engagement.agency == user.agency_id,
-        Agency.status == AgencyStatus.APPROVED.value, Engagement.status != EngagementStatus.ENDED.value).exists()
-
-
-uploads.register_reader("subject", _engaged)
-uploads.register_reader("agency", lambda user, agency_id: user.role == Role.AGENCY.value and user.agency_id == agency_id)
-uploads.register_reader("engagement", _own_report)
 
 
 def _me():
@@ -170,7 +146,11 @@ def agency_export():
 @staff_required
 def agency_detail(agency_id):
     """One agency: the 第二十三条 checks beside its evidence, its engagements and pass rate, and the decisions."""
-    agency = agency_or_404(agency_id)
+    return _detail_page(agency_or_404(agency_id))
+
+
+def _detail_page(agency, reason_form=None, disqualify_form=None):
+    """The agency page; a decision posted with a wrong form comes back here with its errors beside the fields."""
     passed, total = operations.pass_rate([agency.id]).get(agency.id, (0, 0))
     outcomes, _ = operations.evaluation_outcomes([agency.id])
     return render_template(
@@ -178,7 +158,8 @@ def agency_detail(agency_id):
         documents=Document.of("agency", agency.id), engagements=agency.engagements.order_by(Engagement.id.desc()),
         passed=passed, total=total, rate_flag=rules.pass_rate_flag(passed, total), outcomes=outcomes,
         reports=agency.reports.order_by(AgencyReport.year.desc()),
-        reason_form=ReasonForm(), disqualify_form=DisqualifyForm(decided_on=_today()), today=_today(),
+        reason_form=reason_form or ReasonForm(formdata=None),
+        disqualify_form=disqualify_form or DisqualifyForm(formdata=None, decided_on=_today()), today=_today(),
         **_qualification_context(agency))
 
 
@@ -242,8 +223,7 @@ def agency_approve(agency_id):
 def _with_reason(agency_id, operation, message):
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash("请填写理由。", "danger")
-        return redirect(url_for("agencies.agency_detail", agency_id=agency_id))
+        return _detail_page(agency_or_404(agency_id), reason_form=form)
     return _decision(agency_id, operation, message, form.reason.data, _me())
 
 
@@ -274,8 +254,7 @@ def agency_disqualify(agency_id):
     """第二十六条: disqualify; its reports are not accepted for three years from the decision."""
     form = DisqualifyForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-        return redirect(url_for("agencies.agency_detail", agency_id=agency_id))
+        return _detail_page(agency_or_404(agency_id), disqualify_form=form)
     return _decision(agency_id, operations.disqualify, "已取消该机构资格。", form.reason.data, form.decided_on.data, _me(),
                      form.category.data)
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 import rules
 import uploads
-from access import STAFF_ROLES, roles_required, staff_required
+from access import enterprise_only, staff_or_enterprise, staff_required
 from bounds import int_in, year_in
 from documents import XLSX_MIMETYPE, xlsx_table
 from models import (
@@ -15,7 +15,6 @@ from models import (
     Document,
     EvaluationMethod,
     ReviewAssignment,
-    Role,
     Rung,
     Subject,
     SubjectKind,
@@ -35,13 +34,6 @@ from .forms import (
     StaffApplicationForm,
     YearForm,
 )
-
-staff_or_enterprise = roles_required(*STAFF_ROLES, Role.ENTERPRISE.value)
-enterprise_only = roles_required(Role.ENTERPRISE.value)
-
-# Application documents: staff, and the enterprise that owns the subject.
-uploads.register_reader("application", lambda user, application_id: user.role == Role.ENTERPRISE.value and Application
-                        .select().where(Application.id == application_id, Application.subject == user.subject_id).exists())
 
 
 def application_or_404(application_id):

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import rules
-from access import own_subject, roles_required
+from access import enterprise_only, own_subject
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agency_ops
 from industries import industry_label
@@ -17,7 +17,6 @@ from models import (
     Engagement,
     EngagementPurpose,
     PreferenceStance,
-    Role,
     SubjectKind,
     local_now,
 )
@@ -26,7 +25,6 @@ from rules import Refused
 from . import bp
 from .forms import ConfirmForm, PreferenceForm, RefuseForm, WithdrawPreferenceForm
 
-enterprise_only = roles_required(Role.ENTERPRISE.value)
 SHORTLIST_SIZE = 5
 
 

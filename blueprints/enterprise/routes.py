@@ -3,13 +3,13 @@ from flask_login import current_user
 
 import rules
 import uploads
-from access import own_subject, roles_required
+from access import enterprise_only, own_subject
 from blueprints.plans import operations as plan_operations
 from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
-from blueprints.pool.routes import upload_for_subject
 from blueprints.upkeep.operations import unread_notices
+from blueprints.views import upload_posted_document
 from models import (
     LADDER,
     CultivationPlan,
@@ -20,7 +20,6 @@ from models import (
     PlanStatus,
     PoolEntry,
     Recommendation,
-    Role,
     SubjectMessage,
     db,
     local_now,
@@ -28,12 +27,6 @@ from models import (
 from rules import Refused
 
 from . import bp
-
-enterprise_only = roles_required(Role.ENTERPRISE.value)
-
-# An enterprise reads the documents of its own subject.
-uploads.register_reader("subject", lambda user, subject_id: user.role == Role.ENTERPRISE.value
-                        and user.subject_id == subject_id)
 
 
 @bp.route("/")
@@ -90,7 +83,8 @@ def my_subject_reply():
 @enterprise_only
 def my_subject_upload():
     """Upload a document for the enterprise's own subject."""
-    return upload_for_subject(own_subject(), url_for("enterprise.my_subject", _anchor="documents"))
+    upload_posted_document(own_subject())
+    return redirect(url_for("enterprise.my_subject", _anchor="documents"))
 
 
 def own_plan_items(subject):

@@ -7,7 +7,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import current_app
 from peewee import JOIN
 
 import audit
@@ -39,13 +39,21 @@ from rules import Refused
 from . import bundle
 
 
+@dataclass(frozen=True)
+class Link:
+    """Where to fix something, as an endpoint and its arguments: the template builds the URL (url_for), so operations
+    need no request."""
+    endpoint: str
+    args: dict = field(default_factory=dict)
+
+
 @dataclass
 class ReadinessItem:
     title: str
     ok: bool
     detail: str
-    link: str
-    problems: list = field(default_factory=list)  # (name, url) of what to fix
+    link: Link
+    problems: list = field(default_factory=list)  # (name, Link) of what to fix
 
 
 def filings_dir():
@@ -122,15 +130,15 @@ def readiness(year, entries=None, summaries=None):
         f"{year} 年培育计划已批准，内容完整", plan_ok and not missing,
         (f"第 {plan.version} 版，{plan.status_enum.label}" + ("，尚未填写" + "、".join(missing) if missing else "")) if plan_ok else
         ("尚未制定" if latest_plan is None else f"最新版本（第 {latest_plan.version} 版）状态为{latest_plan.status_enum.label}"),
-        url_for("plans.plan_detail", plan_id=latest_plan.id) if latest_plan else url_for("plans.plan_list")))
+        Link("plans.plan_detail", {"plan_id": latest_plan.id}) if latest_plan else Link("plans.plan_list")))
     if latest_plan is not None:
         # 第十条: the plan filed names subjects of the pool as it stands today, each aimed above its rung
         wrong = plans.item_problems(latest_plan)
         items.append(ReadinessItem(
             "培育计划的对象均在培育库中，目标梯度高于当前梯度（第十条）", not wrong,
             f"{len(wrong)} 个计划条目需调整（移出计划或修改目标；已备案的版本请创建新版本）" if wrong else "均符合",
-            url_for("plans.plan_detail", plan_id=latest_plan.id),
-            [(f"{item.subject.name}：{problem}", url_for("plans.item_detail", item_id=item.id))
+            Link("plans.plan_detail", {"plan_id": latest_plan.id}),
+            [(f"{item.subject.name}：{problem}", Link("plans.item_detail", {"item_id": item.id}))
              for item, problem in wrong[:20]]))
 
     if entries is None:
@@ -140,24 +148,24 @@ def readiness(year, entries=None, summaries=None):
     items.append(ReadinessItem(
         "每个培育库对象的入库条件和否决项均已核查（第六至八条、第十五条）", not incomplete,
         f"{len(entries)} 个培育对象" + (f"，{len(incomplete)} 个核查不完整" if incomplete else "，均已核查"),
-        url_for("pool.pool_list"),
-        [(s.name, url_for("pool.subject_detail", subject_id=s.id)) for s in incomplete[:20]]))
+        Link("pool.pool_list"),
+        [(s.name, Link("pool.subject_detail", {"subject_id": s.id})) for s in incomplete[:20]]))
     hits = [e.subject for e in entries if summaries[e.subject_id]["hit"]]
     items.append(ReadinessItem(
         "培育库和名单中没有存在否决情形的对象（第十五条）", not hits,
         f"{len(hits)} 个对象存在否决情形" if hits else "未发现",
-        url_for("pool.pool_list"), [(s.name, url_for("pool.subject_detail", subject_id=s.id)) for s in hits[:20]]))
+        Link("pool.pool_list"), [(s.name, Link("pool.subject_detail", {"subject_id": s.id})) for s in hits[:20]]))
 
     listed = published_list(year).count()
     declaration = FilingDeclaration.get_or_none(FilingDeclaration.year == year)
     items.append(ReadinessItem(
         f"{year} 年市级绿色制造名单已公布（或说明本年度无市级名单）", listed > 0 or declaration is not None,
         f"已公布 {listed} 个" if listed else ("已说明：" + declaration.statement if declaration else "尚未公布，也未说明"),
-        url_for("listing.publicity_list")))
+        Link("listing.publicity_list")))
     missing = settings.missing_for_documents()
     items.append(ReadinessItem("系统设置完整（主管部门名称、地址、联系人等）", not missing,
                                "完整" if not missing else f"缺 {len(missing)} 项",
-                               url_for("admin.settings_page")))
+                               Link("admin.settings_page")))
     return items
 
 

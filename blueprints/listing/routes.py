@@ -71,9 +71,15 @@ def publicity_list():
 @staff_required
 def publicity_detail(publicity_id):
     """A publicity: its subjects, the objections and how each was handled, and publishing."""
-    publicity = publicity_or_404(publicity_id)
+    return _publicity_page(publicity_or_404(publicity_id))
+
+
+def _publicity_page(publicity, failed=None, failed_form=None):
+    """The publicity page; an objection's handling posted wrong (`failed`, its bound `failed_form`) comes back with
+    the message beside that objection's fields."""
     return render_template("listing/publicity.html", publicity=publicity, end=operations.end_date(publicity),
-                           today=local_now().date(), handle_form=HandleForm(),
+                           today=local_now().date(), handle_form=HandleForm(formdata=None),
+                           failed_id=failed.id if failed else None, failed_form=failed_form,
                            objections=publicity.objections.order_by(Objection.id))
 
 
@@ -91,6 +97,8 @@ def objection_handle(objection_id):
             flash("已记录处理情况。", "success")
         except Refused as error:
             flash(str(error), "danger")
+    elif objection.upheld is None:  # its form is still on the page: the messages beside its fields
+        return _publicity_page(objection.publicity, objection, form)
     else:
         flash(_errors(form), "danger")
     return redirect(url_for("listing.publicity_detail", publicity_id=objection.publicity_id))

@@ -32,6 +32,8 @@ class PlanEditForm(Form):
         for kind in SubjectKind:
             for rung in rules.TARGET_RUNGS:
                 self.target_fields.append((kind.value, rung, f"target-{kind.value}-{rung}"))
+        self.typed_targets = {}  # {(kind, rung): count or the text typed}, shown in the number fields
+        self.targets_error = None  # shown under the targets table
 
     def targets(self, formdata):
         """{(kind, rung): count} from the posted numbers, or a Chinese error."""

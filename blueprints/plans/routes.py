@@ -98,11 +98,19 @@ def _plan_context(plan, args=None, tick_form=None, selected=()):
     }
 
 
-def detail_page(plan, args=None, **queue_state):
-    """The plan page (also re-rendered by the work-queue actions when their input is wrong)."""
-    targets = {(t.kind, t.rung): t.count for t in plan.targets}
-    return render_template("plans/detail.html", edit_form=PlanEditForm(obj=plan), targets=targets,
-                           add_form=ItemAddForm(), **_plan_context(plan, args, **queue_state))
+def detail_page(plan, args=None, edit_form=None, add_form=None, **queue_state):
+    """The plan page (also re-rendered by the work-queue actions, the plan edit and the add-one form when their input
+    is wrong: the bound form passed in shows what was typed and the errors beside the fields)."""
+    if edit_form is None:
+        edit_form = PlanEditForm(formdata=None, obj=plan)
+        edit_form.typed_targets = {(t.kind, t.rung): t.count for t in plan.targets}
+    add_subject = None
+    if add_form is None:
+        add_form = ItemAddForm(formdata=None)
+    elif int_in(str(add_form.subject_id.data)):  # the subject chosen stays chosen (an id out of range finds none)
+        add_subject = Subject.get_or_none(Subject.id == add_form.subject_id.data)
+    return render_template("plans/detail.html", edit_form=edit_form, targets=edit_form.typed_targets,
+                           add_form=add_form, add_subject=add_subject, **_plan_context(plan, args, **queue_state))
 
 
 @bp.route("/<int:plan_id>")
@@ -127,16 +135,17 @@ def plan_edit(plan_id):
     plan = plan_or_404(plan_id)
     form = PlanEditForm()
     targets, error = form.targets(request.form)
-    if form.validate_on_submit() and targets is not None:
-        was_approved = plan.status == PlanStatus.APPROVED.value
-        try:
-            operations.update_plan(plan, form.title.data, form.goals.data or "", form.measures.data or "", targets,
-                                   current_user._get_current_object())
-            flash("计划已保存。" + ("内容有变更，计划已退回草稿，需重新批准。" if was_approved else ""), "success")
-        except Refused as refused:
-            flash(str(refused), "danger")
-    else:
-        flash(error or _form_errors(form), "danger")
+    if not form.validate_on_submit() or targets is None:
+        form.targets_error = error
+        form.typed_targets = {(kind, rung): request.form.get(name, "") for kind, rung, name in form.target_fields}
+        return detail_page(plan, edit_form=form)
+    was_approved = plan.status == PlanStatus.APPROVED.value
+    try:
+        operations.update_plan(plan, form.title.data, form.goals.data or "", form.measures.data or "", targets,
+                               current_user._get_current_object())
+        flash("计划已保存。" + ("内容有变更，计划已退回草稿，需重新批准。" if was_approved else ""), "success")
+    except Refused as refused:  # the plan is locked: nothing about one field
+        flash(str(refused), "danger")
     return redirect(url_for("plans.plan_detail", plan_id=plan.id))
 
 
@@ -180,12 +189,15 @@ def item_add(plan_id):
                 raise Refused("培育对象不存在")
             operations.add_item(plan, subject, form.target_rung.data, _user(form.owner.data),
                                 current_user._get_current_object())
-            flash(f"已加入：{subject.name}", "success")
         except Refused as error:
-            flash(str(error), "danger")
-    else:
-        flash(_form_errors(form), "danger")
-    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+            if plan.locked:  # the add form is not shown on a locked plan
+                flash(str(error), "danger")
+                return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+            form.subject_id.errors.append(str(error))  # the subject chosen: not pooled, already in, target too low
+        else:
+            flash(f"已加入：{subject.name}", "success")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    return detail_page(plan, add_form=form)
 
 
 @bp.route("/<int:plan_id>/subjects")

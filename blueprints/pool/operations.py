@@ -5,6 +5,7 @@ import audit
 import ladder
 import rules
 import settings
+import uploads
 from accounts import create_user
 from database import compare_and_set
 from models import (
@@ -291,6 +292,13 @@ def reply(subject, text, by):
     if subject.status != SubjectStatus.INFO_REQUESTED.value:
         raise Refused("当前没有需要答复的补充材料要求")
     _message(subject, MessageKind.REPLY.value, text, by, SubjectStatus.PENDING.value, "subject.reply")
+
+
+def attach_document(subject, file_storage, purpose, by):
+    """Check, store and record one document for a subject, uploaded by staff or by its enterprise (audited by
+    uploads.save). Raises uploads.UploadError with the reason."""
+    with db.atomic():
+        return uploads.store(file_storage, "subject", subject.id, purpose=purpose or "", user=by)
 
 
 def declared_change_fields(subject, by):

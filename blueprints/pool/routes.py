@@ -8,6 +8,7 @@ import audit
 import rules
 import uploads
 from access import staff_required
+from blueprints import views
 from blueprints.listing.forms import GreenCodeForm
 from documents import XLSX_MIMETYPE
 from extensions import htmx
@@ -26,7 +27,6 @@ from models import (
     SubjectSource,
     SubjectStatus,
     User,
-    db,
     local_now,
 )
 from pagination import paginate
@@ -370,21 +370,8 @@ def subject_pool_status(subject_id):
 def subject_upload(subject_id):
     """Attach a document to the subject."""
     subject = subject_or_404(subject_id)
-    return upload_for_subject(subject, url_for("pool.subject_detail", subject_id=subject.id, _anchor="documents"))
-
-
-def upload_for_subject(subject, back_url):
-    """Shared by staff and the enterprise: check, store and record one upload for a subject."""
-    form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            with db.atomic():
-                uploads.store(form.file.data, "subject", subject.id, purpose=form.purpose.data or "",
-                              user=current_user._get_current_object())
-            flash("文件已上传。", "success")
-        except uploads.UploadError as error:
-            flash(f"上传失败：{error}", "danger")
-    return redirect(back_url)
+    views.upload_posted_document(subject)
+    return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="documents"))
 
 
 # --- a park's member enterprises (第十五条：园区（含园区内企业）) ---------------------------------------------------

@@ -143,22 +143,22 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
     if round_.locked:
         raise Refused("本轮推荐已签发（在其他窗口或由其他人签发），本次修改未保存；如需更正请创建新版本")
     if decision not in (Decision.RECOMMEND.value, Decision.NOT_RECOMMEND.value):
-        raise Refused("请选择推荐或不推荐")
+        raise Refused("请选择推荐或不推荐", field="decision")
     if not opinion:
-        raise Refused("请填写推荐意见")
+        raise Refused("请填写推荐意见", field="opinion")
     if decision == Decision.RECOMMEND.value:
         if rank is None or rank < 1:
-            raise Refused("推荐的申报须填写排序（从 1 开始的整数）")
+            raise Refused("推荐的申报须填写排序（从 1 开始的整数）", field="rank")
         taken = (Recommendation.select().where(Recommendation.round == round_, Recommendation.rank == rank,
                                                Recommendation.id != recommendation.id,
                                                Recommendation.decision == Decision.RECOMMEND.value))
         if taken.exists():
-            raise Refused(f"排序 {rank} 已被 {taken.get().application.subject.name} 使用，排序不能重复")
+            raise Refused(f"排序 {rank} 已被 {taken.get().application.subject.name} 使用，排序不能重复", field="rank")
         check_list = checks(recommendation.application, today)
         if blocking(check_list):  # 第十五条：不得推荐 — no written reason overrides it
             raise Refused("不得推荐：" + _refusal(check_list) + "。书面理由不能替代")
         if red(check_list) and not exception_reason:
-            raise Refused("该申报有未通过的检查项（或既不在培育库也不在市级名单），推荐须写明理由")
+            raise Refused("该申报有未通过的检查项（或既不在培育库也不在市级名单），推荐须写明理由", field="exception_reason")
     else:
         rank = None
     try:
@@ -407,6 +407,12 @@ def package_for(round_):
     today = local_now().date()
     when = round_.signed_at.date() if round_.signed_at else today
     return package.build(snapshot(round_, today, when)), False
+
+
+def package_bytes(round_):
+    """The package's ZIP for a round: a signed round's as its sign-off built it; a draft's (marked 草稿 inside every
+    document) from the data as they stand."""
+    return package_for(round_)[0]
 
 
 def stored_snapshot(round_):

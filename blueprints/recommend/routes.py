@@ -74,10 +74,19 @@ def round_detail(round_id):
         with_new = operations.sync(round_)
         if with_new:
             flash(f"已加入 {with_new} 份新提交的申报。", "info")
+    return _round_page(round_)
+
+
+def _round_page(round_, failed=None, form=None, error=None):
+    """The round page; a row saved with wrong input without htmx (`failed`, its bound `form` and the `error` not
+    about one field) comes back with what was typed and the messages beside the fields."""
     today = local_now().date()
     snapshot = operations.stored_snapshot(round_)
     frozen = {entry["id"]: entry for entry in snapshot["rows"]} if snapshot else None
     rows = [_row_context(r, today, frozen) for r in operations.ordered(round_)]
+    for context in rows:
+        if failed is not None and context["row"].id == failed.id:
+            context.update(form=form, error=error)
     versions = RecommendationRound.select().where(RecommendationRound.year == round_.year).order_by(RecommendationRound.version)
     return render_template("recommend/round.html", round=round_, rows=rows, versions=versions,
                            frozen=frozen is not None)
@@ -97,14 +106,20 @@ def recommendation_save(recommendation_id):
             operations.decide(row, form.rank.data, form.decision.data, form.opinion.data or "",
                               form.exception_reason.data or "", _me(), local_now().date())
         except Refused as refused:
-            error = str(refused)
-    else:
-        error = "；".join(m for ms in form.errors.values() for m in ms)
+            if refused.field in form:
+                form[refused.field].errors.append(str(refused))  # about one field: beside it
+            else:
+                error = str(refused)
+    elif not any(getattr(form, name).errors for name in ("rank", "decision", "opinion", "exception_reason")):
+        error = "；".join(m for ms in form.errors.values() for m in ms) or "请刷新页面后重试"  # the token, not a field
+    invalid = bool(error) or any(field.errors for field in form)
     if not htmx:
-        flash(error or "已保存。", "danger" if error else "success")
+        if invalid:
+            return _round_page(row.round, failed=row, form=form, error=error)
+        flash("已保存。", "success")
         return redirect(url_for("recommend.round_detail", round_id=row.round_id))
     context = _row_context(Recommendation.get_by_id(row.id), local_now().date())
-    if error:
+    if invalid:
         context["form"] = form
     return htmx_response(render_template("recommend/_row.html", error=error, round=row.round, **context))
 
@@ -134,12 +149,6 @@ def round_new_version(round_id):
         return redirect(url_for("recommend.round_detail", round_id=round_.id))
     flash(f"已创建第 {copy.version} 版。", "success")
     return redirect(url_for("recommend.round_detail", round_id=copy.id))
-
-
-def package_bytes(round_, when=None):
-    """The package's ZIP for a round: a signed round's as its sign-off built it; a draft's (marked 草稿 inside every
-    document) from the data as they stand. `when` is kept for callers: the date is the sign-off's (or today's)."""
-    return operations.package_for(round_)[0]
 
 
 @bp.route("/rounds/<int:round_id>/package.zip")

@@ -3,22 +3,14 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import rules
-import uploads
-from access import roles_required
+from access import expert_only
 from blueprints.applications import operations
 from blueprints.applications.forms import DeclareForm, ScoreForm
 from extensions import htmx
-from models import Application, Document, ReviewAssignment, Role
+from models import Application, Document, ReviewAssignment
 from rules import Refused
 
 from . import bp
-
-expert_only = roles_required(Role.EXPERT.value)
-
-# An expert reads the documents of the applications assigned to them (not after withdrawing for a conflict).
-uploads.register_reader("application", lambda user, application_id: user.role == Role.EXPERT.value and
-                        ReviewAssignment.active().where(ReviewAssignment.application == application_id,
-                                                        ReviewAssignment.expert == user.id).exists())
 
 
 def assignment_or_404(assignment_id):

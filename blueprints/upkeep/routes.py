@@ -9,7 +9,7 @@ import document_numbers
 import rules
 import settings
 import uploads
-from access import own_subject, public, roles_required, staff_required
+from access import enterprise_only, own_subject, public, staff_required
 from bounds import int_in, year_in
 from documents import DOCX_MIMETYPE, safe_filename
 from extensions import limiter
@@ -25,7 +25,6 @@ from models import (
     IncidentGrade,
     Listing,
     ListingStatus,
-    Role,
     Rung,
     SpotCheck,
     SpotCheckResult,
@@ -48,11 +47,6 @@ from .forms import (
     ReviewForm,
     SpotCheckForm,
 )
-
-enterprise_only = roles_required(Role.ENTERPRISE.value)
-
-uploads.register_reader("change", lambda user, change_id: user.role == Role.ENTERPRISE.value and ChangeNotice.select()
-                        .where(ChangeNotice.id == change_id, ChangeNotice.subject == user.subject_id).exists())
 
 
 @bp.context_processor
@@ -338,8 +332,8 @@ def listing_remove(listing_id):
 
 # --- incidents (第二十九条) ------------------------------------------------------------------------------------
 
-def _incident_form():
-    form = IncidentForm(occurred_on=_today())
+def _incident_form(**kwargs):
+    form = IncidentForm(occurred_on=_today(), **kwargs)
     form.subject_id.choices = [(s.id, s.name) for s in operations.listed_subjects()]
     return form
 
@@ -366,10 +360,17 @@ def incident_list():
             message = str(error)
             target = form.grade if "等级" in message else form.kind if "类别" in message else form.occurred_on
             target.errors.append(message)
+    return _incidents_page(form)
+
+
+def _incidents_page(form, failed=None, failed_form=None):
+    """The incidents page; a 标记已报送 posted with a wrong date (`failed`, its bound `failed_form`) comes back with the
+    message beside that row's date."""
     incidents = (Incident.select(Incident, Subject).join(Subject)
                  .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
     return render_template("upkeep/incidents.html", form=form, incidents=incidents, kinds=dict(rules.INCIDENT_KINDS),
-                           grades=IncidentGrade, reported_form=IncidentReportedForm(reported_on=_today()))
+                           grades=IncidentGrade, reported_form=IncidentReportedForm(formdata=None, reported_on=_today()),
+                           failed_id=failed.id if failed else None, failed_form=failed_form)
 
 
 @bp.route("/upkeep/incidents/<int:incident_id>/reported", methods=["POST"])
@@ -378,13 +379,19 @@ def incident_reported(incident_id):
     """标记已报送: the day the incident report went to the province (第二十九条)."""
     incident = _or_404(Incident, incident_id)
     form = IncidentReportedForm()
+    if not form.validate_on_submit():
+        if not form.reported_on.errors:
+            form.reported_on.errors.append("请刷新页面后重试")  # the token: not about the date, but shown where it was
+        return _incidents_page(_incident_form(formdata=None), incident, form)
     try:
-        if not form.validate_on_submit():
-            raise Refused("；".join(m for messages in form.errors.values() for m in messages) or "请选择报送日期")
         operations.mark_incident_reported(incident, form.reported_on.data, _me())
-        flash(f"已标记：{incident.subject.name}的事故事件报告已于{form.reported_on.data:%Y年%m月%d日}报送省厅。", "success")
     except Refused as error:
-        flash(str(error), "danger")
+        if incident.reported_on:  # marked meanwhile: the row shows no date to put the message beside
+            flash(str(error), "danger")
+            return redirect(url_for("upkeep.incident_list", highlight=incident.id))
+        form.reported_on.errors.append(str(error))  # the date is wrong
+        return _incidents_page(_incident_form(formdata=None), incident, form)
+    flash(f"已标记：{incident.subject.name}的事故事件报告已于{form.reported_on.data:%Y年%m月%d日}报送省厅。", "success")
     return redirect(url_for("upkeep.incident_list", highlight=incident.id))
 
 
