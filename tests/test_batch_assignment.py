@@ -322,10 +322,11 @@ def test_sending_a_batch_ranks_once_and_runs_a_constant_number_of_queries_per_ro
     many = _send_queries(make, staff, 48)
     # plan() once and send_batch's own ranking once (the caller passed none), for each batch; the 48 rows cost
     # about 9 queries each (the duplicate and 第二十四条 checks, the engagement, its audit row); before one ranking
-    # per batch it was 1,269 queries for 48 rows
+    # per batch it was 1,269 queries for 48 rows. On PostgreSQL each audit row also takes the chain's advisory lock.
+    per_row = 11
     assert ranked_calls == [8, 8, 48, 48]
-    assert (many - few) / 40 <= 10, (few, many)
-    assert many <= 48 * 10 + 40, many
+    assert (many - few) / 40 <= per_row, (few, many)
+    assert many <= 48 * per_row + 40, many
 
 
 class _FormFields(HTMLParser):

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from peewee import SqliteDatabase
 
 import rules
 import uploads
@@ -421,8 +422,9 @@ def test_home_expires_cheaply_when_nothing_is_overdue(client, make, login, staff
         assert agencies.expire_overdue(TODAY) == 0
         queries = [record.msg for record in caplog.records if isinstance(record.msg, tuple)]
         assert len(queries) == 1 and queries[0][0].startswith("SELECT")  # no BEGIN, SAVEPOINT, UPDATE or INSERT
-        plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + queries[0][0], queries[0][1]))
-        assert "USING INDEX" in plan, plan
+        if isinstance(db.obj, SqliteDatabase):  # PostgreSQL may rightly scan a table of a few rows
+            plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + queries[0][0], queries[0][1]))
+            assert "USING INDEX" in plan, plan
     caplog.clear()
     assert client.get("/home").status_code == 200
     writes = [record.msg[0] for record in caplog.records if isinstance(record.msg, tuple)
