@@ -342,14 +342,19 @@ def project_problem(item, start_on, end_on, investment):
     return None
 
 
-def add_project(item, name, start_on, end_on, investment, effect, by):
-    """Add a green-upgrade project to a plan item (plan content: locked once filed)."""
+def _check_project(item, start_on, end_on, investment):
+    """What adding or changing a project needs: the plan still editable, the dates and investment right."""
     _editable(item.plan)
-    if item.withdrawn_at:
-        raise Refused("该条目已移出计划")
     problem = project_problem(item, start_on, end_on, investment)
     if problem:
         raise Refused(problem)
+
+
+def add_project(item, name, start_on, end_on, investment, effect, by):
+    """Add a green-upgrade project to a plan item (plan content: locked once filed)."""
+    if item.withdrawn_at:
+        raise Refused("该条目已移出计划")
+    _check_project(item, start_on, end_on, investment)
     with db.atomic():
         project = PlanProject.create(item=item, name=name, start_on=start_on, end_on=end_on, investment=investment,
                                      effect=effect, created_by=by)
@@ -360,12 +365,9 @@ def add_project(item, name, start_on, end_on, investment, effect, by):
 def update_project(project, name, start_on, end_on, investment, effect, by):
     """Change a project's what, when, investment or expected effect."""
     item = project.item
-    _editable(item.plan)
     if project.withdrawn_at:
         raise Refused("该项目已删除")
-    problem = project_problem(item, start_on, end_on, investment)
-    if problem:
-        raise Refused(problem)
+    _check_project(item, start_on, end_on, investment)
     with db.atomic():
         project.name, project.start_on, project.end_on = name, start_on, end_on
         project.investment, project.effect = investment, effect
