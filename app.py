@@ -4,12 +4,9 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import bounds
-import database
-import ratelimits
-import security
 from config import CONFIGS
-from extensions import csrf, htmx, limiter, login_manager
+from core import bounds, database, ratelimits, security
+from core.extensions import csrf, htmx, limiter, login_manager
 
 
 def create_app(test_config=None):
@@ -70,7 +67,7 @@ def create_app(test_config=None):
     app.register_blueprint(upkeep_bp)
 
     import cli
-    import templating
+    from core import templating
     cli.init_app(app)
     templating.init_app(app)
     return app

@@ -6,9 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-import audit
-import database
-from accounts import create_user, password_problem, unlock
+from core import audit, database
+from core.accounts import create_user, password_problem, unlock
 from models import Role, User, db
 
 db_cli = AppGroup("db", help="数据库结构（迁移）")
@@ -174,7 +173,7 @@ def recommend_build(year, out_path, draft):
 def package_verify(path):
     """Check a package as its receiver would: manifest and hashes, data.json against its schema, and that the sheets,
     data.json and the letter agree. Needs nothing but the ZIP (and this repository)."""
-    import datapackage
+    from core import datapackage
     with open(path, "rb") as fh:
         problems = datapackage.verify_package(fh.read())
     for problem in problems:

@@ -33,7 +33,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     LOCKOUT_THRESHOLD = 5
     LOCKOUT_DURATION = timedelta(minutes=15)
-    # Shared by every worker: the site's own database (ratelimits.py), or redis://… where the bureau runs one.
+    # Shared by every worker: the site's own database (core/ratelimits.py), or redis://… where the bureau runs one.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "greenladder://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429

@@ -2,11 +2,10 @@
 import random
 from datetime import timedelta
 
-import audit
 import rules
-import settings
-from accounts import create_user
-from identifiers import make_credit_code
+from core import audit, settings
+from core.accounts import create_user
+from core.identifiers import make_credit_code
 from models import (
     EligibilityCheck,
     MessageKind,
@@ -364,7 +363,7 @@ def _demo_pdf(title):
 
 def _complete_application(application, by):
     """Upload the evaluation report and every material of the kind, as the enterprise would."""
-    import uploads
+    from core import uploads
     report = uploads.save(_demo_pdf("Evaluation report"), "pdf", "评价报告.pdf", "application", application.id,
                           purpose="evaluation_report", user=by)
     application.report = report
@@ -443,7 +442,7 @@ def _load_agencies(rng, users):
     declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today,
                                 reason="企业指定该机构评价")
     agencies.decline(declined, "本年度评价任务已满，建议另行对接。", staff)
-    import uploads
+    from core import uploads
     for agency in created[1:3]:
         document = uploads.save(_demo_pdf("Annual report"), "pdf", f"{last_year}年度工作报告.pdf", "agency", agency.id,
                                 purpose=f"{last_year}年度工作报告")
@@ -641,8 +640,8 @@ def _load_upkeep(users):
     notice), and two public reports, one with evidence and one saying why it has none."""
     from datetime import date
 
-    import uploads
     from blueprints.upkeep import operations as upkeep
+    from core import uploads
     from models import Agency, AgencyStatus, Listing, ReviewResult
 
     staff = users["staff"]

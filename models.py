@@ -316,7 +316,7 @@ class LoginThrottle(BaseModel):
 
 
 class RateLimitCounter(BaseModel):
-    """The rate limiter's fixed-window counters, shared by every worker and server (ratelimits.py)."""
+    """The rate limiter's fixed-window counters, shared by every worker and server (core/ratelimits.py)."""
 
     key = CharField(max_length=255, unique=True)
     count = IntegerField(default=0)
@@ -324,7 +324,7 @@ class RateLimitCounter(BaseModel):
 
 
 class Setting(BaseModel):
-    """One configurable value of the bureau, stored as JSON (see settings.py for the keys)."""
+    """One configurable value of the bureau, stored as JSON (see core/settings.py for the keys)."""
 
     key = CharField(max_length=64, unique=True)
     value = TextField()

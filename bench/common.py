@@ -6,12 +6,11 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-import database
 import rules
-import settings
 from app import create_app
-from identifiers import make_credit_code
-from industries import INDUSTRIES
+from core import database, settings
+from core.identifiers import make_credit_code
+from core.industries import INDUSTRIES
 from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User, VetoCheck, db, local_now
 
 DISTRICTS = ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"]

@@ -29,9 +29,9 @@ from datetime import date
 from http.cookies import SimpleCookie
 from urllib.parse import quote, urlencode
 
-import database
 from app import create_app
 from bench.common import PASSWORD, STEMS, generate_city, percentiles
+from core import database
 from models import Application, Document, Milestone, PlanItem, ReviewAssignment, Role, Subject, User, db, local_now
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -2,9 +2,9 @@
 from flask import flash
 from flask_login import current_user
 
-import uploads
 from blueprints.pool import operations as pool_operations
 from blueprints.pool.forms import UploadForm
+from core import uploads
 
 
 def upload_posted_document(subject):

@@ -4,9 +4,8 @@ import os
 
 import pytest
 
-import database
-import settings
 from app import create_app
+from core import database, settings
 from models import Role, db
 
 from .helpers import Factory

@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 
 import rules
-from identifiers import make_credit_code
+from core.identifiers import make_credit_code
 from models import (
     Agency,
     AgencyStatus,

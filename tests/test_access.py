@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from access import STAFF_ROLES
+from core.access import STAFF_ROLES
 from models import Role
 
 EXEMPT = {"static"}

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from accounts import generate_password, password_problem
+from core.accounts import generate_password, password_problem
 from models import AuditEvent, LoginThrottle, Role, User, db, local_now
 
 from .helpers import PASSWORD

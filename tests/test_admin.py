@@ -5,7 +5,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-import settings
+from core import settings
 from models import AppendOnlyError, AuditEvent, Role, User, db
 
 

@@ -7,7 +7,7 @@ import pytest
 import rules
 from blueprints.agencies import operations as agencies
 from blueprints.applications import operations as apps
-from identifiers import make_credit_code
+from core.identifiers import make_credit_code
 from models import Agency, Application, Engagement, PoolEntry, Role, Rung, User, VetoCheck, db, local_now
 from rules import Refused
 

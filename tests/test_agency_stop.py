@@ -4,9 +4,8 @@ import io
 
 import pytest
 
-import database
-import uploads
 from blueprints.agencies import operations as agencies
+from core import database, uploads
 from models import AuditEvent, Document, Engagement, Role, db, local_now
 
 from .helpers import make_agency

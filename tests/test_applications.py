@@ -33,7 +33,7 @@ PDF = b"%PDF-1.4 report"
 
 def complete(app, application, user):
     with app.test_request_context(), db.connection_context():
-        import uploads
+        from core import uploads
         application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id, purpose="evaluation_report")
         application.save()
         for key, _ in rules.APPLICATION_MATERIALS[application.subject.kind]:

@@ -4,8 +4,7 @@ import threading
 
 import pytest
 
-import audit
-import database
+from core import audit, database
 from models import AUDIT_CHAIN_GENESIS, AuditEvent, db
 
 

@@ -17,7 +17,7 @@ def test_demo_load_fills_an_empty_database_and_refuses_twice(runner, app):
 
 
 def test_demo_credit_codes_are_valid(runner, app):
-    from identifiers import credit_code_problem
+    from core.identifiers import credit_code_problem
     runner.invoke(args=["demo", "load"])
     with app.app_context(), db.connection_context():
         assert all(credit_code_problem(s.credit_code) is None for s in Subject.select())

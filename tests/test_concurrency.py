@@ -14,12 +14,12 @@ import pytest
 from peewee import DatabaseProxy
 
 import rules
-import uploads
 from blueprints.agencies import operations as agency_ops
 from blueprints.applications import operations as apps
 from blueprints.listing import operations as listing
 from blueprints.recommend import operations as recommend
 from blueprints.upkeep import operations as upkeep
+from core import uploads
 from models import (
     Agency,
     Application,

@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 
-import database
 from app import create_app
 from bench.common import PASSWORD, as_new_subjects, generate_city
 from bench.load import Client, free_port, start_server
+from core import database
 from models import CultivationPlan, Filing, PlanStatus, Subject, db, local_now
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite crash behaviour")

@@ -11,10 +11,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-import document_numbers
-import documents
-import settings
 from blueprints.upkeep import operations as upkeep
+from core import document_numbers, documents, settings
 from models import AuditEvent, DynamicReport, Incident, IssuedDocument, Listing, Role, db
 
 from .test_upkeep import GOOD, LAST_YEAR, TODAY, YEAR, enterprise_of

@@ -9,9 +9,9 @@ import pytest
 from peewee import SqliteDatabase
 
 import rules
-import uploads
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agencies
+from core import uploads
 from models import (
     AgencyCapacity,
     AuditEvent,

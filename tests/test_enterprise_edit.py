@@ -2,9 +2,9 @@
 through a change notice (变更申报); its contacts stay self-service; a pending registration edits everything."""
 import pytest
 
-import settings
 from blueprints.pool import operations
-from identifiers import make_credit_code
+from core import settings
+from core.identifiers import make_credit_code
 from models import AuditEvent, Role, Subject, db, local_now
 from rules import Refused
 

@@ -11,12 +11,11 @@ import pytest
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
-import deadlines
 import rules
-import settings
 from blueprints.filing import bundle
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
+from core import deadlines, settings
 from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Rung, VetoCheck, db, local_now
 from rules import Refused
 

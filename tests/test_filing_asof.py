@@ -9,11 +9,11 @@ import pytest
 from docx import Document as DocxDocument
 
 import rules
-import settings
 from blueprints.filing import operations as filing
 from blueprints.plans import exports
 from blueprints.plans import operations as plans
-from documents import chinese_date
+from core import settings
+from core.documents import chinese_date
 from models import (
     CultivationPlan,
     EligibilityCheck,

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import demo
-from bounds import BoundedIntConverter, int_in, year_in
+from core.bounds import BoundedIntConverter, int_in, year_in
 from models import db
 
 HUGE = ["99999999999999999999", str(2**63), str(2**63 - 1), str(2**31)]

@@ -5,11 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-import deadlines
 import rules
-import settings
 from blueprints.agencies import operations as agencies
 from blueprints.plans import operations as plans
+from core import deadlines, settings
 from models import (
     Agency,
     AgencyCheck,

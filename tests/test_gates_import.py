@@ -9,12 +9,11 @@ import pytest
 from openpyxl import Workbook
 
 import rules
-import settings
-import uploads
 from blueprints.applications import operations as apps
 from blueprints.pool import operations, spreadsheet
 from blueprints.recommend import operations as recommend
-from identifiers import make_credit_code
+from core import settings, uploads
+from core.identifiers import make_credit_code
 from models import EligibilityCheck, PoolEntry, Role, Rung, Subject, SubjectStatus, VetoCheck, db, local_now
 from rules import Refused
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-import database
 import rules
 from blueprints.upkeep import operations as upkeep
+from core import database
 from models import (
     AuditEvent,
     Complaint,

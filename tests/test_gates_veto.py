@@ -10,7 +10,7 @@ import rules
 from blueprints.applications import operations as apps
 from blueprints.listing import operations as listing
 from blueprints.recommend import operations as recommend
-from identifiers import make_credit_code
+from core.identifiers import make_credit_code
 from models import (
     Application,
     AuditEvent,

@@ -13,13 +13,10 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField, StringField, TextAreaField
 
-import audit
 import blueprints
-import documents
 import rules
-import settings
-import validation
-from identifiers import make_credit_code
+from core import audit, documents, settings, validation
+from core.identifiers import make_credit_code
 from models import (
     Agency,
     Application,

@@ -1,5 +1,5 @@
 """Rough edges a clerk trips over (issue 18): names after a rename, who did what in a timeline."""
-import audit
+from core import audit
 from models import Role, Subject, db
 
 

@@ -1,7 +1,7 @@
 """统一社会信用代码 validation through python-stdnum."""
 import pytest
 
-from identifiers import credit_code_problem, make_credit_code, normalize_credit_code
+from core.identifiers import credit_code_problem, make_credit_code, normalize_credit_code
 
 VALID = make_credit_code("239902", 12345678)
 

@@ -12,11 +12,10 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-import database
-import settings
 from app import create_app
 from blueprints.pool import spreadsheet
-from identifiers import make_credit_code
+from core import database, settings
+from core.identifiers import make_credit_code
 from models import Agency, AgencyStatus, Complaint, Role, Subject, db
 
 from .helpers import make_agency

@@ -11,7 +11,7 @@ from docx import Document as DocxDocument
 
 import rules
 from blueprints.recommend import operations as recommend
-from documents import chinese_date
+from core.documents import chinese_date
 from models import Application, RecommendationRound, Role, Subject, db
 
 from .test_recommend import TODAY, YEAR, applicant, decide_all, open_round

@@ -8,10 +8,10 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-import datapackage
 from blueprints.filing import bundle
 from blueprints.filing import operations as filing
 from blueprints.recommend import operations as recommend
+from core import datapackage
 from models import AuditEvent, Filing, RecommendationRound, db, local_now
 
 from .test_filing import YEAR, city  # noqa: F401 - fixtures

@@ -288,7 +288,7 @@ def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, logi
 
 
 def test_migration_gives_existing_milestones_their_event_by_name(app, make, staff, db_conn):
-    import database
+    from core import database
     plan = operations.create_plan(YEAR, "计划", staff)
     item = operations.add_item(plan, make.pooled_subject(), "municipal", staff, staff)
     router = database.router()

@@ -9,10 +9,10 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 import rules
-import settings
 from blueprints.filing import operations as filing
 from blueprints.plans import exports
 from blueprints.plans import operations as plans
+from core import settings
 from models import (
     AuditEvent,
     CultivationPlan,

@@ -7,9 +7,8 @@ from openpyxl import load_workbook
 from playhouse.test_utils import count_queries
 
 import rules
-import settings
-import uploads
-from identifiers import make_credit_code
+from core import settings, uploads
+from core.identifiers import make_credit_code
 from models import (
     AuditEvent,
     Document,

@@ -4,9 +4,9 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-import settings
 from blueprints.pool import spreadsheet
-from identifiers import make_credit_code
+from core import settings
+from core.identifiers import make_credit_code
 from models import AuditEvent, PoolEntry, Role, Subject, db
 
 pytestmark = pytest.mark.staff(login=True, username="wangxm")

@@ -9,11 +9,11 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 import rules
-import settings
 from blueprints.filing import bundle
 from blueprints.filing import operations as filing
 from blueprints.plans import exports as plan_exports
-from documents import chinese_date
+from core import settings
+from core.documents import chinese_date
 from models import (
     EligibilityCheck,
     Listing,

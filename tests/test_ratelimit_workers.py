@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-import database
 from app import create_app
 from bench.load import Client, free_port, start_server
+from core import database
 from models import db
 
 

@@ -10,9 +10,9 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
 import rules
-import uploads
 from blueprints.applications import operations as apps
 from blueprints.recommend import operations as recommend
+from core import uploads
 from models import (
     Application,
     Document,

@@ -1,5 +1,5 @@
 """The migrations produce exactly the schema models.py declares, and upgrade → rollback → upgrade works."""
-import database
+from core import database
 from models import MODELS, db
 
 

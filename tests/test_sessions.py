@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-import settings
+from core import settings
 from models import AuditEvent, LoginThrottle, RateLimitCounter, Role, User, db, local_now
 
 from .helpers import PASSWORD

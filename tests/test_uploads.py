@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from werkzeug.datastructures import FileStorage
 
-import uploads
+from core import uploads
 from models import Document, Role, db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -22,15 +22,14 @@ ALIASES = {"仿宋_GB2312": "Noto Serif CJK SC", "方正小标宋简体": "Noto 
 
 def build(workdir):
     """{file name: bytes} of each document, from the demo city."""
-    import database
     import demo
-    import settings
     from app import create_app
     from blueprints.filing import bundle
     from blueprints.filing import operations as filing
     from blueprints.plans import exports as plan_exports
     from blueprints.recommend import operations as recommend
     from blueprints.upkeep import operations as upkeep
+    from core import database, settings
     from models import Incident, Listing, ListingStatus, RecommendationRound, db, local_now
 
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{workdir / 'preview.sqlite3'}",

@@ -4,8 +4,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 import rules
+from core.validation import EMAIL, MONTH_DAY, PHONE, Form
 from models import Role, User
-from validation import EMAIL, MONTH_DAY, PHONE, Form
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,50}$"
 

@@ -1,8 +1,7 @@
 """Account administration and the site's settings: each change checks, changes inside db.atomic(), audits, and
 ends the account's sessions where its rights change (role, disabling, a reset password)."""
-import audit
-import settings
-from accounts import create_user, end_sessions, generate_password, set_password, unlock
+from core import audit, settings
+from core.accounts import create_user, end_sessions, generate_password, set_password, unlock
 from models import db
 from rules import Refused
 

@@ -5,14 +5,13 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-import audit
-import settings
-from access import admin_required
-from accounts import unlock
-from documents import XLSX_MIMETYPE, xlsx_table
-from extensions import htmx
+from core import audit, settings
+from core.access import admin_required
+from core.accounts import unlock
+from core.documents import XLSX_MIMETYPE, xlsx_table
+from core.extensions import htmx
+from core.pagination import paginate
 from models import AuditEvent, Role, User, local_now
-from pagination import paginate
 from rules import Refused
 
 from . import bp, operations

@@ -8,11 +8,12 @@ from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 import rules
-from access import staff_required
 from blueprints.plans import operations as plan_operations
 from blueprints.pool.listing import filter_choices, filters_from, pool_query
-from bounds import YEAR_MAX, YEAR_MIN, int_in, year_in
-from extensions import htmx
+from core.access import staff_required
+from core.bounds import YEAR_MAX, YEAR_MIN, int_in, year_in
+from core.extensions import htmx
+from core.validation import Form
 from models import (
     Agency,
     AgencyCapacity,
@@ -25,7 +26,6 @@ from models import (
     local_now,
 )
 from rules import Refused
-from validation import Form
 
 from . import assignment, batch_operations, bp, matching, operations
 

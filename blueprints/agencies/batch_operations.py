@@ -2,9 +2,9 @@
 and sending a whole batch of invitations in one step. See docs/matching.md."""
 from dataclasses import dataclass
 
-import audit
 import rules
-from database import compare_and_set
+from core import audit
+from core.database import compare_and_set
 from models import Agency, AgencyCapacity, AgencyStatus, AssignmentBatch, EngagementPurpose, Rung, db, local_now
 from rules import Refused
 

@@ -22,11 +22,11 @@ from wtforms.validators import (
 
 import rules
 from blueprints.auth.forms import strong_password
-from bounds import id_range
-from identifiers import credit_code_problem, normalize_credit_code
-from industries import INDUSTRIES
+from core.bounds import id_range
+from core.identifiers import credit_code_problem, normalize_credit_code
+from core.industries import INDUSTRIES
+from core.validation import PHONE, Form, strip
 from models import CheckResult, EngagementPurpose, Rung, SubjectKind, User
-from validation import PHONE, Form, strip
 
 STAFF_COUNT = [InputRequired("请填写人数"), NumberRange(0, 100000, "人数须为不小于 0 的整数")]
 

@@ -4,7 +4,7 @@ enterprise's confirmation or refusal on its behalf when its subject has no enter
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from access import staff_required
+from core.access import staff_required
 from models import Agency, Engagement, EngagementStatus, Subject, local_now
 from rules import Refused
 

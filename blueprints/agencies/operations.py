@@ -4,12 +4,11 @@ from datetime import timedelta
 
 from peewee import IntegrityError, fn
 
-import audit
 import rules
-import uploads
-from accounts import create_user
 from blueprints.plans import milestones as plan_milestones
-from database import compare_and_set
+from core import audit, uploads
+from core.accounts import create_user
+from core.database import compare_and_set
 from models import (
     Agency,
     AgencyCheck,

@@ -1,8 +1,8 @@
 """The enterprise's say in matching (第十条、第十二条): it commissions and pays the agency, so it may state, with a
 reason, a preference for or an objection to an agency for a year. Rows are appended; the newest per subject,
 agency and year counts unless withdrawn; nothing is deleted."""
-import audit
-from database import compare_and_set
+from core import audit
+from core.database import compare_and_set
 from models import Agency, EngagementPreference, PreferenceStance, Role, db, local_now
 from rules import Refused
 

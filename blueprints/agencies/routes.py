@@ -5,13 +5,13 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import rules
-import uploads
-from access import agency_only, public, staff_required
 from blueprints.pool.forms import ReasonForm
-from bounds import year_in
-from documents import XLSX_MIMETYPE, xlsx_table
-from extensions import htmx, limiter
-from industries import industry_label
+from core import uploads
+from core.access import agency_only, public, staff_required
+from core.bounds import year_in
+from core.documents import XLSX_MIMETYPE, xlsx_table
+from core.extensions import htmx, limiter
+from core.industries import industry_label
 from models import (
     Agency,
     AgencyReport,

@@ -3,9 +3,9 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 import rules
-from bounds import id_range
+from core.bounds import id_range
+from core.validation import Form, strip
 from models import Agency, AgencyStatus, EvaluationMethod, Rung
-from validation import Form, strip
 
 RUNG_CHOICES = [(r, Rung.label_of(r)) for r in rules.APPLICATION_RUNGS]
 

@@ -3,13 +3,11 @@ from collections import Counter
 
 from peewee import IntegrityError
 
-import audit
 import rules
-import settings
-import uploads
 from blueprints.plans import milestones as plan_milestones
 from blueprints.pool.operations import latest_checks, veto_gate
-from database import compare_and_set
+from core import audit, settings, uploads
+from core.database import compare_and_set
 from models import (
     Application,
     ApplicationStatus,

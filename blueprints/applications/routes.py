@@ -4,10 +4,11 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 import rules
-import uploads
-from access import enterprise_only, staff_or_enterprise, staff_required
-from bounds import int_in, year_in
-from documents import XLSX_MIMETYPE, xlsx_table
+from core import uploads
+from core.access import enterprise_only, staff_or_enterprise, staff_required
+from core.bounds import int_in, year_in
+from core.documents import XLSX_MIMETYPE, xlsx_table
+from core.pagination import paginate
 from models import (
     Agency,
     Application,
@@ -21,7 +22,6 @@ from models import (
     User,
     local_now,
 )
-from pagination import paginate
 from rules import Refused
 
 from . import bp, operations

@@ -1,8 +1,8 @@
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from accounts import password_problem
-from validation import Form
+from core.accounts import password_problem
+from core.validation import Form
 
 
 class LoginForm(Form):

@@ -4,10 +4,10 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-import audit
-from access import login_required, public
-from accounts import authenticate, end_sessions, password_problem, recent_password_hashes, set_password
-from extensions import limiter
+from core import audit
+from core.access import login_required, public
+from core.accounts import authenticate, end_sessions, password_problem, recent_password_hashes, set_password
+from core.extensions import limiter
 from models import db
 
 from . import bp

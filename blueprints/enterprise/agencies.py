@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import rules
-from access import enterprise_only, own_subject
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agency_ops
-from industries import industry_label
+from core.access import enterprise_only, own_subject
+from core.industries import industry_label
 from models import (
     Agency,
     AgencyStatus,

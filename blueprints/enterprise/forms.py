@@ -1,9 +1,9 @@
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from bounds import id_range
+from core.bounds import id_range
+from core.validation import Form, strip
 from models import PreferenceStance
-from validation import Form, strip
 
 
 class PreferenceForm(Form):

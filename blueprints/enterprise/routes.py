@@ -2,14 +2,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import rules
-import uploads
-from access import enterprise_only, own_subject
 from blueprints.plans import operations as plan_operations
 from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.upkeep.operations import unread_notices
 from blueprints.views import upload_posted_document
+from core import uploads
+from core.access import enterprise_only, own_subject
 from models import (
     LADDER,
     CultivationPlan,

@@ -3,8 +3,8 @@ import hashlib
 import io
 import zipfile
 
-import datapackage
-from documents import OfficialDocument, chinese_date, contact_note, normalize_zip
+from core import datapackage
+from core.documents import OfficialDocument, chinese_date, contact_note, normalize_zip
 
 from .sheets import list_sheet, pool_sheet, summary_sheet  # the sheets the province merges
 

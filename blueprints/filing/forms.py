@@ -1,7 +1,7 @@
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from validation import Form, strip
+from core.validation import Form, strip
 
 
 class BuildForm(Form):

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from flask import current_app
 from peewee import JOIN
 
-import audit
-import document_numbers
 import rules
-import settings
 from blueprints.listing.operations import published_list
 from blueprints.plans import exports as plan_exports
 from blueprints.plans import operations as plans
 from blueprints.pool.figures import pool_figures
-from database import compare_and_set
+from core import audit, document_numbers, settings
+from core.database import compare_and_set
 from models import (
     CultivationPlan,
     EligibilityCheck,

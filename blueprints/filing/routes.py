@@ -4,7 +4,7 @@ import os
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from access import staff_required
+from core.access import staff_required
 from models import Filing, FilingDeclaration, local_now
 from rules import FILING_DEADLINE, Refused, deadline_in
 

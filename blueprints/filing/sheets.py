@@ -7,8 +7,8 @@ on every page. The province copies carry the units' contact person and phone and
 the public list (/list.xlsx) is the same table without either.
 """
 from blueprints.pool.figures import KINDS, RUNGS, filed_rung
-from documents import chinese_date, xlsx_table
-from industries import INDUSTRY_NAMES
+from core.documents import chinese_date, xlsx_table
+from core.industries import INDUSTRY_NAMES
 from models import PoolStatus, Rung, SubjectKind
 
 PLACE_COLUMNS = ["市（地）", "区划代码", "区县"]

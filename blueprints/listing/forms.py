@@ -2,7 +2,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from validation import Form, strip
+from core.validation import Form, strip
 
 
 class PublicityForm(Form):

@@ -3,14 +3,11 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-import audit
-import ladder
 import rules
-import settings
-import uploads
 from blueprints.plans import milestones as plan_milestones
 from blueprints.pool import operations as pool_operations
-from database import compare_and_set
+from core import audit, ladder, settings, uploads
+from core.database import compare_and_set
 from models import (
     Application,
     ApplicationStatus,

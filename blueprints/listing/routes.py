@@ -5,15 +5,15 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from openpyxl import load_workbook
 
-import settings
-import uploads
-from access import public, staff_required
 from blueprints.filing.sheets import list_xlsx
 from blueprints.pool.spreadsheet import check_sheet_rows, check_workbook_size
-from bounds import year_in
-from documents import XLSX_MIMETYPE, safe_filename
-from extensions import htmx, limiter
-from identifiers import normalize_credit_code
+from core import settings, uploads
+from core.access import public, staff_required
+from core.bounds import year_in
+from core.documents import XLSX_MIMETYPE, safe_filename
+from core.extensions import htmx, limiter
+from core.identifiers import normalize_credit_code
+from core.pagination import paginate
 from models import (
     Listing,
     ListingStatus,
@@ -27,7 +27,6 @@ from models import (
     db,
     local_now,
 )
-from pagination import paginate
 from rules import PUBLICITY_DAYS, Refused, publicity_end
 
 from . import bp, operations

@@ -2,12 +2,10 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from peewee import fn
 
-import deadlines
-import settings
-import uploads
-from access import login_required, public
 from blueprints.agencies.invitations import invitation_panel
 from blueprints.pool.figures import pool_figures
+from core import deadlines, settings, uploads
+from core.access import login_required, public
 from models import Document, Role, Subject, SubjectKind, SubjectStatus, db, local_now
 
 from . import bp

@@ -8,9 +8,8 @@ targets). The figures are plain JSON-ready data, so a snapshot renders with the 
 import json
 from collections import defaultdict
 
-import audit
 import rules
-import settings
+from core import audit, settings
 from models import Listing, ListingStatus, PlanDistrictTarget, PlanSnapshot, Rung, SubjectKind, User, db, local_now
 
 from .operations import _editable, _rungs_held_before, _touch, active_items, milestones_by_item

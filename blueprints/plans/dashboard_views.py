@@ -5,10 +5,10 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 import rules
-from access import staff_required
+from core.access import staff_required
+from core.validation import Form
 from models import PlanSnapshot, PlanStatus
 from rules import Refused
-from validation import Form
 
 from . import bp
 from . import dashboard as figures_module

@@ -1,7 +1,7 @@
 """The plan as documents: the .docx in official layout (with its two summary tables as annexes) and the items .xlsx."""
 import rules
-from documents import OfficialDocument, chinese_date, xlsx_table
-from industries import industry_label
+from core.documents import OfficialDocument, chinese_date, xlsx_table
+from core.industries import industry_label
 from models import Rung, SubjectKind
 
 from .operations import active_items, agencies_by_subject, milestones_by_item, progress, projects_by_item

@@ -2,9 +2,9 @@ from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 import rules
-from bounds import id_range, int_in
+from core.bounds import id_range, int_in
+from core.validation import Form, strip
 from models import Rung, SubjectKind, User, local_now
-from validation import Form, strip
 
 
 def staff_choices():

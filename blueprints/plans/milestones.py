@@ -8,8 +8,8 @@ provincial or national outcome recorded (blueprints/listing/operations.py); an a
 """
 from datetime import date, datetime
 
-import audit
 import rules
+from core import audit
 from models import CultivationPlan, Milestone, PlanItem, db
 
 ENGAGEMENT_ACCEPTED = "engagement_accepted"

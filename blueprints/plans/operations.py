@@ -7,10 +7,9 @@ from datetime import date
 
 from peewee import JOIN, IntegrityError
 
-import audit
 import rules
-import settings
-from database import compare_and_set
+from core import audit, settings
+from core.database import compare_and_set
 from models import (
     Agency,
     CultivationPlan,

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from access import staff_required
+from core.access import staff_required
 from models import local_now
 from rules import Refused
 

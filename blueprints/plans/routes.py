@@ -4,13 +4,12 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
-import audit
-import settings
-from access import admin_required, staff_required
 from blueprints.pool.listing import filter_choices, filters_from, pool_query
-from bounds import int_in
-from documents import DOCX_MIMETYPE, XLSX_MIMETYPE
-from extensions import htmx
+from core import audit, settings
+from core.access import admin_required, staff_required
+from core.bounds import int_in
+from core.documents import DOCX_MIMETYPE, XLSX_MIMETYPE
+from core.extensions import htmx
 from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanProject, PlanStatus, Subject, User, local_now
 from rules import Refused
 

@@ -6,10 +6,10 @@ Checks first, changes inside db.atomic(), every change audited (as in operations
 """
 from collections import Counter
 
-import audit
 import rules
-from bounds import int_in
-from database import compare_and_set
+from core import audit
+from core.bounds import int_in
+from core.database import compare_and_set
 from models import (
     MessageKind,
     Milestone,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-import settings
+from core import settings
 from models import LADDER, PoolEntry, PoolStatus, Rung, Subject, SubjectKind
 
 KINDS = [kind.value for kind in SubjectKind]

@@ -3,13 +3,13 @@ from wtforms import DateField, FloatField, IntegerField, PasswordField, SelectFi
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 import rules
-import settings
 from blueprints.auth.forms import strong_password
-from identifiers import credit_code_problem, normalize_credit_code
-from industries import INDUSTRIES, INDUSTRY_NAMES
+from core import settings
+from core.identifiers import credit_code_problem, normalize_credit_code
+from core.industries import INDUSTRIES, INDUSTRY_NAMES
+from core.validation import EMAIL, PHONE, Form, strip
 from models import CheckResult, PoolStatus, Potential, SubjectKind, User, VetoResult
 from rules import VETO_SOURCES
-from validation import EMAIL, PHONE, Form, strip
 
 ENERGY_LEVELS = [("", "未填写"), ("标杆水平", "达到能效标杆水平"), ("1级", "能耗限额先进值/1级"),
                  ("2级", "2级"), ("3级", "3级"), ("未达到", "未达到基准水平")]

@@ -1,8 +1,8 @@
 """The pool list's query: filters, search and sorting from the URL, shared by the page, its fragment and the export."""
 from peewee import JOIN
 
-from bounds import int_in, year_in
-from identifiers import normalize_credit_code
+from core.bounds import int_in, year_in
+from core.identifiers import normalize_credit_code
 from models import PoolEntry, Subject, User
 
 FILTERS = ("q", "kind", "district", "industry", "status", "rung", "year", "owner")
@@ -50,7 +50,7 @@ def pool_query(filters):
 
 def filter_choices():
     """What the pool filter bar (pool/_filter_fields.html) offers: staff, industries and the years admitted."""
-    from industries import INDUSTRIES
+    from core.industries import INDUSTRIES
 
     return {"staff": list(User.staff_members()), "industries": INDUSTRIES,
             "years": [y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()

@@ -1,13 +1,10 @@
 """State transitions of registrations and the pool: each checks, changes inside db.atomic(), and audits."""
 from peewee import IntegrityError
 
-import audit
-import ladder
 import rules
-import settings
-import uploads
-from accounts import create_user
-from database import compare_and_set
+from core import audit, ladder, settings, uploads
+from core.accounts import create_user
+from core.database import compare_and_set
 from models import (
     EligibilityCheck,
     Listing,
@@ -200,7 +197,7 @@ def listed_with_veto_hits():
 def add_member(park, credit_code, name, by):
     """Add an enterprise to a park: linked to its subject when the credit code is registered here (its veto checks
     then count against the park), else by name and code. One current membership per code."""
-    from identifiers import credit_code_problem, normalize_credit_code
+    from core.identifiers import credit_code_problem, normalize_credit_code
     credit_code = normalize_credit_code(credit_code)
     if park.kind != "park":
         raise Refused("只有绿色工业园区可以登记园区内企业")

@@ -4,15 +4,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
-import audit
 import rules
-import uploads
-from access import staff_required
 from blueprints import views
 from blueprints.listing.forms import GreenCodeForm
-from documents import XLSX_MIMETYPE
-from extensions import htmx
-from industries import INDUSTRIES
+from core import audit, uploads
+from core.access import staff_required
+from core.documents import XLSX_MIMETYPE
+from core.extensions import htmx
+from core.industries import INDUSTRIES
+from core.pagination import paginate
 from models import (
     LADDER,
     AuditEvent,
@@ -29,7 +29,6 @@ from models import (
     User,
     local_now,
 )
-from pagination import paginate
 from rules import Refused
 
 from . import bp, operations, previews, spreadsheet

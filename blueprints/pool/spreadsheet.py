@@ -15,11 +15,10 @@ from flask import current_app
 from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
-import audit
 import rules
-import settings
-from bounds import int_in
-from documents import xlsx_table
+from core import audit, settings
+from core.bounds import int_in
+from core.documents import xlsx_table
 from models import (
     PoolEntry,
     PoolStatus,

@@ -1,9 +1,9 @@
 from flask import redirect, render_template, session, url_for
 
-from access import public
 from blueprints.pool import operations
 from blueprints.pool.forms import RegistrationForm
-from extensions import limiter
+from core.access import public
+from core.extensions import limiter
 from rules import Refused
 
 from . import bp

@@ -1,8 +1,8 @@
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from core.validation import Form, strip
 from models import Decision
-from validation import Form, strip
 
 
 class DecisionForm(Form):

@@ -5,15 +5,13 @@ import json
 
 from peewee import IntegrityError
 
-import audit
-import document_numbers
 import rules
-import settings
 from blueprints.applications import operations as apps
 from blueprints.pool import operations as pool_operations
 from blueprints.upkeep import operations as upkeep_operations
-from database import compare_and_set
-from industries import industry_label
+from core import audit, document_numbers, settings
+from core.database import compare_and_set
+from core.industries import industry_label
 from models import (
     AgencyStatus,
     Application,

@@ -4,7 +4,7 @@ no bracket inside a bracket, nothing in ISO form."""
 from datetime import date
 
 import rules
-from documents import chinese_date
+from core.documents import chinese_date
 from models import CheckResult, Decision, EvaluationMethod, Rung, SubjectKind
 
 SHORT = "《实施细则》"

@@ -8,9 +8,9 @@ from datetime import date
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import load_workbook
 
-import datapackage
 from blueprints.filing.bundle import manifest, zip_files
-from documents import OfficialDocument, contact_note, normalize_zip, safe_filename, xlsx_table
+from core import datapackage
+from core.documents import OfficialDocument, contact_note, normalize_zip, safe_filename, xlsx_table
 from models import Decision, EvaluationMethod, SubjectKind
 
 from . import opinion

@@ -5,12 +5,12 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
-import audit
 import rules
-from access import admin_required, staff_required
 from blueprints.pool.operations import priority_markers
-from bounds import year_in
-from extensions import htmx
+from core import audit
+from core.access import admin_required, staff_required
+from core.bounds import year_in
+from core.extensions import htmx
 from models import Decision, Recommendation, RecommendationRound, local_now
 from rules import Refused
 

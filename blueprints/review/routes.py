@@ -3,10 +3,10 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import rules
-from access import expert_only
 from blueprints.applications import operations
 from blueprints.applications.forms import DeclareForm, ScoreForm
-from extensions import htmx
+from core.access import expert_only
+from core.extensions import htmx
 from models import Application, Document, ReviewAssignment
 from rules import Refused
 

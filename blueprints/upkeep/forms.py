@@ -3,8 +3,8 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 import rules
+from core.validation import Form, strip
 from models import IncidentGrade, ReviewResult, SpotCheckResult
-from validation import Form, strip
 
 
 class ReviewForm(Form):

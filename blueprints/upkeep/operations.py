@@ -5,12 +5,11 @@ from datetime import date, datetime
 
 from peewee import IntegrityError
 
-import audit
-import ladder
 import rules
 from blueprints.agencies import operations as agency_operations
-from database import compare_and_set
-from documents import OfficialDocument, chinese_date, contact_note
+from core import audit, ladder
+from core.database import compare_and_set
+from core.documents import OfficialDocument, chinese_date, contact_note
 from models import (
     AgencyStatus,
     ChangeNotice,

@@ -5,14 +5,12 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-import document_numbers
 import rules
-import settings
-import uploads
-from access import enterprise_only, own_subject, public, staff_required
-from bounds import int_in, year_in
-from documents import DOCX_MIMETYPE, safe_filename
-from extensions import limiter
+from core import document_numbers, settings, uploads
+from core.access import enterprise_only, own_subject, public, staff_required
+from core.bounds import int_in, year_in
+from core.documents import DOCX_MIMETYPE, safe_filename
+from core.extensions import limiter
 from models import (
     Agency,
     AgencyStatus,

@@ -9,8 +9,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-import database
 from app import create_app
+from core import database
 from models import db
 
 

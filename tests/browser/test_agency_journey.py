@@ -2,7 +2,7 @@
 from playwright.sync_api import expect
 
 import rules
-from identifiers import make_credit_code
+from core.identifiers import make_credit_code
 from models import Role, Rung
 from tests.helpers import Factory
 

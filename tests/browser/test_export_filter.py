@@ -6,7 +6,7 @@ from datetime import date
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-import settings
+from core import settings
 from models import Listing, PoolEntry, Role, db
 from tests.helpers import Factory
 

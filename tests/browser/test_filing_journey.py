@@ -6,9 +6,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 import rules
-import settings
 from blueprints.filing import bundle
 from blueprints.plans import operations as plans
+from core import settings
 from models import EligibilityCheck, PoolEntry, Role, Rung, VetoCheck, db, local_now
 from tests.helpers import Factory
 

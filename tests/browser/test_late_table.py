@@ -5,9 +5,8 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 import rules
-import settings
-import uploads
 from blueprints.applications import operations as apps
+from core import settings, uploads
 from models import Listing, PoolEntry, Role, Rung, VetoCheck, db, local_now
 from tests.helpers import Factory
 

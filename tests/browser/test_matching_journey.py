@@ -8,11 +8,11 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 import rules
-import settings
 from blueprints.agencies import batch_operations
 from blueprints.agencies import operations as agencies
 from blueprints.plans import operations as plans
-from identifiers import make_credit_code
+from core import settings
+from core.identifiers import make_credit_code
 from models import Agency, Engagement, Milestone, PlanItem, PoolEntry, PoolStatus, Role, Rung, db, local_now
 from tests.helpers import Factory
 

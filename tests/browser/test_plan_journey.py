@@ -4,7 +4,7 @@ import io
 from docx import Document as DocxDocument
 from playwright.sync_api import expect
 
-import settings
+from core import settings
 from models import PoolEntry, Role, Rung, db, local_now
 from tests.helpers import Factory
 

@@ -3,8 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
-import settings
-from identifiers import make_credit_code
+from core import settings
+from core.identifiers import make_credit_code
 from models import Role, db
 from tests.helpers import Factory
 

@@ -4,7 +4,7 @@ from the public page; staff publish; the subject shows on /list and on its green
 from playwright.sync_api import expect
 
 import rules
-import settings
+from core import settings
 from models import PoolEntry, Role, Rung, VetoCheck, db, local_now
 from tests.helpers import Factory
 

@@ -5,9 +5,8 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 import rules
-import settings
-import uploads
 from blueprints.applications import operations as apps
+from core import settings, uploads
 from models import PoolEntry, ReviewAssignment, Role, Rung, VetoCheck, db, local_now
 from tests.helpers import Factory
 

@@ -21,10 +21,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-import identifiers
-import settings
 from blueprints.filing import bundle
 from blueprints.recommend import package
+from core import identifiers, settings
 from models import Agency, AgencyStatus, Role, db, local_now
 from tests.helpers import PASSWORD, Factory
 

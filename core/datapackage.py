@@ -14,12 +14,12 @@ import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from documents import safe_cell
+from core.documents import safe_cell
 
 SCHEMA_VERSION = "1.0"
 DATA = "data.json"
 MANIFEST = "00-文件清单.txt"
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docs", "schema")
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "schema")
 SCHEMAS = {"filing-bundle": "filing-bundle.schema.json", "recommendation-package": "recommendation-package.schema.json"}
 
 # The sheets' column titles and their field names in data.json. A column not listed here keeps its title as

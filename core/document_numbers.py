@@ -5,9 +5,8 @@ and sequence settles two issues at the same moment), and issuing the same docume
 """
 from peewee import IntegrityError, fn
 
-import audit
-import settings
-from documents import document_number
+from core import audit, settings
+from core.documents import document_number
 from models import IssuedDocument, db
 from rules import Refused
 

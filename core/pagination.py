@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask import request
 
-from bounds import int_in
+from core.bounds import int_in
 
 
 @dataclass

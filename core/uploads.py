@@ -19,9 +19,9 @@ import zipfile
 from flask import current_app, send_file
 from peewee import fn
 
-import audit
-from access import DOCUMENT_READERS
-from documents import safe_filename
+from core import audit
+from core.access import DOCUMENT_READERS
+from core.documents import safe_filename
 from models import Document
 
 # What a bureau's users upload, recognised by the first bytes (and, for Office files, the zip's contents).

@@ -10,10 +10,8 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-import accounts
-import audit
-import settings
-from extensions import htmx, login_manager
+from core import accounts, audit, settings
+from core.extensions import htmx, login_manager
 from models import User
 
 CONTENT_SECURITY_POLICY = (

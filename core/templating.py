@@ -3,10 +3,10 @@ from flask import g
 from flask_login import current_user
 
 import rules
-import settings
-from audit import action_label, object_type_label, result_label
-from documents import chinese_date
-from industries import industry_label
+from core import settings
+from core.audit import action_label, object_type_label, result_label
+from core.documents import chinese_date
+from core.industries import industry_label
 from models import (
     LADDER,
     AgencyStatus,

@@ -133,8 +133,8 @@ RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "locked": "已锁定", "dis
 def _object_label(obj):
     """The object's name as the trail keeps it: without the characters an .xlsx export cannot hold (the row is
     append-only, so a bad label would break the audit export for good) nor invisible or bidi ones."""
-    from documents import xml_safe
-    from validation import INVISIBLE
+    from core.documents import xml_safe
+    from core.validation import INVISIBLE
 
     for attr in ("name", "username", "title", "key"):
         value = getattr(obj, attr, None)
@@ -224,7 +224,7 @@ def verify_chain(batch=5000):
 def record_security_event(action, **fields):
     """A denial (permission, CSRF, rate limit) seen from a request; each address is heard a few times a
     minute at most, so a flood cannot fill the table."""
-    import ratelimits
+    from core import ratelimits
 
     if not ratelimits.allow_security_event(request.remote_addr or ""):
         return None

@@ -6,7 +6,7 @@ from datetime import date
 from flask import url_for
 
 import rules
-import settings
+from core import settings
 from models import (
     Application,
     ApplicationStatus,

@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-import ratelimits  # noqa: F401  (registers the greenladder:// rate-limit storage)
+from core import ratelimits  # noqa: F401  (registers the greenladder:// rate-limit storage)
 
 csrf = CSRFProtect()
 htmx = HTMX()

@@ -15,7 +15,7 @@ from functools import lru_cache
 from flask import current_app, has_request_context, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import audit
+from core import audit
 from models import LoginThrottle, User, db, local_now
 
 PASSWORD_MIN_LENGTH = 10

@@ -9,8 +9,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-import audit
-from extensions import login_manager
+from core import audit
+from core.extensions import login_manager
 from models import (
     Agency,
     AgencyStatus,
