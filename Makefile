@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist); each worker has its own databases.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint test-postgres bench browser-deps postgres-deps docs-deps docs-preview clean
 
@@ -47,11 +49,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/bandit -q -r . -x ./.venv,./tests,./bench,./migrations --severity-level high
 
 test: lint browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # The suite (without the browser) against a throwaway PostgreSQL cluster.
 test-postgres: $(VENV)/.installed-dev postgres-deps
-	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -m "not browser"'
+	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser"'
 
 # LibreOffice (and CJK fonts, poppler's pdftoppm) to render documents, installed as root where missing.
 docs-deps:

@@ -11,6 +11,28 @@ from models import Role, db
 from .helpers import Factory
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (`-n 2`) each worker gets a PostgreSQL database of its own, made from the one
+    TEST_DATABASE_URL names, so two workers never drop each other's schema."""
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base_url or not worker:
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    base, _, name = base_url.rpartition("/")
+    worker_name = f"{name}_{worker}"
+    connection = psycopg2.connect(base_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (worker_name,))
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(worker_name)))
+    connection.close()
+    os.environ["TEST_DATABASE_URL"] = f"{base}/{worker_name}"
+
+
 def _reset_postgres_schema():
     db.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
     db.execute_sql("CREATE SCHEMA public")
