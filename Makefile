@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker has its own databases.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint test-postgres bench browser-deps postgres-deps docs-deps docs-preview clean
+.PHONY: run test lint test-postgres bench bench-postgres browser-deps postgres-deps docs-deps docs-preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ docs-preview: $(VENV)/.installed docs-deps
 # Every benchmark, one table of figures against DESIGN.md §8 (about four minutes).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.all
+
+# The same benchmarks against a throwaway PostgreSQL cluster started as test-postgres starts it: every benchmark
+# that builds its data through bench.common.make_app (pool, filing, imports) runs on BENCH_DATABASE_URL.
+bench-postgres: $(VENV)/.installed-dev postgres-deps
+	pg_virtualenv sh -c 'BENCH_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m bench.all'
 
 clean:
 	rm -rf $(VENV) test-artifacts

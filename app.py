@@ -36,35 +36,8 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     security.init_app(app)
 
-    from blueprints.admin import bp as admin_bp
-    from blueprints.agencies import bp as agencies_bp
-    from blueprints.applications import bp as applications_bp
-    from blueprints.auth import bp as auth_bp
-    from blueprints.enterprise import bp as enterprise_bp
-    from blueprints.filing import bp as filing_bp
-    from blueprints.listing import bp as listing_bp
-    from blueprints.main import bp as main_bp
-    from blueprints.plans import bp as plans_bp
-    from blueprints.pool import bp as pool_bp
-    from blueprints.public import bp as public_bp
-    from blueprints.recommend import bp as recommend_bp
-    from blueprints.review import bp as review_bp
-    from blueprints.upkeep import bp as upkeep_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(pool_bp, url_prefix="/pool")
-    app.register_blueprint(plans_bp, url_prefix="/plans")
-    app.register_blueprint(applications_bp, url_prefix="/applications")
-    app.register_blueprint(review_bp, url_prefix="/review")
-    app.register_blueprint(listing_bp)
-    app.register_blueprint(filing_bp, url_prefix="/filing")
-    app.register_blueprint(recommend_bp, url_prefix="/recommend")
-    app.register_blueprint(agencies_bp)
-    app.register_blueprint(enterprise_bp, url_prefix="/my")
-    app.register_blueprint(upkeep_bp)
+    import blueprints
+    blueprints.register_all(app)  # the areas and their URL prefixes: blueprints.AREAS
 
     import cli
     from core import templating

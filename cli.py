@@ -95,10 +95,10 @@ def demo_load(if_empty):
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
 def pool_export(out_path):
     """Write the whole pool as .xlsx (the same columns as the web export and the import template)."""
-    from blueprints.pool import spreadsheet
-    from blueprints.pool.listing import filters_from, pool_query
+    from blueprints.pool import writers
+    from blueprints.pool.queries import filters_from, pool_query
     with db.connection_context():
-        data = spreadsheet.export_xlsx(pool_query(filters_from({})))
+        data = writers.build_pool_xlsx(pool_query(filters_from({})))
         audit.record("pool.export", object_type="pool", details={"out": os.path.abspath(out_path)})
     with open(out_path, "wb") as fh:
         fh.write(data)
@@ -141,7 +141,8 @@ def filing_build(year, out_path, filing_date):
     from rules import Refused
     with db.connection_context():
         try:
-            record = filing.build(year, (filing_date.date() if filing_date else local_now().date()), None)
+            record = filing.build(year, filing_date=(filing_date.date() if filing_date else local_now().date()),
+                                  by=None)
         except Refused as error:
             raise click.ClickException(str(error))
         shutil.copyfile(filing.filing_path(record), out_path)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import rules
 from core import audit, settings
 from core.accounts import create_user
+from core.factory import Factory
 from core.identifiers import make_credit_code
 from models import (
     EligibilityCheck,
@@ -26,6 +27,7 @@ from models import (
 )
 
 DEMO_PASSWORD = "Ladder2026demo"
+factory = Factory(password=DEMO_PASSWORD)  # the app's builders (core/factory.py), where the demo builds the same
 CITY = {
     "city_name": "龙江湾市",
     "division_code": "239900",
@@ -185,8 +187,8 @@ def _load_park_members(subjects, users):
                      checked_on=today - timedelta(days=20), event_on=today.replace(year=today.year - 4),
                      evidence="四年前一般环境污染事故，已整改并结案", checked_by=staff)
     for member in factories[:2]:
-        pool_operations.add_member(park, member.credit_code, "", staff)
-    pool_operations.add_member(park, make_credit_code("230199", 88_000_001), "龙江湾开发区配套物流有限公司", staff)
+        pool_operations.add_member(park, member.credit_code, name="", by=staff)
+    pool_operations.add_member(park, make_credit_code("230199", 88_000_001), name="龙江湾开发区配套物流有限公司", by=staff)
 
 
 def _load_pool(rng, subjects, users):
@@ -222,29 +224,30 @@ def _load_plans(rng, users):
     this_year = today.year
     pooled = [e.subject for e in PoolEntry.select().order_by(PoolEntry.id)]
     by_kind = {kind.value: [s for s in pooled if s.kind == kind.value] for kind in SubjectKind}
-    last = plans.create_plan(this_year - 1, f"{city}{this_year - 1}年绿色制造梯度培育计划", staff)
-    plans.update_plan(last, last.title,
-                      "以绿色工厂创建为基础，推动重点行业企业对标达标，力争新增市级绿色工厂 8 家、省级 3 家。",
-                      "一、建立培育库动态管理机制；二、组织第三方机构开展节能诊断服务进企业；三、对新认定的市级、省级"
+    last = plans.create_plan(this_year - 1, title=f"{city}{this_year - 1}年绿色制造梯度培育计划", by=staff)
+    plans.update_plan(last, title=last.title,
+                      goals="以绿色工厂创建为基础，推动重点行业企业对标达标，力争新增市级绿色工厂 8 家、省级 3 家。",
+                      measures="一、建立培育库动态管理机制；二、组织第三方机构开展节能诊断服务进企业；三、对新认定的市级、省级"
                       "绿色工厂分别给予一次性奖励（以市政府奖补政策为准）。",
-                      {("factory", "municipal"): 8, ("factory", "provincial"): 3, ("park", "provincial"): 1}, staff)
+                      targets={("factory", "municipal"): 8, ("factory", "provincial"): 3,
+                               ("park", "provincial"): 1}, by=staff)
     # the first six factories go onto last year's municipal list through its review (_load_reviews): the plans aim
     # other subjects above where they stand (第十条)
     for subject in by_kind["factory"][6:16] + by_kind["park"][:2]:
         target = "provincial" if subject.kind == "park" else "municipal"
-        plans.add_item(last, subject, target, staff, staff)
+        plans.add_item(last, subject, target_rung=target, owner=staff, by=staff)
     _demo_projects(rng, last, staff)
-    plans.approve(last, admin)
-    current = plans.create_plan(this_year, f"{city}{this_year}年绿色制造梯度培育计划", staff, copy_last_year=True)
-    plans.update_plan(current, current.title,
-                      "巩固提升已培育对象，新增市级绿色工厂 10 家，推荐省级绿色工厂 4 家、省级绿色工业园区 1 家，"
+    plans.approve(last, by=admin)
+    current = plans.create_plan(this_year, title=f"{city}{this_year}年绿色制造梯度培育计划", by=staff, copy_last_year=True)
+    plans.update_plan(current, title=current.title,
+                      goals="巩固提升已培育对象，新增市级绿色工厂 10 家，推荐省级绿色工厂 4 家、省级绿色工业园区 1 家，"
                       "培育 1 家绿色供应链管理企业冲刺国家级。",
-                      last.measures + "四、对冲刺国家级的培育对象实行“一企一策”专人跟踪。",
-                      {("factory", "municipal"): 10, ("factory", "provincial"): 4, ("park", "provincial"): 1,
-                       ("supply_chain", "national"): 1}, staff)
+                      measures=last.measures + "四、对冲刺国家级的培育对象实行“一企一策”专人跟踪。",
+                      targets={("factory", "municipal"): 10, ("factory", "provincial"): 4, ("park", "provincial"): 1,
+                       ("supply_chain", "national"): 1}, by=staff)
     for subject in by_kind["factory"][16:30] + by_kind["park"][2:4] + by_kind["supply_chain"][:2]:
         target = {"park": "provincial", "supply_chain": "national"}.get(subject.kind, rng.choice(["municipal", "provincial"]))
-        plans.add_item(current, subject, target, rng.choice([staff, users["staff2"]]), staff)
+        plans.add_item(current, subject, target_rung=target, owner=rng.choice([staff, users["staff2"]]), by=staff)
     for item in plans.active_items(current):
         for milestone in item.milestones.order_by(Milestone.position):
             if milestone.due_date < today and rng.random() < 0.7:
@@ -254,7 +257,7 @@ def _load_plans(rng, users):
                 milestone.save()
     _demo_projects(rng, current, staff)
     _demo_plan_dashboard(rng, current, staff)
-    plans.approve(current, admin)
+    plans.approve(current, by=admin)
 
 
 def _load_chase_up(users):
@@ -270,8 +273,8 @@ def _load_chase_up(users):
     milestones = plans.milestones_by_item(items)
     late = [i for i in items if any(m.is_overdue(today) for m in milestones[i.id])] or items
     if late:
-        worklist.chase_up(plan, [late[0].id], "贵单位列入本年度绿色制造梯度培育计划，请按计划节点推进，于两周内提交节能诊断"
-                          "报告等佐证材料；如有困难请与经办人王晓明联系。", users["staff"])
+        worklist.chase_up(plan, [late[0].id], body="贵单位列入本年度绿色制造梯度培育计划，请按计划节点推进，于两周内提交节能诊断"
+                          "报告等佐证材料；如有困难请与经办人王晓明联系。", by=users["staff"])
 
 
 # 附件2 of the plan: each subject's real green-upgrade projects (what, investment in 万元, expected effect)
@@ -299,7 +302,8 @@ def _demo_projects(rng, plan, by):
         for name, investment, effect in rng.sample(choices, k=min(len(choices), rng.choice([1, 1, 2]))):
             start = date(plan.year, rng.randint(2, 6), 1)
             end = date(plan.year + (1 if rng.random() < 0.2 else 0), rng.randint(9, 12), 30)
-            plans.add_project(item, name, start, end, float(investment + rng.randint(-20, 20) * 5), effect, by)
+            plans.add_project(item, name=name, start_on=start, end_on=end,
+                              investment=float(investment + rng.randint(-20, 20) * 5), effect=effect, by=by)
 
 
 def _demo_plan_dashboard(rng, plan, by):
@@ -312,7 +316,7 @@ def _demo_plan_dashboard(rng, plan, by):
     today = local_now().date()
     items = list(plans.active_items(plan))
     counts = Counter(item.subject.district for item in items)
-    dashboard.set_district_targets(plan, {district: max(1, n - 1) for district, n in counts.items()}, by)
+    dashboard.set_district_targets(plan, {district: max(1, n - 1) for district, n in counts.items()}, by=by)
     for item in items[::4]:  # every fourth item has fallen behind
         step = item.milestones.where(Milestone.done_date.is_null()).order_by(Milestone.position).first()
         due = max(today.replace(month=1, day=1), today - timedelta(days=rng.randint(5, 40)))
@@ -334,7 +338,7 @@ def _demo_plan_events_and_snapshot(rng, users):
     today = local_now().date()
     for item in list(plans.active_items(CultivationPlan.latest_for(today.year)))[1::3]:
         uploaded = max(today.replace(month=1, day=1), today - timedelta(days=rng.randint(1, 30)))
-        milestones.tick(item.subject, milestones.EVALUATION_REPORT, uploaded, "评价报告已上传", users["staff"])
+        milestones.tick(item.subject, milestones.EVALUATION_REPORT, on=uploaded, detail="评价报告已上传", by=users["staff"])
     last = CultivationPlan.latest_for(today.year - 1)
     figures = dashboard.figures(last, today=date(last.year, 12, 31))
     PlanSnapshot.create(plan=last, taken_at=datetime(last.year, 12, 31, 16, 30), taken_by=users["staff"],
@@ -359,17 +363,6 @@ def _demo_pdf(title):
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return out
-
-
-def _complete_application(application, by):
-    """Upload the evaluation report and every material of the kind, as the enterprise would."""
-    from core import uploads
-    report = uploads.save(_demo_pdf("Evaluation report"), "pdf", "评价报告.pdf", "application", application.id,
-                          purpose="evaluation_report", user=by)
-    application.report = report
-    application.save()
-    for key, label in rules.APPLICATION_MATERIALS[application.subject.kind]:
-        uploads.save(_demo_pdf(key), "pdf", f"{label}.pdf", "application", application.id, purpose=key, user=by)
 
 
 AGENCIES = [
@@ -402,13 +395,11 @@ def _load_agencies(rng, users):
                                expertise_kinds=kinds, experience="近五年承担本省绿色工厂第三方评价、节能诊断和省级绿色制造科研项目。",
                                declaration=rules.AGENCY_DECLARATION, declared_at=local_now())
         if status in ("approved", "suspended", "disqualified"):
-            for key, _, _ in rules.AGENCY_CONDITIONS:  # 第二十三条 items checked against the registration documents
-                agencies.record_check(agency, key, "met", "已核对营业执照、办公场所证明、财务制度和近五年评价业绩", staff)
-            agencies.approve(agency, staff, today)
+            factory.approve_agency(agency, by=staff, today=today)  # 第二十三条 items checked, then approved
         if status == "suspended":
-            agencies.suspend(agency, "年度抽查发现评价报告数据核验不充分，暂停新增业务，整改后恢复。", staff)
+            agencies.suspend(agency, reason="年度抽查发现评价报告数据核验不充分，暂停新增业务，整改后恢复。", by=staff)
         if status == "disqualified":
-            agencies.disqualify(agency, "经查实为企业出具的评价报告存在数据造假。", today - timedelta(days=200), staff,
+            agencies.disqualify(agency, reason="经查实为企业出具的评价报告存在数据造假。", decided_on=today - timedelta(days=200), by=staff,
                                 category="fraud")
         created.append(Agency.get_by_id(agency.id))
     users["agency"].agency = created[0]
@@ -425,23 +416,28 @@ def _load_agencies(rng, users):
     for index, subject in enumerate(factories[6:14]):  # this year's municipal applicants
         agency = created[0] if index % 2 == 0 else created[2]
         if index % 3 == 0:
-            consulting = agencies.propose(subject, created[1], "consulting", "municipal", this_year, staff, today,
+            consulting = agencies.propose(subject, created[1], purpose="consulting", rung="municipal", year=this_year,
+                                          by=staff, today=today,
                                           reason="企业已与该机构洽谈节能诊断，按企业意向委托")
-            agencies.accept(consulting, staff, today, declared=True)
-        engagement = agencies.propose(subject, agency, "evaluation", "municipal", this_year, staff, today,
+            agencies.accept(consulting, by=staff, today=today, declared=True)
+        engagement = agencies.propose(subject, agency, purpose="evaluation", rung="municipal", year=this_year,
+                                      by=staff, today=today,
                                       reason="两家机构轮流承担本年度市级评价，均衡负荷")
-        agencies.accept(engagement, staff, today, declared=True)
+        agencies.accept(engagement, by=staff, today=today, declared=True)
         evaluated[subject.id] = agency
     for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:  # provincial
-        engagement = agencies.propose(subject, created[1], "evaluation", "provincial", this_year, staff, today,
+        engagement = agencies.propose(subject, created[1], purpose="evaluation", rung="provincial", year=this_year,
+                                      by=staff, today=today,
                                       reason="该机构省级评价经验较多，企业同意委托")
-        agencies.accept(engagement, staff, today, declared=True)
+        agencies.accept(engagement, by=staff, today=today, declared=True)
         evaluated[subject.id] = created[1]
-    agencies.propose(factories[16], created[0], "consulting", "municipal", this_year, staff, today,
+    agencies.propose(factories[16], created[0], purpose="consulting", rung="municipal", year=this_year, by=staff,
+                     today=today,
                      reason="企业指定该机构提供咨询")  # awaiting reply
-    declined = agencies.propose(factories[17], created[2], "evaluation", "municipal", this_year, staff, today,
+    declined = agencies.propose(factories[17], created[2], purpose="evaluation", rung="municipal", year=this_year,
+                                by=staff, today=today,
                                 reason="企业指定该机构评价")
-    agencies.decline(declined, "本年度评价任务已满，建议另行对接。", staff)
+    agencies.decline(declined, reason="本年度评价任务已满，建议另行对接。", by=staff)
     from core import uploads
     for agency in created[1:3]:
         document = uploads.save(_demo_pdf("Annual report"), "pdf", f"{last_year}年度工作报告.pdf", "agency", agency.id,
@@ -466,26 +462,26 @@ def _load_invitation_states(users):
         if engagement.purpose == "consulting":
             continue  # waiting for the enterprise's confirmation
         if engagement.subject_id == enterprise.subject_id:
-            agencies.confirm(engagement, enterprise, today)
+            agencies.confirm(engagement, by=enterprise, today=today)
         else:
-            agencies.confirm(engagement, staff, today, note="企业联系人电话确认委托（演示）")
+            agencies.confirm(engagement, by=staff, today=today, note="企业联系人电话确认委托（演示）")
     approved = list(Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.id))
     engaged = Engagement.select(Engagement.subject).where(Engagement.year == today.year)
     idle = (Subject.select().join(PoolEntry, on=(PoolEntry.subject == Subject.id))
             .where(Subject.id.not_in(engaged), Subject.id != enterprise.subject_id).order_by(Subject.id).first())
-    late = agencies.propose(idle, approved[-1], "consulting", "municipal", today.year, staff,
-                            today - timedelta(days=20), reason="演示：逾期未答复的邀请")
+    late = agencies.propose(idle, approved[-1], purpose="consulting", rung="municipal", year=today.year, by=staff,
+                            today=today - timedelta(days=20), reason="演示：逾期未答复的邀请")
     Engagement.update(reply_by=today - timedelta(days=6)).where(Engagement.id == late.id).execute()
     agencies.expire_overdue(today)
     own = enterprise.subject
     waiting = (Engagement.select().where(Engagement.subject == own, Engagement.status == EngagementStatus.PROPOSED.value)
                .order_by(Engagement.id).first())
     if waiting is not None:  # the demo enterprise has one to confirm when it logs in
-        agencies.accept(waiting, staff, today, declared=True)
-    preferences.state(own, approved[0], today.year, "prefer", "曾为本企业做过节能诊断，熟悉本企业乳制品生产工艺。",
-                      enterprise, today)
-    preferences.state(own, approved[-1], today.year, "object", "该机构的一名评价人员曾在本企业任职，可能影响评价独立性。",
-                      enterprise, today)
+        agencies.accept(waiting, by=staff, today=today, declared=True)
+    preferences.state(own, approved[0], year=today.year, stance="prefer", reason="曾为本企业做过节能诊断，熟悉本企业乳制品生产工艺。",
+                      by=enterprise, today=today)
+    preferences.state(own, approved[-1], year=today.year, stance="object", reason="该机构的一名评价人员曾在本企业任职，可能影响评价独立性。",
+                      by=enterprise, today=today)
 
 
 def _load_batch_assignment(users):
@@ -498,19 +494,21 @@ def _load_batch_assignment(users):
     today = local_now().date()
     for index, agency in enumerate(Agency.select().where(Agency.status == AgencyStatus.APPROVED.value)
                                    .order_by(Agency.id)):
-        batch_operations.set_capacity(agency, today.year, 10 if index == 0 else 14, staff)
+        batch_operations.set_capacity(agency, today.year, capacity=10 if index == 0 else 14, by=staff)
     consulted = Engagement.select(Engagement.subject).where(Engagement.year == today.year,
                                                             Engagement.purpose == "consulting")
     subjects = list(Subject.select().join(PoolEntry, on=(PoolEntry.subject == Subject.id))
                     .where(PoolEntry.status == PoolStatus.CULTIVATING.value, Subject.id.not_in(consulted))
                     .order_by(Subject.id).limit(12))
-    _, proposals, _ = batch_operations.plan(subjects, "consulting", "municipal", today.year, today)
+    _, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=today.year,
+                                            today=today)
     agencies = {a.id: a for a in Agency.select()}
     rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
                                  "" if proposals[s.id].top else assignment.generated_reason())
             for s in subjects if proposals[s.id].agency_id]
     if rows:
-        batch_operations.send_batch(rows, "consulting", "municipal", today.year, staff, today)
+        batch_operations.send_batch(rows, purpose="consulting", rung="municipal", year=today.year, by=staff,
+                                    today=today)
 
 
 def _load_reviews(rng, users, evaluated):
@@ -560,33 +558,35 @@ def _load_reviews(rng, users, evaluated):
         subject.save()
     # Two of them were confirmed by the province this year; one holds the ministry's green code.
     for subject in factories[:2]:
-        listing.record_outcome(subject, "provincial", this_year, today - timedelta(days=40), staff)
-    listing.set_green_code(factories[0], "A", this_year, staff)
+        listing.record_outcome(subject, rung="provincial", year=this_year, listed_on=today - timedelta(days=40),
+                               by=staff)
+    listing.set_green_code(factories[0], grade="A", year=this_year, by=staff)
 
     # This year: municipal applications from the pool, each further along.
     candidates = factories[6:14]
     for index, subject in enumerate(candidates):
         agency = evaluated.get(subject.id)
-        application = apps.create(subject, this_year, "municipal", "third_party" if agency else "self",
-                                  rng.randint(78, 94), False, staff, agency)
+        application = apps.create(subject, this_year, rung="municipal", method="third_party" if agency else "self",
+                                  claimed_score=rng.randint(78, 94), national_intent=False, by=staff, agency=agency)
         if index == 7:
             continue  # a draft the enterprise is still filling in
-        _complete_application(application, staff)
-        apps.submit(application, staff)
+        factory.complete_application(application, by=staff, pdf=_demo_pdf)
+        apps.submit(application, by=staff)
         if index == 6:
-            apps.return_for_correction(application, "评价报告首页基本信息表缺少第三方机构盖章，请补正后重新提交。", staff)
+            apps.return_for_correction(application, reason="评价报告首页基本信息表缺少第三方机构盖章，请补正后重新提交。", by=staff)
             continue
-        apps.start_review(application, staff)
+        apps.start_review(application, by=staff)
         scored_by = experts if index < 5 else experts[:1]  # the last under review waits for two experts' scores
         for expert in experts:
-            assignment = apps.assign(application, expert, staff)
-            apps.declare(assignment, False, "", expert)
+            assignment = apps.assign(application, expert, by=staff)
+            apps.declare(assignment, conflict=False, reason="", by=expert)
             if expert in scored_by:
                 low, high = (70, 79) if index == 4 else (84, 96)
-                apps.score(assignment, rng.randint(low, high), "资料完整，能源管理体系运行有效，建议加强光伏等可再生能源利用。", expert)
+                apps.score(assignment, value=rng.randint(low, high), comments="资料完整，能源管理体系运行有效，建议加强光伏等可再生能源利用。",
+                           by=expert)
         if index < 5:
-            apps.conclude(application, staff)
-    publicity = listing.open_publicity(this_year, today, staff)
+            apps.conclude(application, by=staff)
+    publicity = listing.open_publicity(this_year, start_date=today, by=staff)
     publicity.start_date = today - timedelta(days=3)  # opened three days ago, still within the window
     publicity.save()
     first = publicity.entries.first()
@@ -595,11 +595,13 @@ def _load_reviews(rng, users, evaluated):
 
     # Provincial applications waiting for the city's recommendation (第十四条).
     for subject in factories[2:5] + [s for s in pooled if s.kind == SubjectKind.PARK.value][:1]:
-        application = apps.create(subject, this_year, "provincial", "third_party", rng.randint(85, 95),
-                                  subject.kind != SubjectKind.PARK.value and rng.random() < 0.5, staff,
-                                  evaluated[subject.id])
-        _complete_application(application, staff)
-        apps.submit(application, staff)
+        application = apps.create(subject, this_year, rung="provincial", method="third_party",
+                                  claimed_score=rng.randint(85, 95),
+                                  national_intent=subject.kind != SubjectKind.PARK.value and rng.random() < 0.5,
+                                  by=staff,
+                                  agency=evaluated[subject.id])
+        factory.complete_application(application, by=staff, pdf=_demo_pdf)
+        apps.submit(application, by=staff)
 
 
 def _load_filing(users):
@@ -609,8 +611,8 @@ def _load_filing(users):
     last_year = local_now().year - 1
     # a filing is dated the day it is built (blueprints/filing/operations.date_problem): the demo's is today's
     today = local_now().date()
-    record = filing.build(last_year, today, users["staff"])
-    filing.mark_sent(record, today, "省工信厅政务服务平台", users["staff"])
+    record = filing.build(last_year, filing_date=today, by=users["staff"])
+    filing.mark_sent(record, sent_on=today, how="省工信厅政务服务平台", by=users["staff"])
 
 
 def _load_recommendations(users):
@@ -619,13 +621,15 @@ def _load_recommendations(users):
     from models import Decision
 
     today = local_now().date()
-    round_ = recommend.open_round(today.year, users["staff"])
+    round_ = recommend.open_round(today.year, by=users["staff"])
     for rank, row in enumerate(recommend.ordered(round_), start=1):
-        checks = recommend.checks(row.application, today)
+        checks = recommend.checks(row.application, today=today)
         decision = Decision.RECOMMEND.value if not recommend.red(checks) else Decision.NOT_RECOMMEND.value
-        recommend.decide(row, rank if decision == Decision.RECOMMEND.value else None, decision,
-                         recommend.default_opinion(row.application, checks, decision), "", users["staff"], today)
-    recommend.sign(round_, users["admin"])
+        recommend.decide(row, rank=rank if decision == Decision.RECOMMEND.value else None, decision=decision,
+                         opinion=recommend.default_opinion(row.application, check_list=checks,
+                                                           decision=decision), exception_reason="", by=users["staff"],
+                                                           today=today)
+    recommend.sign(round_, by=users["admin"])
 
 
 def demo_logins_text():
@@ -660,51 +664,57 @@ def _load_upkeep(users):
             values["energy_per_output"] = 7.2  # typed in the wrong unit: accepted with a warning for review
         late_on = rules.dynamic_report_deadline(year) + timedelta(days=19)
         if index == 2 and late_on <= today:  # 第二十七条: handed in on paper on 18 April: 逾期 19 天, up for removal review
-            report, _, _ = upkeep.record_paper_report(subject, year, late_on, {k: str(v) for k, v in values.items()},
-                                                      staff, today)
+            report, _, _ = upkeep.record_paper_report(subject, year, received_on=late_on,
+                                                      raw={k: str(v) for k, v in values.items()},
+                                                      by=staff, today=today)
         else:
-            report, _, _ = upkeep.file_report(subject, year, {k: str(v) for k, v in values.items()}, staff, filed_on)
+            report, _, _ = upkeep.file_report(subject, year, raw={k: str(v) for k, v in values.items()}, by=staff,
+                                              today=filed_on)
             report.submitted_at = local_now().replace(year=today.year, month=3, day=20 + index)
             report.save()
         if index < 3:
-            upkeep.review_report(report, ReviewResult.PASS.value, "经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", staff)
-    upkeep.remind(listed[4:5], year, staff)
+            upkeep.review_report(report, result=ReviewResult.PASS.value,
+                                 opinion="经审核，该单位关键指标真实有效，未发现第三十条所列情形，同意保留名单资格。", by=staff)
+    upkeep.remind(listed[4:5], year, by=staff)
 
-    renamed = upkeep.declare_change(listed[1], "name", "因集团整合更名，营业执照已换发，生产地址和组织边界未变。",
-                                    listed[1].name.replace("有限公司", "集团有限公司"), staff)  # filed on paper
-    upkeep.decide_change(renamed, True, True, "已核对新营业执照和市场监管部门变更登记通知书。", staff)
-    upkeep.declare_change(listed[0], "scope", "新增一条低温酸奶生产线，年产能 2 万吨，能耗计入厂区边界。",
-                          "", users["enterprise"])
+    renamed = upkeep.declare_change(listed[1], kind="name", description="因集团整合更名，营业执照已换发，生产地址和组织边界未变。",
+                                    new_name=listed[1].name.replace("有限公司", "集团有限公司"), by=staff)  # filed on paper
+    upkeep.decide_change(renamed, accepted=True, still_meets=True, verification="已核对新营业执照和市场监管部门变更登记通知书。", by=staff)
+    upkeep.declare_change(listed[0], kind="scope", description="新增一条低温酸奶生产线，年产能 2 万吨，能耗计入厂区边界。",
+                          new_name="", by=users["enterprise"])
 
     # 第二十九条: spot checks of listed units, one finding something to put right
-    upkeep.record_spot_check(listed[0], today - timedelta(days=60), "energy_inspection", "市节能监察支队 王立新、赵敏",
-                             "抽查主要用能设备台账和能源计量器具配备情况，单位产值能耗与动态管理表填报一致。", "compliant",
-                             staff)
+    upkeep.record_spot_check(listed[0], checked_on=today - timedelta(days=60), method="energy_inspection",
+                             inspectors="市节能监察支队 王立新、赵敏",
+                             findings="抽查主要用能设备台账和能源计量器具配备情况，单位产值能耗与动态管理表填报一致。", result="compliant",
+                             by=staff)
     with db.atomic():
-        check = upkeep.record_spot_check(listed[2], today - timedelta(days=30), "onsite", "市工信局 张海峰；特邀专家 孙立",
-                                         "现场核查发现余热回收装置停用，能源管理体系内审记录缺失 2025 年度。",
-                                         "rectify", staff)
+        check = upkeep.record_spot_check(listed[2], checked_on=today - timedelta(days=30), method="onsite",
+                                         inspectors="市工信局 张海峰；特邀专家 孙立",
+                                         findings="现场核查发现余热回收装置停用，能源管理体系内审记录缺失 2025 年度。",
+                                         result="rectify", by=staff)
         uploads.save(_demo_pdf("Spot check record"), "pdf", "现场抽查记录表.pdf", "spot_check", check.id,
                      purpose="抽查材料", user=staff)
 
     removed = listed[5]
-    incident = upkeep.record_incident(removed, today - timedelta(days=25), "environment", "major",
-                                      "市生态环境局通报", "厂区污水处理设施故障导致含油废水外溢进入河道，下游断面指标超标。",
-                                      staff)
-    upkeep.mark_incident_reported(incident, incident.occurred_on, staff)
+    incident = upkeep.record_incident(removed, occurred_on=today - timedelta(days=25), kind="environment",
+                                      grade="major",
+                                      source="市生态环境局通报", description="厂区污水处理设施故障导致含油废水外溢进入河道，下游断面指标超标。",
+                                      by=staff)
+    upkeep.mark_incident_reported(incident, reported_on=incident.occurred_on, by=staff)
     for row in removed.listings.where(Listing.status == "listed"):
-        upkeep.remove(row, "major_incident", f"{incident.occurred_on:%Y年%m月%d日}发生Ⅱ级突发环境事件（第二十九条）。",
-                      today - timedelta(days=20), staff)
+        upkeep.remove(row, category="major_incident", reason=f"{incident.occurred_on:%Y年%m月%d日}发生Ⅱ级突发环境事件（第二十九条）。",
+                      effective_on=today - timedelta(days=20), by=staff)
 
     with db.atomic():
-        reported = upkeep.submit_complaint(listed[3], None, "刘建华", "13904510088",
-                                           "该企业动态管理表填报的单位产值能耗与实际用能情况明显不符，附用电量统计截图。",
-                                           "10.8.1.23", has_evidence=True)
+        reported = upkeep.submit_complaint(listed[3], None, name="刘建华", contact="13904510088",
+                                           matter="该企业动态管理表填报的单位产值能耗与实际用能情况明显不符，附用电量统计截图。",
+                                           ip="10.8.1.23", has_evidence=True)
         uploads.save(_demo_pdf("Electricity statistics"), "pdf", "用电量统计截图.pdf", "complaint", reported.id,
                      purpose="佐证材料")
     agency = Agency.select().where(Agency.status == AgencyStatus.APPROVED.value).order_by(Agency.id.desc()).first()
-    complaint = upkeep.submit_complaint(None, agency, "龙江湾市某电镀企业", "ljw-plating@example.cn",
-                                        "该机构为我单位出具评价报告时未到现场核查。", "10.8.1.40",
+    complaint = upkeep.submit_complaint(None, agency, name="龙江湾市某电镀企业", contact="ljw-plating@example.cn",
+                                        matter="该机构为我单位出具评价报告时未到现场核查。", ip="10.8.1.40",
                                         no_evidence_reason="未到现场一事无书面材料，可由我单位当日值班人员作证。")
-    upkeep.handle_complaint(complaint, "经调阅现场核查记录和照片，该机构按规定开展了现场核查，举报事项不属实。", "unfounded",
-                            staff)
+    upkeep.handle_complaint(complaint, finding="经调阅现场核查记录和照片，该机构按规定开展了现场核查，举报事项不属实。", outcome="unfounded",
+                            by=staff)

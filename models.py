@@ -1,10 +1,9 @@
-"""The schema: every peewee model, the database handle, and the enums with their Chinese titles.
+"""The schema: every peewee model and the database handle; the enums (core/enums.py) are re-exported here.
 
 The handle is a DatabaseProxy bound in create_app (SQLite under instance/ by default,
 PostgreSQL when DATABASE_URL says so). Models expose classmethods that return queries
 so that views compose, filter and paginate them.
 """
-import enum
 import json
 import secrets
 from datetime import datetime
@@ -28,6 +27,38 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import rules
+from core.enums import (  # noqa: F401  (re-exported: `from models import Rung` works everywhere)
+    LADDER,
+    AgencyStatus,
+    ApplicationStatus,
+    ChangeKind,
+    ChangeStatus,
+    CheckResult,
+    Decision,
+    EngagementPurpose,
+    EngagementStatus,
+    EvaluationMethod,
+    IncidentGrade,
+    ListingSource,
+    ListingStatus,
+    MessageKind,
+    PlanStatus,
+    PoolStatus,
+    Potential,
+    PreferenceStance,
+    PublicityStatus,
+    ReportChannel,
+    ReviewResult,
+    Role,
+    RoundStatus,
+    Rung,
+    SpotCheckResult,
+    SubjectKind,
+    SubjectSource,
+    SubjectStatus,
+    Titled,
+    VetoResult,
+)
 
 db = DatabaseProxy()
 
@@ -37,107 +68,6 @@ BUREAU_TZ = ZoneInfo("Asia/Shanghai")
 def local_now():
     """The bureau's wall-clock time (naive, Asia/Shanghai), whatever the server's zone."""
     return datetime.now(BUREAU_TZ).replace(tzinfo=None, microsecond=0)
-
-
-class Titled(str, enum.Enum):
-    """A string enum whose members carry a Chinese label and a Bootstrap badge colour."""
-
-    def __new__(cls, value, label, badge="secondary"):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.badge = badge
-        return member
-
-    @classmethod
-    def choices(cls):
-        return [(m.value, m.label) for m in cls]
-
-    @classmethod
-    def label_of(cls, value):
-        try:
-            return cls(value).label
-        except ValueError:
-            return value or ""
-
-
-class Role(Titled):
-    ADMIN = ("admin", "管理员", "danger")
-    STAFF = ("staff", "经办人", "primary")
-    EXPERT = ("expert", "评审专家", "info")
-    ENTERPRISE = ("enterprise", "企业/园区", "success")
-    AGENCY = ("agency", "第三方机构", "warning")
-
-
-class SubjectKind(Titled):
-    FACTORY = ("factory", "绿色工厂", "success")
-    PARK = ("park", "绿色工业园区", "info")
-    SUPPLY_CHAIN = ("supply_chain", "绿色供应链管理企业", "primary")
-
-
-class SubjectStatus(Titled):
-    """Where a registration stands before (and after) the bureau's decision."""
-
-    PENDING = ("pending", "待审核", "warning")
-    INFO_REQUESTED = ("info_requested", "待补充材料", "info")
-    ADMITTED = ("admitted", "已入库", "success")
-    DECLINED = ("declined", "不予受理", "secondary")
-
-
-class Rung(Titled):
-    """The ladder (DESIGN.md §1): where a subject stands now. Kept on Subject for fast filtering;
-    only pool and list operations change it."""
-
-    INTEREST = ("interest", "意向登记", "secondary")
-    POOL = ("pool", "培育库", "info")
-    MUNICIPAL = ("municipal", "市级", "success")
-    PROVINCIAL = ("provincial", "省级", "primary")
-    NATIONAL = ("national", "国家级", "danger")
-
-
-LADDER = list(Rung)
-
-
-class PoolStatus(Titled):
-    CULTIVATING = ("cultivating", "培育中", "success")
-    LISTED = ("listed", "已入选名单", "primary")
-    EXITED = ("exited", "退出", "secondary")
-
-
-class Potential(Titled):
-    ORDINARY = ("ordinary", "一般", "secondary")
-    HIGH = ("high", "较高", "info")
-    KEY = ("key", "重点", "danger")
-
-
-class CheckResult(Titled):
-    """第六至八条 eligibility items."""
-
-    MET = ("met", "符合", "success")
-    UNMET = ("unmet", "不符合", "danger")
-    UNKNOWN = ("unknown", "未核实", "warning")
-
-
-class VetoResult(Titled):
-    """第十五条 veto conditions."""
-
-    CLEAR = ("clear", "未发现", "success")
-    HIT = ("hit", "存在", "danger")
-    UNKNOWN = ("unknown", "未核查", "warning")
-
-
-class MessageKind(Titled):
-    INFO_REQUEST = ("info_request", "补充材料要求", "info")
-    REPLY = ("reply", "企业答复", "primary")
-    DECLINE = ("decline", "不予受理理由", "secondary")
-    CHASE_UP = ("chase_up", "催办", "warning")  # the bureau chases a plan item's enterprise (no answer expected)
-
-
-class SubjectSource(Titled):
-    SELF = ("self", "自主登记")
-    STAFF = ("staff", "经办人录入")
-    IMPORT = ("import", "批量导入")
-    DEMO = ("demo", "演示数据")
 
 
 class BaseModel(Model):
@@ -182,6 +112,11 @@ class Subject(BaseModel):
     def status_enum(self):
         return SubjectStatus(self.status)
 
+    @property
+    def awaits_decision(self):
+        """Registered and not yet admitted or declined (待审核, or 待补充材料 after the bureau asked for more)."""
+        return self.status in (SubjectStatus.PENDING, SubjectStatus.INFO_REQUESTED)
+
     @classmethod
     def waiting(cls):
         """Registrations the bureau has still to decide."""
@@ -189,16 +124,8 @@ class Subject(BaseModel):
 
     def former_names(self):
         """Names before accepted name changes (第三十一条), oldest first."""
-        return [n.old_name for n in self.change_notices.where(ChangeNotice.kind == "name",
-                                                              ChangeNotice.status == "accepted").order_by(ChangeNotice.id)]
-
-
-class AgencyStatus(Titled):
-    PENDING = ("pending", "待审核", "warning")
-    APPROVED = ("approved", "已认可", "success")
-    REJECTED = ("rejected", "未通过", "secondary")
-    SUSPENDED = ("suspended", "暂停", "danger")
-    DISQUALIFIED = ("disqualified", "取消资格", "dark")
+        return [n.old_name for n in self.change_notices.where(ChangeNotice.kind == ChangeKind.NAME.value, ChangeNotice.status == ChangeStatus.ACCEPTED.value)
+                .order_by(ChangeNotice.id)]
 
 
 class Agency(BaseModel):
@@ -235,6 +162,27 @@ class Agency(BaseModel):
     @property
     def kinds(self):
         return [k for k in self.expertise_kinds.split(",") if k]
+
+    # What staff may decide next (agencies/detail.html; blueprints/agencies/operations.py checks again in the write).
+    @property
+    def can_approve(self):
+        return self.status in (AgencyStatus.PENDING, AgencyStatus.REJECTED, AgencyStatus.DISQUALIFIED)
+
+    @property
+    def can_reject(self):
+        return self.status == AgencyStatus.PENDING
+
+    @property
+    def can_suspend(self):
+        return self.status == AgencyStatus.APPROVED
+
+    @property
+    def can_lift(self):
+        return self.status == AgencyStatus.SUSPENDED
+
+    @property
+    def can_disqualify(self):
+        return self.status != AgencyStatus.DISQUALIFIED
 
 
 class User(UserMixin, BaseModel):
@@ -345,16 +293,28 @@ class Document(BaseModel):
     sha256 = CharField(max_length=64)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     uploaded_at = DateTimeField(default=local_now)
-    withdrawn_at = DateTimeField(null=True)  # documents are withdrawn, never deleted
+    # documents are withdrawn (撤回: core.uploads.withdraw), never deleted; a withdrawn one counts nowhere
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    withdrawal_reason = TextField(default="")
 
     class Meta:
         indexes = ((("owner_type", "owner_id"), False),)
 
     @classmethod
-    def of(cls, owner_type, owner_id):
-        return (cls.select()
-                .where(cls.owner_type == owner_type, cls.owner_id == owner_id, cls.withdrawn_at.is_null())
-                .order_by(cls.uploaded_at.desc(), cls.id.desc()))
+    def of(cls, owner_type, owner_id, *, withdrawn=False):
+        """The owner's documents, newest first: those in force, or with `withdrawn` also the withdrawn ones (to show
+        them struck through)."""
+        query = cls.select().where(cls.owner_type == owner_type, cls.owner_id == owner_id)
+        if not withdrawn:
+            query = query.where(cls.withdrawn_at.is_null())
+        return query.order_by(cls.uploaded_at.desc(), cls.id.desc())
+
+    def withdrawable_by(self, user, in_force=True):
+        """Whether `user` may withdraw this document: a subject's, by staff or by the account that uploaded it (and,
+        with `in_force`, only while it is not withdrawn yet)."""
+        return (self.owner_type == "subject" and not (in_force and self.withdrawn_at)
+                and (user.is_staff or self.uploaded_by_id == user.id))
 
 
 class AppendOnlyError(RuntimeError):
@@ -443,15 +403,38 @@ class PoolEntry(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
-class EligibilityCheck(BaseModel):
-    """One recorded check of one 第六/七/八条 item. Rows are appended; the newest per item counts."""
+class SubjectCount(BaseModel):
+    """How many subjects stand in each (district, kind, rung, status, pool status) — pool_status '' when not in the
+    pool. Kept by database triggers (migrations/027_search_index.py) in the same transaction as the change, so the
+    home page and the pool figures read a few rows instead of scanning the pool; never written by the application."""
 
-    subject = ForeignKeyField(Subject, backref="eligibility_checks", on_delete="RESTRICT")
+    district = CharField(max_length=50)
+    kind = CharField(max_length=20)
+    rung = CharField(max_length=20)
+    status = CharField(max_length=20)
+    pool_status = CharField(max_length=20)
+    n = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("district", "kind", "rung", "status", "pool_status"), True),)
+
+
+class ItemCheck(BaseModel):
+    """One recorded check of one item of a list of conditions (met / unmet / not verified), with its evidence. Rows
+    are appended; the newest per item counts. No table of its own: EligibilityCheck and AgencyCheck add what is
+    checked."""
+
     item_key = CharField(max_length=40)
     result = CharField(max_length=10, choices=CheckResult.choices())
     evidence = TextField(default="")
     checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     checked_at = DateTimeField(default=local_now)
+
+
+class EligibilityCheck(ItemCheck):
+    """One recorded check of one 第六/七/八条 item of a subject."""
+
+    subject = ForeignKeyField(Subject, backref="eligibility_checks", on_delete="RESTRICT")
 
     class Meta:
         indexes = ((("subject", "item_key"), False),)
@@ -511,22 +494,6 @@ class SubjectMessage(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
-class EngagementPurpose(Titled):
-    CONSULTING = ("consulting", "咨询", "info")
-    EVALUATION = ("evaluation", "评价", "primary")
-
-
-class EngagementStatus(Titled):
-    PROPOSED = ("proposed", "待接受", "warning")  # invited: the agency answers by reply_by
-    ACCEPTED = ("accepted", "待企业确认", "info")  # the agency accepted; the enterprise commissions it (第十二条)
-    ACTIVE = ("active", "进行中", "primary")  # the enterprise confirmed: live, the subject's documents are shared
-    COMPLETED = ("completed", "已完成", "success")
-    DECLINED = ("declined", "已拒绝", "secondary")
-    WITHDRAWN = ("withdrawn", "企业不予确认", "secondary")  # only the enterprise's refusal writes it (operations.refuse)
-    EXPIRED = ("expired", "已过期", "secondary")  # not answered by reply_by: its cap and capacity slot are free
-    ENDED = ("ended", "已终止", "dark")  # 第二十六条: the agency was suspended or disqualified
-
-
 class AssignmentBatch(BaseModel):
     """One batch assignment: the invitations staff sent in one step for a set of subjects."""
 
@@ -584,19 +551,19 @@ class Engagement(BaseModel):
     batch = ForeignKeyField(AssignmentBatch, null=True, backref="engagements", on_delete="RESTRICT")
 
     # LIVE: holds a slot (the one-per index, the national cap, the agency's capacity); OPEN: not yet finished
-    LIVE = ("proposed", "accepted", "active", "completed")
-    OPEN = ("proposed", "accepted", "active")  # ended at once when the agency is suspended or disqualified
+    OPEN = tuple(s.value for s in (EngagementStatus.PROPOSED, EngagementStatus.ACCEPTED, EngagementStatus.ACTIVE))
+    LIVE = (*OPEN, EngagementStatus.COMPLETED.value)  # OPEN ends at once when the agency is suspended or disqualified
+
+    @property
+    def confirmed(self):
+        """The enterprise confirmed it (第十二条): the subject's documents are shared with the agency."""
+        return self.status in (EngagementStatus.ACTIVE, EngagementStatus.COMPLETED)
 
     @classmethod
     def of_subject(cls, subject):
         """The subject's engagements with their agencies, newest first."""
         return (cls.select(cls, Agency).join(Agency).where(cls.subject == subject)
                 .order_by(cls.id.desc()))
-
-
-class PreferenceStance(Titled):
-    PREFER = ("prefer", "倾向委托", "success")
-    OBJECT = ("object", "异议", "danger")
 
 
 class EngagementPreference(BaseModel):
@@ -617,16 +584,10 @@ class EngagementPreference(BaseModel):
         indexes = ((("subject", "agency", "year"), False),)
 
 
-class AgencyCheck(BaseModel):
-    """One recorded check of one 第二十三条 item (第一、二、四、五项) for an agency, with its evidence. Rows are
-    appended; the newest per item counts."""
+class AgencyCheck(ItemCheck):
+    """One recorded check of one 第二十三条 item (第一、二、四、五项) for an agency."""
 
     agency = ForeignKeyField(Agency, backref="checks", on_delete="RESTRICT")
-    item_key = CharField(max_length=40)
-    result = CharField(max_length=10, choices=CheckResult.choices())
-    evidence = TextField(default="")
-    checked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    checked_at = DateTimeField(default=local_now)
 
     class Meta:
         indexes = ((("agency", "item_key"), False),)
@@ -643,12 +604,6 @@ class AgencyReport(BaseModel):
 
     class Meta:
         indexes = ((("agency", "year"), False),)
-
-
-class PlanStatus(Titled):
-    DRAFT = ("draft", "草稿", "secondary")
-    APPROVED = ("approved", "已批准", "success")
-    FILED = ("filed", "已备案", "primary")
 
 
 class CultivationPlan(BaseModel):
@@ -678,6 +633,15 @@ class CultivationPlan(BaseModel):
     @property
     def locked(self):
         return self.status == PlanStatus.FILED.value
+
+    @property
+    def is_draft(self):
+        return self.status == PlanStatus.DRAFT
+
+    @property
+    def is_approved(self):
+        """Approved and not yet filed: an edit sends it back to draft."""
+        return self.status == PlanStatus.APPROVED
 
     @classmethod
     def latest_for(cls, year):
@@ -780,22 +744,6 @@ class PlanProject(BaseModel):
     created_at = DateTimeField(default=local_now)
 
 
-class ApplicationStatus(Titled):
-    DRAFT = ("draft", "草稿", "secondary")
-    SUBMITTED = ("submitted", "已提交", "info")
-    RETURNED = ("returned", "退回补正", "warning")
-    UNDER_REVIEW = ("under_review", "评审中", "primary")
-    APPROVED = ("approved", "通过", "success")
-    REJECTED = ("rejected", "未通过", "danger")
-
-
-class EvaluationMethod(Titled):
-    """第十二、十三条."""
-
-    SELF = ("self", "自评价")
-    THIRD_PARTY = ("third_party", "第三方评价")
-
-
 class Application(BaseModel):
     """An application (申报) for a rung, by the enterprise or by staff on its behalf (第十二、十三条)."""
 
@@ -821,6 +769,22 @@ class Application(BaseModel):
     def status_enum(self):
         return ApplicationStatus(self.status)
 
+    @property
+    def is_editable(self):
+        """A draft, or returned for correction (退回补正): the applicant edits and submits it."""
+        return self.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+    @property
+    def in_review(self):
+        """Submitted and not decided: staff may return it, a municipal one goes to the expert review."""
+        return self.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+
+    @property
+    def has_expert_review(self):
+        """A municipal application under or past the expert review (第十八条)."""
+        return self.rung == Rung.MUNICIPAL and self.status in (
+            ApplicationStatus.UNDER_REVIEW, ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
+
 
 class ReviewAssignment(BaseModel):
     """An expert assigned to a municipal application: conflict declaration first, then a score (0–100)."""
@@ -843,11 +807,6 @@ class ReviewAssignment(BaseModel):
     @classmethod
     def active(cls):
         return cls.select().where(cls.removed_at.is_null())
-
-
-class PublicityStatus(Titled):
-    OPEN = ("open", "公示中", "warning")
-    PUBLISHED = ("published", "已公布", "success")
 
 
 class Publicity(BaseModel):
@@ -889,17 +848,6 @@ class Objection(BaseModel):
     handled_at = DateTimeField(null=True)
 
 
-class ListingStatus(Titled):
-    LISTED = ("listed", "在册", "success")
-    REMOVED = ("removed", "已移出", "secondary")
-
-
-class ListingSource(Titled):
-    MUNICIPAL_REVIEW = ("municipal_review", "市级评审公布")
-    PROVINCE = ("province", "省厅公布")
-    MINISTRY = ("ministry", "工信部公布")
-
-
 class Listing(BaseModel):
     """A subject on a list (名单) at a rung for a year: the municipal list, or a recorded provincial/national outcome."""
 
@@ -917,11 +865,6 @@ class Listing(BaseModel):
 
     class Meta:
         indexes = ((("subject", "rung", "year"), True),)
-
-
-class RoundStatus(Titled):
-    DRAFT = ("draft", "草稿", "secondary")
-    SIGNED = ("signed", "已签发", "success")
 
 
 class RecommendationRound(BaseModel):
@@ -951,11 +894,6 @@ class RecommendationRound(BaseModel):
     @classmethod
     def latest_for(cls, year):
         return cls.select().where(cls.year == year).order_by(cls.version.desc()).first()
-
-
-class Decision(Titled):
-    RECOMMEND = ("recommend", "推荐", "success")
-    NOT_RECOMMEND = ("not_recommend", "不推荐", "secondary")
 
 
 class Recommendation(BaseModel):
@@ -989,46 +927,6 @@ class RoundPackage(BaseModel):
     round = ForeignKeyField(RecommendationRound, unique=True, backref="packages", on_delete="RESTRICT")
     content = BlobField()
     created_at = DateTimeField(default=local_now)
-
-
-class ReviewResult(Titled):
-    """The bureau's conclusion on a dynamic management table (第二十八条)."""
-
-    PASS = ("pass", "通过", "success")
-    FAIL = ("fail", "不通过", "danger")
-
-
-class IncidentGrade(Titled):
-    """第二十九条: the grade of an accident or incident; 重大 (Ⅱ级) and above goes to the province at once
-    (rules.incident_reportable), the lower grades are kept on record."""
-
-    ESPECIALLY_MAJOR = ("especially_major", "特别重大（Ⅰ级）", "danger")
-    MAJOR = ("major", "重大（Ⅱ级）", "danger")
-    LARGER = ("larger", "较大（Ⅲ级）", "warning")
-    GENERAL = ("general", "一般（Ⅳ级）", "secondary")
-
-
-class SpotCheckResult(Titled):
-    """The conclusion of a spot check of a listed unit (第二十九条)."""
-
-    COMPLIANT = ("compliant", "符合", "success")
-    RECTIFY = ("rectify", "需整改", "warning")
-    NONCOMPLIANT = ("noncompliant", "不符合", "danger")
-
-
-class ChangeStatus(Titled):
-    """Where a declared change (第三十一条) stands."""
-
-    PENDING = ("pending", "待复核", "warning")
-    ACCEPTED = ("accepted", "已确认", "success")
-    REJECTED = ("rejected", "不予确认", "secondary")
-
-
-class ReportChannel(Titled):
-    """How a dynamic management table reached the bureau (第二十七条)."""
-
-    ONLINE = ("online", "网上填报")
-    PAPER = ("paper", "纸质报送")
 
 
 class DynamicReport(BaseModel):
@@ -1255,4 +1153,4 @@ MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCh
           AgencyCapacity, Engagement, EngagementPreference,
           AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
           SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument,
-          PlanDistrictTarget, PlanSnapshot]
+          PlanDistrictTarget, PlanSnapshot, SubjectCount]

@@ -9,6 +9,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.dates import chinese_date
+from core.enums import (
+    ChangeKind,
+    ComplaintOutcome,
+    DisqualificationCategory,
+    IncidentGrade,
+    IncidentKind,
+    RemovalCategory,
+    Rung,
+    ScoreBand,
+    SpotCheckMethod,
+    VetoResult,
+)
+
 # 第十八条: the qualifying score and the key-cultivation score (toward the national list), "及以上" both.
 # Defaults only: the bureau's values are settings.qualifying_score and settings.key_cultivation_score.
 QUALIFYING_SCORE = 80
@@ -106,10 +120,10 @@ def score_band(score, qualifying=QUALIFYING_SCORE, key=KEY_CULTIVATION_SCORE):
     if score is None:
         return None
     if score >= key:
-        return "key"
+        return ScoreBand.KEY.value
     if score >= qualifying:
-        return "qualified"
-    return "failed"
+        return ScoreBand.QUALIFIED.value
+    return ScoreBand.FAILED.value
 
 
 def score_band_label(score, values):
@@ -119,8 +133,8 @@ def score_band_label(score, values):
     band = score_band(score, qualifying, key)
     if band is None:
         return "未评分"
-    return {"key": f"{key} 分及以上，重点培育推荐国家级", "qualified": f"{qualifying} 分及以上，合格",
-            "failed": f"低于 {qualifying} 分，不合格"}[band]
+    return {ScoreBand.KEY: f"{key} 分及以上，重点培育推荐国家级", ScoreBand.QUALIFIED: f"{qualifying} 分及以上，合格",
+            ScoreBand.FAILED: f"低于 {qualifying} 分，不合格"}[band]
 
 
 def score_display(score):
@@ -280,7 +294,7 @@ def _template(kind, rung):
 # A plan item's steps per (kind, target rung): (name, default due (month, day) in the plan's year, event key). The
 # dates hold for a municipal target in the plan from the start of the year; milestone_schedule moves the others.
 MILESTONE_TEMPLATES = {(kind, rung): _template(kind, rung)
-                       for kind in _PREPARATION_STEPS for rung in ("municipal", "provincial", "national")}
+                       for kind in _PREPARATION_STEPS for rung in (r.value for r in Rung.lists())}
 # The bureau's own lead time, not an article's: a provincial or national applicant's application step (申报) falls
 # this many days before the city's recommendation date, so the bureau can review it and form its opinion (第十四条).
 APPLICATION_LEAD_DAYS = 15
@@ -310,7 +324,7 @@ def milestone_schedule(kind, target_rung, joined_on, year, recommendation_due):
     defaults = [(name, deadline_in(year, month_day), event) for name, month_day, event in steps]
     work, after = defaults[:applied + 1], defaults[applied + 1:]
     end = work[-1][1]
-    if target_rung in ("provincial", "national"):
+    if rung_rank(target_rung) > Rung.MUNICIPAL.rank:
         end = min(end, deadline_in(year, recommendation_due) - timedelta(days=APPLICATION_LEAD_DAYS))
     start = joined_on if joined_on.year == year else first_day  # a past year's plan keeps its template
     if start > end:
@@ -333,8 +347,8 @@ def assigned_far_above_target(assigned, target):
 
 
 # The rungs a plan can aim a subject at (the bureau decides the municipal list; the province and ministry above).
-TARGET_RUNGS = ("municipal", "provincial", "national")
-LADDER_ORDER = ("interest", "pool", "municipal", "provincial", "national")
+TARGET_RUNGS = tuple(r.value for r in Rung.lists())
+LADDER_ORDER = Rung.values()
 
 
 def rung_rank(rung):
@@ -384,7 +398,7 @@ APPLICATION_MATERIALS = {
     "supply_chain": (("application_report", "申请报告"), ("license", "营业执照"),
                      ("supplier_plan", "供应商绿色工厂培育计划"), ("commitment", "近三年无第十五条所列情形的承诺书")),
 }
-APPLICATION_RUNGS = ("municipal", "provincial", "national")
+APPLICATION_RUNGS = tuple(r.value for r in Rung.lists())
 # What each stored application file is, by the key kept in Document.purpose (shown wherever a file is listed).
 MATERIAL_TITLES = {"evaluation_report": "评价报告",
                    **{key: title for materials in APPLICATION_MATERIALS.values() for key, title in materials}}
@@ -490,12 +504,7 @@ AGENCY_BANNED_PRACTICES = ("与培育对象签订对赌协议", "承诺保过", 
 AGENCY_DECLARATION = ("本机构承诺（第二十四条）：不与培育对象签订对赌协议，不承诺保过，不以认证服务搭售评价，"
                       "不从事其他扰乱培育咨询评价服务市场的行为；如经查实存在上述行为，接受取消评价资格的处理（第二十六条）。")
 # 第二十六条 (with 第二十四条): the reason an agency is disqualified, as a category.
-DISQUALIFICATION_CATEGORIES = (
-    ("fraud", "第二十六条：弄虚作假"),
-    ("concealment", "第二十六条：故意隐瞒评价对象问题"),
-    ("poor_quality", "第二十六条：评价质量较差"),
-    ("banned_practice", "第二十四条：经查实签订对赌协议、承诺保过或认证服务搭售评价等"),
-)
+DISQUALIFICATION_CATEGORIES = tuple(DisqualificationCategory.choices())
 
 
 def agency_condition_problems(condition_results):
@@ -520,7 +529,7 @@ def agency_blocked_reason(status, disqualified_until, today, status_label=""):
     'rejected', 'suspended', 'disqualified') and the last day of a disqualification are the facts."""
     if status == "disqualified":
         if disqualified_until and today <= disqualified_until:
-            return f"第二十六条：已取消资格，至{chinese_day(disqualified_until)}（含）不采信其评价报告"
+            return f"第二十六条：已取消资格，至{chinese_date(disqualified_until)}（含）不采信其评价报告"
         return "已取消资格（三年期满，须重新审核认可）"
     if status == "suspended":
         return "机构已被暂停"
@@ -548,11 +557,6 @@ def evaluation_agency_problem(*, agency_name, status, disqualified_until, engage
     if not engaged:
         return f"第十三条：{agency_name} 与本对象没有进行中或已完成的评价对接"
     return None
-
-
-def chinese_day(value):
-    """2029年5月10日 (rules cannot use documents.chinese_date: no Flask or writers here)."""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def last_day_of_years(start, years):
@@ -584,7 +588,7 @@ def removal_bar_problem(removed_on, today):
     if removed_on is None or today > removal_bar_until(removed_on):
         return None
     return (f"第十五条第三项：{removed_on:%Y年%m月%d日}被移出绿色制造名单，"
-            f"三年内（至{chinese_day(removal_bar_until(removed_on))}（含））不得申请")
+            f"三年内（至{chinese_date(removal_bar_until(removed_on))}（含））不得申请")
 
 
 def invitation_overdue(reply_by, today):
@@ -732,27 +736,19 @@ def indicator_problems(kind, raw):
 
 
 # 第三十条 (and 第二十九、三十一条): why a unit is removed from a list.
-REMOVAL_CATEGORIES = (
-    ("veto", "第三十条第一项：存在第十五条所列情形"),
-    ("no_dynamic_report", "第三十条第二项：拒不按时填报动态管理表"),
-    ("falsified", "第三十条第三项：提交材料或数据存在造假"),
-    ("major_incident", "第三十条、第二十九条：发生重大及以上安全、质量事故或Ⅱ级以上突发环境事件"),
-    ("no_longer_meets", "第三十一条：变更后不再符合相关标准"),
-)
-CHANGE_KINDS = (("name", "名称变更"), ("scope", "实际生产经营范围变更"), ("address", "生产地址变更"),
-                ("boundary", "组织边界变更"))
+REMOVAL_CATEGORIES = tuple(RemovalCategory.choices())
+CHANGE_KINDS = tuple(ChangeKind.choices())  # 第三十一条
 # 第三十一条: once a subject is in the pool or on a list, these profile fields change only through a declared change
 # (变更申报) that the bureau verifies, which keeps the former name; contacts stay self-service.
 DECLARED_CHANGE_FIELDS = {"name": "名称", "credit_code": "统一社会信用代码", "kind": "类型", "address": "地址",
                           "energy_efficiency_level": "能效水平"}
 # 第二十九条: what must be reported to the province at once.
-INCIDENT_KINDS = (("safety", "重大及以上生产安全事故"), ("quality", "重大及以上质量事故"),
-                  ("environment", "Ⅱ级（重大）及以上突发环境污染事件"))
+INCIDENT_KINDS = tuple(IncidentKind.choices())
 INCIDENT_NOUNS = {"safety": "生产安全事故", "quality": "质量事故", "environment": "突发环境污染事件"}
 # 第二十九条: the grade of an accident or incident (the national grading: 特别重大/重大/较大/一般, for environmental
 # incidents Ⅰ–Ⅳ级). 重大 and above is what the article has reported to the province at once; the lower grades are kept
-# on record by the bureau. The grades themselves are models.IncidentGrade.
-INCIDENT_REPORTABLE_GRADES = ("especially_major", "major")
+# on record by the bureau. The grades themselves are core.enums.IncidentGrade.
+INCIDENT_REPORTABLE_GRADES = tuple(g.value for g in IncidentGrade if g.reportable)
 
 
 def incident_reportable(grade):
@@ -761,8 +757,7 @@ def incident_reportable(grade):
 
 
 # 第二十九条: how the bureau checks a listed unit on site (不定期现场抽查复核, by energy inspection and other means).
-SPOT_CHECK_METHODS = (("onsite", "现场抽查复核"), ("energy_inspection", "节能监察"), ("documents", "资料核查"),
-                      ("joint", "联合检查"))
+SPOT_CHECK_METHODS = tuple(SpotCheckMethod.choices())
 
 
 def complaint_evidence_problem(has_file, reason):
@@ -774,8 +769,7 @@ def complaint_evidence_problem(has_file, reason):
 
 
 # 第三十二条: how a verified report ends.
-COMPLAINT_OUTCOMES = (("unfounded", "举报不实"), ("rectify", "责令整改"), ("remove", "移出名单（第二十九条）"),
-                      ("disqualify_agency", "取消第三方机构资格（第二十六条）"))
+COMPLAINT_OUTCOMES = tuple(ComplaintOutcome.choices())
 
 
 # --- 第十五条 at every door: 不得申请、推荐和列入 ------------------------------------------------------------------
@@ -867,7 +861,7 @@ def veto_gate_problems(own, members=(), *, today, max_age_days, door, require_co
                         f"须重新核查后方可{action}")
     if require_complete:
         unchecked = [article for key, article, _ in VETO_CONDITIONS
-                     if key not in latest or latest[key].result not in ("clear", "hit")]
+                     if key not in latest or latest[key].result not in (VetoResult.CLEAR, VetoResult.HIT)]
         if unchecked:
             problems.append(f"第十五条：尚未核查{'、'.join(unchecked)}，须核查后方可{action}")
     return problems
@@ -959,7 +953,7 @@ def _materials_check(f):
 
 def _score_check(f):
     score = f.claimed_score if f.claimed_score is not None else "—"
-    return Check("评价得分达到合格线", "第十八条", f.score_band in ("qualified", "key"),
+    return Check("评价得分达到合格线", "第十八条", f.score_band in (ScoreBand.QUALIFIED, ScoreBand.KEY),
                  f"{score} 分（{f.score_band_text or '未填报得分'}）")
 
 

@@ -1,5 +1,6 @@
 """Shared by the benchmarks: a throwaway app on a temp SQLite file, a generated city, timing helpers."""
 import io
+import os
 import random
 import statistics
 import tempfile
@@ -9,21 +10,31 @@ from datetime import date, timedelta
 import rules
 from app import create_app
 from core import database, settings
+from core.factory import Factory
 from core.identifiers import make_credit_code
 from core.industries import INDUSTRIES
-from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, User, VetoCheck, db, local_now
+from models import AuditEvent, EligibilityCheck, PoolEntry, Role, Subject, SubjectKind, VetoCheck, db, local_now
 
 DISTRICTS = ["松源区", "临江区", "河东区", "高新技术产业开发区", "东宁县", "青山县"]
 STEMS = ["乳业", "粮油", "纸业", "化工", "制药", "轮胎", "水泥", "钢铁", "铝业", "机床", "电气", "电子", "汽车零部件", "食品"]
 PASSWORD = "Bench2026pass"
+factory = Factory(password=PASSWORD)  # the app's builders (core/factory.py), with the benchmarks' password
 
 
-def make_app():
-    directory = tempfile.mkdtemp(prefix="greenladder-bench-")
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
+def make_app(directory=None, *, fresh=True):
+    """A throwaway app: a SQLite file under `directory` (a new temp folder by default), or the PostgreSQL database
+    BENCH_DATABASE_URL names (`make bench-postgres`), whose schema is dropped and made anew when `fresh`. A
+    benchmark that prepares its data in one process and measures in another passes the same directory and
+    fresh=False the second time."""
+    directory = directory or tempfile.mkdtemp(prefix="greenladder-bench-")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{directory}/bench.sqlite3"
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url,
                       "UPLOAD_DIR": f"{directory}/uploads", "FILING_DIR": f"{directory}/filings",
                       "IMPORT_DIR": f"{directory}/imports", "WTF_CSRF_ENABLED": False})
     with app.app_context(), db.connection_context():
+        if fresh and url.startswith("postgres"):
+            db.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            db.execute_sql("CREATE SCHEMA public")
         database.upgrade()
     return app
 
@@ -36,12 +47,7 @@ def generate_city(subjects=5000, years=3, seed=2026):
         settings.save({"districts": DISTRICTS, "city_name": "基准市", "division_code": "239900",
                        "bureau_name": "基准市工业和信息化局", "bureau_address": "基准市政务大道1号",
                        "bureau_contact": "节能科", "bureau_phone": "0451-80000000"})
-        staff = []
-        for n in range(6):
-            user = User(username=f"staff{n}", display_name=f"经办人{n}", role=Role.STAFF.value)
-            user.set_password(PASSWORD)
-            user.save()
-            staff.append(user)
+        staff = [factory.user(Role.STAFF, username=f"staff{n}", display_name=f"经办人{n}") for n in range(6)]
         kinds = [SubjectKind.FACTORY.value] * 8 + [SubjectKind.PARK.value, SubjectKind.SUPPLY_CHAIN.value]
         now = local_now()
         rows = []

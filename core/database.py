@@ -1,7 +1,12 @@
-"""Opening the database, per-request connections, and the schema history (peewee-migrate)."""
+"""Opening the database, per-request connections, the schema history (peewee-migrate), and named locks."""
+import fcntl
+import hashlib
 import os
+import tempfile
+import time
+from contextlib import contextmanager
 
-from peewee import SqliteDatabase
+from peewee import PostgresqlDatabase, SqliteDatabase
 from peewee_migrate import Router
 from playhouse.db_url import connect as connect_url
 
@@ -88,3 +93,90 @@ def compare_and_set(obj, field, expected, message, **changes):
     for name, value in changes.items():
         setattr(obj, name, value)
     return obj
+
+
+class Busy(Exception):
+    """`exclusive(..., wait=False)`: another process (on this server or another) holds the lock."""
+
+
+def is_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def lock_key(name):
+    """The 64-bit key of PostgreSQL's advisory locks for a lock name: the first 8 bytes of its sha256, signed."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def file_lock(path, *, wait=False, poll=0.05):
+    """An exclusive flock on `path` (created as needed): the kernel drops it when the holder dies, so a process
+    killed midway never blocks the next one. Raises Busy at once when held elsewhere, unless `wait`."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    raise Busy(path) from None
+                time.sleep(poll)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextmanager
+def exclusive(name, *, lock_dir=None, wait=False):
+    """One holder of `name` at a time, across workers and app servers: the critical section of the filing build
+    and the recommendation sign-off.
+
+    PostgreSQL: a transaction-scoped advisory lock (`pg_advisory_xact_lock`, or `pg_try_advisory_xact_lock`
+    without `wait`) in a transaction opened here, so the block runs in one transaction and the lock goes with its
+    commit or rollback (or the session's death): every app server on the database sees it.
+    SQLite (one server): an flock on `<lock_dir>/.<name>.lock` (default: the database file's directory); the
+    block's own `db.atomic()` calls make its transactions. Raises Busy when the lock is held and `wait` is false."""
+    if is_postgres():
+        with db.atomic():
+            if wait:
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (lock_key(name),))
+            elif not db.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (lock_key(name),)).fetchone()[0]:
+                raise Busy(name)
+            yield
+        return
+    if lock_dir is None:  # beside the database file, which every process using it shares
+        lock_dir = os.path.dirname(os.path.abspath(db.database)) if db.database != ":memory:" else tempfile.gettempdir()
+    with file_lock(os.path.join(lock_dir, f".{name}.lock"), wait=wait):
+        yield
+
+
+def insert_rows(model, rows, page_size=500):
+    """Insert many rows of `model` with one prepared INSERT (executemany; execute_batch on PostgreSQL): the same
+    rows Model.insert_many would write, field defaults included, without building a statement per batch.
+    Every row is a dict of field names; fields left out take their defaults. Call inside db.atomic()."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    fields = [f for f in model._meta.sorted_fields if not (f.primary_key and f.name == "id")]
+
+    def complete(row):
+        values = []
+        for f in fields:
+            value = row[f.name] if f.name in row else (f.default() if callable(f.default) else f.default)
+            values.append(f.db_value(value))
+        return values
+
+    params = [complete(row) for row in rows]
+    sql, first = model.insert({f: v for f, v in zip(fields, params[0], strict=True)}).sql()
+    if list(first) != params[0]:  # peewee ordered the columns otherwise: let it write them itself
+        model.insert_many([dict(zip([f.name for f in fields], p, strict=True)) for p in params]).execute()
+        return len(rows)
+    cursor = db.cursor()
+    if is_postgres():
+        from psycopg2.extras import execute_batch
+        execute_batch(cursor, sql, params, page_size=page_size)
+    else:
+        cursor.executemany(sql, params)
+    return len(rows)

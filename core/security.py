@@ -48,6 +48,9 @@ def configure_secret_key(app):
         return
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("生产环境必须通过环境变量 SECRET_KEY 设置密钥 (SECRET_KEY is required in production)")
+    if (app.config.get("DATABASE_URL") or "").startswith("postgres"):  # a database app servers may share
+        app.logger.warning("未设置 SECRET_KEY：使用本机 instance/secret_key。多台应用服务器共用数据库时须在每台设置相同的 "
+                           "SECRET_KEY，否则登录会话只在签发它的服务器上有效 (docs/operations.md)")
     path = os.path.join(app.instance_path, "secret_key")
     if not os.path.exists(path):
         with open(path, "w") as fh:

@@ -5,35 +5,10 @@ from flask_login import current_user
 import rules
 from core import settings
 from core.audit import action_label, object_type_label, result_label
-from core.documents import chinese_date
+from core.dates import chinese_date
+from core.enums import LADDER, Role, SubjectKind, SubjectSource, Titled
 from core.industries import industry_label
-from models import (
-    LADDER,
-    AgencyStatus,
-    ApplicationStatus,
-    ChangeStatus,
-    CheckResult,
-    Decision,
-    EngagementPurpose,
-    EngagementStatus,
-    EvaluationMethod,
-    IncidentGrade,
-    ListingStatus,
-    MessageKind,
-    PlanStatus,
-    PoolStatus,
-    Potential,
-    PublicityStatus,
-    ReviewResult,
-    Role,
-    Rung,
-    SpotCheckResult,
-    SubjectKind,
-    SubjectSource,
-    SubjectStatus,
-    User,
-    VetoResult,
-)
+from models import User
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {
@@ -50,7 +25,7 @@ NAVIGATION = {
                    ("upkeep.my_changes", "变更申报")],
     "expert": [("review.my_reviews", "评审任务")],
     "agency": [("agencies.workspace", "机构工作台")],
-    "public": [("listing.public_list", "市级绿色制造名单"), ("public.register", "登记意向"),
+    "public": [("listing.public_list", "市级绿色制造名单"), ("pool.register", "登记意向"),
                ("agencies.agency_register", "机构登记"), ("upkeep.complaint_new", "举报")],
 }
 
@@ -119,32 +94,13 @@ def init_app(app):
         source_label=SubjectSource.label_of,
     )
 
+    # Every enum of core/enums.py by its class name, so a template compares `plan.status == PlanStatus.DRAFT`
+    # (tests/test_vocabulary.py keeps raw state strings out of the templates).
+    app.jinja_env.globals.update(LADDER=LADDER, **Titled.vocabulary())
+
     @app.context_processor
     def _globals():
         return {
             "nav_items": navigation(),
             "site_settings": settings.get_all,
-            "Role": Role,
-            "SubjectKind": SubjectKind,
-            "SubjectStatus": SubjectStatus,
-            "Rung": Rung,
-            "LADDER": LADDER,
-            "PoolStatus": PoolStatus,
-            "Potential": Potential,
-            "CheckResult": CheckResult,
-            "VetoResult": VetoResult,
-            "MessageKind": MessageKind,
-            "PlanStatus": PlanStatus,
-            "ApplicationStatus": ApplicationStatus,
-            "EvaluationMethod": EvaluationMethod,
-            "ListingStatus": ListingStatus,
-            "PublicityStatus": PublicityStatus,
-            "Decision": Decision,
-            "AgencyStatus": AgencyStatus,
-            "EngagementPurpose": EngagementPurpose,
-            "EngagementStatus": EngagementStatus,
-            "ReviewResult": ReviewResult,
-            "ChangeStatus": ChangeStatus,
-            "IncidentGrade": IncidentGrade,
-            "SpotCheckResult": SpotCheckResult,
         }

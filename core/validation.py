@@ -61,8 +61,10 @@ class Form(FlaskForm):
         for field in self:
             if field.process_errors:
                 blank = not any(str(v).strip() for v in field.raw_data or [])
-                if blank and set(field.errors) - set(field.process_errors):
-                    continue  # nothing was typed: the validator's own message ("请选择培育对象") says what is missing
+                if blank and (not field.errors or set(field.errors) - set(field.process_errors)):
+                    # nothing was typed: an Optional field accepts that, and a required one's own message
+                    # ("请选择培育对象") says what is missing
+                    continue
                 message = next((m for kinds, m in UNREADABLE if isinstance(field, kinds)), None)
                 if message:
                     field.errors = [message]

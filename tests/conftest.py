@@ -76,9 +76,10 @@ def runner(app):
 def make(app):
     """Factories: make.subject(**overrides), make.user(role, **overrides).
 
-    No app context is held open here: requests would share it, and with it flask.g.
+    No app context is held open here: requests would share it, and with it flask.g. Builders that store files push
+    the app's context for as long as they run.
     """
-    return Factory()
+    return Factory(app)
 
 
 @pytest.fixture
@@ -97,9 +98,9 @@ def login(client):
 @pytest.fixture
 def db_conn(app):
     """An open database connection for the whole test, in place of `with db.connection_context():` blocks.
-    Not for tests that also make requests: the app opens and closes the connection around each request. A nested
-    `connection_context()` (the factory's) or a request context closes it on leaving; peewee reconnects on the next
-    query, so the test still needs no block of its own."""
+    Not for tests that also make requests: the app opens and closes the connection around each request. The
+    factory's builders use the open connection; a nested `connection_context()` or a request or app context closes
+    it on leaving, and peewee reconnects on the next query, so the test still needs no block of its own."""
     db.connect(reuse_if_open=True)
     yield db
     if not db.is_closed() and not db.in_transaction():

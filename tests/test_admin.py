@@ -118,15 +118,14 @@ def test_audit_export(client, admin):
     assert sheet["A1"].value == "序号" and sheet["E2"].value == "登录"
 
 
-def test_audit_events_cannot_be_changed_or_deleted(app, admin):
-    with db.connection_context():
-        event = AuditEvent.select().first()
-        event.result = "tampered"
-        with pytest.raises(AppendOnlyError):
-            event.save()
-        with pytest.raises(AppendOnlyError):
-            event.delete_instance()
-        with pytest.raises(AppendOnlyError):
-            AuditEvent.delete()
-        with pytest.raises(AppendOnlyError):
-            AuditEvent.update(result="x")
+def test_audit_events_cannot_be_changed_or_deleted(app, admin, db_conn):
+    event = AuditEvent.select().first()
+    event.result = "tampered"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete_instance()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.update(result="x")

@@ -8,7 +8,7 @@ import rules
 from blueprints.agencies import operations as agencies
 from blueprints.applications import operations as apps
 from core.identifiers import make_credit_code
-from models import Agency, Application, Engagement, PoolEntry, Role, Rung, User, VetoCheck, db, local_now
+from models import Agency, Application, Engagement, Role, Rung, User, db, local_now
 from rules import Refused
 
 from .helpers import make_agency
@@ -34,93 +34,98 @@ def test_three_year_block_ends_on_the_right_day(decided, until):
     assert rules.disqualification_until(decided) == until
 
 
-def test_block_is_enforced_through_its_last_day_only(make, staff):
+def test_block_is_enforced_through_its_last_day_only(make, staff, db_conn):
     agency = make_agency()
-    with db.connection_context():
-        agencies.disqualify(agency, "弄虚作假", date(2026, 5, 10), staff)
-        for key, _, _ in rules.AGENCY_CONDITIONS:
-            agencies.record_check(agency, key, "met", "核对", staff)
-        agency = Agency.get_by_id(agency.id)
-        assert agency.disqualified_until == date(2029, 5, 10)  # the third anniversary included
-        assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 10))
-        with pytest.raises(Refused, match="三年内不得重新认可"):
-            agencies.approve(agency, staff, date(2029, 5, 10))
-        agencies.approve(agency, staff, date(2029, 5, 11))
-        assert Agency.get_by_id(agency.id).status == "approved"
+    agencies.disqualify(agency, reason="弄虚作假", decided_on=date(2026, 5, 10), by=staff)
+    for key, _, _ in rules.AGENCY_CONDITIONS:
+        agencies.record_check(agency, key, result="met", evidence="核对", by=staff)
+    agency = Agency.get_by_id(agency.id)
+    assert agency.disqualified_until == date(2029, 5, 10)  # the third anniversary included
+    assert "取消资格" in agencies.blocked_reason(agency, date(2029, 5, 10))
+    with pytest.raises(Refused, match="三年内不得重新认可"):
+        agencies.approve(agency, by=staff, today=date(2029, 5, 10))
+    agencies.approve(agency, by=staff, today=date(2029, 5, 11))
+    assert Agency.get_by_id(agency.id).status == "approved"
 
 
 # --- the national cap (第二十四条) ------------------------------------------------------------------------
 
-def test_fifteen_national_evaluations_per_legal_representative_across_agencies(make, staff):
+def test_fifteen_national_evaluations_per_legal_representative_across_agencies(make, staff, db_conn):
     first, second = make_agency(legal="刘建国"), make_agency(legal=" 刘建国 ")
     other = make_agency(legal="陈海燕")
     subjects = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(17)]
-    with db.connection_context():
-        for index, subject in enumerate(subjects[:14]):
-            agencies.propose(subject, first if index % 2 else second, "evaluation", "national", YEAR, staff, TODAY,
-                             reason="按计划分配")  # not always the first row: the reason is kept
-        fifteenth = agencies.propose(subjects[14], second, "evaluation", "national", YEAR, staff, TODAY,
-                                     reason="按计划分配")  # allowed
-        with pytest.raises(Refused, match="不得超过 15 项"):
-            agencies.propose(subjects[15], first, "evaluation", "national", YEAR, staff, TODAY, reason="按计划分配")
-        agencies.propose(subjects[15], other, "evaluation", "national", YEAR, staff, TODAY)  # another person
-        agencies.propose(subjects[16], first, "evaluation", "provincial", YEAR, staff, TODAY,
-                         reason="按计划分配")  # another rung
-        agencies.propose(subjects[16], first, "evaluation", "national", YEAR + 1, staff, TODAY,
-                         reason="按计划分配")  # another year
-        agencies.accept(fifteenth, staff, TODAY, declared=True)  # accepting the 15th still fits (it counts itself once)
-        assert agencies.national_evaluations("刘建国", YEAR) == 15
+    for index, subject in enumerate(subjects[:14]):
+        agencies.propose(subject, first if index % 2 else second, purpose="evaluation", rung="national", year=YEAR,
+                         by=staff, today=TODAY,
+                         reason="按计划分配")  # not always the first row: the reason is kept
+    fifteenth = agencies.propose(subjects[14], second, purpose="evaluation", rung="national", year=YEAR, by=staff,
+                                 today=TODAY,
+                                 reason="按计划分配")  # allowed
+    with pytest.raises(Refused, match="不得超过 15 项"):
+        agencies.propose(subjects[15], first, purpose="evaluation", rung="national", year=YEAR, by=staff,
+                         today=TODAY, reason="按计划分配")
+    agencies.propose(subjects[15], other, purpose="evaluation", rung="national", year=YEAR, by=staff,
+                     today=TODAY)  # another person
+    agencies.propose(subjects[16], first, purpose="evaluation", rung="provincial", year=YEAR, by=staff, today=TODAY,
+                     reason="按计划分配")  # another rung
+    agencies.propose(subjects[16], first, purpose="evaluation", rung="national", year=YEAR + 1, by=staff,
+                     today=TODAY,
+                     reason="按计划分配")  # another year
+    agencies.accept(fifteenth, by=staff, today=TODAY,
+                    declared=True)  # accepting the 15th still fits (it counts itself once)
+    assert agencies.national_evaluations("刘建国", YEAR) == 15
 
 
-def test_consult_and_evaluate_warning(make, staff):
+def test_consult_and_evaluate_warning(make, staff, db_conn):
     agency, subject = make_agency(), make.subject()
-    with db.connection_context():
-        consulting = agencies.propose(subject, agency, "consulting", "municipal", YEAR, staff, TODAY)
-        assert consulting.warning == ""
-        with pytest.raises(Refused, match="请填写选择理由"):  # 第二十四条: evaluating after consulting needs a reason
-            agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        evaluation = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY,
-                                      reason="企业坚持委托，已核实无搭售")
-        assert "第二十四条" in evaluation.warning and evaluation.choice_reason == "企业坚持委托，已核实无搭售"
+    consulting = agencies.propose(subject, agency, purpose="consulting", rung="municipal", year=YEAR, by=staff,
+                                  today=TODAY)
+    assert consulting.warning == ""
+    with pytest.raises(Refused, match="请填写选择理由"):  # 第二十四条: evaluating after consulting needs a reason
+        agencies.propose(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
+    evaluation = agencies.propose(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                  today=TODAY,
+                                  reason="企业坚持委托，已核实无搭售")
+    assert "第二十四条" in evaluation.warning and evaluation.choice_reason == "企业坚持委托，已核实无搭售"
 
 
 @pytest.mark.parametrize("status", ["pending", "suspended", "disqualified", "rejected"])
-def test_blocked_agencies_cannot_be_proposed_to(make, staff, status):
+def test_blocked_agencies_cannot_be_proposed_to(make, staff, status, db_conn):
     agency = make_agency(status=status, disqualified_until=TODAY + timedelta(days=30) if status == "disqualified" else None)
-    with db.connection_context():
-        with pytest.raises(Refused):
-            agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        assert Engagement.select().count() == 0
+    with pytest.raises(Refused):
+        agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                         today=TODAY)
+    assert Engagement.select().count() == 0
 
 
-def test_accepting_twice_and_a_suspension_between_proposal_and_acceptance(make, staff):
+def test_accepting_twice_and_a_suspension_between_proposal_and_acceptance(make, staff, db_conn):
     agency = make_agency()
-    with db.connection_context():
-        engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.accept(engagement, staff, TODAY, declared=True)
-        with pytest.raises(Refused, match="不能再接受"):
-            agencies.accept(Engagement.get_by_id(engagement.id), staff, TODAY, declared=True)
-        second = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.suspend(agency, "抽查", staff)
-        with pytest.raises(Refused, match="暂停"):
-            agencies.accept(Engagement.get_by_id(second.id), staff, TODAY, declared=True)
+    engagement = agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR,
+                                  by=staff, today=TODAY)
+    agencies.accept(engagement, by=staff, today=TODAY, declared=True)
+    with pytest.raises(Refused, match="不能再接受"):
+        agencies.accept(Engagement.get_by_id(engagement.id), by=staff, today=TODAY, declared=True)
+    second = agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                              today=TODAY)
+    agencies.suspend(agency, reason="抽查", by=staff)
+    with pytest.raises(Refused, match="暂停"):
+        agencies.accept(Engagement.get_by_id(second.id), by=staff, today=TODAY, declared=True)
 
 
-def test_pass_rate(make, staff):
+def test_pass_rate(make, staff, db_conn):
     """第二十五条: the rate comes from the bureau's conclusions on the applications naming the agency, never from the
     agency's own record (Engagement.outcome, no longer written, is ignored)."""
     agency = make_agency()
-    with db.connection_context():
-        for status in ("approved", "approved", "rejected", "under_review"):
-            subject = make.subject()
-            Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
-                              status="completed", outcome="passed", proposed_by=staff)
-            Application.create(subject=subject, year=YEAR, rung="municipal", method="third_party", agency=agency,
-                               status=status)
-        consulting = make.subject()
-        Engagement.create(subject=consulting, agency=agency, purpose="consulting", rung="municipal", year=YEAR,
-                          status="completed", proposed_by=staff)
-        assert agencies.pass_rate()[agency.id] == (2, 3)  # under review: not decided
+    for status in ("approved", "approved", "rejected", "under_review"):
+        subject = make.subject()
+        Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
+                          status="completed", outcome="passed", proposed_by=staff)
+        Application.create(subject=subject, year=YEAR, rung="municipal", method="third_party", agency=agency,
+                           status=status)
+    consulting = make.subject()
+    Engagement.create(subject=consulting, agency=agency, purpose="consulting", rung="municipal", year=YEAR,
+                      status="completed", proposed_by=staff)
+    assert agencies.pass_rate()[agency.id] == (2, 3)  # under review: not decided
 
 
 # --- routes and roles -------------------------------------------------------------------------------------
@@ -182,8 +187,9 @@ def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, st
     agency, other_agency = make_agency(), make_agency()
     mine, theirs = make.subject(name="我方对接企业有限公司"), make.subject(name="他方对接企业有限公司")
     with db.connection_context():
-        own = agencies.propose(mine, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        foreign = agencies.propose(theirs, other_agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        own = agencies.propose(mine, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
+        foreign = agencies.propose(theirs, other_agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                   today=TODAY)
     user = make.user(Role.AGENCY, agency=agency)
     login(user)
     html = client.get("/agency/").get_data(as_text=True)
@@ -196,21 +202,21 @@ def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, st
         assert Engagement.get_by_id(own.id).status == "accepted"  # the enterprise confirms next (第十二条)
 
 
-def test_third_party_application_needs_an_engaged_agency(app, make, staff):
+def test_third_party_application_needs_an_engaged_agency(app, make, staff, db_conn):
     agency = make_agency()
-    subject = make.subject(rung=Rung.POOL.value)
-    with app.test_request_context(), db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=TODAY)
-        application = apps.create(subject, YEAR, "municipal", "third_party", 86, False, staff, agency)
+    subject = make.pooled_subject()
+    make.veto_checks(subject, checked_on=TODAY)
+    application = make.application(subject, ready=False, method="third_party", claimed_score=86, agency=agency,
+                                   by=staff)
+    with app.test_request_context():
         assert any("没有进行中或已完成的评价对接" in p for p in apps.submit_problems(application))
-        engagement = agencies.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.accept(engagement, staff, TODAY, declared=True)
+        engagement = agencies.propose(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                      today=TODAY)
+        agencies.accept(engagement, by=staff, today=TODAY, declared=True)
         assert any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
-        agencies.confirm(Engagement.get_by_id(engagement.id), staff, TODAY, note="企业电话确认")  # 第十二条
+        agencies.confirm(Engagement.get_by_id(engagement.id), by=staff, today=TODAY, note="企业电话确认")  # 第十二条
         assert not any("评价对接" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
-        agencies.disqualify(agency, "造假", TODAY, staff)
+        agencies.disqualify(agency, reason="造假", decided_on=TODAY, by=staff)
         assert any("第二十六条" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
 
 

@@ -20,14 +20,17 @@ def _engagements(make, staff, agency):
     proposed_for, active_for, completed_for = (make.subject(name=f"{label}对接企业有限公司")
                                                for label in ("待接受", "进行中", "已完成"))
     with db.connection_context():
-        proposed = agencies.propose(proposed_for, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        active = agencies.propose(active_for, agency, "evaluation", "municipal", YEAR, staff, TODAY)
-        agencies.accept(active, staff, TODAY, declared=True)
-        agencies.confirm(Engagement.get_by_id(active.id), staff, TODAY, note="企业电话确认")
-        completed = agencies.propose(completed_for, agency, "consulting", "municipal", YEAR, staff, TODAY)
-        agencies.accept(completed, staff, TODAY, declared=True)
-        agencies.confirm(Engagement.get_by_id(completed.id), staff, TODAY, note="企业电话确认")
-        agencies.complete(Engagement.get_by_id(completed.id), staff, TODAY)
+        proposed = agencies.propose(proposed_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                    today=TODAY)
+        active = agencies.propose(active_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                  today=TODAY)
+        agencies.accept(active, by=staff, today=TODAY, declared=True)
+        agencies.confirm(Engagement.get_by_id(active.id), by=staff, today=TODAY, note="企业电话确认")
+        completed = agencies.propose(completed_for, agency, purpose="consulting", rung="municipal", year=YEAR,
+                                     by=staff, today=TODAY)
+        agencies.accept(completed, by=staff, today=TODAY, declared=True)
+        agencies.confirm(Engagement.get_by_id(completed.id), by=staff, today=TODAY, note="企业电话确认")
+        agencies.complete(Engagement.get_by_id(completed.id), by=staff, today=TODAY)
     return proposed, active, completed
 
 
@@ -37,8 +40,8 @@ def _statuses(*engagements):
 
 
 @pytest.mark.parametrize("stop, words", [
-    (lambda agency, staff: agencies.suspend(agency, "年度抽查报告数据不实", staff), "暂停"),
-    (lambda agency, staff: agencies.disqualify(agency, "评价报告弄虚作假", TODAY, staff), "取消资格"),
+    (lambda agency, staff: agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff), "暂停"),
+    (lambda agency, staff: agencies.disqualify(agency, reason="评价报告弄虚作假", decided_on=TODAY, by=staff), "取消资格"),
 ], ids=["suspend", "disqualify"])
 def test_stopping_ends_open_engagements_with_the_reason_each_audited(make, staff, stop, words, db_conn):
     agency = make_agency()
@@ -68,7 +71,7 @@ def test_ending_is_one_transaction_with_the_status_change(make, staff, monkeypat
 
     monkeypatch.setattr(agencies.audit, "record", broken)
     with pytest.raises(RuntimeError):
-        agencies.suspend(agency, "抽查", staff)
+        agencies.suspend(agency, reason="抽查", by=staff)
     monkeypatch.undo()
     assert agencies.Agency.get_by_id(agency.id).status == "approved"
     assert _statuses(active) == ["active"]
@@ -77,13 +80,13 @@ def test_ending_is_one_transaction_with_the_status_change(make, staff, monkeypat
 def test_lifting_a_suspension_revives_nothing(make, staff, db_conn):
     agency = make_agency()
     proposed, active, completed = _engagements(make, staff, agency)
-    agencies.suspend(agency, "抽查", staff)
-    agencies.lift_suspension(agencies.Agency.get_by_id(agency.id), staff)
+    agencies.suspend(agency, reason="抽查", by=staff)
+    agencies.lift_suspension(agencies.Agency.get_by_id(agency.id), by=staff)
     assert agencies.Agency.get_by_id(agency.id).status == "approved"
     with pytest.raises(agencies.Refused, match="已终止.*暂停"):
-        agencies.accept(Engagement.get_by_id(proposed.id), staff, TODAY, declared=True)
+        agencies.accept(Engagement.get_by_id(proposed.id), by=staff, today=TODAY, declared=True)
     with pytest.raises(agencies.Refused, match="已终止"):
-        agencies.add_note(Engagement.get_by_id(active.id), "继续", staff)
+        agencies.add_note(Engagement.get_by_id(active.id), text="继续", by=staff)
     assert _statuses(proposed, active, completed) == ["ended", "ended", "completed"]
 
 
@@ -134,9 +137,9 @@ def test_the_workspace_says_so_at_login(client, make, login, staff, status):
     _, active, _ = _engagements(make, staff, agency)
     with db.connection_context():
         if status == "suspended":
-            agencies.suspend(agency, "年度抽查报告数据不实", staff)
+            agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
         else:
-            agencies.disqualify(agency, "评价报告弄虚作假", TODAY, staff)
+            agencies.disqualify(agency, reason="评价报告弄虚作假", decided_on=TODAY, by=staff)
     response = login(make.user(Role.AGENCY, agency=agency))
     html = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert 'id="agency-blocked"' in html and "原待接受和进行中的对接均已终止" in html
@@ -148,7 +151,7 @@ def test_enterprise_and_staff_see_why_it_ended(client, make, login, staff):
     agency = make_agency(name="被暂停评价机构有限公司")
     _, active, _ = _engagements(make, staff, agency)
     with db.connection_context():
-        agencies.suspend(agency, "年度抽查报告数据不实", staff)
+        agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
     login(make.user(Role.ENTERPRISE, subject=active.subject))
     html = client.get("/my/").get_data(as_text=True)
     section = html.split('id="engagements"')[1]

@@ -31,23 +31,6 @@ TODAY = local_now().date()
 PDF = b"%PDF-1.4 report"
 
 
-def complete(app, application, user):
-    with app.test_request_context(), db.connection_context():
-        from core import uploads
-        application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id, purpose="evaluation_report")
-        application.save()
-        for key, _ in rules.APPLICATION_MATERIALS[application.subject.kind]:
-            uploads.save(PDF, "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-
-
-def ready_application(app, make, staff, rung="municipal", **subject_overrides):
-    subject = make.pooled_subject(**subject_overrides)
-    with db.connection_context():
-        application = apps.create(subject, YEAR, rung, "self", 85, False, staff)
-    complete(app, application, staff)
-    return subject, application
-
-
 # --- the rules, as units -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("score, band", [(79.9, "failed"), (80, "qualified"), (89.9, "qualified"), (90, "key"),
@@ -73,11 +56,10 @@ def test_final_score_is_the_mean():
 
 # --- submitting ----------------------------------------------------------------------------------------
 
-def test_submit_works_when_everything_is_in_order(app, make, staff):
-    _, application = ready_application(app, make, staff)
-    with db.connection_context():
-        apps.submit(application, staff)
-        assert Application.get_by_id(application.id).status == "submitted"
+def test_submit_works_when_everything_is_in_order(app, make, staff, db_conn):
+    application = make.application(by=staff)
+    apps.submit(application, by=staff)
+    assert Application.get_by_id(application.id).status == "submitted"
 
 
 @pytest.mark.parametrize("cause, message", [
@@ -87,49 +69,50 @@ def test_submit_works_when_everything_is_in_order(app, make, staff):
     ("no_report", "第十三条"),
     ("no_materials", "申报材料不全"),
 ])
-def test_each_refusal_on_submit(app, make, staff, cause, message):
-    subject, application = ready_application(app, make, staff)
-    with db.connection_context():
-        if cause == "veto":
-            VetoCheck.create(subject=subject, condition_key="dishonest_debtor", result="hit", checked_on=TODAY)
-        elif cause == "removed":
-            Listing.create(subject=subject, rung="municipal", year=YEAR - 2, source="municipal_review",
-                           listed_on=TODAY - timedelta(days=800), status=ListingStatus.REMOVED.value,
-                           removed_on=TODAY - timedelta(days=400))
-        elif cause == "not_pooled":
-            PoolEntry.update(status=PoolStatus.EXITED.value).execute()
-        elif cause == "no_report":
-            Application.update(report=None).execute()
-            application = Application.get_by_id(application.id)
-        elif cause == "no_materials":
-            from models import Document
-            Document.update(withdrawn_at=local_now()).where(Document.purpose == "license").execute()
-        with pytest.raises(Refused, match=message):
-            apps.submit(application, staff)
-        assert Application.get_by_id(application.id).status == "draft"
+def test_each_refusal_on_submit(app, make, staff, cause, message, db_conn):
+    application = make.application(by=staff)
+    subject = application.subject
+    if cause == "veto":
+        VetoCheck.create(subject=subject, condition_key="dishonest_debtor", result="hit", checked_on=TODAY)
+    elif cause == "removed":
+        Listing.create(subject=subject, rung="municipal", year=YEAR - 2, source="municipal_review",
+                       listed_on=TODAY - timedelta(days=800), status=ListingStatus.REMOVED.value,
+                       removed_on=TODAY - timedelta(days=400))
+    elif cause == "not_pooled":
+        PoolEntry.update(status=PoolStatus.EXITED.value).execute()
+    elif cause == "no_report":
+        Application.update(report=None).execute()
+        application = Application.get_by_id(application.id)
+    elif cause == "no_materials":
+        from models import Document
+        Document.update(withdrawn_at=local_now()).where(Document.purpose == "license").execute()
+    with pytest.raises(Refused, match=message):
+        apps.submit(application, by=staff)
+    assert Application.get_by_id(application.id).status == "draft"
 
 
-def test_removal_bar_ends_after_three_years(app, make, staff):
-    subject, application = ready_application(app, make, staff)
-    with db.connection_context():
-        Listing.create(subject=subject, rung="provincial", year=YEAR - 5, source="province",
-                       listed_on=TODAY - timedelta(days=2000), status=ListingStatus.REMOVED.value,
-                       removed_on=TODAY - timedelta(days=3 * 366))
-        apps.submit(application, staff)
+def test_removal_bar_ends_after_three_years(app, make, staff, db_conn):
+    application = make.application(by=staff)
+    subject = application.subject
+    Listing.create(subject=subject, rung="provincial", year=YEAR - 5, source="province",
+                   listed_on=TODAY - timedelta(days=2000), status=ListingStatus.REMOVED.value,
+                   removed_on=TODAY - timedelta(days=3 * 366))
+    apps.submit(application, by=staff)
 
 
-def test_application_for_a_rung_already_held_is_refused(app, make, staff):
+def test_application_for_a_rung_already_held_is_refused(app, make, staff, db_conn):
     subject = make.pooled_subject()
-    with db.connection_context():
-        Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
-        with pytest.raises(Refused, match="已在市级名单中"):
-            apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
+    Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
+    with pytest.raises(Refused, match="已在市级名单中"):
+        apps.create(subject, YEAR, rung="municipal", method="self", claimed_score=85, national_intent=False,
+                    by=staff)
 
 
 def test_report_must_be_pdf_or_docx(app, client, make, login, staff):
     subject = make.pooled_subject()
     with db.connection_context():
-        application = apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
+        application = apps.create(subject, YEAR, rung="municipal", method="self", claimed_score=85,
+                                  national_intent=False, by=staff)
     login(make.user(Role.ENTERPRISE, subject=subject))
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 30
     html = client.post(f"/applications/{application.id}/attach",
@@ -155,7 +138,7 @@ def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, 
                     content_type="multipart/form-data")
     client.post(f"/applications/{application.id}/submit")
     with db.connection_context():
-        apps.return_for_correction(Application.get_by_id(application.id), "基本信息表缺盖章", staff)
+        apps.return_for_correction(Application.get_by_id(application.id), reason="基本信息表缺盖章", by=staff)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "基本信息表缺盖章" in html and "重新提交" in html
     client.post(f"/applications/{application.id}/submit")
@@ -166,7 +149,7 @@ def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, 
 
 
 def test_enterprise_cannot_see_another_application(app, client, make, login, staff):
-    _, application = ready_application(app, make, staff)
+    application = make.application(by=staff)
     login(make.user(Role.ENTERPRISE, subject=make.subject()))
     assert client.get(f"/applications/{application.id}").status_code == 404
     assert client.post(f"/applications/{application.id}/submit").status_code == 404
@@ -175,12 +158,12 @@ def test_enterprise_cannot_see_another_application(app, client, make, login, sta
 # --- the expert review ----------------------------------------------------------------------------------
 
 def under_review(app, make, staff, experts, **subject_overrides):
-    _, application = ready_application(app, make, staff, **subject_overrides)
+    application = make.application(make.pooled_subject(**subject_overrides), by=staff)
     with db.connection_context():
-        apps.submit(application, staff)
-        apps.start_review(application, staff)
+        apps.submit(application, by=staff)
+        apps.start_review(application, by=staff)
         for expert in experts:
-            apps.assign(application, expert, staff)
+            apps.assign(application, expert, by=staff)
     return application
 
 
@@ -218,25 +201,24 @@ def test_declared_conflict_removes_the_assignment_and_auto_assign_finds_another(
     assert client.get(f"/review/{assignment.id}").status_code == 404
     with db.connection_context():
         assert apps.needed(application) == 1
-        apps.auto_assign([application], staff)
+        apps.auto_assign([application], by=staff)
         active = {a.expert_id for a in ReviewAssignment.active().where(ReviewAssignment.application == application)}
         assert active == {experts[1].id, experts[2].id, experts[3].id}
         with pytest.raises(Refused, match="利益冲突"):
-            apps.assign(application, experts[0], staff)
+            apps.assign(application, experts[0], by=staff)
 
 
-def test_auto_assign_balances_loads_and_avoids_same_organisation(app, make, staff):
+def test_auto_assign_balances_loads_and_avoids_same_organisation(app, make, staff, db_conn):
     experts = [make.user(Role.EXPERT, organisation=f"单位{n}") for n in range(4)]
     applications = [under_review(app, make, staff, [], name=f"评审企业{n}有限公司") for n in range(4)]
-    with db.connection_context():
-        experts[3].organisation = "评审企业0有限公司"
-        experts[3].save()
-        assigned, short = apps.auto_assign(applications, staff)
-        assert assigned == 12 and short == []
-        loads = [ReviewAssignment.select().where(ReviewAssignment.expert == e).count() for e in experts]
-        assert loads == [3, 3, 3, 3]
-        first = {a.expert_id for a in ReviewAssignment.select().where(ReviewAssignment.application == applications[0])}
-        assert experts[3].id not in first
+    experts[3].organisation = "评审企业0有限公司"
+    experts[3].save()
+    assigned, short = apps.auto_assign(applications, by=staff)
+    assert assigned == 12 and short == []
+    loads = [ReviewAssignment.select().where(ReviewAssignment.expert == e).count() for e in experts]
+    assert loads == [3, 3, 3, 3]
+    first = {a.expert_id for a in ReviewAssignment.select().where(ReviewAssignment.application == applications[0])}
+    assert experts[3].id not in first
 
 
 def test_final_score_hidden_until_every_expert_has_scored(app, client, make, login, staff):
@@ -245,29 +227,28 @@ def test_final_score_hidden_until_every_expert_has_scored(app, client, make, log
     with db.connection_context():
         assignments = list(ReviewAssignment.select().order_by(ReviewAssignment.id))
         for assignment, value in zip(assignments[:2], (90, 92), strict=True):
-            apps.declare(assignment, False, "", assignment.expert)
-            apps.score(assignment, value, "", assignment.expert)
+            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+            apps.score(assignment, value=value, comments="", by=assignment.expert)
         assert apps.final_score(application) is None
         with pytest.raises(Refused, match="尚有专家未评分"):
-            apps.conclude(application, staff)
-        apps.declare(assignments[2], False, "", assignments[2].expert)
-        apps.score(assignments[2], 94, "", assignments[2].expert)
+            apps.conclude(application, by=staff)
+        apps.declare(assignments[2], conflict=False, reason="", by=assignments[2].expert)
+        apps.score(assignments[2], value=94, comments="", by=assignments[2].expert)
         assert apps.final_score(application) == 92.0
-        assert apps.conclude(application, staff) is True
+        assert apps.conclude(application, by=staff) is True
         assert Application.get_by_id(application.id).status == "approved"
     login(staff)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "<strong>92.0</strong>" in html and "重点培育" in html
 
 
-def test_below_threshold_is_not_approved(app, make, staff):
+def test_below_threshold_is_not_approved(app, make, staff, db_conn):
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     application = under_review(app, make, staff, experts)
-    with db.connection_context():
-        for assignment in ReviewAssignment.select():
-            apps.declare(assignment, False, "", assignment.expert)
-            apps.score(assignment, 79.9, "", assignment.expert)
-        assert apps.conclude(application, staff) is False
+    for assignment in ReviewAssignment.select():
+        apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+        apps.score(assignment, value=79.9, comments="", by=assignment.expert)
+    assert apps.conclude(application, by=staff) is False
 
 
 # --- publicity, objections, publishing, the list and the green code ------------------------------------
@@ -277,16 +258,16 @@ def approved(app, make, staff, **overrides):
     application = under_review(app, make, staff, experts, **overrides)
     with db.connection_context():
         for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
-            apps.declare(assignment, False, "", assignment.expert)
-            apps.score(assignment, 85, "", assignment.expert)
-        apps.conclude(application, staff)
+            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+            apps.score(assignment, value=85, comments="", by=assignment.expert)
+        apps.conclude(application, by=staff)
     return application
 
 
 def test_objection_during_and_after_the_window(app, client, make, staff):
     application = approved(app, make, staff)
     with db.connection_context():
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
+        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
     data = {"application": application.id, "name": "张三", "contact": "13900000000", "content": "有异议"}
     client.post(f"/publicity/{publicity.id}", data=data)
     with db.connection_context():
@@ -302,18 +283,19 @@ def test_publish_after_window_creates_listings_once(app, client, make, login, st
     keep = approved(app, make, staff, name="入选企业有限公司")
     drop = approved(app, make, staff, name="被异议企业有限公司")
     with db.connection_context():
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
+        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
         with pytest.raises(Refused, match="期满后才能公布"):
-            listing.publish(publicity, staff)
-        objection = listing.raise_objection(publicity, drop.id, "李四", "13800000000", "数据造假", None, "127.0.0.1")
+            listing.publish(publicity, by=staff)
+        objection = listing.raise_objection(publicity, drop.id, name="李四", contact="13800000000", content="数据造假",
+                                            evidence_file=None, ip="127.0.0.1")
         Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
         publicity = Publicity.get_by_id(publicity.id)
         with pytest.raises(Refused, match="尚有异议未处理"):
-            listing.publish(publicity, staff)
-        listing.handle_objection(objection, True, "经核实属实", staff)
-        assert listing.publish(publicity, staff) == 1
+            listing.publish(publicity, by=staff)
+        listing.handle_objection(objection, upheld=True, handling="经核实属实", by=staff)
+        assert listing.publish(publicity, by=staff) == 1
         with pytest.raises(Refused, match="不会重复生成"):
-            listing.publish(Publicity.get_by_id(publicity.id), staff)
+            listing.publish(Publicity.get_by_id(publicity.id), by=staff)
         assert Listing.select().count() == 1
         assert Subject.get_by_id(keep.subject_id).rung == "municipal"
         assert PoolEntry.get(PoolEntry.subject == keep.subject_id).status == "listed"

@@ -33,7 +33,7 @@ INDUSTRIES = ["13", "14", "15", "17", "26"]
 
 def set_capacity(agency, capacity, by=None):
     with db.connection_context():
-        batch_operations.set_capacity(agency, YEAR, capacity, by)
+        batch_operations.set_capacity(agency, YEAR, capacity=capacity, by=by)
 
 
 def city(make, subjects=300, seed=7):
@@ -59,7 +59,8 @@ def city(make, subjects=300, seed=7):
 
 def test_method_respects_capacity_where_the_top_pick_overloads_one_agency(make, db_conn):
     star, others, subjects = city(make)
-    ranked, proposals, loads = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
+    ranked, proposals, loads = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
+                                                     today=TODAY)
     naive = Counter(next(c for c in ranked[s.id] if c.offered).agency.id for s in subjects)
     assert naive[star.id] > 45  # always taking the top row overloads the star
     chosen = Counter(p.agency_id for p in proposals.values() if p.agency_id)
@@ -130,7 +131,7 @@ def test_national_cap_respected_across_agencies_of_one_legal_representative(make
         Engagement.create(subject=subject, agency=first, purpose="evaluation", rung="national", year=YEAR,
                           status="active")
     fresh = [make.subject(rung=Rung.PROVINCIAL.value) for _ in range(8)]
-    _, proposals, _ = batch_operations.plan(fresh, "evaluation", "national", YEAR, TODAY)
+    _, proposals, _ = batch_operations.plan(fresh, purpose="evaluation", rung="national", year=YEAR, today=TODAY)
     chosen = Counter(p.agency_id for p in proposals.values() if p.agency_id)
     assert chosen[first.id] + chosen[second.id] == 3  # the shared headroom, though each agency has room for 20
     assert chosen[other.id] == 5  # the rest go to the other legal representative's agency
@@ -179,7 +180,8 @@ def _post_data(subjects, agency_for, reasons=None, leave_out=()):
 
 def _proposed(subjects):
     with db.connection_context():
-        _, proposals, _ = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
+        _, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
+                                                today=TODAY)
     return {s.id: proposals[s.id].agency_id for s in subjects}
 
 
@@ -236,7 +238,7 @@ def test_server_rechecks_capacity_all_or_nothing(make, staff, db_conn):
     subjects = [make.subject() for _ in range(2)]
     rows = [batch_operations.Row(s, agency, "") for s in subjects]
     with pytest.raises(batch_operations.BatchRefused) as refused:
-        batch_operations.send_batch(rows, "consulting", "municipal", YEAR, staff, TODAY)
+        batch_operations.send_batch(rows, purpose="consulting", rung="municipal", year=YEAR, by=staff, today=TODAY)
     assert "超出" in refused.value.errors[subjects[1].id]
     assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0
 
@@ -285,7 +287,8 @@ def _send_queries(make, staff, count):
     subjects = pooled(make, count, industry_code="13")
     counted = []
     with db.connection_context():
-        ranked, proposals, _ = batch_operations.plan(subjects, "consulting", "municipal", YEAR, TODAY)
+        ranked, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
+                                                     today=TODAY)
         agencies = {c.agency.id: c.agency for rows in ranked.values() for c in rows}
         rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
                                      "" if proposals[s.id].top else assignment.generated_reason())
@@ -298,7 +301,7 @@ def _send_queries(make, staff, count):
 
         db.obj.execute_sql = counting
         try:
-            batch_operations.send_batch(rows, "consulting", "municipal", YEAR, staff, TODAY)
+            batch_operations.send_batch(rows, purpose="consulting", rung="municipal", year=YEAR, by=staff, today=TODAY)
         finally:
             del db.obj.execute_sql
         assert Engagement.select().where(Engagement.subject.in_([s.id for s in subjects])).count() == count
@@ -424,6 +427,6 @@ def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there
 def test_set_capacity_updates_the_one_row_and_audits_the_previous_figure(make, staff, db_conn):
     agency = make_agency()
     AgencyCapacity.create(agency=agency, year=YEAR, capacity=7)
-    row = batch_operations.set_capacity(agency, YEAR, 9, staff)
+    row = batch_operations.set_capacity(agency, YEAR, capacity=9, by=staff)
     assert row.capacity == 9 and AgencyCapacity.select().count() == 1
     assert json.loads(AuditEvent.get(AuditEvent.action == "agency.capacity").details)["from"] == 7

@@ -13,13 +13,11 @@ from datetime import timedelta
 import pytest
 from peewee import DatabaseProxy
 
-import rules
 from blueprints.agencies import operations as agency_ops
 from blueprints.applications import operations as apps
 from blueprints.listing import operations as listing
 from blueprints.recommend import operations as recommend
 from blueprints.upkeep import operations as upkeep
-from core import uploads
 from models import (
     Agency,
     Application,
@@ -36,7 +34,6 @@ from models import (
     Rung,
     Subject,
     SubjectStatus,
-    VetoCheck,
     db,
     local_now,
 )
@@ -46,7 +43,6 @@ from .test_pool import checks_all_clear
 
 YEAR = local_now().year
 TODAY = local_now().date()
-PDF = b"%PDF-1.4 report"
 DELAY = 0.5
 
 
@@ -152,25 +148,6 @@ def test_two_admits_make_one_pool_entry(app, make, monkeypatch):
 
 # --- applications and the municipal review ------------------------------------------------------------
 
-def complete(app, application):
-    with app.test_request_context(), db.connection_context():
-        application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id,
-                                          purpose="evaluation_report")
-        application.save()
-        for key, _ in rules.APPLICATION_MATERIALS[application.subject.kind]:
-            uploads.save(PDF, "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-
-
-def submitted(app, make, staff, rung="municipal"):
-    subject = make.pooled_subject()
-    with db.connection_context():
-        application = apps.create(subject, YEAR, rung, "self", 85, False, staff)
-    complete(app, application)
-    with db.connection_context():
-        apps.submit(application, staff)
-    return application
-
-
 def test_eight_simultaneous_starts_make_one_application(app, make, monkeypatch):
     subject = make.pooled_subject()
     enterprise = make.user(Role.ENTERPRISE, subject=subject)
@@ -198,9 +175,7 @@ def test_the_database_keeps_one_open_application_whatever_the_code_checks(app, m
 def test_two_submits_submit_once(app, make, monkeypatch):
     subject = make.pooled_subject()
     enterprise = make.user(Role.ENTERPRISE, subject=subject)
-    with db.connection_context():
-        application = apps.create(subject, YEAR, "municipal", "self", 85, False, enterprise)
-    complete(app, application)
+    application = make.application(subject, by=enterprise)
     posts = [(c, f"/applications/{application.id}/submit", {}) for c in clients(app, enterprise, 2)]
     outcome(fire(app, monkeypatch, posts), ["申报已提交。"], "该申报已被其他人处理（当前状态：已提交）",
             "当前状态为「已提交」，不能提交")
@@ -211,7 +186,7 @@ def test_two_submits_submit_once(app, make, monkeypatch):
 
 def test_return_against_start_review_decides_once(app, make, monkeypatch):
     staff = make.user(Role.STAFF)
-    application = submitted(app, make, staff)
+    application = make.application(submitted=True, by=staff)
     first, second = clients(app, staff, 2)
     results = fire(app, monkeypatch, [
         (first, f"/applications/{application.id}/return", {"reason": "缺盖章"}),
@@ -236,15 +211,15 @@ def test_return_against_start_review_decides_once(app, make, monkeypatch):
 
 def test_two_review_conclusions_conclude_once(app, make, monkeypatch):
     staff = make.user(Role.STAFF)
-    application = submitted(app, make, staff)
+    application = make.application(submitted=True, by=staff)
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     with db.connection_context():
-        apps.start_review(application, staff)
+        apps.start_review(application, by=staff)
         for expert in experts:
-            apps.assign(application, expert, staff)
+            apps.assign(application, expert, by=staff)
         for assignment in ReviewAssignment.select():
-            apps.declare(assignment, False, "", assignment.expert)
-            apps.score(assignment, 85, "", assignment.expert)
+            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+            apps.score(assignment, value=85, comments="", by=assignment.expert)
     posts = [(c, f"/applications/{application.id}/conclude", {}) for c in clients(app, staff, 2)]
     outcome(fire(app, monkeypatch, posts), ["评审通过。"], "该申报已被其他人处理（当前状态：通过）",
             "该申报不在评审中")
@@ -257,10 +232,10 @@ def test_two_review_conclusions_conclude_once(app, make, monkeypatch):
 
 def test_two_publishes_publish_once(app, make, monkeypatch):
     staff = make.user(Role.STAFF)
-    application = submitted(app, make, staff)
+    application = make.application(submitted=True, by=staff)
     with db.connection_context():
         Application.update(status="approved").where(Application.id == application.id).execute()
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
+        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
         Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
     posts = [(c, f"/listing/publicity/{publicity.id}/publish", {}) for c in clients(app, staff, 2)]
     outcome(fire(app, monkeypatch, posts), ["名单已公布"], "该公示已公布，名单不会重复生成")
@@ -277,7 +252,7 @@ def test_accept_against_reject_of_a_change_decides_once(app, make, monkeypatch):
     with db.connection_context():
         Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
                        listed_on=TODAY - timedelta(days=100))
-        notice = upkeep.declare_change(subject, "name", "更名", "新名称有限公司", staff)
+        notice = upkeep.declare_change(subject, kind="name", description="更名", new_name="新名称有限公司", by=staff)
     first, second = clients(app, staff, 2)
     results = fire(app, monkeypatch, [
         (first, f"/upkeep/changes/{notice.id}", {"accepted": "yes", "still_meets": "y", "verification": "已核实"}),
@@ -303,7 +278,8 @@ def test_engagement_accept_against_decline_decides_once(app, make, monkeypatch):
                                address="松源区", contact_person="赵六", contact_phone="13800000000",
                                platform_registration_no="P-1", platform_approved=True, staff_mid_level=12,
                                staff_senior=6, status="approved")
-        engagement = agency_ops.propose(subject, agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        engagement = agency_ops.propose(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                        today=TODAY)
     agent = make.user(Role.AGENCY, agency=agency)
     first, second = clients(app, agent, 2)
     results = fire(app, monkeypatch, [
@@ -326,14 +302,12 @@ def test_engagement_accept_against_decline_decides_once(app, make, monkeypatch):
 def test_two_sign_offs_sign_once(app, make, monkeypatch):
     staff = make.user(Role.STAFF)
     admin = make.user(Role.ADMIN)
-    application = submitted(app, make, staff, rung="provincial")
+    application = make.application(rung="provincial", submitted=True, by=staff)
     with app.test_request_context(), db.connection_context():
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=application.subject_id, condition_key=key, result="clear", source="信用中国",
-                             checked_on=TODAY)
-        round_ = recommend.open_round(YEAR, staff)
+        make.veto_checks(application.subject, checked_on=TODAY)
+        round_ = recommend.open_round(YEAR, by=staff)
         row = Recommendation.get(Recommendation.round == round_)
-        recommend.decide(row, 1, "recommend", "同意推荐", "", staff, TODAY)
+        recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="", by=staff, today=TODAY)
     posts = [(c, f"/recommend/rounds/{round_.id}/sign", {}) for c in clients(app, admin, 2)]
     outcome(fire(app, monkeypatch, posts), ["推荐意见已签发。"], "刚刚已被其他人签发", "本轮推荐已签发")
     with db.connection_context():
@@ -344,18 +318,18 @@ def test_two_sign_offs_sign_once(app, make, monkeypatch):
 def test_a_decision_landing_after_sign_off_is_refused(app, make):
     """The round is checked inside decide's transaction: a stale draft round object cannot be written to."""
     staff = make.user(Role.STAFF)
-    application = submitted(app, make, staff, rung="provincial")
+    application = make.application(rung="provincial", submitted=True, by=staff)
     with app.test_request_context(), db.connection_context():
-        for key, _, _ in rules.VETO_CONDITIONS:  # 第十五条 is never overridden by a reason: checked and clear
-            VetoCheck.create(subject=application.subject_id, condition_key=key, result="clear", source="信用中国",
-                             checked_on=TODAY)
-        round_ = recommend.open_round(YEAR, staff)
+        make.veto_checks(application.subject, checked_on=TODAY)  # 第十五条 is never overridden by a reason
+        round_ = recommend.open_round(YEAR, by=staff)
         row = Recommendation.get(Recommendation.round == round_)
-        recommend.decide(row, 1, "recommend", "同意推荐", "理由", staff, TODAY)
+        recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="理由", by=staff,
+                         today=TODAY)
         RecommendationRound.update(status="signed").where(RecommendationRound.id == round_.id).execute()
         from rules import Refused
         with pytest.raises(Refused, match="刚刚已被签发"):
-            recommend.decide(row, None, "not_recommend", "不推荐", "", staff, TODAY)
+            recommend.decide(row, rank=None, decision="not_recommend", opinion="不推荐", exception_reason="", by=staff,
+                             today=TODAY)
         assert Recommendation.get_by_id(row.id).decision == "recommend"
         assert application.id in [r.application_id for r in round_.recommendations]
 

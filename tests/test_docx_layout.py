@@ -204,18 +204,17 @@ def test_signature_name_centred_over_the_date_four_characters_in_and_the_note_un
 
 # --- 发文字号: the year's sequence, allocated when issued ------------------------------------------------------
 
-def test_document_numbers_run_per_year_and_an_issued_document_keeps_its_number(app, make):
+def test_document_numbers_run_per_year_and_an_issued_document_keeps_its_number(app, make, db_conn):
     staff = make.user(Role.STAFF)
-    with db.connection_context():
-        settings.save({"document_number_prefix": "龙工信函"})
-        first = document_numbers.issue("incident_report", 1, "甲", 2026, staff)
-        second = document_numbers.issue("dynamic_opinion", 2025, "乙", 2026, staff)
-        again = document_numbers.issue("incident_report", 1, "甲", 2026, staff)
-        other_year = document_numbers.issue("incident_report", 2, "丙", 2027, staff)
-        assert (first.number, second.number, again.id) == ("龙工信函〔2026〕1号", "龙工信函〔2026〕2号", first.id)
-        assert other_year.number == "龙工信函〔2027〕1号"
-        assert IssuedDocument.select().count() == 3
-        assert AuditEvent.select().where(AuditEvent.action == "document.issue").count() == 3
+    settings.save({"document_number_prefix": "龙工信函"})
+    first = document_numbers.issue("incident_report", 1, "甲", 2026, staff)
+    second = document_numbers.issue("dynamic_opinion", 2025, "乙", 2026, staff)
+    again = document_numbers.issue("incident_report", 1, "甲", 2026, staff)
+    other_year = document_numbers.issue("incident_report", 2, "丙", 2027, staff)
+    assert (first.number, second.number, again.id) == ("龙工信函〔2026〕1号", "龙工信函〔2026〕2号", first.id)
+    assert other_year.number == "龙工信函〔2027〕1号"
+    assert IssuedDocument.select().count() == 3
+    assert AuditEvent.select().where(AuditEvent.action == "document.issue").count() == 3
 
 
 def test_settings_page_holds_prefix_signer_and_regulation_title(app, client, make, login):
@@ -248,7 +247,7 @@ def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_num
     staff = make.user(Role.STAFF)
     subject = make.listed_subject(year=OLD_YEAR, name="待审核企业有限公司")
     with db.connection_context():
-        report, _, _ = upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 1))
+        report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
         settings.save({"document_number_prefix": "龙工信函", "city_name": "龙江湾市", "bureau_contact": "王晓明",
                        "bureau_phone": "0451-88880000", "bureau_name": "龙江湾市工业和信息化局"})
     login(staff)
@@ -259,7 +258,7 @@ def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_num
     draft, _ = _texts(client.get(f"/upkeep/dynamic/opinion.docx?year={OLD_YEAR}").data)
     assert f"龙工信函〔{TODAY.year}〕__号" in draft
     with db.connection_context():
-        upkeep.review_report(DynamicReport.get_by_id(report.id), "pass", "指标真实。", staff)
+        upkeep.review_report(DynamicReport.get_by_id(report.id), result="pass", opinion="指标真实。", by=staff)
     html = client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
     assert "disabled" not in html.split('id="opinion-issue"')[1].split("</form>")[0]
     response = client.post(f"/upkeep/dynamic/opinion/issue?year={OLD_YEAR}")
@@ -278,10 +277,10 @@ def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client
     make.listed_subject(year=OLD_YEAR, name="未填报企业有限公司")
     with db.connection_context():
         for subject in (kept, gone):
-            report, _, _ = upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 1))
-            upkeep.review_report(report, "pass", "指标真实。", staff)
-        upkeep.remove(Listing.get(Listing.subject == gone), "major_incident", "发生重大事故",
-                      date(OLD_YEAR + 1, 6, 1), staff)
+            report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
+            upkeep.review_report(report, result="pass", opinion="指标真实。", by=staff)
+        upkeep.remove(Listing.get(Listing.subject == gone), category="major_incident", reason="发生重大事故",
+                      effective_on=date(OLD_YEAR + 1, 6, 1), by=staff)
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
     assert "名单单位 3 家：已填报 1 家，未填报 1 家，已移出名单 1 家" in html
@@ -302,8 +301,9 @@ def test_incident_report_describes_the_event_with_report_date_and_contact(app, c
     with db.connection_context():
         settings.save({"bureau_contact": "王晓明", "bureau_phone": "0451-88880000", "document_number_prefix": "龙工信函",
                        "bureau_name": "龙江湾市工业和信息化局"})
-        incident = upkeep.record_incident(subject, TODAY, "safety", "larger", "应急管理局通报", "车间起火，无人员伤亡。",
-                                          staff)
+        incident = upkeep.record_incident(subject, occurred_on=TODAY, kind="safety", grade="larger", source="应急管理局通报",
+                                          description="车间起火，无人员伤亡。",
+                                          by=staff)
     login(staff)
     text, _ = _texts(client.get(f"/upkeep/incidents/{incident.id}/report.docx").data)
     assert "关于发生事故企业有限公司发生较大（Ⅲ级）生产安全事故的报告" in text
@@ -313,7 +313,7 @@ def test_incident_report_describes_the_event_with_report_date_and_contact(app, c
         assert part in text, part
     assert text.count("生产安全事故") == 2  # the title and the kind: the category is not repeated
     with db.connection_context():
-        upkeep.mark_incident_reported(Incident.get_by_id(incident.id), TODAY, staff)
+        upkeep.mark_incident_reported(Incident.get_by_id(incident.id), reported_on=TODAY, by=staff)
     response = client.post(f"/upkeep/incidents/{incident.id}/report/issue")
     text, _ = _texts(response.data)
     assert f"龙工信函〔{TODAY.year}〕1号" in text

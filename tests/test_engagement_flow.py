@@ -34,13 +34,13 @@ PDF = b"%PDF-1.4 client material"
 
 def _invite(subject, agency, staff, purpose="evaluation", rung="municipal", today=TODAY, **kwargs):
     with db.connection_context():
-        return agencies.propose(subject, agency, purpose, rung, YEAR, staff, today, **kwargs)
+        return agencies.propose(subject, agency, purpose=purpose, rung=rung, year=YEAR, by=staff, today=today, **kwargs)
 
 
 def _accepted(subject, agency, staff):
     engagement = _invite(subject, agency, staff)
     with db.connection_context():
-        agencies.accept(engagement, staff, TODAY, declared=True)
+        agencies.accept(engagement, by=staff, today=TODAY, declared=True)
         return Engagement.get_by_id(engagement.id)
 
 
@@ -111,7 +111,7 @@ def test_staff_confirm_on_behalf_needs_a_note_and_is_audited(client, make, login
     agency = make_agency()
     engagement = _accepted(make.subject(), agency, staff)
     with db.connection_context(), pytest.raises(Refused, match="代企业确认须注明"):
-        agencies.confirm(engagement, staff, TODAY)
+        agencies.confirm(engagement, by=staff, today=TODAY)
     login(staff)
     html = client.get("/agencies/engagements?status=accepted").get_data(as_text=True)
     assert "代企业确认" in html and "待企业确认" in html
@@ -131,9 +131,9 @@ def test_only_the_subjects_own_enterprise_confirms(make, staff, db_conn):
     engagement = _accepted(make.subject(), agency, staff)
     stranger = make.user(Role.ENTERPRISE, subject=make.subject())
     with pytest.raises(Refused, match="只能确认本企业"):
-        agencies.confirm(engagement, stranger, TODAY)
+        agencies.confirm(engagement, by=stranger, today=TODAY)
     with pytest.raises(Refused):
-        agencies.confirm(engagement, make.user(Role.AGENCY, agency=agency), TODAY)
+        agencies.confirm(engagement, by=make.user(Role.AGENCY, agency=agency), today=TODAY)
     assert _status(engagement) == "accepted"
 
 
@@ -141,9 +141,9 @@ def test_third_party_application_counts_only_a_confirmed_engagement(make, staff,
     agency = make_agency()
     subject = make.subject()
     engagement = _accepted(subject, agency, staff)
-    assert agencies.evaluation_agency_problem(subject, agency, TODAY)  # accepted, not yet confirmed
-    agencies.confirm(engagement, staff, TODAY, note="书面确认函")
-    assert agencies.evaluation_agency_problem(subject, agency, TODAY) is None
+    assert agencies.evaluation_agency_problem(subject, agency, today=TODAY)  # accepted, not yet confirmed
+    agencies.confirm(engagement, by=staff, today=TODAY, note="书面确认函")
+    assert agencies.evaluation_agency_problem(subject, agency, today=TODAY) is None
 
 
 # --- invitations that end ------------------------------------------------------------------------------------
@@ -154,26 +154,28 @@ def test_expiry_frees_the_national_cap_slot_and_the_capacity(make, staff, db_con
     invitations = [_invite(s, agency, staff, rung="national", reply_by=TODAY + timedelta(days=3))
                    for s in subjects[:15]]
     with pytest.raises(Refused, match="不得超过 15 项"):
-        agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, TODAY)
+        agencies.propose(subjects[15], agency, purpose="evaluation", rung="national", year=YEAR, by=staff, today=TODAY)
     assert matching.load_by_agency(YEAR)[agency.id] == 15
     later = TODAY + timedelta(days=4)
-    agencies.accept(invitations[0], staff, TODAY + timedelta(days=3), declared=True)  # on the last day: in time
+    agencies.accept(invitations[0], by=staff, today=TODAY + timedelta(days=3),
+                    declared=True)  # on the last day: in time
     assert agencies.expire_overdue(later) == 14
     assert matching.load_by_agency(YEAR)[agency.id] == 1
     assert agencies.national_evaluations("刘建国", YEAR) == 1
     expired = Engagement.get_by_id(invitations[1].id)
     assert expired.status == "expired" and expired.ended_at is not None
-    agencies.propose(subjects[15], agency, "evaluation", "national", YEAR, staff, later)  # the slot is free
+    agencies.propose(subjects[15], agency, purpose="evaluation", rung="national", year=YEAR, by=staff,
+                     today=later)  # the slot is free
     assert agencies.expire_overdue(later) == 0
     events = _audits("engagement.expire")
     assert len(events) == 14 and all(e.user_id is None and e.username == "" for e in events)
 
 
-def test_accept_after_the_reply_by_day_is_refused(make, staff):
+def test_accept_after_the_reply_by_day_is_refused(make, staff, db_conn):
     agency = make_agency()
     engagement = _invite(make.subject(), agency, staff, reply_by=TODAY + timedelta(days=2))
-    with db.connection_context(), pytest.raises(Refused, match="已过期"):
-        agencies.accept(engagement, staff, TODAY + timedelta(days=3), declared=True)
+    with pytest.raises(Refused, match="已过期"):
+        agencies.accept(engagement, by=staff, today=TODAY + timedelta(days=3), declared=True)
     assert _status(engagement) == "expired"
 
 
@@ -210,7 +212,7 @@ def test_decline_reason_is_required_and_shown_to_staff(client, make, login, staf
     subject = make.subject()
     engagement = _invite(subject, agency, staff)
     with db.connection_context(), pytest.raises(Refused, match="请填写拒绝理由"):
-        agencies.decline(engagement, " ", staff)
+        agencies.decline(engagement, reason=" ", by=staff)
     login(make.user(Role.AGENCY, agency=agency))
     html = client.post(f"/agency/engagements/{engagement.id}/decline", data={"reason": ""}).get_data(as_text=True)
     assert "请填写拒绝理由" in html and _status(engagement) == "proposed"
@@ -276,8 +278,9 @@ def test_preferring_a_suspended_agency_is_refused(make, staff, db_conn):
     stopped = make_agency(status="suspended")
     owner = make.user(Role.ENTERPRISE, subject=make.subject())
     with pytest.raises(Refused, match="暂停"):
-        preferences.state(owner.subject, stopped, YEAR, "prefer", "理由", owner, TODAY)
-    preferences.state(owner.subject, stopped, YEAR, "object", "理由", owner, TODAY)  # an objection is fine
+        preferences.state(owner.subject, stopped, year=YEAR, stance="prefer", reason="理由", by=owner, today=TODAY)
+    preferences.state(owner.subject, stopped, year=YEAR, stance="object", reason="理由", by=owner,
+                      today=TODAY)  # an objection is fine
 
 
 # --- staff see all the states ----------------------------------------------------------------------------------
@@ -295,8 +298,8 @@ def test_home_panel_counts_every_state(client, make, login, staff):
     overdue = _invite(make.subject(), agency, staff)
     refused = _accepted(make.subject(), agency, staff)
     with db.connection_context():
-        agencies.decline(declined, "人手不足", staff)
-        agencies.refuse(refused, "另有合作机构", staff)
+        agencies.decline(declined, reason="人手不足", by=staff)
+        agencies.refuse(refused, reason="另有合作机构", by=staff)
         Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
     login(staff)
     html = client.get("/home").get_data(as_text=True)
@@ -331,8 +334,8 @@ def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_onc
     _invite(subject, both, staff, reason="企业所在行业仅此一家熟悉")  # consulting and evaluating: staff's warning
     owner = make.user(Role.ENTERPRISE, subject=subject)
     with db.connection_context():
-        preferences.state(subject, fitting, YEAR, "prefer", "熟悉本企业工艺", owner, TODAY)
-        preferences.state(subject, objected, YEAR, "object", "存在利害关系", owner, TODAY)
+        preferences.state(subject, fitting, year=YEAR, stance="prefer", reason="熟悉本企业工艺", by=owner, today=TODAY)
+        preferences.state(subject, objected, year=YEAR, stance="object", reason="存在利害关系", by=owner, today=TODAY)
     login(owner)
     html = client.get("/my/agencies").get_data(as_text=True)
     shortlist = _section(html, 'id="shortlist"', 'id="preferences"')
@@ -370,7 +373,7 @@ def test_one_name_for_each_state_on_the_home_panel_and_the_list_filter(client, m
     agency = make_agency()
     refused = _accepted(make.subject(), agency, staff)
     with db.connection_context():
-        agencies.refuse(refused, "另有合作机构", staff)
+        agencies.refuse(refused, reason="另有合作机构", by=staff)
     login(staff)
     home = client.get("/home").get_data(as_text=True)
     listed = client.get("/agencies/engagements").get_data(as_text=True)

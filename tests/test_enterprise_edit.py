@@ -104,7 +104,7 @@ def test_the_operation_refuses_too_and_staff_are_unaffected(client, make, login,
     with db.connection_context():
         data = {key: getattr(subject, key) for key in FIELDS}
         with pytest.raises(Refused, match="名称、地址.*变更申报"):
-            operations.update_profile(subject, {**data, "name": "绕过表单有限公司", "address": "别处"}, enterprise)
+            operations.update_profile(subject, {**data, "name": "绕过表单有限公司", "address": "别处"}, by=enterprise)
         assert Subject.get_by_id(subject.id).name == subject.name
     login(staff)
     response = client.post(f"/pool/subjects/{subject.id}/edit", data=form_data(subject, name="经办人更正有限公司",

@@ -188,3 +188,255 @@ def test_objection_handling_without_text_shows_it_beside_that_objection(client, 
     assert "invalid-feedback" not in _form_html(html, f"/listing/objections/{first.id}/handle")
     with db.connection_context():
         assert Objection.select().where(Objection.upheld.is_null(False)).count() == 0
+
+
+# --- the agency's workspace (issue 18 item 5: the places that flashed and redirected) ------------------------------
+
+def _agency_user(make, **agency):
+    agency = make.agency(**agency)
+    return agency, make.user(Role.AGENCY, agency=agency)
+
+
+def test_declaration_unticked_comes_back_beside_the_box(client, make, login):
+    agency, user = _agency_user(make, declared_at=None, declaration="")
+    login(user)
+    response = client.post("/agency/declare", data={})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), "/agency/declare", "请阅读并勾选第二十四条承诺")
+    with db.connection_context():
+        assert Agency.get_by_id(agency.id).declared_at is None
+
+
+def test_annual_report_without_year_or_file_says_so_beside_them(client, make, login):
+    from models import AgencyReport
+
+    agency, user = _agency_user(make)
+    login(user)
+    response = client.post("/agency/annual-report", data={"year": ""})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), "/agency/annual-report", "请输入年度")
+    response = client.post("/agency/annual-report", data={"year": "2030"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), "/agency/annual-report", "上传失败")
+    assert 'value="2030"' in form
+    with db.connection_context():
+        assert AgencyReport.select().count() == 0
+
+
+def _engagement(make, agency, status):
+    from models import Engagement, local_now
+
+    subject = make.pooled_subject()
+    with db.connection_context():
+        return Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal",
+                                 year=local_now().year, status=status,
+                                 confirmed_at=local_now() if status == "active" else None)
+
+
+def test_engagement_note_without_text_stays_on_the_engagement(client, make, login):
+    from models import Engagement
+
+    agency, user = _agency_user(make)
+    engagement = _engagement(make, agency, "active")
+    login(user)
+    action = f"/agency/engagements/{engagement.id}/note"
+    response = client.post(action, data={"text": "  "})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), action, "请填写进展")
+    with db.connection_context():
+        assert not Engagement.get_by_id(engagement.id).notes
+    # the report upload without a file: its message beside the file box, on the same page
+    action = f"/agency/engagements/{engagement.id}/report"
+    response = client.post(action, data={})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), action, "上传失败")
+
+
+def test_on_behalf_without_note_comes_back_in_that_row(client, make, login):
+    from models import Engagement, EngagementStatus
+
+    agency = make.agency()
+    first, second = _engagement(make, agency, "accepted"), _engagement(make, agency, "accepted")
+    login(make.user(Role.STAFF))
+    action = f"/agencies/engagements/{second.id}/on-behalf"
+    response = client.post(action, data={"decision": "confirm", "note": "", "next": "/agencies/engagements?status=accepted"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    form = _beside(html, action, "请注明企业如何确认或不予确认的理由")
+    assert 'value="/agencies/engagements?status=accepted"' in form
+    assert "invalid-feedback" not in _form_html(html, f"/agencies/engagements/{first.id}/on-behalf")
+    with db.connection_context():
+        assert Engagement.get_by_id(second.id).status == EngagementStatus.ACCEPTED.value
+
+
+# --- the subject page -------------------------------------------------------------------------------------------
+
+def test_decline_without_reason_shows_it_beside_the_reason(client, make, login):
+    from models import Subject, SubjectStatus
+
+    subject = make.subject(status=SubjectStatus.PENDING.value)
+    login(make.user(Role.STAFF))
+    response = client.post(f"/pool/subjects/{subject.id}/decline", data={"reason": ""})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), f"/pool/subjects/{subject.id}/decline", "请填写说明")
+    response = client.post(f"/pool/subjects/{subject.id}/admit", data={"year_admitted": "1900", "potential": "high"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), f"/pool/subjects/{subject.id}/admit", "年度不正确")
+    assert 'value="1900"' in form
+    with db.connection_context():
+        assert Subject.get_by_id(subject.id).status == SubjectStatus.PENDING.value
+
+
+def test_exit_without_reason_and_a_bad_green_code_year_sit_beside_their_fields(client, make, login):
+    from models import PoolEntry, PoolStatus, Subject
+
+    subject = make.pooled_subject()
+    login(make.user(Role.STAFF))
+    action = f"/pool/subjects/{subject.id}/pool-status"
+    response = client.post(action, data={"status": "exited", "potential": "high", "owner": "", "reason": ""})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), action, "退出培育库须填写原因")
+    assert '<option selected value="exited">' in form
+    action = f"/listing/subjects/{subject.id}/green-code"
+    response = client.post(action, data={"grade": "A", "year": "1900"})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), action, "年度不正确")
+    with db.connection_context():
+        assert PoolEntry.get(PoolEntry.subject == subject.id).status == PoolStatus.CULTIVATING.value
+        assert Subject.get_by_id(subject.id).green_code_grade in ("", None)
+
+
+def test_outcome_import_without_a_file_says_so_beside_the_file(client, make, login):
+    from models import Listing
+
+    login(make.user(Role.STAFF))
+    response = client.post("/listing/outcomes/import", data={"listed_on": "2026-01-05"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), "/listing/outcomes/import", "导入失败")
+    assert 'value="2026-01-05"' in form
+    with db.connection_context():
+        assert Listing.select().count() == 0
+
+
+# --- filing ------------------------------------------------------------------------------------------------------
+
+def test_filing_forms_come_back_with_their_messages(client, make, login, bureau):
+    import json
+
+    from models import Filing, FilingDeclaration, local_now
+
+    year = local_now().year
+    login(make.user(Role.STAFF))
+    response = client.post(f"/filing/{year}/no-list", data={"statement": ""})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), f"/filing/{year}/no-list", "请填写说明")
+    response = client.post(f"/filing/{year}/build", data={"filing_date": "2020-01-02"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), f"/filing/{year}/build", "")
+    assert "is-invalid" in form
+    with db.connection_context():
+        record = Filing.create(year=year, filing_date=local_now().date(), stored_name="x.zip", size=1, sha256="0",
+                               counts=json.dumps({"pool": 0, "list": 0}))
+    response = client.post(f"/filing/records/{record.id}/sent", data={"sent_on": "", "how": "公文交换"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), f"/filing/records/{record.id}/sent", "请选择报送日期")
+    assert 'value="公文交换"' in form
+    with db.connection_context():
+        assert Filing.get_by_id(record.id).sent_on is None
+        assert FilingDeclaration.select().count() == 0
+        assert Filing.select().count() == 1
+
+
+# --- applications -------------------------------------------------------------------------------------------------
+
+def test_application_forms_come_back_with_their_messages(client, make, login):
+    from models import Application, ApplicationStatus, Document
+
+    staff = make.user(Role.STAFF)
+    application = make.application(ready=False, by=staff, claimed_score=85)
+    login(staff)
+    base = f"/applications/{application.id}"
+    response = client.post(f"{base}/edit", data={"method": "self", "claimed_score": "120"})
+    assert response.status_code == 200
+    form = _beside(response.get_data(as_text=True), f"{base}/edit", "得分须在 0–100 之间")
+    assert 'value="120"' in form
+    response = client.post(f"{base}/attach", data={"purpose": "evaluation_report"})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), f"{base}/attach", "上传失败")
+    response = client.post("/applications/auto-assign", data={"year": "abc"})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), "/applications/auto-assign", "")
+    with db.connection_context():
+        stored = Application.get_by_id(application.id)
+        assert stored.claimed_score == 85 and stored.status == ApplicationStatus.DRAFT.value
+        assert Document.select().where(Document.owner_type == "application").count() == 0
+
+
+def test_return_without_reason_and_assign_without_expert(client, make, login):
+    from blueprints.applications import operations as apps
+    from models import Application, ApplicationStatus, ReviewAssignment
+
+    staff = make.user(Role.STAFF)
+    application = make.application(submitted=True, by=staff)
+    login(staff)
+    base = f"/applications/{application.id}"
+    response = client.post(f"{base}/return", data={"reason": ""})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), f"{base}/return", "请填写退回理由")
+    with db.connection_context():
+        assert Application.get_by_id(application.id).status == ApplicationStatus.SUBMITTED.value
+        apps.start_review(Application.get_by_id(application.id), by=staff)
+    response = client.post(f"{base}/assign", data={"expert": ""})
+    assert response.status_code == 200
+    _beside(response.get_data(as_text=True), f"{base}/assign", "请选择评审专家")
+    with db.connection_context():
+        assert ReviewAssignment.select().count() == 0
+
+
+# --- the check rows on the subject page render from their forms ----------------------------------------------------
+
+def test_veto_row_refusal_sits_beside_its_date_and_keeps_what_was_typed(client, make, login):
+    from datetime import timedelta
+
+    from models import SubjectStatus, VetoCheck, local_now
+
+    subject = make.subject(status=SubjectStatus.PENDING.value)
+    login(make.user(Role.STAFF))
+    action = f"/pool/subjects/{subject.id}/veto/dishonest_debtor"
+    late = (local_now().date() + timedelta(days=3)).isoformat()
+    for headers in ({"HX-Request": "true"}, {}):
+        response = client.post(action, headers=headers, data={"result": "hit", "source": "中国执行信息公开网",
+                                                              "checked_on": late, "evidence": "失信记录"})
+        if not headers:  # without htmx the page comes back through a redirect, with the message as a flash
+            assert response.status_code == 302
+            break
+        html = response.get_data(as_text=True)
+        form = _beside(html, action, "核查日期不能晚于今天")
+        assert re.search(r'id="veto-dishonest_debtor-checked-on"[^>]*value="' + late, form) or f'value="{late}"' in form
+        assert 'value="失信记录"' in form and '<option selected value="hit">' in form
+    response = client.post(action, headers={"HX-Request": "true"},
+                           data={"result": "hit", "source": "中国执行信息公开网", "checked_on": "", "evidence": ""})
+    _beside(response.get_data(as_text=True), action, "请填写核查日期")
+    with db.connection_context():
+        assert VetoCheck.select().count() == 0
+    page = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    ids = re.findall(r'\bid="(veto-[^"]+|eligibility-[^"]+)"', page)
+    assert len(ids) == len(set(ids)) and "veto-dishonest_debtor-result" in ids  # each field its own id
+    assert 'name="evidence"' in page and "<textarea name=\"evidence\"" not in page
+
+
+def test_eligibility_row_renders_from_its_form_and_keeps_the_stored_evidence(client, make, login):
+    from models import SubjectStatus
+
+    subject = make.subject(status=SubjectStatus.PENDING.value)
+    login(make.user(Role.STAFF))
+    key = __import__("rules").eligibility_items(subject.kind)[0][0]
+    action = f"/pool/subjects/{subject.id}/eligibility/{key}"
+    response = client.post(action, headers={"HX-Request": "true"}, data={"result": "met", "evidence": "营业执照核对"})
+    html = response.get_data(as_text=True)
+    form = _form_html(html, action)
+    assert '<option selected value="met">' in form and 'value="营业执照核对"' in form
+    assert f'id="eligibility-{key}-evidence"' in form
+    response = client.post(action, headers={"HX-Request": "true"}, data={"result": "nonsense", "evidence": "新说明"})
+    form = _form_html(response.get_data(as_text=True), action)
+    assert "invalid-feedback" in form and 'value="新说明"' in form

@@ -11,13 +11,14 @@ import pytest
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
-import rules
-from blueprints.filing import bundle
 from blueprints.filing import operations as filing
+from blueprints.filing import writers as bundle
 from blueprints.plans import operations as plans
 from core import deadlines, settings
-from models import CultivationPlan, EligibilityCheck, Filing, Listing, PoolEntry, Rung, VetoCheck, db, local_now
+from models import CultivationPlan, Filing, Listing, PoolEntry, Rung, VetoCheck, db, local_now
 from rules import Refused
+
+from .helpers import factory
 
 YEAR = local_now().year
 FILING_DATE = local_now().date()  # a filing is dated the day it is built (operations.date_problem)
@@ -27,11 +28,8 @@ CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["�
 
 
 def checked(subject, result="clear"):
-    for key, _, _ in rules.eligibility_items(subject.kind):
-        EligibilityCheck.create(subject=subject, item_key=key, result="met")
-    for key, _, _ in rules.VETO_CONDITIONS:
-        VetoCheck.create(subject=subject, condition_key=key, result=result if key == "dishonest_debtor" else "clear",
-                         source="信用中国", checked_on=date(YEAR, 1, 5))
+    factory.eligibility_checks(subject)
+    factory.veto_checks(subject, checked_on=date(YEAR, 1, 5), dishonest_debtor=result)
 
 
 @pytest.fixture
@@ -43,10 +41,11 @@ def city(app, make, staff):
         for subject in subjects:
             PoolEntry.create(subject=subject, year_admitted=YEAR - 1, owner=staff)
             checked(subject)
-        plan = plans.create_plan(YEAR, f"龙江湾市{YEAR}年绿色制造梯度培育计划", staff)
-        plans.add_item(plan, subjects[0], "municipal", staff, staff)
-        plans.update_plan(plan, plan.title, "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
-        plans.approve(plan, staff)
+        plan = plans.create_plan(YEAR, title=f"龙江湾市{YEAR}年绿色制造梯度培育计划", by=staff)
+        plans.add_item(plan, subjects[0], target_rung="municipal", owner=staff, by=staff)
+        plans.update_plan(plan, title=plan.title, goals="培育目标", measures="工作措施", targets={("factory", "municipal"): 1},
+                          by=staff)
+        plans.approve(plan, by=staff)
         Listing.create(subject=subjects[2], rung="municipal", year=YEAR, source="municipal_review", listed_on=FILING_DATE)
     return subjects
 
@@ -68,16 +67,15 @@ def test_a_ready_city_is_all_green(app, city):
     ("no_list", "市级绿色制造名单已公布"),
     ("settings", "系统设置完整"),
 ])
-def test_each_readiness_item_turns_red_on_its_own_cause(app, make, staff, city, cause, fragment):
-    with app.test_request_context(), db.connection_context():
+def test_each_readiness_item_turns_red_on_its_own_cause(app, make, staff, city, cause, fragment, db_conn):
+    with app.test_request_context():
         if cause == "no_plan":
             CultivationPlan.update(year=YEAR - 5).execute()
         elif cause == "draft_plan":
             plan = CultivationPlan.latest_for(YEAR)
-            plans.update_plan(plan, "改", "", "", {}, staff)
+            plans.update_plan(plan, title="改", goals="", measures="", targets={}, by=staff)
         elif cause == "incomplete_checks":
-            subject = make.subject(rung=Rung.POOL.value)
-            PoolEntry.create(subject=subject, year_admitted=YEAR)
+            make.pooled_subject(year_admitted=YEAR)
         elif cause == "veto_hit":
             VetoCheck.create(subject=city[1], condition_key="dishonest_debtor", result="hit", checked_on=FILING_DATE)
         elif cause == "no_list":
@@ -88,16 +86,16 @@ def test_each_readiness_item_turns_red_on_its_own_cause(app, make, staff, city, 
     assert len(reds) == (2 if cause == "veto_hit" else 1) and fragment in reds[-1 if cause != "veto_hit" else 1]
 
 
-def test_a_statement_of_no_list_turns_the_list_item_green(app, staff, city):
-    with app.test_request_context(), db.connection_context():
+def test_a_statement_of_no_list_turns_the_list_item_green(app, staff, city, db_conn):
+    with app.test_request_context():
         Listing.delete().execute()
-        filing.declare_no_list(YEAR, "本年度我市未开展市级评审。", staff)
+        filing.declare_no_list(YEAR, statement="本年度我市未开展市级评审。", by=staff)
     assert red_titles(app) == []
 
 
 def build(app, staff, when=FILING_DATE):
     with app.test_request_context(), db.connection_context():
-        return filing.build(YEAR, when, staff)
+        return filing.build(YEAR, filing_date=when, by=staff)
 
 
 def read_zip(app, record):
@@ -106,7 +104,7 @@ def read_zip(app, record):
             return zipfile.ZipFile(io.BytesIO(fh.read()))
 
 
-def test_bundle_contents_manifest_and_documents(app, staff, city):
+def test_bundle_contents_manifest_and_documents(app, staff, city, db_conn):
     record = build(app, staff)
     archive = read_zip(app, record)
     names = archive.namelist()
@@ -128,21 +126,19 @@ def test_bundle_contents_manifest_and_documents(app, staff, city):
         assert "龙江湾市工业和信息化局" in text and str(YEAR) in text
     cover = "\n".join(p.text for p in DocxDocument(io.BytesIO(archive.read(bundle.COVER))).paragraphs)
     assert "第十四条" in cover and "附件：1.培育计划" in cover
-    with db.connection_context():
-        assert CultivationPlan.latest_for(YEAR).status == "filed"  # building locks the plan version
-        assert Filing.get_by_id(record.id).sha256 == hashlib.sha256(
-            open(os.path.join(app.config["FILING_DIR"], record.stored_name), "rb").read()).hexdigest()
+    assert CultivationPlan.latest_for(YEAR).status == "filed"  # building locks the plan version
+    assert Filing.get_by_id(record.id).sha256 == hashlib.sha256(
+        open(os.path.join(app.config["FILING_DIR"], record.stored_name), "rb").read()).hexdigest()
 
 
-def test_two_builds_from_the_same_data_have_equal_hashes(app, staff, city):
+def test_two_builds_from_the_same_data_have_equal_hashes(app, staff, city, db_conn):
     first = build(app, staff)
     second = build(app, staff)
     assert first.sha256 == second.sha256 and first.stored_name != second.stored_name
-    with db.connection_context():
-        assert [f.id for f in Filing.of_year(YEAR)] == [second.id, first.id]  # newest first, both kept
+    assert [f.id for f in Filing.of_year(YEAR)] == [second.id, first.id]  # newest first, both kept
 
 
-def test_a_failed_build_leaves_no_file_and_no_row(app, staff, city, monkeypatch):
+def test_a_failed_build_leaves_no_file_and_no_row(app, staff, city, monkeypatch, db_conn):
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-build")
 
@@ -151,28 +147,41 @@ def test_a_failed_build_leaves_no_file_and_no_row(app, staff, city, monkeypatch)
         build(app, staff)
     directory = app.config["FILING_DIR"]
     assert not os.path.isdir(directory) or [n for n in os.listdir(directory) if not n.startswith(".")] == []
-    with db.connection_context():
-        assert Filing.select().count() == 0
+    assert Filing.select().count() == 0
 
 
-def test_building_while_another_build_of_the_year_runs_is_refused(app, staff, city):
-    with app.test_request_context(), db.connection_context():
-        with filing._YearLock(YEAR):
+def test_building_while_another_build_of_the_year_runs_is_refused(app, staff, city, db_conn):
+    import threading
+    held, done = threading.Event(), threading.Event()
+
+    def other_build():  # another worker or app server: its own connection (an advisory lock is per session)
+        with app.test_request_context(), db.connection_context(), filing._YearLock(YEAR):
+            held.set()
+            done.wait(30)
+
+    thread = threading.Thread(target=other_build)
+    thread.start()
+    try:
+        assert held.wait(30)
+        with app.test_request_context():
             with pytest.raises(Refused, match="正在生成"):
-                filing.build(YEAR, FILING_DATE, staff)
+                filing.build(YEAR, filing_date=FILING_DATE, by=staff)
+    finally:
+        done.set()
+        thread.join()
 
 
-def test_build_refused_while_red_and_for_far_years(app, staff, city):
-    with app.test_request_context(), db.connection_context():
+def test_build_refused_while_red_and_for_far_years(app, staff, city, db_conn):
+    with app.test_request_context():
         settings.save({"bureau_phone": ""})
         with pytest.raises(Refused, match="系统设置完整"):
-            filing.build(YEAR, FILING_DATE, staff)
+            filing.build(YEAR, filing_date=FILING_DATE, by=staff)
         with pytest.raises(Refused, match="太远"):
-            filing.build(YEAR + 2, FILING_DATE, staff)
+            filing.build(YEAR + 2, filing_date=FILING_DATE, by=staff)
 
 
-def test_changes_since_the_last_sent_filing(app, make, staff, city):
-    with app.test_request_context(), db.connection_context():
+def test_changes_since_the_last_sent_filing(app, make, staff, city, db_conn):
+    with app.test_request_context():
         previous = Filing.create(year=YEAR - 1, filing_date=date(YEAR - 1, 8, 30), stored_name="x.zip", size=1,
                                  sha256="0", sent_on=date(YEAR - 1, 8, 31),
                                  counts=json.dumps({"codes": {"pool": [city[0].credit_code, "OLDCODE"], "list": []}}))
@@ -258,9 +267,9 @@ def test_annex_n_is_file_n(app, staff, city):
     assert files and all(annexes[number] == title for number, title in files.items()), (annexes, files)
 
 
-def test_the_filing_letter_carries_the_years_document_number(app, staff, city):
+def test_the_filing_letter_carries_the_years_document_number(app, staff, city, db_conn):
     """GB/T 9704 7.2.4: the letter has its 发文字号 (from the year's sequence), the same on a rebuild of the same data."""
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save({"document_number_prefix": "龙工信函"})
     first, second = build(app, staff), build(app, staff)
     text = "\n".join(p.text for p in DocxDocument(io.BytesIO(read_zip(app, first).read(bundle.COVER))).paragraphs)

@@ -8,25 +8,24 @@ from datetime import timedelta
 import pytest
 from docx import Document as DocxDocument
 
-import rules
 from blueprints.filing import operations as filing
-from blueprints.plans import exports
 from blueprints.plans import operations as plans
+from blueprints.plans import writers as plan_writers
 from core import settings
-from core.documents import chinese_date
+from core.dates import chinese_date
 from models import (
     CultivationPlan,
-    EligibilityCheck,
     Filing,
     Listing,
     Milestone,
     PoolEntry,
     Rung,
-    VetoCheck,
     db,
     local_now,
 )
 from rules import Refused
+
+from .helpers import factory
 
 TODAY = local_now().date()
 YEAR = TODAY.year
@@ -37,10 +36,8 @@ CITY = {"city_name": "龙江湾市", "division_code": "239900", "districts": ["�
 
 def pool(subject, staff):
     PoolEntry.create(subject=subject, year_admitted=YEAR, owner=staff)
-    for key, _, _ in rules.eligibility_items(subject.kind):
-        EligibilityCheck.create(subject=subject, item_key=key, result="met")
-    for key, _, _ in rules.VETO_CONDITIONS:
-        VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国", checked_on=TODAY)
+    factory.eligibility_checks(subject)
+    factory.veto_checks(subject, checked_on=TODAY)
 
 
 @pytest.fixture
@@ -51,19 +48,20 @@ def city(app, make, staff):
         settings.save(CITY)
         for subject in subjects:
             pool(subject, staff)
-        plan = plans.create_plan(YEAR, f"龙江湾市{YEAR}年绿色制造梯度培育计划", staff)
-        plans.add_item(plan, subjects[0], "municipal", staff, staff)
-        plans.update_plan(plan, plan.title, "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
-        plans.approve(plan, staff)
+        plan = plans.create_plan(YEAR, title=f"龙江湾市{YEAR}年绿色制造梯度培育计划", by=staff)
+        plans.add_item(plan, subjects[0], target_rung="municipal", owner=staff, by=staff)
+        plans.update_plan(plan, title=plan.title, goals="培育目标", measures="工作措施", targets={("factory", "municipal"): 1},
+                          by=staff)
+        plans.approve(plan, by=staff)
         Listing.create(subject=subjects[1], rung="municipal", year=YEAR, source="municipal_review", listed_on=TODAY)
     return subjects
 
 
 @pytest.mark.parametrize("days", [-88, -1, 1])
-def test_a_new_filing_dated_other_than_today_is_refused(app, staff, city, days):
-    with app.test_request_context(), db.connection_context():
+def test_a_new_filing_dated_other_than_today_is_refused(app, staff, city, days, db_conn):
+    with app.test_request_context():
         with pytest.raises(Refused, match="备案日期须为今天"):
-            filing.build(YEAR, TODAY + timedelta(days=days), staff)
+            filing.build(YEAR, filing_date=TODAY + timedelta(days=days), by=staff)
         assert Filing.select().count() == 0
         assert CultivationPlan.latest_for(YEAR).status == "approved"  # nothing was locked either
 
@@ -96,29 +94,29 @@ def _annex_cells(content):
     return [c.text for t in doc.tables for r in t.rows for c in r.cells]
 
 
-def test_a_milestone_done_after_the_document_date_is_not_shown_done(app, staff, city):
-    with app.test_request_context(), db.connection_context():
+def test_a_milestone_done_after_the_document_date_is_not_shown_done(app, staff, city, db_conn):
+    with app.test_request_context():
         plan = CultivationPlan.latest_for(YEAR)
         first = Milestone.select().order_by(Milestone.position).first()
-        plans.update_milestone(first, first.due_date, TODAY, "诊断报告", staff)
+        plans.update_milestone(first, due_date=first.due_date, done_date=TODAY, evidence_note="诊断报告", by=staff)
         done_text = f"已完成{chinese_date(TODAY)}"
-        before = _annex_cells(exports.plan_docx(plan, CITY, TODAY - timedelta(days=1)))
-        on_the_day = _annex_cells(exports.plan_docx(plan, CITY, TODAY))
+        before = _annex_cells(plan_writers.build_plan_docx(plan, CITY, TODAY - timedelta(days=1)))
+        on_the_day = _annex_cells(plan_writers.build_plan_docx(plan, CITY, TODAY))
     assert not any(done_text in cell for cell in before)
     assert any(done_text in cell for cell in on_the_day)
 
 
 def test_a_recorded_filing_downloads_byte_identical_after_data_changes(app, client, login, make, staff, city):
     with app.test_request_context(), db.connection_context():
-        record = filing.build(YEAR, TODAY, staff)
+        record = filing.build(YEAR, filing_date=TODAY, by=staff)
         with open(filing.filing_path(record), "rb") as fh:
             stored = fh.read()
         # the world moves on: a new subject in the pool, a new plan version, the bureau renamed, a listing removed
         late = make.subject(name="后来入库有限公司", rung=Rung.POOL.value)
         pool(late, staff)
         plan = CultivationPlan.latest_for(YEAR)
-        copy = plans.new_version(plan, staff)
-        plans.add_item(copy, late, "provincial", staff, staff)
+        copy = plans.new_version(plan, by=staff)
+        plans.add_item(copy, late, target_rung="provincial", owner=staff, by=staff)
         settings.save({"bureau_name": "龙江湾市工业和信息化局（新）"})
         Listing.update(status="removed", removed_on=TODAY).execute()
     login(staff)

@@ -70,8 +70,10 @@ def test_a_signed_round_downloads_the_same_bytes_whatever_changes(app, client, m
         VetoCheck.create(subject=subject, condition_key=rules.VETO_CONDITIONS[0][0], result="hit", source="信用中国",
                          checked_on=TODAY, event_on=TODAY - timedelta(days=5))
     with app.test_request_context(), db.connection_context():
-        notice = upkeep.declare_change(Subject.get_by_id(a.subject_id), "name", "更名", "改名后企业有限公司", staff)
-        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), True, True, "已核实营业执照", staff)  # renames it
+        notice = upkeep.declare_change(Subject.get_by_id(a.subject_id), kind="name", description="更名",
+                                       new_name="改名后企业有限公司", by=staff)
+        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), accepted=True, still_meets=True,
+                             verification="已核实营业执照", by=staff)  # renames it
         assert Subject.get_by_id(a.subject_id).name == "改名后企业有限公司"
 
     assert _download(client, round_) == first
@@ -87,7 +89,7 @@ def test_a_signed_round_downloads_the_same_bytes_whatever_changes(app, client, m
 
     # a correction is a new version, built from today's data (the renamed subject, the hit)
     with app.test_request_context(), db.connection_context():
-        copy = recommend.new_version(RecommendationRound.get_by_id(round_.id), staff)
+        copy = recommend.new_version(RecommendationRound.get_by_id(round_.id), by=staff)
     draft = client.get(f"/recommend/rounds/{copy.id}/package.zip?draft=1").data
     names = zipfile.ZipFile(io.BytesIO(draft)).namelist()
     assert any("改名后企业有限公司" in n for n in names)
@@ -128,7 +130,7 @@ def test_a_draft_says_draft_inside_every_document(app, client, make, login, staf
 
     # signed: no 草稿 anywhere
     with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), make.user(Role.ADMIN))
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=make.user(Role.ADMIN))
     signed = zipfile.ZipFile(io.BytesIO(client.get(f"/recommend/rounds/{round_.id}/package.zip").data))
     for name in [n for n in signed.namelist() if n.endswith(".docx")]:
         paragraphs, headers = _texts(signed.read(name))
@@ -142,7 +144,8 @@ def test_a_draft_is_rebuilt_from_todays_data(app, client, make, login, staff):
     login(staff)
     before = client.get(f"/recommend/rounds/{round_.id}/package.zip?draft=1").data
     with db.connection_context():
-        recommend.decide(row_of(round_, application), None, "not_recommend", "暂不予推荐", "", staff, TODAY)
+        recommend.decide(row_of(round_, application), rank=None, decision="not_recommend", opinion="暂不予推荐",
+                         exception_reason="", by=staff, today=TODAY)
     assert client.get(f"/recommend/rounds/{round_.id}/package.zip?draft=1").data != before
 
 
@@ -152,7 +155,7 @@ def test_the_signed_rounds_page_shows_the_checks_it_was_signed_on(app, client, m
     round_ = open_round(app, staff)
     decide_all(round_, staff, [(application, 1)])
     with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
     login(make.user(Role.ADMIN))
     before = client.get(f"/recommend/rounds/{round_.id}").get_data(as_text=True)
     with db.connection_context():

@@ -16,7 +16,6 @@ from models import (
     AuditEvent,
     Engagement,
     Milestone,
-    PoolEntry,
     Recommendation,
     RecommendationRound,
     Role,
@@ -36,27 +35,27 @@ YEAR = TODAY.year
 def _check_all(agency, staff, but=None, result="met"):
     for key, _, _ in rules.AGENCY_CONDITIONS:
         if key != but:
-            agencies.record_check(agency, key, result, "已核对营业执照、办公场所租赁合同和财务制度", staff)
+            agencies.record_check(agency, key, result=result, evidence="已核对营业执照、办公场所租赁合同和财务制度", by=staff)
 
 
 # --- 12. 第二十三条 in full ---------------------------------------------------------------------------------
 
-def test_article23_items_one_two_four_five_are_checked_with_evidence_and_required_for_approval(make, staff):
+def test_article23_items_one_two_four_five_are_checked_with_evidence_and_required_for_approval(make, staff, db_conn):
     agency = make_agency(status="pending")
-    with db.connection_context():
-        _check_all(agency, staff, but="capability_and_record")
-        with pytest.raises(Refused, match="第二十三条第五项：尚未核实"):
-            agencies.approve(agency, staff, TODAY)
-        agencies.record_check(agency, "capability_and_record", "unmet", "近五年无绿色制造评价业绩", staff)
-        with pytest.raises(Refused, match="第二十三条第五项：不符合"):
-            agencies.approve(agency, staff, TODAY)
-        agencies.record_check(agency, "capability_and_record", "met", "近五年主导绿色工厂评价 12 项", staff)
-        agencies.approve(agency, staff, TODAY)
-        assert Agency.get_by_id(agency.id).status == "approved"
-        assert AgencyCheck.select().where(AgencyCheck.agency == agency).count() == 5  # every row kept
-        assert AuditEvent.select().where(AuditEvent.action == "agency.check").count() == 5
-        with pytest.raises(Refused):
-            agencies.record_check(agency, "staffing", "met", "", staff)  # 第三项 is the counts, not a row
+    _check_all(agency, staff, but="capability_and_record")
+    with pytest.raises(Refused, match="第二十三条第五项：尚未核实"):
+        agencies.approve(agency, by=staff, today=TODAY)
+    agencies.record_check(agency, "capability_and_record", result="unmet", evidence="近五年无绿色制造评价业绩", by=staff)
+    with pytest.raises(Refused, match="第二十三条第五项：不符合"):
+        agencies.approve(agency, by=staff, today=TODAY)
+    agencies.record_check(agency, "capability_and_record", result="met", evidence="近五年主导绿色工厂评价 12 项", by=staff)
+    agencies.approve(agency, by=staff, today=TODAY)
+    assert Agency.get_by_id(agency.id).status == "approved"
+    assert AgencyCheck.select().where(AgencyCheck.agency == agency).count() == 5  # every row kept
+    assert AuditEvent.select().where(AuditEvent.action == "agency.check").count() == 5
+    with pytest.raises(Refused):
+        agencies.record_check(agency, "staffing", result="met", evidence="",
+                              by=staff)  # 第三项 is the counts, not a row
 
 
 def test_article23_rule_lists_the_items_in_order_with_the_staffing_counts_as_item_three():
@@ -113,7 +112,7 @@ def test_article24_an_agency_without_the_declaration_is_not_approved_until_it_de
     with db.connection_context():
         _check_all(agency, staff)
         with pytest.raises(Refused, match="第二十四条：机构尚未承诺"):
-            agencies.approve(agency, staff, TODAY)
+            agencies.approve(agency, by=staff, today=TODAY)
     login(make.user(Role.AGENCY, agency=agency))
     assert 'id="declaration-needed"' in client.get("/agency/").get_data(as_text=True)
     client.post("/agency/declare", data={})
@@ -122,15 +121,16 @@ def test_article24_an_agency_without_the_declaration_is_not_approved_until_it_de
     client.post("/agency/declare", data={"declaration": "y"})
     with db.connection_context():
         assert Agency.get_by_id(agency.id).declared_at is not None
-        agencies.approve(Agency.get_by_id(agency.id), staff, TODAY)
+        agencies.approve(Agency.get_by_id(agency.id), by=staff, today=TODAY)
 
 
 def test_article24_declaration_is_required_on_accepting_each_engagement(client, make, login, staff):
     agency = make_agency()
     with db.connection_context():
-        engagement = agencies.propose(make.subject(), agency, "evaluation", "municipal", YEAR, staff, TODAY)
+        engagement = agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR,
+                                      by=staff, today=TODAY)
         with pytest.raises(Refused, match="第二十四条"):
-            agencies.accept(engagement, staff, TODAY, declared=False)
+            agencies.accept(engagement, by=staff, today=TODAY, declared=False)
     login(make.user(Role.AGENCY, agency=agency))
     page = client.get(f"/agency/engagements/{engagement.id}").get_data(as_text=True)
     assert "不承诺保过" in page
@@ -193,23 +193,20 @@ def _calendar_item(app, title_part, today=TODAY):
         return next(d for d in deadlines.calendar(today) if title_part in d.title)
 
 
-def test_article14_calendar_counts_applications_without_a_signed_decision(app, make, staff):
+def test_article14_calendar_counts_applications_without_a_signed_decision(app, make, staff, db_conn):
     subjects = [make.subject(rung=Rung.MUNICIPAL.value) for _ in range(4)]
-    with db.connection_context():
-        applications = [Application.create(subject=s, year=YEAR, rung="provincial", status="submitted")
-                        for s in subjects]
-        round_ = RecommendationRound.create(year=YEAR, created_by=staff)
-        for index, application in enumerate(applications):
-            Recommendation.create(round=round_, application=application, rank=index + 1,
-                                  decision="recommend" if index < 2 else "not_recommend")
+    applications = [Application.create(subject=s, year=YEAR, rung="provincial", status="submitted")
+                    for s in subjects]
+    round_ = RecommendationRound.create(year=YEAR, created_by=staff)
+    for index, application in enumerate(applications):
+        Recommendation.create(round=round_, application=application, rank=index + 1,
+                              decision="recommend" if index < 2 else "not_recommend")
     assert "4 份" in _calendar_item(app, "推荐省级名单").missing  # drafted, not signed: nothing decided yet
-    with db.connection_context():
-        RecommendationRound.update(status="signed", signed_by=staff, signed_at=local_now()).execute()
+    RecommendationRound.update(status="signed", signed_by=staff, signed_at=local_now()).execute()
     item = _calendar_item(app, "推荐省级名单")
     assert item.missing == "" and not item.overdue
-    with db.connection_context():
-        Application.create(subject=make.subject(rung=Rung.MUNICIPAL.value), year=YEAR, rung="national",
-                           status="submitted")
+    Application.create(subject=make.subject(rung=Rung.MUNICIPAL.value), year=YEAR, rung="national",
+                       status="submitted")
     assert _calendar_item(app, "推荐省级名单").missing.startswith("1 份")
 
 
@@ -264,12 +261,10 @@ def test_article10_a_subject_added_late_gets_milestones_spaced_from_that_day(joi
         assert {name: due for name, due, _ in schedule}["申报"] < date(2026, 7, 10)
 
 
-def test_article10_plan_item_added_today_has_no_overdue_milestone(make, staff):
-    subject = make.subject(rung=Rung.POOL.value)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR)
-        plan = plans.create_plan(YEAR, "本年度培育计划", staff)
-        plans.add_item(plan, subject, "provincial", staff, staff)
-        milestones = list(Milestone.select().order_by(Milestone.position))
+def test_article10_plan_item_added_today_has_no_overdue_milestone(make, staff, db_conn):
+    subject = make.pooled_subject(year_admitted=YEAR)
+    plan = plans.create_plan(YEAR, title="本年度培育计划", by=staff)
+    plans.add_item(plan, subject, target_rung="provincial", owner=staff, by=staff)
+    milestones = list(Milestone.select().order_by(Milestone.position))
     assert len(milestones) == 6 and not any(m.is_overdue(TODAY) for m in milestones)
     assert all(m.due_date.year == YEAR for m in milestones)

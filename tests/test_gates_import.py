@@ -65,9 +65,9 @@ def all_checks(subject, staff, skip=()):
     """Every 第六/七/八条 item met (but those in `skip`) and every 第十五条 condition clear, through the operations."""
     for key, _, _ in rules.eligibility_items(subject.kind):
         if key not in skip:
-            operations.record_eligibility(subject, key, "met", "已核", staff)
+            operations.record_eligibility(subject, key, result="met", evidence="已核", by=staff)
     for key, _, _ in rules.VETO_CONDITIONS:
-        operations.record_veto(subject, key, "clear", "信用中国", TODAY, "", staff)
+        operations.record_veto(subject, key, result="clear", source="信用中国", checked_on=TODAY, evidence="", by=staff)
 
 
 # --- 第十条: an import registers, it never admits -----------------------------------------------------------
@@ -117,14 +117,16 @@ def test_article_15_imported_registration_enters_the_pool_only_after_the_checks(
     with app.test_request_context(), db.connection_context():
         subject = Subject.get(Subject.name == "导入乳业有限公司")
         with pytest.raises(Refused, match="第十五条第一项：尚未核查"):
-            operations.admit(subject, 2025, "high", staff, staff)
+            operations.admit(subject, year_admitted=2025, potential="high", owner=staff, by=staff)
         all_checks(subject, staff)
-        operations.record_veto(subject, "dishonest_debtor", "hit", "中国执行信息公开网", TODAY, "", staff,
+        operations.record_veto(subject, "dishonest_debtor", result="hit", source="中国执行信息公开网", checked_on=TODAY,
+                               evidence="", by=staff,
                                event_on=TODAY - timedelta(days=30))
         with pytest.raises(Refused, match="第十五条第六项：存在否决情形"):
-            operations.admit(subject, 2025, "high", staff, staff)
-        operations.record_veto(subject, "dishonest_debtor", "clear", "中国执行信息公开网", TODAY, "", staff)
-        operations.admit(Subject.get_by_id(subject.id), 2025, "high", staff, staff)
+            operations.admit(subject, year_admitted=2025, potential="high", owner=staff, by=staff)
+        operations.record_veto(subject, "dishonest_debtor", result="clear", source="中国执行信息公开网", checked_on=TODAY,
+                               evidence="", by=staff)
+        operations.admit(Subject.get_by_id(subject.id), year_admitted=2025, potential="high", owner=staff, by=staff)
         subject = Subject.get_by_id(subject.id)
         assert subject.status == "admitted" and subject.rung == "pool"
 
@@ -160,24 +162,25 @@ def test_article_7_1_item_cannot_be_marked_met_at_or_below_50(app, client, staff
                             status=SubjectStatus.PENDING.value, rung=Rung.INTEREST.value)
         with db.connection_context():
             with pytest.raises(Refused, match="第七条第一项.*须超过 50%"):
-                operations.record_eligibility(park, "boundary_and_body", "met", "管委会批复", staff)
+                operations.record_eligibility(park, "boundary_and_body", result="met", evidence="管委会批复", by=staff)
         html = client.post(f"/pool/subjects/{park.id}/eligibility/boundary_and_body",
                            data={"result": "met", "evidence": "管委会批复"},
                            headers={"HX-Request": "true"}).get_data(as_text=True)
         assert "须超过 50%" in html
         with db.connection_context():
             assert not EligibilityCheck.select().where(EligibilityCheck.subject == park.id).exists()
-            operations.record_eligibility(park, "boundary_and_body", "unmet", "占比不足", staff)  # 不符合 is fine
+            operations.record_eligibility(park, "boundary_and_body", result="unmet", evidence="占比不足",
+                                          by=staff)  # 不符合 is fine
 
 
-def test_article_7_1_item_marked_met_above_50_and_the_park_is_admitted(app, staff, make):
+def test_article_7_1_item_marked_met_above_50_and_the_park_is_admitted(app, staff, make, db_conn):
     """50.01 exceeds 50%: the item is recorded 符合, and with the other entry conditions the park enters the pool."""
     park = make.subject(kind="park", park_management_body="管委会", park_value_added_share=50.01,
                         status=SubjectStatus.PENDING.value, rung=Rung.INTEREST.value)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         all_checks(park, staff, skip=("circular_upgrade",))
         assert operations.admission_problems(park) == []
-        operations.admit(park, YEAR, "ordinary", None, staff)
+        operations.admit(park, year_admitted=YEAR, potential="ordinary", owner=None, by=staff)
         assert Subject.get_by_id(park.id).rung == "pool"
 
 
@@ -189,34 +192,35 @@ def test_article_7_3_is_a_priority_marker_not_an_entry_condition(app, client, st
     with app.test_request_context(), db.connection_context():
         all_checks(park, staff, skip=("circular_upgrade",))
         assert operations.admission_problems(park) == []  # not recorded: still admissible
-        operations.record_eligibility(park, "circular_upgrade", "unmet", "尚未开展", staff)
+        operations.record_eligibility(park, "circular_upgrade", result="unmet", evidence="尚未开展", by=staff)
         assert operations.admission_problems(park) == []  # not met: still admissible, just no priority
         assert operations.priority_markers(park) == []
-        operations.record_eligibility(park, "circular_upgrade", "met", "园区循环化改造方案已批复", staff)
-        operations.admit(Subject.get_by_id(park.id), YEAR, "key", None, staff)
+        operations.record_eligibility(park, "circular_upgrade", result="met", evidence="园区循环化改造方案已批复", by=staff)
+        operations.admit(Subject.get_by_id(park.id), year_admitted=YEAR, potential="key", owner=None, by=staff)
     page = client.get(f"/pool/subjects/{park.id}").get_data(as_text=True)
     assert re.search(r'class="badge[^"]*priority-marker"[^>]*>第七条第三项：重点培育园区', page)
     # and in the recommendation
     with app.test_request_context(), db.connection_context():
-        application = apps.create(Subject.get_by_id(park.id), YEAR, "provincial", "self", 88, False, staff)
+        application = apps.create(Subject.get_by_id(park.id), YEAR, rung="provincial", method="self", claimed_score=88,
+                                  national_intent=False, by=staff)
         application.report = uploads.save(b"%PDF-1.4 r", "pdf", "r.pdf", "application", application.id,
                                           purpose="evaluation_report")
         application.save()
         for key, _ in rules.APPLICATION_MATERIALS["park"]:
             uploads.save(b"%PDF-1.4 r", "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-        apps.submit(application, staff)
-        round_ = recommend.open_round(YEAR, staff)
-        assert "第七条第三项" not in "".join(c.title for c in recommend.red(recommend.checks(application, TODAY)))
+        apps.submit(application, by=staff)
+        round_ = recommend.open_round(YEAR, by=staff)
+        assert "第七条第三项" not in "".join(c.title for c in recommend.red(recommend.checks(application, today=TODAY)))
     page = client.get(f"/recommend/rounds/{round_.id}").get_data(as_text=True)
     assert re.search(r'class="badge[^"]*priority-marker"[^>]*>第七条第三项：重点培育园区', page)
 
 
-def test_article_7_3_unrecorded_marker_does_not_hold_back_the_filing_check(app, staff, make):
+def test_article_7_3_unrecorded_marker_does_not_hold_back_the_filing_check(app, staff, make, db_conn):
     """A pooled park without 第七条第三项 counts as meeting its entry conditions in the filing's readiness."""
     from blueprints.filing.operations import check_summaries
     park = make.subject(kind="park", park_management_body="管委会", park_value_added_share=65.0,
                         rung=Rung.POOL.value)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         PoolEntry.create(subject=park, year_admitted=YEAR)
         for key, _, _ in rules.eligibility_items("park"):
             if key != "circular_upgrade":

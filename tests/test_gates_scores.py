@@ -11,31 +11,19 @@ from openpyxl import load_workbook
 import rules
 from blueprints.applications import operations as apps
 from blueprints.recommend import operations as recommend
-from core import settings, uploads
-from models import Application, PoolEntry, ReviewAssignment, Role, Rung, VetoCheck, db, local_now
+from core import settings
+from models import Application, ReviewAssignment, Role, db, local_now
 
 YEAR = local_now().year
 TODAY = local_now().date()
-PDF = b"%PDF-1.4 report"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def ready(app, make, staff, rung="municipal", claimed=85):
     """A pooled factory's complete application, submitted."""
-    subject = make.subject(rung=Rung.POOL.value)
-    with app.test_request_context(), db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
-                             checked_on=TODAY - timedelta(days=10))
-        application = apps.create(subject, YEAR, rung, "self", claimed, False, staff)
-        application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id,
-                                          purpose="evaluation_report")
-        application.save()
-        for key, _ in rules.APPLICATION_MATERIALS["factory"]:
-            uploads.save(PDF, "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-        apps.submit(application, staff)
-    return application
+    subject = make.pooled_subject()
+    make.veto_checks(subject, checked_on=TODAY - timedelta(days=10))
+    return make.application(subject, rung=rung, claimed_score=claimed, submitted=True, by=staff)
 
 
 def scored(app, make, staff, scores):
@@ -43,18 +31,18 @@ def scored(app, make, staff, scores):
     application = ready(app, make, staff)
     experts = [make.user(Role.EXPERT) for _ in scores]
     with db.connection_context():
-        apps.start_review(application, staff)
+        apps.start_review(application, by=staff)
         for expert, value in zip(experts, scores, strict=True):
-            assignment = apps.assign(application, expert, staff)
-            apps.declare(assignment, False, "", expert)
-            apps.score(ReviewAssignment.get_by_id(assignment.id), value, "", expert)
+            assignment = apps.assign(application, expert, by=staff)
+            apps.declare(assignment, conflict=False, reason="", by=expert)
+            apps.score(ReviewAssignment.get_by_id(assignment.id), value=value, comments="", by=expert)
     return application
 
 
 def concluded(app, make, staff, scores):
     application = scored(app, make, staff, scores)
     with db.connection_context():
-        return apps.conclude(Application.get_by_id(application.id), staff)
+        return apps.conclude(Application.get_by_id(application.id), by=staff)
 
 
 def test_article_18_qualifying_score_compares_the_exact_mean(app, make, staff):
@@ -85,7 +73,7 @@ def test_article_18_final_score_is_shown_rounded_half_up_but_compared_exactly(ap
     final = re.search(r'id="final-score">(.*?)</p>', html, re.S).group(1)
     assert "<strong>80.0</strong>" in final and "不合格" in final
     with db.connection_context():
-        assert apps.conclude(Application.get_by_id(application.id), staff) is False
+        assert apps.conclude(Application.get_by_id(application.id), by=staff) is False
         assert Application.get_by_id(application.id).status == "rejected"
     assert str(rules.score_display(Decimal("79.95"))) == "80.0"
     assert str(rules.score_display(Decimal("79.94"))) == "79.9"
@@ -110,7 +98,8 @@ def test_article_18_band_labels_come_from_the_settings(app, client, make, login,
     assert bands[key.subject.name] == "85 分及以上，重点培育推荐国家级"
     provincial = ready(app, make, staff, rung="provincial", claimed=78)
     with app.test_request_context(), db.connection_context():
-        check = next(c for c in recommend.checks(Application.get_by_id(provincial.id), TODAY) if c.article == "第十八条")
+        check = next(c for c in recommend.checks(Application.get_by_id(provincial.id),
+                                                 today=TODAY) if c.article == "第十八条")
     assert check.ok and "75 分及以上，合格" in check.detail
     with db.connection_context():
         values = settings.get_all()

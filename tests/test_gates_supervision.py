@@ -63,9 +63,11 @@ def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(a
     # only units on a list on the day of the check; never in the future
     with db.connection_context():
         with pytest.raises(Refused, match="不在绿色制造名单中"):
-            upkeep.record_spot_check(make.subject(), TODAY, "onsite", "王某", "x", "compliant", staff)
+            upkeep.record_spot_check(make.subject(), checked_on=TODAY, method="onsite", inspectors="王某", findings="x",
+                                     result="compliant", by=staff)
         with pytest.raises(Refused, match="不能晚于今天"):
-            upkeep.record_spot_check(subject, TODAY + timedelta(days=1), "onsite", "王某", "x", "compliant", staff)
+            upkeep.record_spot_check(subject, checked_on=TODAY + timedelta(days=1), method="onsite", inspectors="王某",
+                                     findings="x", result="compliant", by=staff)
         assert SpotCheck.select().count() == 1
 
 
@@ -101,7 +103,7 @@ def test_article_29_incident_grade_is_a_choice_and_the_report_sent_to_the_provin
         event = AuditEvent.get(AuditEvent.action == "incident.reported")
         assert event.object_id == subject.id and event.details_dict["incident"] == major.id
         with pytest.raises(Refused, match="已于"):
-            upkeep.mark_incident_reported(incident, TODAY, staff)
+            upkeep.mark_incident_reported(incident, reported_on=TODAY, by=staff)
     assert "尚未标记报送省厅" not in client.get("/home").get_data(as_text=True)
     assert "报送" in client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
 

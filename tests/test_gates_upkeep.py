@@ -66,7 +66,7 @@ def test_article_27_table_due_30_march_next_year(received_on, days, label):
 def test_article_27_timeliness_shows_on_every_page_where_a_table_appears(app, client, make, login, staff):
     subject = make.listed_subject(year=OLD_YEAR, name="逾期一天企业有限公司")
     with db.connection_context():
-        upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 31))
+        upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 31))
         report = DynamicReport.get()
         assert report.received_on == date(OLD_YEAR + 1, 3, 31) and report.timeliness == "逾期 1 天"
         assert json.loads(AuditEvent.get(AuditEvent.action == "dynamic.file").details)["timeliness"] == "逾期 1 天"
@@ -85,8 +85,8 @@ def test_article_27_timeliness_shows_on_every_page_where_a_table_appears(app, cl
 
 def test_article_27_a_correction_keeps_the_day_the_table_was_first_received(app, make, staff, db_conn):
     subject = make.listed_subject(year=OLD_YEAR)
-    upkeep.file_report(subject, OLD_YEAR, GOOD, staff, date(OLD_YEAR + 1, 3, 30))
-    upkeep.file_report(subject, OLD_YEAR, {**GOOD, "water_use": "13"}, staff, date(OLD_YEAR + 1, 6, 1))
+    upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 30))
+    upkeep.file_report(subject, OLD_YEAR, raw={**GOOD, "water_use": "13"}, by=staff, today=date(OLD_YEAR + 1, 6, 1))
     assert DynamicReport.get().timeliness == "按时"
 
 
@@ -149,7 +149,8 @@ def _listed_applicant(app, make, staff, name):
 
 def _check(application):
     with db.connection_context():
-        found = [c for c in recommend.checks(Application.get_by_id(application.id), TODAY) if c.title == CHECK_TITLE]
+        found = [c for c in recommend.checks(Application.get_by_id(application.id),
+                                             today=TODAY) if c.title == CHECK_TITLE]
     return found[0] if found else None
 
 
@@ -165,15 +166,16 @@ def test_article_27_30_recommendation_checks_last_years_table_of_listed_units(ap
     assert not _check(late).ok and "逾期 1 天" in _check(late).detail and _check(late).article == "第二十七、三十条"
     assert _check(excused).ok and "平台故障" in _check(excused).detail
     assert _check(not_listed) is None
-    assert CHECK_TITLE in [c.title for c in recommend.red(recommend.checks(Application.get_by_id(late.id), TODAY))]
+    assert CHECK_TITLE in [c.title for c in recommend.red(recommend.checks(Application.get_by_id(late.id),
+                                                                           today=TODAY))]
 
 
 # --- 第三十一条: changes reach the province truthfully -----------------------------------------------------------
 
 def test_article_31_no_longer_meets_removes_the_unit_in_the_same_transaction(app, make, staff, db_conn):
     subject = make.listed_subject(year=LAST_YEAR, name="变更后不达标企业有限公司")
-    notice = upkeep.declare_change(subject, "scope", "主要产品改为外购组装", "", staff)
-    upkeep.decide_change(notice, True, False, "核查后不再符合行业标准", staff)
+    notice = upkeep.declare_change(subject, kind="scope", description="主要产品改为外购组装", new_name="", by=staff)
+    upkeep.decide_change(notice, accepted=True, still_meets=False, verification="核查后不再符合行业标准", by=staff)
     listing = Listing.get()
     assert listing.status == ListingStatus.REMOVED.value
     assert listing.removal_category == dict(rules.REMOVAL_CATEGORIES)["no_longer_meets"]
@@ -186,9 +188,9 @@ def test_article_31_no_longer_meets_removes_the_unit_in_the_same_transaction(app
 def test_article_31_a_removal_that_fails_leaves_the_change_undecided(app, make, staff, db_conn):
     subject = make.listed_subject(year=LAST_YEAR)
     Listing.update(listed_on=TODAY + timedelta(days=3)).execute()  # the removal is refused
-    notice = upkeep.declare_change(subject, "boundary", "并购", "", staff)
+    notice = upkeep.declare_change(subject, kind="boundary", description="并购", new_name="", by=staff)
     with pytest.raises(Refused):
-        upkeep.decide_change(notice, True, False, "不再符合", staff)
+        upkeep.decide_change(notice, accepted=True, still_meets=False, verification="不再符合", by=staff)
     assert ChangeNotice.get_by_id(notice.id).status == ChangeStatus.PENDING.value
     assert Listing.get().status == ListingStatus.LISTED.value
 
@@ -196,9 +198,9 @@ def test_article_31_a_removal_that_fails_leaves_the_change_undecided(app, make, 
 def _signable_round(app, make, staff, year=YEAR):
     applicant(app, make, staff, f"推荐企业{year}有限公司")
     with app.test_request_context(), db.connection_context():
-        round_ = recommend.open_round(year, staff)
+        round_ = recommend.open_round(year, by=staff)
         row = Recommendation.get(Recommendation.round == round_)
-        recommend.decide(row, 1, "recommend", "同意推荐", "", staff, TODAY)
+        recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="", by=staff, today=TODAY)
     return round_
 
 
@@ -206,13 +208,14 @@ def test_article_31_a_change_decided_after_the_last_signed_package_goes_into_the
     subject = make.listed_subject(year=LAST_YEAR - 1, name="去年变更企业有限公司")
     with db.connection_context():
         RecommendationRound.create(year=LAST_YEAR, status=RoundStatus.SIGNED.value, signed_at=local_now())
-        notice = upkeep.declare_change(subject, "address", "搬迁至新厂区", "", staff)
+        notice = upkeep.declare_change(subject, kind="address", description="搬迁至新厂区", new_name="", by=staff)
         ChangeNotice.update(submitted_at=local_now().replace(year=LAST_YEAR)).execute()  # declared last year
-        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), True, True, "已核实新址", staff)
+        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), accepted=True, still_meets=True, verification="已核实新址",
+                             by=staff)
         assert [r[0] for r in upkeep.adjustment_rows(YEAR)] == ["去年变更企业有限公司"]
     round_ = _signable_round(app, make, staff)
     with app.test_request_context(), db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
         assert ChangeNotice.get_by_id(notice.id).reported_in_id == round_.id
         assert upkeep.adjustment_rows(YEAR + 1) == []  # reported once
         assert len(upkeep.adjustment_rows(YEAR, RecommendationRound.get_by_id(round_.id))) == 1
@@ -226,7 +229,7 @@ def test_article_31_a_change_decided_after_the_last_signed_package_goes_into_the
 def test_article_31_a_pending_change_blocks_sign_off_with_a_link_to_it(app, client, make, login, staff):
     subject = make.listed_subject(year=LAST_YEAR, name="待复核变更企业有限公司")
     with db.connection_context():
-        notice = upkeep.declare_change(subject, "name", "更名", "新名称有限公司", staff)
+        notice = upkeep.declare_change(subject, kind="name", description="更名", new_name="新名称有限公司", by=staff)
     round_ = _signable_round(app, make, staff)
     login(make.user(Role.ADMIN))
     html = client.post(f"/recommend/rounds/{round_.id}/sign", follow_redirects=True).get_data(as_text=True)
@@ -234,7 +237,8 @@ def test_article_31_a_pending_change_blocks_sign_off_with_a_link_to_it(app, clie
     assert f'<a href="/upkeep/changes/{notice.id}">待复核变更企业有限公司</a>' in html
     with db.connection_context():
         assert RecommendationRound.get_by_id(round_.id).status == RoundStatus.DRAFT.value
-        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), False, True, "材料不全", staff)
+        upkeep.decide_change(ChangeNotice.get_by_id(notice.id), accepted=False, still_meets=True, verification="材料不全",
+                             by=staff)
     client.post(f"/recommend/rounds/{round_.id}/sign")
     with db.connection_context():
         assert RecommendationRound.get_by_id(round_.id).status == RoundStatus.SIGNED.value
@@ -243,7 +247,7 @@ def test_article_31_a_pending_change_blocks_sign_off_with_a_link_to_it(app, clie
 def test_article_31_the_decision_page_asks_explicitly_and_says_what_was_removed(app, client, make, login, staff):
     subject = make.listed_subject(year=LAST_YEAR, name="页面复核企业有限公司")
     with db.connection_context():
-        notice = upkeep.declare_change(subject, "boundary", "被并购后组织边界变化", "", staff)
+        notice = upkeep.declare_change(subject, kind="boundary", description="被并购后组织边界变化", new_name="", by=staff)
     login(staff)
     page = client.get(f"/upkeep/changes/{notice.id}").get_data(as_text=True)
     assert '<option selected value="y">' in page  # "still meets" is the default; removal is chosen, never a missed tick

@@ -29,7 +29,8 @@ from models import (
 )
 from rules import Refused
 
-from .test_applications import approved, ready_application, under_review
+from .helpers import factory
+from .test_applications import approved, under_review
 from .test_recommend import applicant, open_round, row_of
 
 TODAY = local_now().date()
@@ -37,10 +38,7 @@ YEAR = TODAY.year
 
 
 def clear_checks(subject, checked_on=TODAY):
-    with db.connection_context():
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
-                             checked_on=checked_on)
+    factory.veto_checks(subject, checked_on=checked_on)
 
 
 def hit(subject, key="dishonest_debtor", event_on=TODAY - timedelta(days=30), checked_on=TODAY):
@@ -52,8 +50,8 @@ def hit(subject, key="dishonest_debtor", event_on=TODAY - timedelta(days=30), ch
 def scored(application, value=88):
     with db.connection_context():
         for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
-            apps.declare(assignment, False, "", assignment.expert)
-            apps.score(assignment, value, "", assignment.expert)
+            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+            apps.score(assignment, value=value, comments="", by=assignment.expert)
 
 
 # --- 近三年, computed ---------------------------------------------------------------------------------------------
@@ -78,16 +76,15 @@ def test_article_15_three_years_from_29_february():
     assert not rules.veto_hit_counts(rules.VetoFact("dishonest_debtor", "hit", check, date(2025, 2, 28)))
 
 
-def test_article_15_old_hit_no_longer_blocks_submitting(app, make, staff):
-    subject, application = ready_application(app, make, staff)
+def test_article_15_old_hit_no_longer_blocks_submitting(app, make, staff, db_conn):
+    application = make.application(by=staff)
+    subject = application.subject
     clear_checks(subject)
     hit(subject, event_on=TODAY.replace(year=TODAY.year - 3) - timedelta(days=1))
-    with db.connection_context():
-        assert not any("第十五条" in p for p in apps.submit_problems(application))
-        apps.submit(application, staff)
+    assert not any("第十五条" in p for p in apps.submit_problems(application))
+    apps.submit(application, by=staff)
     hit(subject, event_on=TODAY - timedelta(days=400))  # within 近三年: counts
-    with db.connection_context():
-        assert any("第十五条第六项" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
+    assert any("第十五条第六项" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
 
 
 def test_veto_row_asks_the_event_date_of_a_hit(client, login, make, staff):
@@ -110,15 +107,15 @@ def test_veto_row_asks_the_event_date_of_a_hit(client, login, make, staff):
 # --- the doors ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cause", ["stale", "hit"])
-def test_article_15_apply(app, make, staff, cause):
+def test_article_15_apply(app, make, staff, cause, db_conn):
     """不得申请: a stale check refuses submitting too (a hit always did)."""
-    subject, application = ready_application(app, make, staff)
+    application = make.application(by=staff)
+    subject = application.subject
     clear_checks(subject, checked_on=TODAY - timedelta(days=181) if cause == "stale" else TODAY)
     if cause == "hit":
         hit(subject, key="abnormal_operation")
-    with db.connection_context():
-        with pytest.raises(Refused) as refused:
-            apps.submit(application, staff)
+    with pytest.raises(Refused) as refused:
+        apps.submit(application, by=staff)
     message = str(refused.value)
     if cause == "stale":
         assert "第十五条" in message and "超过有效期（180 天）" in message and "须重新核查后方可申请" in message
@@ -126,72 +123,68 @@ def test_article_15_apply(app, make, staff, cause):
         assert "第十五条第一项" in message and "经营异常名录" in message and "不得申请" in message
 
 
-def test_article_15_conclude_refuses_passed_after_a_hit_recorded_mid_review(app, make, staff):
+def test_article_15_conclude_refuses_passed_after_a_hit_recorded_mid_review(app, make, staff, db_conn):
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     application = under_review(app, make, staff, experts, name="评审中否决企业有限公司")
     clear_checks(application.subject)
     scored(application, 92)
     hit(application.subject, key="accident_or_violation")
-    with db.connection_context():
-        with pytest.raises(Refused, match="不能作出“通过”结论：第十五条第二项") as refused:
-            apps.conclude(Application.get_by_id(application.id), staff)
-        assert "不得列入绿色制造名单" in str(refused.value)
-        assert Application.get_by_id(application.id).status == "under_review"
+    with pytest.raises(Refused, match="不能作出“通过”结论：第十五条第二项") as refused:
+        apps.conclude(Application.get_by_id(application.id), by=staff)
+    assert "不得列入绿色制造名单" in str(refused.value)
+    assert Application.get_by_id(application.id).status == "under_review"
 
 
-def test_article_15_list_publish_leaves_out_a_hit_recorded_during_publicity(app, make, staff):
+def test_article_15_list_publish_leaves_out_a_hit_recorded_during_publicity(app, make, staff, db_conn):
     keep = approved(app, make, staff, name="照常入选企业有限公司")
     drop = approved(app, make, staff, name="公示期否决企业有限公司")
     clear_checks(keep.subject)
     clear_checks(drop.subject)
-    with db.connection_context():
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
-        Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
+    Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
     hit(drop.subject, key="inspection_problem")
-    with db.connection_context():
-        gates = listing.veto_gates(Publicity.get_by_id(publicity.id))
-        assert list(gates) == [drop.id] and "第十五条第四项" in gates[drop.id].problems[0]
-        assert listing.publish(Publicity.get_by_id(publicity.id), staff) == 1
-        assert [listed.subject_id for listed in Listing.select()] == [keep.subject_id]
-        event = AuditEvent.get(AuditEvent.action == "publicity.publish")
-        assert "公示期否决企业有限公司" in event.details
+    gates = listing.veto_gates(Publicity.get_by_id(publicity.id))
+    assert list(gates) == [drop.id] and "第十五条第四项" in gates[drop.id].problems[0]
+    assert listing.publish(Publicity.get_by_id(publicity.id), by=staff) == 1
+    assert [listed.subject_id for listed in Listing.select()] == [keep.subject_id]
+    event = AuditEvent.get(AuditEvent.action == "publicity.publish")
+    assert "公示期否决企业有限公司" in event.details
 
 
-def test_article_15_list_publish_refused_while_a_check_is_stale(app, make, staff):
+def test_article_15_list_publish_refused_while_a_check_is_stale(app, make, staff, db_conn):
     application = approved(app, make, staff)
     clear_checks(application.subject)
-    with db.connection_context():
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
-        Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
-        VetoCheck.update(checked_on=TODAY - timedelta(days=200)).execute()
-        with pytest.raises(Refused, match="不能公布：.*须重新核查后方可列入名单"):
-            listing.publish(Publicity.get_by_id(publicity.id), staff)
-        assert Listing.select().count() == 0
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
+    Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
+    VetoCheck.update(checked_on=TODAY - timedelta(days=200)).execute()
+    with pytest.raises(Refused, match="不能公布：.*须重新核查后方可列入名单"):
+        listing.publish(Publicity.get_by_id(publicity.id), by=staff)
+    assert Listing.select().count() == 0
 
 
-def test_article_15_recommend_not_overridden_by_a_written_reason(app, make, staff):
+def test_article_15_recommend_not_overridden_by_a_written_reason(app, make, staff, db_conn):
     application = applicant(app, make, staff, "推荐否决企业有限公司")
     round_ = open_round(app, staff)
     hit(application.subject, key="energy_inspection")
     row = row_of(round_, application)
-    with db.connection_context():
-        with pytest.raises(Refused, match="不得推荐：.*第十五条第五项.*书面理由不能替代"):
-            recommend.decide(row, 1, "recommend", "同意推荐", "领导同意", staff, TODAY)
-        assert Recommendation.get_by_id(row.id).decision is None
-        recommend.decide(row, None, "not_recommend", "暂不予推荐", "", staff, TODAY)
+    with pytest.raises(Refused, match="不得推荐：.*第十五条第五项.*书面理由不能替代"):
+        recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="领导同意", by=staff,
+                         today=TODAY)
+    assert Recommendation.get_by_id(row.id).decision is None
+    recommend.decide(row, rank=None, decision="not_recommend", opinion="暂不予推荐", exception_reason="", by=staff,
+                     today=TODAY)
 
 
-def test_article_15_sign_refused_for_a_round_recommending_a_unit_hit_after_the_decision(app, make, staff):
+def test_article_15_sign_refused_for_a_round_recommending_a_unit_hit_after_the_decision(app, make, staff, db_conn):
     application = applicant(app, make, staff, "签发前否决企业有限公司")
     round_ = open_round(app, staff)
-    with db.connection_context():
-        recommend.decide(row_of(round_, application), 1, "recommend", "同意推荐", "", staff, TODAY)
+    recommend.decide(row_of(round_, application), rank=1, decision="recommend", opinion="同意推荐",
+                     exception_reason="", by=staff, today=TODAY)
     hit(application.subject)
     admin = make.user(Role.ADMIN)
-    with db.connection_context():
-        with pytest.raises(Refused, match="签发前否决企业有限公司：.*第十五条第六项"):
-            recommend.sign(RecommendationRound.get_by_id(round_.id), admin)
-        assert RecommendationRound.get_by_id(round_.id).status == "draft"
+    with pytest.raises(Refused, match="签发前否决企业有限公司：.*第十五条第六项"):
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=admin)
+    assert RecommendationRound.get_by_id(round_.id).status == "draft"
 
 
 def test_article_14_only_pool_membership_is_left_to_a_reason_article_26_is_not():
@@ -236,26 +229,25 @@ def test_park_members_added_linked_and_ended_inline(client, login, make, staff):
         assert actions.count("park.member_add") == 2 and "park.member_end" in actions
 
 
-def test_article_15_a_member_hit_counts_against_the_park_naming_the_member(app, make, staff):
-    subject, application = ready_application(app, make, staff, kind=SubjectKind.PARK.value, name="开发区",
-                                             park_management_body="管委会", park_value_added_share=60)
+def test_article_15_a_member_hit_counts_against_the_park_naming_the_member(app, make, staff, db_conn):
+    subject = make.pooled_subject(kind=SubjectKind.PARK.value, name="开发区", park_management_body="管委会",
+                                  park_value_added_share=60)
+    application = make.application(subject, by=staff)
     clear_checks(subject)
     member = make.subject(name="园内失信企业有限公司")
     old = make.subject(name="园内旧案企业有限公司")
     hit(old, event_on=TODAY - timedelta(days=3 * 366 + 1))  # beyond 近三年: shown, not counted
-    with db.connection_context():
-        from blueprints.pool import operations as pool
-        pool.add_member(subject, old.credit_code, "", staff)
-        assert not any("园区内企业" in p for p in apps.submit_problems(application))
-        pool.add_member(subject, member.credit_code, "", staff)
+    from blueprints.pool import operations as pool
+    pool.add_member(subject, old.credit_code, name="", by=staff)
+    assert not any("园区内企业" in p for p in apps.submit_problems(application))
+    pool.add_member(subject, member.credit_code, name="", by=staff)
     hit(member, key="accident_or_violation")
-    with db.connection_context():
-        with pytest.raises(Refused, match="园区内企业「园内失信企业有限公司」.*园区不得申请"):
-            apps.submit(Application.get_by_id(application.id), staff)
-        checks = recommend.checks(Application.get_by_id(application.id), TODAY)
-        veto = next(c for c in checks if c.article == "第十五条")
-        assert not veto.ok and not veto.overridable and "园内失信企业有限公司" in veto.detail
-        assert "园内旧案企业有限公司" not in veto.detail
+    with pytest.raises(Refused, match="园区内企业「园内失信企业有限公司」.*园区不得申请"):
+        apps.submit(Application.get_by_id(application.id), by=staff)
+    checks = recommend.checks(Application.get_by_id(application.id), today=TODAY)
+    veto = next(c for c in checks if c.article == "第十五条")
+    assert not veto.ok and not veto.overridable and "园内失信企业有限公司" in veto.detail
+    assert "园内旧案企业有限公司" not in veto.detail
 
 
 # --- 第三十条: a listed unit with a hit is flagged for removal review -------------------------------------------
@@ -274,16 +266,15 @@ def test_article_30_listed_unit_with_a_hit_flagged_on_calendar_and_subject_page(
     assert 'id="removal-review"' in page and "第三十条第一项" in page and "失信被执行人" in page
 
 
-def test_article_15_the_filing_readiness_reads_veto_hits_through_the_same_three_years(app, make, staff):
+def test_article_15_the_filing_readiness_reads_veto_hits_through_the_same_three_years(app, make, staff, db_conn):
     from blueprints.filing import operations as filing
     from models import PoolEntry
     subject = make.subject()
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR)
+    PoolEntry.create(subject=subject, year_admitted=YEAR)
     clear_checks(subject)
     hit(subject, event_on=TODAY.replace(year=TODAY.year - 3) - timedelta(days=1))  # older than 近三年
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         assert filing.check_summaries({subject.id: subject.kind})[subject.id]["hit"] is False
     hit(subject, event_on=TODAY - timedelta(days=400))
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         assert filing.check_summaries({subject.id: subject.kind})[subject.id]["hit"] is True

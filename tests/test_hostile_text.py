@@ -77,13 +77,13 @@ def _every_form_class():
     return sorted(found, key=lambda c: (c.__module__, c.__name__))
 
 
-def test_every_text_field_of_every_form_is_cleaned(app):
+def test_every_text_field_of_every_form_is_cleaned(app, db_conn):
     """Every form of blueprints/*/forms.py derives from validation.Form, so every StringField loses control
     characters and refuses invisible ones, every TextAreaField keeps its lines, and passwords stay as typed."""
     classes = _every_form_class()
     assert len(classes) > 40
     checked = 0
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save({"districts": ["松源区"]})
         for form_class in classes:
             names = [name for name, value in vars(form_class).items() if hasattr(value, "field_class")]
@@ -154,7 +154,7 @@ def test_other_free_text_forms_store_clean_text(app, client, make, login):
     from blueprints.listing import operations as listing
     from models import ChangeNotice, Publicity
 
-    from .test_applications import approved, ready_application
+    from .test_applications import approved
 
     with db.connection_context():
         settings.save({"districts": ["松源区"], "bureau_name": "局", "city_name": "龙江湾"})
@@ -171,12 +171,12 @@ def test_other_free_text_forms_store_clean_text(app, client, make, login):
                                  "matter": "事项\x07\r\n第二行", "no_evidence_reason": "口头\x07反映"})
     application = approved(app, make, staff)
     with db.connection_context():
-        publicity = listing.open_publicity(YEAR, TODAY, staff)
+        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
     client.post(f"/publicity/{publicity.id}", data={"application": application.id, "name": "李\x02四",
                                                     "contact": "13900000000", "content": "异议\x0c内容"})
-    _, returned = ready_application(app, make, staff)
+    returned = make.application(by=staff)
     with db.connection_context():
-        apps.submit(returned, staff)
+        apps.submit(returned, by=staff)
     login(staff)
     client.post("/plans/new", data={"year": str(YEAR), "title": "计划\x01名称"})
     with db.connection_context():
@@ -228,9 +228,9 @@ def test_the_helpers():
     assert written.core_properties.author == "作者" + INVISIBLE
 
 
-def test_audit_labels_are_stored_clean(app, make):
+def test_audit_labels_are_stored_clean(app, make, db_conn):
     subject = make.subject(name=dirty("企业有限公司"))
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         event = audit.record("subject.update", subject)
         assert event.object_label == "企业有限公司"
 
@@ -256,12 +256,12 @@ def _seed_everything_dirty(app, make):
         for subject in subjects:
             PoolEntry.create(subject=subject, year_admitted=YEAR - 1, owner=staff, exit_reason=dirty("原因"))
             checked(subject)
-        plan = plans.create_plan(YEAR, dirty(f"{YEAR}年培育计划"), staff)
+        plan = plans.create_plan(YEAR, title=dirty(f"{YEAR}年培育计划"), by=staff)
         plan.goals, plan.measures = dirty("目标\n第二行"), dirty("措施")
         plan.save()
-        plans.add_item(plan, subjects[0], "municipal", staff, staff, note=dirty("意见"))
+        plans.add_item(plan, subjects[0], target_rung="municipal", owner=staff, by=staff, note=dirty("意见"))
         PlanTarget.create(plan=plan, kind="factory", rung="municipal", count=1)
-        plans.approve(plan, staff)
+        plans.approve(plan, by=staff)
         Listing.create(subject=subjects[2], rung="municipal", year=YEAR, source="municipal_review",
                        listed_on=TODAY - timedelta(days=1))
         AuditEvent.create(user=staff, username=dirty("staff"), ip="127.0.0.1", action="subject.update",
@@ -273,10 +273,11 @@ def _seed_everything_dirty(app, make):
         Listing.create(subject=subjects[1], rung="municipal", year=YEAR - 1, source="municipal_review",
                        listed_on=date(YEAR - 1, 9, 1))
         values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
-        report, _, _ = upkeep.file_report(subjects[1], YEAR - 1, values, staff, TODAY)
-        upkeep.review_report(report, "pass", dirty("审核意见"), staff)
-        incident = upkeep.record_incident(subjects[2], TODAY, "safety", "major", dirty("来源"),
-                                          dirty("经过\n影响"), staff)
+        report, _, _ = upkeep.file_report(subjects[1], YEAR - 1, raw=values, by=staff, today=TODAY)
+        upkeep.review_report(report, result="pass", opinion=dirty("审核意见"), by=staff)
+        incident = upkeep.record_incident(subjects[2], occurred_on=TODAY, kind="safety", grade="major",
+                                          source=dirty("来源"),
+                                          description=dirty("经过\n影响"), by=staff)
         incident.grade_note = dirty("重大")  # a free-text grade from before grades were a choice (第二十九条)
         incident.save()
         assert [item.title for item in readiness(YEAR) if not item.ok] == []
@@ -287,10 +288,11 @@ def _seed_everything_dirty(app, make):
             for key, _, _ in rules.eligibility_items(application.subject.kind):
                 EligibilityCheck.create(subject=application.subject, item_key=key, result="met")
         assert [item.title for item in readiness(YEAR) if not item.ok] == []
-        round_ = recommend.open_round(YEAR, staff)
+        round_ = recommend.open_round(YEAR, by=staff)
         for application, rank in ((a, 1), (b, 2)):
             row = [r for r in recommend.ordered(round_) if r.application_id == application.id][0]
-            recommend.decide(row, rank, "recommend", dirty("推荐意见"), "", staff, TODAY)
+            recommend.decide(row, rank=rank, decision="recommend", opinion=dirty("推荐意见"), exception_reason="",
+                             by=staff, today=TODAY)
         Application.update(return_reason=dirty("理由")).execute()
         User.update(display_name=dirty("用户")).execute()
     return {"plan": plan, "incident": incident, "round": round_}

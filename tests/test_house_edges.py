@@ -30,3 +30,28 @@ def test_a_disqualification_names_its_last_day_as_included():
     import rules
     reason = rules.agency_blocked_reason("disqualified", date(2029, 2, 28), date(2026, 3, 1))
     assert "至2029年2月28日（含）不采信" in reason and "前不采信" not in reason
+
+
+def test_an_optional_date_left_blank_is_no_error_and_an_unreadable_one_is_one_message(app):
+    """The veto row's 事件日期 is optional: blank is accepted (its save once reported an error after storing)."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import DateField
+    from wtforms.validators import DataRequired, Optional
+
+    from core.validation import Form
+
+    class DatesForm(Form):
+        class Meta:
+            csrf = False
+
+        when = DateField("日期", validators=[DataRequired("请填写日期")])
+        event_on = DateField("事件日期", validators=[Optional()])
+
+    with app.test_request_context():
+        blank = DatesForm(formdata=MultiDict({"when": "2026-11-20", "event_on": ""}))
+        assert blank.validate() and blank.errors == {}
+        unreadable = DatesForm(formdata=MultiDict({"when": "2026-11-20", "event_on": "昨天"}))
+        assert not unreadable.validate()
+        assert unreadable.errors == {"event_on": ["请输入有效的日期，例如 2026-05-31"]}
+        missing = DatesForm(formdata=MultiDict({"when": ""}))
+        assert not missing.validate() and missing.errors == {"when": ["请填写日期"]}

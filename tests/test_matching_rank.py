@@ -16,12 +16,10 @@ from models import (
     AuditEvent,
     Engagement,
     Listing,
-    PoolEntry,
     Recommendation,
     RecommendationRound,
     Role,
     Rung,
-    VetoCheck,
     db,
     local_now,
 )
@@ -97,8 +95,8 @@ def test_a_live_engagement_with_another_agency_is_a_mark_needing_a_reason(make, 
     assert row_of(rows, holder).excluded.startswith(rules.ALREADY_ENGAGED)
     assert matching.recommended(rows) is None  # nobody is recommended: every offered row needs a reason
     with pytest.raises(Refused, match="已有同类对接"):
-        agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY)
-    assert agencies.propose(subject, other, "evaluation", "provincial", YEAR, staff, TODAY,
+        agencies.propose(subject, other, purpose="evaluation", rung="provincial", year=YEAR, by=staff, today=TODAY)
+    assert agencies.propose(subject, other, purpose="evaluation", rung="provincial", year=YEAR, by=staff, today=TODAY,
                             reason="企业更换评价机构").choice_reason == "企业更换评价机构"
     # another rung, another purpose or an ended engagement is no such mark
     assert row_of(matching.ranked_for(subject, "evaluation", "national", YEAR, TODAY), spare).conflicts == []
@@ -116,25 +114,26 @@ def test_declined_and_expired_rows_are_never_proposed_by_the_batch(make, staff, 
     engage(first, declined, status="declined")
     engage(first, expired, status="expired")
     engage(second, declined, purpose="consulting", status="declined")  # any purpose this year
-    _, proposals, _ = batch_operations.plan([first, second], "evaluation", "municipal", YEAR, TODAY)
+    _, proposals, _ = batch_operations.plan([first, second], purpose="evaluation", rung="municipal", year=YEAR,
+                                            today=TODAY)
     assert proposals[first.id].agency_id is None and proposals[second.id].agency_id == expired.id
     assert proposals[first.id].why == "可对接的机构均有需说明的情形，未作建议；如需发送请选择机构并填写理由"
     with pytest.raises(Refused, match="本年度曾拒绝该对象的邀请"):
-        agencies.propose(first, declined, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.propose(first, declined, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
 
 
 def test_the_enterprises_objection_needs_a_reason_and_its_preference_is_shown(make, staff, db_conn):
     from blueprints.agencies import preferences
     objected, preferred = make_agency(), make_agency()
     subject = make.subject()
-    preferences.state(subject, objected, YEAR, "object", "评价人员曾在本企业任职", staff, TODAY)
-    preferences.state(subject, preferred, YEAR, "prefer", "熟悉本企业工艺", staff, TODAY)
+    preferences.state(subject, objected, year=YEAR, stance="object", reason="评价人员曾在本企业任职", by=staff, today=TODAY)
+    preferences.state(subject, preferred, year=YEAR, stance="prefer", reason="熟悉本企业工艺", by=staff, today=TODAY)
     rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
     assert "企业有异议：评价人员曾在本企业任职" in row_of(rows, objected).conflicts
     assert row_of(rows, objected).needs_reason
     assert "企业倾向委托：熟悉本企业工艺" in row_of(rows, preferred).reasons
     with pytest.raises(Refused, match="企业有异议"):
-        agencies.propose(subject, objected, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.propose(subject, objected, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
 
 
 def test_the_national_cap_excludes_at_fifteen_and_shows_what_is_used(make, db_conn):
@@ -175,8 +174,9 @@ def test_capacity_mark_needs_a_reason_and_the_load_lowers_the_fit(make, staff, d
     assert row_of(rows, unset).capacity == default
     assert rows[0].agency.id == free.id and row.score < row_of(rows, unset).score < rows[0].score
     with pytest.raises(Refused, match="满负荷"):
-        agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY)
-    engagement = agencies.propose(subject, full, "evaluation", "municipal", YEAR, staff, TODAY,
+        agencies.propose(subject, full, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
+    engagement = agencies.propose(subject, full, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                  today=TODAY,
                                   reason="企业坚持委托该机构")
     assert engagement.choice_reason == "企业坚持委托该机构"
 
@@ -225,20 +225,23 @@ def test_propose_needs_a_reason_below_the_first_row_and_keeps_it(make, staff, db
     blocked = make_agency(status="suspended")
     subject = make.subject(industry_code="14")
     with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
-        agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY)
+        agencies.propose(subject, second, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
     with pytest.raises(Refused, match=rules.CHOICE_REASON_NEEDED):
-        agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY, reason="   ")
+        agencies.propose(subject, second, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY,
+                         reason="   ")
     with pytest.raises(Refused, match="暂停"):
-        agencies.propose(subject, blocked, "evaluation", "municipal", YEAR, staff, TODAY, reason="理由")
+        agencies.propose(subject, blocked, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY,
+                         reason="理由")
     assert Engagement.select().count() == 0
-    engagement = agencies.propose(subject, second, "evaluation", "municipal", YEAR, staff, TODAY,
+    engagement = agencies.propose(subject, second, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                  today=TODAY,
                                   reason="  企业已与该机构签订委托意向  ")
     assert engagement.choice_reason == "企业已与该机构签订委托意向"
     assert engagement.reply_by == TODAY + timedelta(days=rules.INVITATION_REPLY_DAYS)
     event = AuditEvent.select().where(AuditEvent.action == "engagement.propose").get()
     assert json.loads(event.details)["reason"] == "企业已与该机构签订委托意向"
     other = make.subject(industry_code="14")
-    first = agencies.propose(other, top, "consulting", "municipal", YEAR, staff, TODAY,
+    first = agencies.propose(other, top, purpose="consulting", rung="municipal", year=YEAR, by=staff, today=TODAY,
                              reply_by=TODAY + timedelta(days=3))
     assert first.choice_reason == "" and first.reply_by == TODAY + timedelta(days=3)
 
@@ -248,7 +251,8 @@ def test_a_tie_with_the_first_row_needs_no_reason(make, staff, db_conn):
     subject = make.subject(industry_code="14")
     rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
     assert rows[0].agency.id == first.id and row_of(rows, twin).score == rows[0].score
-    assert agencies.propose(subject, twin, "evaluation", "municipal", YEAR, staff, TODAY).choice_reason == ""
+    assert agencies.propose(subject, twin, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                            today=TODAY).choice_reason == ""
 
 
 # --- the page -------------------------------------------------------------------------------------------------
@@ -323,7 +327,8 @@ def test_one_recommended_row_for_the_badge_the_choice_and_the_batch(client, make
         assert matching.recommended(rows).agency.id == clean.id and matching.recommended_ids(rows) == {clean.id}
         assert matching.choice_problem(rows, clean.id, "") == ""
         assert matching.choice_problem(rows, third.id, "") == rules.CHOICE_REASON_NEEDED
-        _, proposals, _ = batch_operations.plan([subject], "evaluation", "municipal", YEAR, TODAY)
+        _, proposals, _ = batch_operations.plan([subject], purpose="evaluation", rung="municipal", year=YEAR,
+                                                today=TODAY)
         assert proposals[subject.id].agency_id == clean.id and proposals[subject.id].top
     login(staff)
     html = client.get(f"/agencies/match/{subject.id}?purpose=evaluation&rung=municipal&year={YEAR}").get_data(
@@ -342,7 +347,7 @@ def test_agency_list_shows_this_years_load_against_capacity(client, make, login,
     from blueprints.agencies import batch_operations
     busy, idle = make_agency(name="负荷机构有限公司"), make_agency(name="空闲机构有限公司")
     with db.connection_context():
-        batch_operations.set_capacity(busy, YEAR, 5, staff)
+        batch_operations.set_capacity(busy, YEAR, capacity=5, by=staff)
     for status in ("proposed", "active", "completed"):
         engage(make.subject(), busy, status=status)
     engage(make.subject(), busy, status="declined")  # holds no slot
@@ -378,9 +383,8 @@ def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, st
         engage(subject, agency, status="completed", outcome="passed")  # the agency's own word counts for nothing
         application = _application(subject, agency, status=status)
         if listed:
-            with db.connection_context():
-                Listing.create(subject=subject, rung="municipal", year=YEAR, source="municipal_review",
-                               application=application, listed_on=TODAY)
+            Listing.create(subject=subject, rung="municipal", year=YEAR, source="municipal_review",
+                           application=application, listed_on=TODAY)
         cases.append(subject)
     # provincial: listed by the province -> passed; 不推荐 in the signed round -> failed; 推荐, no list yet: undecided
     draft = RecommendationRound.create(year=YEAR, version=1, status="signed")
@@ -391,11 +395,10 @@ def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, st
         subject = make.subject(rung=Rung.MUNICIPAL.value)
         engage(subject, agency, rung="provincial")
         application = _application(subject, agency, rung="provincial")
-        with db.connection_context():
-            Recommendation.create(round=draft, application=application, decision=decision_v1)
-            Recommendation.create(round=newer, application=application, decision=decision_v2)
-            if listed:
-                Listing.create(subject=subject, rung="provincial", year=YEAR, source="province", listed_on=TODAY)
+        Recommendation.create(round=draft, application=application, decision=decision_v1)
+        Recommendation.create(round=newer, application=application, decision=decision_v2)
+        if listed:
+            Listing.create(subject=subject, rung="provincial", year=YEAR, source="province", listed_on=TODAY)
     # not decided for this agency: the application names another agency; a proposed (not accepted) engagement
     named_other = make.subject()
     engage(named_other, agency)
@@ -467,31 +470,30 @@ def test_completing_records_no_outcome(client, make, login, staff):
 
 # --- the enterprise's application form and submit ------------------------------------------------------------
 
-def test_application_form_lists_only_recognised_agencies(app, make):
+def test_application_form_lists_only_recognised_agencies(app, make, db_conn):
     approved = make_agency(name="已认可机构有限公司")
     hidden = [make_agency(status=status, disqualified_until=TODAY + timedelta(days=30) if status == "disqualified"
                           else None) for status in ("pending", "suspended", "disqualified", "rejected")]
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         ids = [value for value, _ in agency_choices()]
     assert approved.id in ids and not {a.id for a in hidden} & set(ids) and ids[0] == 0
 
 
-def test_submit_refuses_a_suspended_or_disqualified_agency(app, make, staff):
+def test_submit_refuses_a_suspended_or_disqualified_agency(app, make, staff, db_conn):
     agency = make_agency()
-    subject = make.subject(rung=Rung.POOL.value)
-    with app.test_request_context(), db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=TODAY)
-        Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
-                          status="completed")  # a completed evaluation survives the suspension
-        application = apps.create(subject, YEAR, "municipal", "third_party", 86, False, staff, agency)
+    subject = make.pooled_subject()
+    make.veto_checks(subject, checked_on=TODAY)
+    Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal", year=YEAR,
+                      status="completed")  # a completed evaluation survives the suspension
+    application = make.application(subject, ready=False, method="third_party", claimed_score=86, agency=agency,
+                                   by=staff)
+    with app.test_request_context():
         assert not any("评价" in p and agency.name in p for p in apps.submit_problems(application))
-        agencies.suspend(agency, "年度抽查", staff)
+        agencies.suspend(agency, reason="年度抽查", by=staff)
         application = Application.get_by_id(application.id)
         assert any("已被暂停" in p for p in apps.submit_problems(application))
         with pytest.raises(Refused, match="已被暂停"):
-            apps.submit(application, staff)
-        agencies.disqualify(agency, "造假", TODAY, staff)
+            apps.submit(application, by=staff)
+        agencies.disqualify(agency, reason="造假", decided_on=TODAY, by=staff)
         with pytest.raises(Refused, match="第二十六条"):
-            apps.submit(Application.get_by_id(application.id), staff)
+            apps.submit(Application.get_by_id(application.id), by=staff)

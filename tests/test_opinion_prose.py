@@ -11,7 +11,7 @@ from docx import Document as DocxDocument
 
 import rules
 from blueprints.recommend import operations as recommend
-from core.documents import chinese_date
+from core.dates import chinese_date
 from models import Application, RecommendationRound, Role, Subject, db
 
 from .test_recommend import TODAY, YEAR, applicant, decide_all, open_round
@@ -117,28 +117,29 @@ def test_every_document_of_the_package_is_clean(app, client, make, login, staff)
 
 
 @pytest.mark.parametrize("industry", ["13", "26", "14"])
-def test_the_prefilled_opinion_is_prose_without_nested_brackets(app, make, staff, industry):
+def test_the_prefilled_opinion_is_prose_without_nested_brackets(app, make, staff, industry, db_conn):
     application = applicant(app, make, staff, f"行业{industry}企业有限公司", score=84.45)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         Subject.update(industry_code=industry).where(Subject.id == application.subject_id).execute()
         application = Application.get_by_id(application.id)
-        checks = recommend.checks(application, TODAY)
-        text = recommend.default_opinion(application, checks, "recommend")
+        checks = recommend.checks(application, today=TODAY)
+        text = recommend.default_opinion(application, check_list=checks, decision="recommend")
         assert text.startswith(f"行业{industry}企业有限公司，统一社会信用代码")
         assert "经我局初步审查，该单位已纳入我市绿色制造培育库" in text and text.endswith("同意推荐。")
         assert "得分84.5分（80 分及以上，合格）" in text
-        refused = recommend.default_opinion(application, checks, "not_recommend")
+        refused = recommend.default_opinion(application, check_list=checks, decision="not_recommend")
         assert refused.endswith("经综合比选，暂不予推荐。")
     _assert_clean([text, refused])
 
 
-def test_problems_are_written_as_findings(app, make, staff):
+def test_problems_are_written_as_findings(app, make, staff, db_conn):
     application = applicant(app, make, staff, "问题企业有限公司", score=88)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         from models import PoolEntry
         PoolEntry.delete().where(PoolEntry.subject == application.subject_id).execute()
         application = Application.get_by_id(application.id)
-        text = recommend.default_opinion(application, recommend.checks(application, TODAY), "not_recommend")
+        text = recommend.default_opinion(application, check_list=recommend.checks(application, today=TODAY),
+                                         decision="not_recommend")
     assert "既未纳入我市绿色制造培育库，也未列入市级绿色制造名单" in text
     assert text.endswith("不符合推荐条件，暂不予推荐。")
     _assert_clean([text])

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from blueprints.filing import bundle
 from blueprints.filing import operations as filing
+from blueprints.filing import writers as bundle
 from blueprints.recommend import operations as recommend
 from core import datapackage
 from models import AuditEvent, Filing, RecommendationRound, db, local_now
@@ -23,7 +23,7 @@ TODAY = local_now().date()
 @pytest.fixture
 def bundle_zip(app, staff, city):  # noqa: F811 - the imported fixtures
     with app.test_request_context(), db.connection_context():
-        record = filing.build(YEAR, TODAY, staff)
+        record = filing.build(YEAR, filing_date=TODAY, by=staff)
         with open(filing.filing_path(record), "rb") as fh:
             return fh.read()
 
@@ -76,9 +76,9 @@ def test_a_good_bundle_verifies(runner, tmp_path, bundle_zip):
     assert "校验通过" in result.output
 
 
-def test_two_builds_give_the_same_data_json(app, staff, city, bundle_zip):  # noqa: F811
-    with app.test_request_context(), db.connection_context():
-        again = filing.build(YEAR, TODAY, staff)
+def test_two_builds_give_the_same_data_json(app, staff, city, bundle_zip, db_conn):  # noqa: F811
+    with app.test_request_context():
+        again = filing.build(YEAR, filing_date=TODAY, by=staff)
         with open(filing.filing_path(again), "rb") as fh:
             second = fh.read()
     read = lambda content: zipfile.ZipFile(io.BytesIO(content)).read(datapackage.DATA)  # noqa: E731
@@ -147,12 +147,11 @@ def test_not_a_zip(runner, tmp_path):
     assert result.exit_code != 0 and "不是有效的 ZIP" in result.output
 
 
-def test_the_filing_hash_is_in_the_audit_chain(app, bundle_zip):
-    with db.connection_context():
-        record = Filing.select().order_by(Filing.id.desc()).first()
-        event = AuditEvent.select().where(AuditEvent.action == "filing.build").order_by(AuditEvent.id.desc()).first()
-        assert event.details_dict["sha256"] == record.sha256 == hashlib.sha256(bundle_zip).hexdigest()
-        assert event.row_hash and event.prev_hash
+def test_the_filing_hash_is_in_the_audit_chain(app, bundle_zip, db_conn):
+    record = Filing.select().order_by(Filing.id.desc()).first()
+    event = AuditEvent.select().where(AuditEvent.action == "filing.build").order_by(AuditEvent.id.desc()).first()
+    assert event.details_dict["sha256"] == record.sha256 == hashlib.sha256(bundle_zip).hexdigest()
+    assert event.row_hash and event.prev_hash
 
 
 def test_the_recommendation_package_verifies_and_its_hash_is_audited(app, client, make, login, staff, city,  # noqa: F811
@@ -166,7 +165,7 @@ def test_the_recommendation_package_verifies_and_its_hash_is_audited(app, client
     draft = client.get(f"/recommend/rounds/{round_.id}/package.zip?draft=1").data
     assert datapackage.verify_package(draft) == []
     with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
     content = client.get(f"/recommend/rounds/{round_.id}/package.zip").data
     document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read(datapackage.DATA))
     assert document["package"] == "recommendation-package"

@@ -26,7 +26,7 @@ from models import (
     local_now,
 )
 
-from .test_applications import approved, complete
+from .test_applications import approved
 
 TODAY = local_now().date()
 YEAR = TODAY.year
@@ -62,11 +62,12 @@ def city(make, staff):
     subjects = [make.pooled_subject(kind=kind, district=district, name=f"{n}企业有限公司")
                 for n, (kind, district, _, _) in zip(names, specs, strict=True)]
     with db.connection_context():
-        plan = operations.create_plan(YEAR, "本年计划", staff)
-        operations.update_plan(plan, "本年计划", "目标", "措施", {("factory", "municipal"): 2, ("factory", "provincial"): 4,
+        plan = operations.create_plan(YEAR, title="本年计划", by=staff)
+        operations.update_plan(plan, title="本年计划", goals="目标", measures="措施",
+                               targets={("factory", "municipal"): 2, ("factory", "provincial"): 4,
                                                           ("park", "provincial"): 1, ("supply_chain", "national"): 1},
-                               staff)
-        items = {n: operations.add_item(plan, s, rung, owner, staff)
+                               by=staff)
+        items = {n: operations.add_item(plan, s, target_rung=rung, owner=owner, by=staff)
                  for n, s, (_, _, rung, owner) in zip(names, subjects, specs, strict=True)}
         for n in "BCE":
             _overdue(items[n])
@@ -136,7 +137,7 @@ def test_district_targets_are_plan_content(client, city, make, login):
                                       data={**fields, f"d{names.index('临江区')}": "abc"}).get_data(as_text=True)
     with db.connection_context():
         assert PlanDistrictTarget.select().count() == 0
-        operations.approve(plan, make.user(Role.ADMIN))
+        operations.approve(plan, by=make.user(Role.ADMIN))
     response = client.post(f"/plans/{plan.id}/district-targets", data=fields, follow_redirects=True)
     assert "退回草稿" in response.get_data(as_text=True)
     with db.connection_context():
@@ -166,7 +167,8 @@ def test_snapshot_is_kept_unchanged_after_later_edits(client, city, make):
         before = snapshot.figures
         assert json.loads(before)["total"]["assigned"] == 6
         assert AuditEvent.select().where(AuditEvent.action == "plan.snapshot").count() == 1
-        operations.add_item(plan, make.pooled_subject(district="临江区"), "municipal", None, city["staff"])
+        operations.add_item(plan, make.pooled_subject(district="临江区"), target_rung="municipal", owner=None,
+                            by=city["staff"])
         assert dashboard.figures(plan)["total"]["assigned"] == 7
         snapshot.figures = "{}"
         with pytest.raises(AppendOnlyError):
@@ -203,13 +205,13 @@ def test_templates_per_kind_and_rung_with_the_application_before_the_recommendat
 
 
 def test_item_milestones_carry_their_events_and_new_versions_keep_them(make, staff, db_conn):
-    plan = operations.create_plan(YEAR, "计划", staff)
-    item = operations.add_item(plan, make.pooled_subject(), "provincial", staff, staff)
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, make.pooled_subject(), target_rung="provincial", owner=staff, by=staff)
     steps = list(item.milestones.order_by(Milestone.position))
     assert [m.event for m in steps] == [e for _, _, e in rules.MILESTONE_TEMPLATES["factory", "provincial"]]
-    milestones.tick(item.subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接")
+    milestones.tick(item.subject, milestones.ENGAGEMENT_ACCEPTED, on=TODAY, detail="机构已接受对接")
     CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
-    copy = operations.new_version(CultivationPlan.get_by_id(plan.id), staff)
+    copy = operations.new_version(CultivationPlan.get_by_id(plan.id), by=staff)
     copied = list(copy.items.get().milestones.order_by(Milestone.position))
     assert [m.event for m in copied] == [m.event for m in steps]
     assert copied[1].done_event == f"机构已接受对接（{TODAY.isoformat()}）"
@@ -217,33 +219,31 @@ def test_item_milestones_carry_their_events_and_new_versions_keep_them(make, sta
 
 def test_tick_for_the_engagement_and_report_events_on_a_filed_plan(make, staff, db_conn):
     subject = make.pooled_subject()
-    plan = operations.create_plan(YEAR, "计划", staff)
-    item = operations.add_item(plan, subject, "provincial", staff, staff)
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, subject, target_rung="provincial", owner=staff, by=staff)
     CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
-    ticked = milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "机构已接受对接", staff)
+    ticked = milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, on=TODAY, detail="机构已接受对接", by=staff)
     assert [m.name for m in ticked] == ["第三方机构对接"]
     by_hand = item.milestones.where(Milestone.event == "evaluation_report").get()
     Milestone.update(done_date=PAST).where(Milestone.id == by_hand.id).execute()
-    assert milestones.tick(subject, milestones.EVALUATION_REPORT, TODAY, "评价报告已上传") == []  # done stays
+    assert milestones.tick(subject, milestones.EVALUATION_REPORT, on=TODAY, detail="评价报告已上传") == []  # done stays
     assert Milestone.get_by_id(by_hand.id).done_date == PAST
-    assert milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, TODAY, "again") == []  # once
+    assert milestones.tick(subject, milestones.ENGAGEMENT_ACCEPTED, on=TODAY, detail="again") == []  # once
     assert AuditEvent.select().where(AuditEvent.action == "plan.milestone_event").count() == 1
     with pytest.raises(ValueError):
-        milestones.tick(subject, "nonsense", TODAY, "x")
+        milestones.tick(subject, "nonsense", on=TODAY, detail="x")
 
 
 def test_application_submit_ticks_the_application_step_of_its_rung(app, make, staff, db_conn):
     subject = make.pooled_subject()
     other = make.pooled_subject()
-    plan = operations.create_plan(YEAR, "计划", staff)
-    item = operations.add_item(plan, subject, "municipal", staff, staff)
-    aiming_higher = operations.add_item(plan, other, "provincial", staff, staff)
-    application = apps.create(subject, YEAR, "municipal", "self", 85, False, staff)
-    low = apps.create(other, YEAR, "municipal", "self", 85, False, staff)
-    complete(app, application, staff)
-    complete(app, low, staff)
-    apps.submit(application, staff)
-    apps.submit(low, staff)
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, subject, target_rung="municipal", owner=staff, by=staff)
+    aiming_higher = operations.add_item(plan, other, target_rung="provincial", owner=staff, by=staff)
+    application = make.application(subject, by=staff)
+    low = make.application(other, by=staff)
+    apps.submit(application, by=staff)
+    apps.submit(low, by=staff)
     step = item.milestones.where(Milestone.event == "application_submitted").get()
     assert step.done_date == TODAY and step.done_event == f"市级申报已提交（{TODAY.isoformat()}）"
     # a municipal application is not the provincial target's application step
@@ -253,9 +253,9 @@ def test_application_submit_ticks_the_application_step_of_its_rung(app, make, st
 def test_listing_ticks_the_list_step(app, client, make, staff):
     subject = make.pooled_subject()
     with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        item = operations.add_item(plan, subject, "provincial", staff, staff)
-        listing.record_outcome(subject, "provincial", YEAR, TODAY, staff)
+        plan = operations.create_plan(YEAR, title="计划", by=staff)
+        item = operations.add_item(plan, subject, target_rung="provincial", owner=staff, by=staff)
+        listing.record_outcome(subject, rung="provincial", year=YEAR, listed_on=TODAY, by=staff)
         step = item.milestones.where(Milestone.event == "listed").get()
         assert step.done_date == TODAY and "入选省级名单" in step.done_event
     html = client.get(f"/plans/items/{item.id}").get_data(as_text=True)
@@ -264,11 +264,11 @@ def test_listing_ticks_the_list_step(app, client, make, staff):
 
 def test_publishing_the_municipal_list_ticks_the_list_step(app, make, staff, db_conn):
     application = approved(app, make, staff, name="入选企业有限公司")
-    plan = operations.create_plan(YEAR, "计划", staff)
-    item = operations.add_item(plan, application.subject, "municipal", staff, staff)
-    publicity = listing.open_publicity(YEAR, TODAY, staff)
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, application.subject, target_rung="municipal", owner=staff, by=staff)
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
     Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
-    assert listing.publish(Publicity.get_by_id(publicity.id), staff) == 1
+    assert listing.publish(Publicity.get_by_id(publicity.id), by=staff) == 1
     step = item.milestones.where(Milestone.event == "listed").get()
     assert step.done_date == TODAY and "入选市级名单" in step.done_event
 
@@ -276,10 +276,11 @@ def test_publishing_the_municipal_list_ticks_the_list_step(app, make, staff, db_
 def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, login, staff):
     subject = make.pooled_subject()
     with db.connection_context():
-        plan = operations.create_plan(YEAR - 1, "去年计划", staff)
-        operations.update_plan(plan, "去年计划", "目标", "措施", {("factory", "municipal"): 1}, staff)
-        operations.add_item(plan, subject, "municipal", staff, staff)
-        operations.approve(plan, make.user(Role.ADMIN))
+        plan = operations.create_plan(YEAR - 1, title="去年计划", by=staff)
+        operations.update_plan(plan, title="去年计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
+                               by=staff)
+        operations.add_item(plan, subject, target_rung="municipal", owner=staff, by=staff)
+        operations.approve(plan, by=make.user(Role.ADMIN))
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=subject))
     html = client.get("/my/plan").get_data(as_text=True)
@@ -289,8 +290,8 @@ def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, logi
 
 def test_migration_gives_existing_milestones_their_event_by_name(app, make, staff, db_conn):
     from core import database
-    plan = operations.create_plan(YEAR, "计划", staff)
-    item = operations.add_item(plan, make.pooled_subject(), "municipal", staff, staff)
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, make.pooled_subject(), target_rung="municipal", owner=staff, by=staff)
     router = database.router()
     while "025_plan_dashboard" in router.done:
         router.rollback()

@@ -8,15 +8,13 @@ import pytest
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
-import rules
 from blueprints.filing import operations as filing
-from blueprints.plans import exports
 from blueprints.plans import operations as plans
+from blueprints.plans import writers
 from core import settings
 from models import (
     AuditEvent,
     CultivationPlan,
-    EligibilityCheck,
     Engagement,
     Listing,
     PlanProject,
@@ -25,7 +23,6 @@ from models import (
     Role,
     Rung,
     Subject,
-    VetoCheck,
     db,
     local_now,
 )
@@ -46,20 +43,18 @@ pytestmark = pytest.mark.staff(login=True)
 
 def pooled(make, staff, **overrides):
     subject = make.pooled_subject(year_admitted=YEAR, owner=staff, **{"district": "松源区", **overrides})
-    with db.connection_context():
-        for key, _, _ in rules.eligibility_items(subject.kind):
-            EligibilityCheck.create(subject=subject, item_key=key, result="met")
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国", checked_on=TODAY)
+    make.eligibility_checks(subject)
+    make.veto_checks(subject, checked_on=TODAY)
     return subject
 
 
 def draft_plan(staff, subjects, target="municipal", complete=True):
     with db.connection_context():
-        plan = plans.create_plan(YEAR, f"龙江湾市{YEAR}年绿色制造梯度培育计划", staff)
-        items = [plans.add_item(plan, s, target, staff, staff) for s in subjects]
+        plan = plans.create_plan(YEAR, title=f"龙江湾市{YEAR}年绿色制造梯度培育计划", by=staff)
+        items = [plans.add_item(plan, s, target_rung=target, owner=staff, by=staff) for s in subjects]
         if complete:
-            plans.update_plan(plan, plan.title, "培育目标文字", "工作措施文字", {("factory", target): len(subjects)}, staff)
+            plans.update_plan(plan, title=plan.title, goals="培育目标文字", measures="工作措施文字",
+                              targets={("factory", target): len(subjects)}, by=staff)
         return CultivationPlan.get_by_id(plan.id), items
 
 
@@ -69,7 +64,7 @@ def tables(content):
 
 def plan_bytes(plan):
     with db.connection_context():
-        return exports.plan_docx(CultivationPlan.get_by_id(plan.id), CITY, TODAY)
+        return writers.build_plan_docx(CultivationPlan.get_by_id(plan.id), CITY, TODAY)
 
 
 def test_annex_1_names_the_matched_agency(make, staff, db_conn):
@@ -87,18 +82,18 @@ def test_annex_1_names_the_matched_agency(make, staff, db_conn):
     column = header.index("对接机构")
     rows = {r.cells[header.index("名称")].text: r.cells[column].text for r in annex1.rows[1:]}
     assert rows == {"甲对接有限公司": "龙江湾绿色评价中心有限公司", "乙未对接有限公司": "尚未对接"}
-    sheet = load_workbook(io.BytesIO(exports.items_xlsx(CultivationPlan.get_by_id(plan.id), TODAY))).active
+    sheet = load_workbook(io.BytesIO(writers.build_items_xlsx(CultivationPlan.get_by_id(plan.id), TODAY))).active
     header = [c.value for c in sheet[1]]
     assert "对接机构" in header
     assert "龙江湾绿色评价中心有限公司" in [r[header.index("对接机构")] for r in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_an_item_whose_subject_left_the_pool_turns_filing_readiness_red(app, make, staff):
+def test_an_item_whose_subject_left_the_pool_turns_filing_readiness_red(app, make, staff, db_conn):
     stays, leaves = pooled(make, staff, name="仍在库有限公司"), pooled(make, staff, name="已出库有限公司")
     plan, items = draft_plan(staff, [stays, leaves])
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save(CITY)
-        plans.approve(plan, staff)
+        plans.approve(plan, by=staff)
         PoolEntry.update(status=PoolStatus.EXITED.value, exited_on=TODAY, exit_reason="移出").where(
             PoolEntry.subject == leaves).execute()
         red = [i for i in filing.readiness(YEAR) if not i.ok and "培育计划的对象均在培育库中" in i.title]
@@ -106,7 +101,7 @@ def test_an_item_whose_subject_left_the_pool_turns_filing_readiness_red(app, mak
         assert [link for _, link in red[0].problems] == [filing.Link("plans.item_detail", {"item_id": items[1].id})]
         assert "已出库有限公司" in red[0].problems[0][0] and "不在培育库中" in red[0].problems[0][0]
         with pytest.raises(Refused, match="培育计划的对象均在培育库中"):
-            filing.build(YEAR, TODAY, staff)
+            filing.build(YEAR, filing_date=TODAY, by=staff)
 
 
 def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagged(app, client, make, staff):
@@ -118,7 +113,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
     assert "目标梯度须高于" in html
     achiever = pooled(make, staff, name="今年达标有限公司")
     with app.test_request_context(), db.connection_context():
-        plans.add_items(CultivationPlan.get_by_id(plan.id), [(achiever, "municipal")], staff, staff)
+        plans.add_items(CultivationPlan.get_by_id(plan.id), [(achiever, "municipal")], owner=staff, by=staff)
         # an old item: its subject already stood on the municipal list before the plan's year
         Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
                        listed_on=date(YEAR - 1, 9, 20))
@@ -193,13 +188,13 @@ def test_projects_are_edited_inline_checked_audited_and_locked_with_the_plan(cli
     page = client.get(f"/plans/items/{items[0].id}").get_data(as_text=True)
     assert 'id="projects"' in page and "空压机群控改造" in page
     with db.connection_context():
-        plans.approve(CultivationPlan.get_by_id(plan.id), staff)
-        plans.mark_filed(CultivationPlan.get_by_id(plan.id), staff)
+        plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)
+        plans.mark_filed(CultivationPlan.get_by_id(plan.id), by=staff)
     response = client.post(f"/plans/projects/{project.id}/withdraw", headers=HX)
     assert "内容已锁定" in response.get_data(as_text=True)
     with db.connection_context():
         assert PlanProject.get_by_id(project.id).withdrawn_at is None
-        copy = plans.new_version(CultivationPlan.get_by_id(plan.id), staff)
+        copy = plans.new_version(CultivationPlan.get_by_id(plan.id), by=staff)
         assert [p.name for i in plans.active_items(copy) for p in i.projects] == ["空压机群控改造"]  # carried over
     client.post(f"/plans/projects/{PlanProject.select().order_by(PlanProject.id.desc()).get().id}/withdraw", headers=HX)
     with db.connection_context():
@@ -214,6 +209,7 @@ def test_an_incomplete_plan_is_not_approved_and_the_message_names_what_is_missin
     assert "计划内容不完整，不能批准：尚未填写培育目标、目标数、工作措施和支持政策、培育对象" in html
     with db.connection_context():
         assert CultivationPlan.get_by_id(plan.id).status == "draft"
-        plans.update_plan(CultivationPlan.get_by_id(plan.id), plan.title, "目标", "", {("park", "provincial"): 1}, staff)
+        plans.update_plan(CultivationPlan.get_by_id(plan.id), title=plan.title, goals="目标", measures="",
+                          targets={("park", "provincial"): 1}, by=staff)
         with pytest.raises(Refused, match="尚未填写工作措施和支持政策、培育对象$"):
-            plans.approve(CultivationPlan.get_by_id(plan.id), staff)
+            plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)

@@ -96,9 +96,9 @@ def test_each_filter_against_the_hand_built_plan(client, city):
         assert shown(response.get_data(as_text=True), city) == expected, query
 
 
-def test_counts_are_what_each_filter_would_show(app, city):
+def test_counts_are_what_each_filter_would_show(app, city, db_conn):
     plan, a, b = city["plan"], city["a"], city["b"]
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         items = list(operations.active_items(plan))
         milestones = operations.milestones_by_item(items)
         queue = worklist.work_queue(plan, items, milestones, worklist.item_filters_from({}), TODAY)
@@ -258,8 +258,8 @@ def pool_city(make, login):
     }
     with db.connection_context():
         PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == rows["p4"]).execute()
-        plan = operations.create_plan(YEAR, "本年培育计划", staff)
-        operations.add_item(plan, rows["p5"], "municipal", staff, staff)
+        plan = operations.create_plan(YEAR, title="本年培育计划", by=staff)
+        operations.add_item(plan, rows["p5"], target_rung="municipal", owner=staff, by=staff)
         CultivationPlan.update(status=PlanStatus.APPROVED.value).where(CultivationPlan.id == plan.id).execute()
     return {"plan": CultivationPlan.get_by_id(plan.id), "staff": staff, **rows}
 

@@ -69,12 +69,13 @@ def test_status_transitions_and_who_may_make_them(client, make, login, staff):
 
 def _filed_plan(make, staff_user, subjects):
     with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff_user)
+        plan = operations.create_plan(YEAR, title="计划", by=staff_user)
         for subject in subjects:
-            operations.add_item(plan, subject, "municipal", staff_user, staff_user)
-        operations.update_plan(plan, "计划", "目标", "措施", {("factory", "municipal"): 1}, staff_user)
-        operations.approve(plan, staff_user)
-        operations.mark_filed(plan, staff_user)
+            operations.add_item(plan, subject, target_rung="municipal", owner=staff_user, by=staff_user)
+        operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
+                               by=staff_user)
+        operations.approve(plan, by=staff_user)
+        operations.mark_filed(plan, by=staff_user)
         return CultivationPlan.get_by_id(plan.id)
 
 
@@ -178,10 +179,11 @@ def test_bulk_add_from_a_pool_filter(client, make, staff):
 def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, staff):
     keep, achieved, exited = make.pooled_subject(), make.pooled_subject(), make.pooled_subject()
     with db.connection_context():
-        last = operations.create_plan(YEAR - 1, "去年", staff)
+        last = operations.create_plan(YEAR - 1, title="去年", by=staff)
         for subject in (keep, achieved, exited):
-            operations.add_item(last, subject, "municipal", staff, staff)
-        operations.update_plan(last, "去年", "目标", "措施", {("factory", "municipal"): 5}, staff)
+            operations.add_item(last, subject, target_rung="municipal", owner=staff, by=staff)
+        operations.update_plan(last, title="去年", goals="目标", measures="措施", targets={("factory", "municipal"): 5},
+                               by=staff)
         achieved.rung = Rung.MUNICIPAL.value
         achieved.save()
         PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == exited).execute()
@@ -196,11 +198,12 @@ def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, sta
 def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, login, staff):
     own, other = make.pooled_subject(name="自己乳业有限公司"), make.pooled_subject(name="别家纸业有限公司")
     with db.connection_context():
-        plan = operations.create_plan(YEAR, "计划", staff)
-        mine = operations.add_item(plan, own, "municipal", staff, staff, note="请尽快完成节能诊断")
-        theirs = operations.add_item(plan, other, "municipal", staff, staff)
-        operations.update_plan(plan, "计划", "目标", "措施", {("factory", "municipal"): 2}, staff)
-        operations.approve(plan, staff)
+        plan = operations.create_plan(YEAR, title="计划", by=staff)
+        mine = operations.add_item(plan, own, target_rung="municipal", owner=staff, by=staff, note="请尽快完成节能诊断")
+        theirs = operations.add_item(plan, other, target_rung="municipal", owner=staff, by=staff)
+        operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 2},
+                               by=staff)
+        operations.approve(plan, by=staff)
         my_first = mine.milestones.order_by(Milestone.position).first()
         their_first = theirs.milestones.order_by(Milestone.position).first()
     client.post("/logout")

@@ -12,7 +12,6 @@ from core.identifiers import make_credit_code
 from models import (
     AuditEvent,
     Document,
-    EligibilityCheck,
     PoolEntry,
     PoolStatus,
     Role,
@@ -25,6 +24,8 @@ from models import (
     VetoCheck,
     db,
 )
+
+from .helpers import factory
 
 pytestmark = pytest.mark.staff(login=True)
 
@@ -49,12 +50,8 @@ def registration(**overrides):
 
 
 def checks_all_clear(subject, checker):
-    with db.connection_context():
-        for key, _, _ in rules.eligibility_items(subject.kind):
-            EligibilityCheck.create(subject=subject, item_key=key, result="met", checked_by=checker)
-        for key, _, _ in rules.VETO_CONDITIONS:
-            VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
-                             checked_on=date.today(), checked_by=checker)
+    factory.eligibility_checks(subject, by=checker)
+    factory.veto_checks(subject, checked_on=date.today(), by=checker)
 
 
 # --- public registration -------------------------------------------------------------------------

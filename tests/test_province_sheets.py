@@ -8,23 +8,22 @@ import pytest
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 
-import rules
-from blueprints.filing import bundle
 from blueprints.filing import operations as filing
-from blueprints.plans import exports as plan_exports
+from blueprints.filing import writers as bundle
+from blueprints.plans import writers as plan_writers
 from core import settings
-from core.documents import chinese_date
+from core.dates import chinese_date
 from models import (
-    EligibilityCheck,
     Listing,
     PoolEntry,
     Rung,
     SubjectKind,
     SubjectStatus,
-    VetoCheck,
     db,
     local_now,
 )
+
+from .helpers import factory
 
 YEAR = local_now().year
 TODAY = local_now().date()
@@ -42,11 +41,8 @@ SUMMARY_HEADER = ["市（地）", "区划代码", "区县", "类型：绿色工�
 
 
 def checked(subject):
-    for key, _, _ in rules.eligibility_items(subject.kind):
-        EligibilityCheck.create(subject=subject, item_key=key, result="met")
-    for key, _, _ in rules.VETO_CONDITIONS:
-        VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
-                         checked_on=date(YEAR, 1, 5))
+    factory.eligibility_checks(subject)
+    factory.veto_checks(subject, checked_on=date(YEAR, 1, 5))
 
 
 @pytest.fixture
@@ -84,7 +80,7 @@ def city(app, make, staff):
 def files(app, city):
     """The bundle's files built from the gathered data, as the build writes them."""
     with app.test_request_context(), db.connection_context():
-        return bundle.build_files(filing.gather(YEAR, TODAY), plan_exports.plan_docx)
+        return bundle.build_files(filing.gather(YEAR, TODAY), plan_writers.build_plan_docx)
 
 
 def sheet_of(data):

@@ -47,18 +47,19 @@ def applicant(app, make, staff, name, score=88, veto_age_days=10):
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
                              checked_on=TODAY - timedelta(days=veto_age_days))
-        application = apps.create(subject, YEAR, "provincial", "self", score, False, staff)
+        application = apps.create(subject, YEAR, rung="provincial", method="self", claimed_score=score,
+                                  national_intent=False, by=staff)
         application.report = uploads.save(PDF, "pdf", "r.pdf", "application", application.id, purpose="evaluation_report")
         application.save()
         for key, _ in rules.APPLICATION_MATERIALS["factory"]:
             uploads.save(PDF, "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-        apps.submit(application, staff)
+        apps.submit(application, by=staff)
     return application
 
 
 def open_round(app, staff):
     with app.test_request_context(), db.connection_context():
-        return recommend.open_round(YEAR, staff)
+        return recommend.open_round(YEAR, by=staff)
 
 
 def row_of(round_, application):
@@ -68,7 +69,7 @@ def row_of(round_, application):
 
 def red_titles(application):
     with db.connection_context():
-        return [c.title for c in recommend.red(recommend.checks(Application.get_by_id(application.id), TODAY))]
+        return [c.title for c in recommend.red(recommend.checks(Application.get_by_id(application.id), today=TODAY))]
 
 
 def test_all_green_for_a_clean_applicant(app, make, staff):
@@ -82,72 +83,74 @@ def test_all_green_for_a_clean_applicant(app, make, staff):
     ("missing_material", "申报材料齐全"),
     ("low_score", "评价得分达到合格线"),
 ])
-def test_each_check_turns_red_on_its_own_cause(app, make, staff, cause, title):
+def test_each_check_turns_red_on_its_own_cause(app, make, staff, cause, title, db_conn):
     application = applicant(app, make, staff, f"检查{cause}有限公司",
                             score=75 if cause == "low_score" else 88)
-    with db.connection_context():
-        if cause == "stale_veto":  # gone stale after submitting (a stale check refuses the submission itself)
-            VetoCheck.update(checked_on=TODAY - timedelta(days=400)).execute()
-        elif cause == "not_pooled":
-            PoolEntry.delete().execute()
-        elif cause == "veto_hit":
-            VetoCheck.create(subject=application.subject, condition_key="dishonest_debtor", result="hit", checked_on=TODAY)
-        elif cause == "missing_material":
-            Document.update(withdrawn_at=local_now()).where(Document.purpose == "license").execute()
+    if cause == "stale_veto":  # gone stale after submitting (a stale check refuses the submission itself)
+        VetoCheck.update(checked_on=TODAY - timedelta(days=400)).execute()
+    elif cause == "not_pooled":
+        PoolEntry.delete().execute()
+    elif cause == "veto_hit":
+        VetoCheck.create(subject=application.subject, condition_key="dishonest_debtor", result="hit", checked_on=TODAY)
+    elif cause == "missing_material":
+        Document.update(withdrawn_at=local_now()).where(Document.purpose == "license").execute()
     assert red_titles(application) == [title]
 
 
-def test_exception_needs_a_written_reason_that_goes_into_the_opinion(app, make, staff):
+def test_exception_needs_a_written_reason_that_goes_into_the_opinion(app, make, staff, db_conn):
     application = applicant(app, make, staff, "例外企业有限公司")
-    with db.connection_context():
-        PoolEntry.delete().execute()
+    PoolEntry.delete().execute()
     round_ = open_round(app, staff)
     row = row_of(round_, application)
-    with db.connection_context():
-        with pytest.raises(Refused, match="须写明理由"):
-            recommend.decide(row, 1, "recommend", "同意推荐", "", staff, TODAY)
-        recommend.decide(row, 1, "recommend", "同意推荐", "该企业为省级重点项目，已申请入库", staff, TODAY)
-        assert Recommendation.get_by_id(row.id).exception_reason.startswith("该企业")
+    with pytest.raises(Refused, match="须写明理由"):
+        recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="", by=staff,
+                         today=TODAY)
+    recommend.decide(row, rank=1, decision="recommend", opinion="同意推荐", exception_reason="该企业为省级重点项目，已申请入库",
+                     by=staff, today=TODAY)
+    assert Recommendation.get_by_id(row.id).exception_reason.startswith("该企业")
 
 
-def test_ranks_must_differ_and_decisions_need_opinions(app, make, staff):
+def test_ranks_must_differ_and_decisions_need_opinions(app, make, staff, db_conn):
     first = applicant(app, make, staff, "甲企业有限公司")
     second = applicant(app, make, staff, "乙企业有限公司")
     round_ = open_round(app, staff)
-    with db.connection_context():
-        recommend.decide(row_of(round_, first), 1, "recommend", "同意", "", staff, TODAY)
-        with pytest.raises(Refused, match="排序 1 已被 甲企业有限公司 使用"):
-            recommend.decide(row_of(round_, second), 1, "recommend", "同意", "", staff, TODAY)
-        with pytest.raises(Refused, match="请填写推荐意见"):
-            recommend.decide(row_of(round_, second), 2, "recommend", "", "", staff, TODAY)
-        with pytest.raises(Refused, match="须填写排序"):
-            recommend.decide(row_of(round_, second), None, "recommend", "同意", "", staff, TODAY)
+    recommend.decide(row_of(round_, first), rank=1, decision="recommend", opinion="同意", exception_reason="",
+                     by=staff, today=TODAY)
+    with pytest.raises(Refused, match="排序 1 已被 甲企业有限公司 使用"):
+        recommend.decide(row_of(round_, second), rank=1, decision="recommend", opinion="同意", exception_reason="",
+                         by=staff, today=TODAY)
+    with pytest.raises(Refused, match="请填写推荐意见"):
+        recommend.decide(row_of(round_, second), rank=2, decision="recommend", opinion="", exception_reason="",
+                         by=staff, today=TODAY)
+    with pytest.raises(Refused, match="须填写排序"):
+        recommend.decide(row_of(round_, second), rank=None, decision="recommend", opinion="同意",
+                         exception_reason="", by=staff, today=TODAY)
 
 
 def decide_all(round_, staff, ranks):
     with db.connection_context():
         for application, rank in ranks:
             decision = "recommend" if rank else "not_recommend"
-            recommend.decide(row_of(round_, application), rank, decision, f"意见{application.subject.name}", "",
-                             staff, TODAY)
+            recommend.decide(row_of(round_, application), rank=rank, decision=decision,
+                             opinion=f"意见{application.subject.name}", exception_reason="",
+                             by=staff, today=TODAY)
 
 
-def test_sign_off_locks_and_a_new_version_keeps_both(app, make, staff):
+def test_sign_off_locks_and_a_new_version_keeps_both(app, make, staff, db_conn):
     a, b = applicant(app, make, staff, "甲企业有限公司"), applicant(app, make, staff, "乙企业有限公司")
     round_ = open_round(app, staff)
-    with db.connection_context():
-        with pytest.raises(Refused, match="尚未形成推荐意见"):
-            recommend.sign(round_, staff)
+    with pytest.raises(Refused, match="尚未形成推荐意见"):
+        recommend.sign(round_, by=staff)
     decide_all(round_, staff, [(a, 2), (b, 1)])
-    with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
-        signed = RecommendationRound.get_by_id(round_.id)
-        with pytest.raises(Refused, match="已签发"):
-            recommend.decide(row_of(signed, a), 3, "recommend", "改", "", staff, TODAY)
-        copy = recommend.new_version(signed, staff)
-        assert [(r.version, r.status) for r in RecommendationRound.select().order_by(RecommendationRound.version)] == \
-            [(1, "signed"), (2, "draft")]
-        assert [r.application.subject.name for r in recommend.ordered(copy)] == ["乙企业有限公司", "甲企业有限公司"]
+    recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
+    signed = RecommendationRound.get_by_id(round_.id)
+    with pytest.raises(Refused, match="已签发"):
+        recommend.decide(row_of(signed, a), rank=3, decision="recommend", opinion="改", exception_reason="",
+                         by=staff, today=TODAY)
+    copy = recommend.new_version(signed, by=staff)
+    assert [(r.version, r.status) for r in RecommendationRound.select().order_by(RecommendationRound.version)] == \
+        [(1, "signed"), (2, "draft")]
+    assert [r.application.subject.name for r in recommend.ordered(copy)] == ["乙企业有限公司", "甲企业有限公司"]
 
 
 def test_the_package(app, client, make, login, staff):
@@ -188,7 +191,7 @@ def test_decision_shows_on_subject_and_enterprise_pages_once_signed(app, client,
     login(enterprise)
     assert 'id="recommendation-decision"' not in client.get("/my/").get_data(as_text=True)
     with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
     assert "省级推荐：<strong>推荐</strong>" in client.get("/my/").get_data(as_text=True)
 
 
@@ -213,7 +216,7 @@ def test_a_row_saved_after_the_round_was_signed_elsewhere_says_so(app, client, m
     decide_all(round_, staff, [(application, 1)])
     row = row_of(round_, application)
     with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), staff)  # in another tab, by a colleague
+        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)  # in another tab, by a colleague
     login(staff)
     html = client.post(f"/recommend/recommendations/{row.id}", headers={"HX-Request": "true"},
                        data={f"r{row.id}-rank": "1", f"r{row.id}-decision": "recommend",

@@ -5,11 +5,14 @@ from models import MODELS, db
 
 def _describe(database_obj):
     tables = {}
-    for table in sorted(t for t in database_obj.get_tables() if t != "migratehistory"):
+    # the search index (migrations/027_search_index.py) is not a model: SQLite's FTS5 table and its shadow tables,
+    # PostgreSQL's trigram indexes
+    for table in sorted(t for t in database_obj.get_tables()
+                        if t != "migratehistory" and not t.startswith("subject_fts")):
         columns = sorted((c.name, c.data_type.upper(), c.null, c.primary_key) for c in database_obj.get_columns(table))
         # partial or not: the "one per …" rules are partial unique indexes (migrations/012_concurrency.py)
         indexes = sorted((tuple(i.columns), i.unique, " WHERE " in (i.sql or "").upper())
-                         for i in database_obj.get_indexes(table))
+                         for i in database_obj.get_indexes(table) if not i.name.endswith("_trgm"))
         fks = sorted((f.column, f.dest_table, f.dest_column) for f in database_obj.get_foreign_keys(table))
         tables[table] = (columns, indexes, fks)
     return tables

@@ -123,9 +123,9 @@ def test_every_spreadsheet_is_written_by_the_one_neutralising_writer():
     (b"%PDF-1.4 " + b"0" * 200, "../../etc/passwd.pdf", None),
     (b"%PDF-1.4 x", "a\x00b\r\n.pdf", None),
 ])
-def test_hostile_uploads(app, data, name, message):
+def test_hostile_uploads(app, data, name, message, db_conn):
     from werkzeug.datastructures import FileStorage
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         storage = FileStorage(stream=io.BytesIO(data), filename=name)
         if message:
             with pytest.raises(uploads.UploadError, match=message):
@@ -160,6 +160,8 @@ def test_staff_roles_are_the_only_ones_on_staff_pages(app):
 # Every enterprise or agency route that names an object, and how to reach another party's object through it.
 OWNED_ROUTES = {
     ("/documents/<int:document_id>", "GET"): "documents",
+    ("/pool/documents/<int:document_id>/withdraw", "GET"): "documents",
+    ("/pool/documents/<int:document_id>/withdraw", "POST"): "documents",
     ("/applications/<int:application_id>", "GET"): "application",
     ("/applications/<int:application_id>/edit", "POST"): "application",
     ("/applications/<int:application_id>/attach", "POST"): "application",
@@ -191,8 +193,8 @@ def _owned_by_someone_else(make):
     with db.connection_context():
         PoolEntry.create(subject=subject, year_admitted=2025)
         application = Application.create(subject=subject, year=2026, rung="municipal")
-        plan = plans.create_plan(2026, "计划", staff)
-        plans.add_items(plan, [(subject, "municipal")], staff, staff)
+        plan = plans.create_plan(2026, title="计划", by=staff)
+        plans.add_items(plan, [(subject, "municipal")], owner=staff, by=staff)
         milestone = Milestone.select().join(PlanItem).where(PlanItem.subject == subject).first()
         report = DynamicReport.create(subject=subject, year=2025)
         change = ChangeNotice.create(subject=subject, kind="scope", description="x")
@@ -242,8 +244,8 @@ def test_upkeep_text_is_escaped_in_pages_and_plain_in_documents(app, client, mak
     with db.connection_context():
         Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
         values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
-        report, _, _ = upkeep.file_report(subject, 2025, values, staff, date(2026, 3, 1))
-        upkeep.review_report(report, "pass", "意见" + XSS, staff)
+        report, _, _ = upkeep.file_report(subject, 2025, raw=values, by=staff, today=date(2026, 3, 1))
+        upkeep.review_report(report, result="pass", opinion="意见" + XSS, by=staff)
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": XSS, "reporter_contact": XSS,
                                  "matter": XSS, "no_evidence_reason": XSS})
     login(staff)

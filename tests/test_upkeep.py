@@ -78,7 +78,7 @@ def test_removal_bar_lasts_three_years_from_the_removal(removed, today, barred):
 def test_filing_status_across_the_deadline(app, make, staff, today, overdue, db_conn):
     filed, missing = make.listed_subject(), make.listed_subject()
     make.listed_subject(year=YEAR)  # on this year's list: owes next year's table, not last year's
-    upkeep.file_report(filed, LAST_YEAR, GOOD, staff, today)
+    upkeep.file_report(filed, LAST_YEAR, raw=GOOD, by=staff, today=today)
     status = upkeep.dynamic_report_status(LAST_YEAR, today)
     assert [s.id for s in status["missing"]] == [missing.id]
     assert set(status["reports"]) == {filed.id}
@@ -120,9 +120,9 @@ def test_only_listed_units_file_and_only_for_past_years(app, make, staff, db_con
     subject = make.subject()
     listed = make.listed_subject()
     with pytest.raises(Refused, match="无需填报"):
-        upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
+        upkeep.file_report(subject, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
     with pytest.raises(Refused, match="上一年度"):
-        upkeep.file_report(listed, YEAR, GOOD, staff, TODAY)
+        upkeep.file_report(listed, YEAR, raw=GOOD, by=staff, today=TODAY)
     assert DynamicReport.select().count() == 0
 
 
@@ -143,7 +143,7 @@ def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, 
     filed = make.listed_subject(name="已填报企业有限公司")
     make.listed_subject(name="未填报企业有限公司")
     with db.connection_context():
-        report, _, _ = upkeep.file_report(filed, LAST_YEAR, GOOD, staff, date(YEAR, 3, 1))
+        report, _, _ = upkeep.file_report(filed, LAST_YEAR, raw=GOOD, by=staff, today=date(YEAR, 3, 1))
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={LAST_YEAR}").get_data(as_text=True)
     assert "拟按第三十条第二项移出" in html and "未填报企业有限公司" in html  # today is after 30 March
@@ -162,8 +162,8 @@ def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, 
 def test_an_enterprise_cannot_read_another_units_table(app, client, make, login, staff):
     mine, theirs = make.listed_subject(), make.listed_subject()
     with db.connection_context():
-        other, _, _ = upkeep.file_report(theirs, LAST_YEAR, GOOD, staff, TODAY)
-        own, _, _ = upkeep.file_report(mine, LAST_YEAR, GOOD, staff, TODAY)
+        other, _, _ = upkeep.file_report(theirs, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
+        own, _, _ = upkeep.file_report(mine, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
     login(enterprise_of(make, mine))
     assert client.get(f"/my/dynamic/{own.id}").status_code == 200
     assert client.get(f"/my/dynamic/{other.id}").status_code == 404
@@ -200,7 +200,7 @@ def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, mak
 
 def test_pending_changes_go_into_the_recommendation_package(app, make, staff, db_conn):
     subject = make.listed_subject()
-    upkeep.declare_change(subject, "address", "搬迁至新厂区", "", staff)
+    upkeep.declare_change(subject, kind="address", description="搬迁至新厂区", new_name="", by=staff)
     assert upkeep.adjustment_rows(YEAR)[0][2] == "待复核"
 
 
@@ -225,7 +225,8 @@ def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applica
         assert PoolEntry.get(PoolEntry.subject == subject).status == PoolStatus.EXITED.value
         assert Listing.get().removal_category.startswith("第三十条第三项")
         with pytest.raises(Refused, match="第十五条第三项"):
-            apps.create(subject, YEAR, "provincial", "self", 85, False, staff)
+            apps.create(subject, YEAR, rung="provincial", method="self", claimed_score=85, national_intent=False,
+                        by=staff)
     response = client.post(f"/upkeep/listings/{listing.id}/remove", data={
         "category": "falsified", "reason": "再次", "effective_on": TODAY.isoformat()})
     assert "该单位已不在此名单中" in response.get_data(as_text=True)
@@ -323,8 +324,8 @@ def test_calendar_counts_the_units_without_a_table(app, client, make, login, sta
 
 def test_listing_status_is_unchanged_by_a_rejected_change(app, make, staff, db_conn):
     subject = make.listed_subject(name="原名有限公司")
-    notice = upkeep.declare_change(subject, "name", "更名", "新名有限公司", staff)
-    upkeep.decide_change(notice, False, True, "材料不全", staff)
+    notice = upkeep.declare_change(subject, kind="name", description="更名", new_name="新名有限公司", by=staff)
+    upkeep.decide_change(notice, accepted=False, still_meets=True, verification="材料不全", by=staff)
     assert Subject.get_by_id(subject.id).name == "原名有限公司"
     assert Listing.get().status == ListingStatus.LISTED.value
 
@@ -333,27 +334,28 @@ def test_removal_date_must_lie_between_listing_and_today(app, make, staff, db_co
     make.listed_subject()
     listing = Listing.get()
     with pytest.raises(Refused, match="不能晚于今天"):
-        upkeep.remove(listing, "falsified", "造假", TODAY + timedelta(days=1), staff)
+        upkeep.remove(listing, category="falsified", reason="造假", effective_on=TODAY + timedelta(days=1), by=staff)
     with pytest.raises(Refused, match="不能早于列入日期"):
-        upkeep.remove(listing, "falsified", "造假", listing.listed_on - timedelta(days=1), staff)
+        upkeep.remove(listing, category="falsified", reason="造假", effective_on=listing.listed_on - timedelta(days=1),
+                      by=staff)
     assert Listing.get().status == ListingStatus.LISTED.value
 
 
 def test_a_handled_report_keeps_its_finding(app, make, staff, db_conn):
     subject = make.listed_subject()
-    complaint = upkeep.submit_complaint(subject, None, "张三", "13900001111", "造假", "127.0.0.1",
+    complaint = upkeep.submit_complaint(subject, None, name="张三", contact="13900001111", matter="造假", ip="127.0.0.1",
                                         no_evidence_reason="口头反映")
-    upkeep.handle_complaint(complaint, "经核实不属实", "unfounded", staff)
+    upkeep.handle_complaint(complaint, finding="经核实不属实", outcome="unfounded", by=staff)
     with pytest.raises(Refused, match="已处理"):
-        upkeep.handle_complaint(Complaint.get_by_id(complaint.id), "改口", "rectify", staff)
+        upkeep.handle_complaint(Complaint.get_by_id(complaint.id), finding="改口", outcome="rectify", by=staff)
     assert Complaint.get_by_id(complaint.id).finding == "经核实不属实"
 
 
 def test_refiling_keeps_the_earlier_review_in_the_audit_trail(app, make, staff, db_conn):
     subject = make.listed_subject()
-    report, _, _ = upkeep.file_report(subject, LAST_YEAR, GOOD, staff, TODAY)
-    upkeep.review_report(report, "fail", "单位产值能耗与用电量不符", staff)
-    upkeep.file_report(subject, LAST_YEAR, {**GOOD, "energy_per_output": "0.07"}, staff, TODAY)
+    report, _, _ = upkeep.file_report(subject, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
+    upkeep.review_report(report, result="fail", opinion="单位产值能耗与用电量不符", by=staff)
+    upkeep.file_report(subject, LAST_YEAR, raw={**GOOD, "energy_per_output": "0.07"}, by=staff, today=TODAY)
     edit = AuditEvent.select().where(AuditEvent.action == "dynamic.edit").get()
     assert json.loads(edit.details)["before"]["review"] == ["fail", "单位产值能耗与用电量不符"]
     assert DynamicReport.get().review_result is None
@@ -363,7 +365,7 @@ def test_a_reminder_links_to_where_the_table_is_filed(app, client, make, login, 
     subject = make.listed_subject()
     enterprise = enterprise_of(make, subject)
     with db.connection_context():
-        upkeep.remind([subject], LAST_YEAR, staff)
+        upkeep.remind([subject], LAST_YEAR, by=staff)
     login(enterprise)
     html = client.get("/my/").get_data(as_text=True)
     assert 'href="/my/dynamic">去办理</a>' in html

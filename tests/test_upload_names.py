@@ -82,9 +82,9 @@ def _put(directory, name, age=0):
     return path
 
 
-def test_sweep_removes_only_old_files_without_a_row(app):
+def test_sweep_removes_only_old_files_without_a_row(app, db_conn):
     directory = app.config["UPLOAD_DIR"]
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         kept = uploads.store(_file(PDF, "有记录.pdf"), "subject", 1)
         os.utime(os.path.join(directory, kept.stored_name), (time.time() - 7200,) * 2)
         old_orphan = _put(directory, "a" * 32 + ".pdf", age=7200)
@@ -98,9 +98,9 @@ def test_sweep_removes_only_old_files_without_a_row(app):
     assert os.path.exists(os.path.join(directory, kept.stored_name))
 
 
-def test_a_rolled_back_upload_leaves_a_file_that_the_next_store_sweeps(app, monkeypatch):
+def test_a_rolled_back_upload_leaves_a_file_that_the_next_store_sweeps(app, monkeypatch, db_conn):
     directory = app.config["UPLOAD_DIR"]
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         with pytest.raises(RuntimeError):
             with db.atomic():
                 lost = uploads.store(_file(PDF, "回滚.pdf"), "subject", 1)
@@ -115,11 +115,11 @@ def test_a_rolled_back_upload_leaves_a_file_that_the_next_store_sweeps(app, monk
         assert [d.original_name for d in Document.select()] == ["下一个.pdf"]
 
 
-def test_the_sweep_runs_at_most_every_interval(app, monkeypatch):
+def test_the_sweep_runs_at_most_every_interval(app, monkeypatch, db_conn):
     calls = []
     monkeypatch.setattr(uploads, "_last_sweep", None)
     monkeypatch.setattr(uploads, "sweep_orphans", lambda: calls.append(1) or [])
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         for name in ("1.pdf", "2.pdf"):
             uploads.store(_file(PDF, name), "subject", 1)
     assert calls == [1]
@@ -147,9 +147,9 @@ def test_quota_per_uploading_account(app, client, make, login):
 
 
 @pytest.mark.app_config(UPLOAD_QUOTA_BYTES=len(PDF) + 1)
-def test_quota_counts_what_the_account_uploaded_and_says_so(app, make):
+def test_quota_counts_what_the_account_uploaded_and_says_so(app, make, db_conn):
     user = make.user(Role.ENTERPRISE, subject=make.subject())
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         uploads.store(_file(PDF, "一.pdf"), "subject", 1, user=user)
         with pytest.raises(uploads.UploadError, match=r"上限 0\.0 MB，已用 0\.0 MB"):
             uploads.store(_file(PDF, "二.pdf"), "subject", 1, user=user)

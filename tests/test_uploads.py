@@ -30,8 +30,8 @@ def _file(data, name):
     (b"\x89PNG\r\n\x1a\n" + b"0" * 20, "a.png", "png"),
     (b"\xff\xd8\xff\xe0" + b"0" * 20, "a.jpg", "jpg"),
 ])
-def test_accepted_by_content(app, data, name, kind):
-    with app.app_context(), db.connection_context():
+def test_accepted_by_content(app, data, name, kind, db_conn):
+    with app.app_context():
         document = uploads.store(_file(data, name), "subject", 1)
         assert document.sha256 == hashlib.sha256(data).hexdigest() and document.size == len(data)
         assert os.path.exists(os.path.join(app.config["UPLOAD_DIR"], document.stored_name))
@@ -43,16 +43,16 @@ def test_accepted_by_content(app, data, name, kind):
     (b"PK\x03\x04broken", "a.docx", "不是允许的类型"),
     (b"", "empty.pdf", "文件是空的"),
 ])
-def test_refused_by_content(app, data, name, message):
-    with app.app_context(), db.connection_context():
+def test_refused_by_content(app, data, name, message, db_conn):
+    with app.app_context():
         with pytest.raises(uploads.UploadError, match=message):
             uploads.store(_file(data, name), "subject", 1)
         assert Document.select().count() == 0
 
 
-def test_refused_when_too_large(app):
+def test_refused_when_too_large(app, db_conn):
     app.config["MAX_UPLOAD_BYTES"] = 100
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         with pytest.raises(uploads.UploadError, match="超过"):
             uploads.store(_file(PDF + b"0" * 200, "big.pdf"), "subject", 1)
 

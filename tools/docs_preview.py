@@ -24,11 +24,12 @@ def build(workdir):
     """{file name: bytes} of each document, from the demo city."""
     import demo
     from app import create_app
-    from blueprints.filing import bundle
     from blueprints.filing import operations as filing
-    from blueprints.plans import exports as plan_exports
+    from blueprints.filing import writers as filing_writers
+    from blueprints.plans import writers as plan_writers
     from blueprints.recommend import operations as recommend
     from blueprints.upkeep import operations as upkeep
+    from blueprints.upkeep import writers as upkeep_writers
     from core import database, settings
     from models import Incident, Listing, ListingStatus, RecommendationRound, db, local_now
 
@@ -41,19 +42,19 @@ def build(workdir):
         database.upgrade()
         demo.load()
         city = settings.get_all()
-        files = bundle.build_files(filing.gather(today.year, today), plan_exports.plan_docx)
+        files = filing_writers.build_files(filing.gather(today.year, today), plan_writers.build_plan_docx)
         docs.update({name: data for name, data in files.items() if name.endswith(".docx")})
         year = today.year - 1
-        docs["05-动态管理表审核意见报告.docx"] = upkeep.opinion_report(
-            year, upkeep.dynamic_report_status(year, today), city, today, number=f"{city['document_number_prefix']}"
-            f"〔{today.year}〕12号")
+        docs["05-动态管理表审核意见报告.docx"] = upkeep_writers.build_opinion_report_docx(
+            year, status=upkeep.dynamic_report_status(year, today), city=city, when=today,
+            number=f"{city['document_number_prefix']}〔{today.year}〕12号")
         incident = Incident.select().first()
         if incident is None:  # a sample on the first listed unit, not stored
             listing = Listing.select().where(Listing.status == ListingStatus.LISTED.value).first()
             incident = Incident(subject=listing.subject, occurred_on=date(today.year, 3, 2), kind="environment",
                                 grade="major", source="市生态环境局通报", description="污水处理站故障，部分未经处理的废水"
                                 "排入厂外沟渠，已于当日封堵并启动应急监测。")
-        docs["06-事故事件报告.docx"] = upkeep.incident_report(incident, city, today)
+        docs["06-事故事件报告.docx"] = upkeep_writers.build_incident_report_docx(incident, city=city, when=today)
         round_ = RecommendationRound.select().order_by(RecommendationRound.year.desc(),
                                                        RecommendationRound.version.desc()).first()
         if round_ is not None:  # the recommendation package: its letter, opinions and adjustments

@@ -6,7 +6,7 @@ from models import db
 from rules import Refused
 
 
-def create_account(username, role, display_name, *, organisation="", phone="", by):
+def create_account(username, role, *, display_name, organisation="", phone="", by):
     """A new account with a generated password, to be changed at first login. Returns (user, password)."""
     with db.atomic():
         return create_user(username.strip(), role, display_name.strip(), by=by,

@@ -2,27 +2,19 @@ import io
 from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from blueprints.views import fragment_or_page, get_object_or_404, me
 from core import audit, settings
 from core.access import admin_required
 from core.accounts import unlock
 from core.documents import XLSX_MIMETYPE, xlsx_table
-from core.extensions import htmx
 from core.pagination import paginate
 from models import AuditEvent, Role, User, local_now
 from rules import Refused
 
 from . import bp, operations
 from .forms import AuditFilterForm, RoleForm, SettingsForm, UserCreateForm, district_lines
-
-
-def _user_or_404(user_id):
-    user = User.get_or_none(User.id == user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -39,9 +31,10 @@ def user_create():
     """Create an account with a generated password shown once."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        user, password = operations.create_account(form.username.data, form.role.data, form.display_name.data,
+        user, password = operations.create_account(form.username.data, form.role.data,
+                                                   display_name=form.display_name.data,
                                                    organisation=form.organisation.data, phone=form.phone.data,
-                                                   by=current_user._get_current_object())
+                                                   by=me())
         return render_template("admin/password_shown.html", user=user, password=password, created=True)
     return render_template("admin/user_form.html", form=form)
 
@@ -50,11 +43,11 @@ def user_create():
 @admin_required
 def user_detail(user_id):
     """One account: its role, state and recent activity; change the role."""
-    user = _user_or_404(user_id)
+    user = get_object_or_404(User, User.id == user_id)
     form = RoleForm(obj=user)
     if form.validate_on_submit():
         try:
-            if operations.change_role(user, form.role.data, by=current_user._get_current_object()):
+            if operations.change_role(user, form.role.data, by=me()):
                 flash(f"已将 {user.username} 的角色改为{Role.label_of(user.role)}，其现有登录已退出。", "success")
         except Refused as refused:
             flash(str(refused), "danger")
@@ -68,11 +61,11 @@ def user_detail(user_id):
 @admin_required
 def user_toggle_active(user_id):
     """Disable (its sessions end at once) or re-enable an account (accounts are never deleted)."""
-    user = _user_or_404(user_id)
+    user = get_object_or_404(User, User.id == user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        operations.set_active(user, not user.active, by=current_user._get_current_object())
+        operations.set_active(user, not user.active, by=me())
         flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
     except Refused as refused:
         flash(str(refused), "danger")
@@ -83,10 +76,10 @@ def user_toggle_active(user_id):
 @admin_required
 def user_reset_password(user_id):
     """Give the account a new generated password, to be changed at next login; unlocks it, ends its sessions."""
-    user = _user_or_404(user_id)
+    user = get_object_or_404(User, User.id == user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    password = operations.reset_password(user, by=current_user._get_current_object())
+    password = operations.reset_password(user, by=me())
     return render_template("admin/password_shown.html", user=user, password=password, created=False)
 
 
@@ -94,10 +87,10 @@ def user_reset_password(user_id):
 @admin_required
 def user_unlock(user_id):
     """Lift the account's login lockouts from every address."""
-    user = _user_or_404(user_id)
+    user = get_object_or_404(User, User.id == user_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    unlock(user, by=current_user._get_current_object())
+    unlock(user, by=me())
     flash(f"已解除账号 {user.username} 的登录锁定。", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -121,7 +114,7 @@ def settings_page():
                     "document_number_prefix", "signer", "regulation_title"):
             values[key] = (values[key] or "").strip()
         values["regulation_title"] = values["regulation_title"] or settings.DEFAULTS["regulation_title"]
-        changed = operations.save_settings(values, by=current_user._get_current_object())
+        changed = operations.save_settings(values, by=me())
         flash("设置已保存。" if changed else "设置没有变化。", "success")
         return redirect(url_for("admin.settings_page"))
     return render_template("admin/settings.html", form=form)
@@ -156,8 +149,7 @@ def audit_log():
     """The audit trail, filtered by user, action, object and date range (the table alone for htmx)."""
     form = _audit_filter_form()
     page = paginate(_audit_query(form) if form.validate() else AuditEvent.select().where(False))
-    template = "admin/_audit_table.html" if htmx and not htmx.history_restore_request else "admin/audit.html"
-    return render_template(template, form=form, page=page)
+    return fragment_or_page("admin/_audit_table.html", "admin/audit.html", form=form, page=page)
 
 
 @bp.route("/audit/export")

@@ -1,15 +1,15 @@
 """Batch assignment pages (staff): choose subjects from a pool filter or a plan, see the proposed assignment with a
 load bar per agency, change rows with a reason, send every invitation in one step; the capacity per agency and year.
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response as htmx_response
-from flask_login import current_user
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 import rules
 from blueprints.plans import operations as plan_operations
-from blueprints.pool.listing import filter_choices, filters_from, pool_query
+from blueprints.pool.queries import filter_choices, filters_from, pool_query
+from blueprints.views import get_object_or_404, me
 from core.access import staff_required
 from core.bounds import YEAR_MAX, YEAR_MIN, int_in, year_in
 from core.extensions import htmx
@@ -60,10 +60,6 @@ class CapacityForm(Form):
     next = HiddenField()
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _today():
     return local_now().date()
 
@@ -104,8 +100,8 @@ def _query_args(form, filters):
 def _context(form, filters, subjects, choices=None, errors=None, error=None, planned=None):
     """Everything the page shows for these subjects: rows, load bars, the subjects nobody covers. A row starts ticked
     only when the method proposed an agency for it, so the page as first shown can be sent as it is."""
-    ranked, proposals, loads = planned or batch_operations.plan(subjects, form.purpose.data, form.target.data,
-                                                                form.for_year.data, _today())
+    ranked, proposals, loads = planned or batch_operations.plan(
+        subjects, purpose=form.purpose.data, rung=form.target.data, year=form.for_year.data, today=_today())
     choices = choices or {}
     rows = []
     for subject in subjects:
@@ -166,7 +162,8 @@ def _send(form, filters, choices):
     """Check every row (the agency offered, a reason when it differs from the proposal), then send_batch with the
     one ranking the rows were checked against."""
     subjects = _subjects_by_ids(request.form.getlist("subject"))
-    planned = batch_operations.plan(subjects, form.purpose.data, form.target.data, form.for_year.data, _today())
+    planned = batch_operations.plan(subjects, purpose=form.purpose.data, rung=form.target.data,
+                                    year=form.for_year.data, today=_today())
     ranked, proposals, _ = planned
     posted, errors, rows = {}, {}, []
     for subject in subjects:
@@ -198,8 +195,9 @@ def _send(form, filters, choices):
     message = None
     if not errors:
         try:
-            batch = batch_operations.send_batch(rows, form.purpose.data, form.target.data, form.for_year.data, _me(),
-                                                _today(), ranked=ranked)
+            batch = batch_operations.send_batch(rows, purpose=form.purpose.data, rung=form.target.data,
+                                                year=form.for_year.data, by=me(),
+                                                today=_today(), ranked=ranked)
         except batch_operations.BatchRefused as refused:
             errors, message = refused.errors, str(refused)
         except Refused as refused:
@@ -217,9 +215,7 @@ def _send(form, filters, choices):
 @staff_required
 def batch_detail(batch_id):
     """One batch: its invitations and where each stands."""
-    batch = AssignmentBatch.get_or_none(AssignmentBatch.id == batch_id)
-    if batch is None:
-        abort(404)
+    batch = get_object_or_404(AssignmentBatch, AssignmentBatch.id == batch_id)
     engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
                    .where(Engagement.batch == batch).order_by(Agency.name, Subject.name))
     engagements = list(engagements)
@@ -260,14 +256,12 @@ def _safe_next(target):
 @staff_required
 def agency_capacity_set(agency_id):
     """Set the agency's capacity for a year (htmx: the form comes back with the message beside the field)."""
-    agency = Agency.get_or_none(Agency.id == agency_id)
-    if agency is None:
-        abort(404)
+    agency = get_object_or_404(Agency, Agency.id == agency_id)
     form = CapacityForm()
     saved = False
     if form.validate_on_submit():
         try:
-            batch_operations.set_capacity(agency, form.year.data, form.capacity.data, _me())
+            batch_operations.set_capacity(agency, form.year.data, capacity=form.capacity.data, by=me())
             saved = True
         except Refused as error:
             form.capacity.errors = [str(error)]

@@ -40,7 +40,7 @@ def group_key(agency):
     return (agency.legal_representative or "").strip()
 
 
-def plan(subjects, purpose, rung, year, today):
+def plan(subjects, *, purpose, rung, year, today):
     """The proposal for these subjects: (ranked candidates, {subject_id: Proposal}, loads).
 
     loads is {agency_id: (load, capacity)} for every agency offered to some subject. Rows whose choice needs a stored
@@ -68,7 +68,7 @@ def plan(subjects, purpose, rung, year, today):
     return ranked, proposals, {a: (load.get(a, 0), capacity[a]) for a in agencies}
 
 
-def set_capacity(agency, year, capacity, by):
+def set_capacity(agency, year, *, capacity, by):
     """Staff set how many engagements of the year the agency takes on (audited; the earlier figure is kept in the
     audit trail). A figure below the year's current load is accepted: the agency then gets no new invitations.
 
@@ -92,7 +92,7 @@ def set_capacity(agency, year, capacity, by):
     return AgencyCapacity.get(AgencyCapacity.agency == agency, AgencyCapacity.year == year)
 
 
-def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD, ranked=None):
+def send_batch(rows, *, purpose, rung, year, by, today, method=assignment.METHOD, ranked=None):
     """Send every row's invitation in one step, all or nothing: one AssignmentBatch, then operations.propose per row
     (each audited) inside one transaction. The agencies' capacities and the national cap are checked again here;
     when any row is refused, nothing is sent and BatchRefused carries the reason per subject.
@@ -139,7 +139,8 @@ def send_batch(rows, purpose, rung, year, by, today, method=assignment.METHOD, r
             if row.subject.id in errors:
                 continue
             try:
-                operations.propose(row.subject, row.agency, purpose, rung, year, by, today, reason=row.reason,
+                operations.propose(row.subject, row.agency, purpose=purpose, rung=rung, year=year, by=by, today=today,
+                                   reason=row.reason,
                                    batch=batch, ranked=ranked.get(row.subject.id))
             except Refused as error:
                 errors[row.subject.id] = str(error)

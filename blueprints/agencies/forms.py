@@ -108,7 +108,7 @@ class ProposeForm(Form):
 
 class AgencyCheckForm(Form):
     result = SelectField("结果", choices=CheckResult.choices())
-    evidence = TextAreaField("依据/证明材料说明", filters=[strip], validators=[Optional(), Length(max=2000)])
+    evidence = StringField("依据/证明材料说明", filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
 class NoteForm(Form):

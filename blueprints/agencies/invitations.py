@@ -1,15 +1,19 @@
 """Staff see every state of an invitation (第十条、第十二条): waiting for the agency by its reply-by day, waiting for
 the enterprise's confirmation, declined with the agency's reason, refused by the enterprise, expired; and record an
 enterprise's confirmation or refusal on its behalf when its subject has no enterprise account."""
-from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
+from urllib.parse import parse_qsl, urlsplit
 
+from flask import flash, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from blueprints.views import errors_flashed, get_object_or_404, me
 from core.access import staff_required
 from models import Agency, Engagement, EngagementStatus, Subject, local_now
 from rules import Refused
 
 from . import bp, operations, preferences
 from .forms import OnBehalfForm
+from .routes import engagement_list_page
 
 
 @bp.app_context_processor
@@ -50,22 +54,22 @@ def invitation_panel(today):
 def engagement_on_behalf(engagement_id):
     """Record the enterprise's confirmation (it goes live) or refusal when its subject has no enterprise account; the
     note says how the enterprise told the bureau and is audited."""
-    engagement = Engagement.get_or_none(Engagement.id == engagement_id)
-    if engagement is None:
-        abort(404)
+    engagement = get_object_or_404(Engagement, Engagement.id == engagement_id)
     form = OnBehalfForm()
     back = request.form.get("next") or ""
     back = back if back.startswith("/") and not back.startswith("//") else url_for("agencies.engagement_list")
     if not form.validate_on_submit():
-        flash("；".join(m for ms in form.errors.values() for m in ms), "danger")
-        return redirect(back)
-    me = current_user._get_current_object()
+        if engagement.status != EngagementStatus.ACCEPTED.value:  # its form has left the list meanwhile
+            return errors_flashed(form, back)
+        return engagement_list_page(MultiDict(parse_qsl(urlsplit(back).query)), failed=engagement.id,
+                                    on_behalf_form=form, back=back)
+    user = me()
     try:
         if form.decision.data == "confirm":
-            operations.confirm(engagement, me, local_now().date(), note=form.note.data)
+            operations.confirm(engagement, by=user, today=local_now().date(), note=form.note.data)
             flash(f"已代企业确认与 {engagement.agency.name} 的对接。", "success")
         else:
-            operations.refuse(engagement, form.note.data, me)
+            operations.refuse(engagement, reason=form.note.data, by=user)
             flash(f"已记录企业不予确认与 {engagement.agency.name} 的对接。", "success")
     except Refused as error:
         flash(str(error), "danger")

@@ -65,7 +65,7 @@ def qualification_problems_for(agencies):
     return {a.id: qualification_problems(a, checks.get(a.id, {})) for a in agencies}
 
 
-def record_check(agency, item_key, result, evidence, by):
+def record_check(agency, item_key, *, result, evidence, by):
     """Staff record one 第二十三条 item (第一、二、四、五项) with its evidence (a new row; earlier ones stay)."""
     if item_key not in {key for key, _, _ in rules.AGENCY_CONDITIONS}:
         raise Refused("该检查项不属于第二十三条所列条件")
@@ -76,7 +76,7 @@ def record_check(agency, item_key, result, evidence, by):
     return row
 
 
-def register(data, username, password, declared=False):
+def register(data, *, username, password, declared=False):
     """An agency registers itself (public): a pending Agency and its account, with its 第二十四条 declaration."""
     if not declared:
         raise Refused("第二十四条：请阅读并勾选承诺")
@@ -93,7 +93,7 @@ def register(data, username, password, declared=False):
     return agency
 
 
-def declare(agency, by):
+def declare(agency, *, by):
     """第二十四条: an agency registered before the declaration was asked makes it now (the text and the time)."""
     if agency.declared_at is not None:
         raise Refused(f"本机构已于 {agency.declared_at:%Y-%m-%d %H:%M} 作出承诺")
@@ -120,7 +120,7 @@ def _set_status(agency, expected, status, reason, by, action, **extra):
         audit.record(action, agency, user=by, details={"from": old, "to": status, "reason": reason, **extra})
 
 
-def approve(agency, by, today):
+def approve(agency, *, by, today):
     """Staff recognise the agency: every 第二十三条 item checked and met, the counts, the platform registration and
     the declaration of 第二十四条."""
     if agency.status == AgencyStatus.APPROVED.value:
@@ -134,13 +134,13 @@ def approve(agency, by, today):
     _set_status(agency, agency.status, AgencyStatus.APPROVED.value, "", by, "agency.approve")
 
 
-def reject(agency, reason, by):
+def reject(agency, *, reason, by):
     if agency.status != AgencyStatus.PENDING.value:
         raise Refused("只有待审核的机构可以不予认可")
     _set_status(agency, AgencyStatus.PENDING.value, AgencyStatus.REJECTED.value, reason, by, "agency.reject")
 
 
-def end_open_engagements(agency, reason, by):
+def end_open_engagements(agency, *, reason, by):
     """第二十六条: the agency stops at once: its proposed and active engagements end with the reason, each audited.
     Call inside db.atomic(); lifting a suspension later revives none of them."""
     ended = 0
@@ -155,22 +155,22 @@ def end_open_engagements(agency, reason, by):
     return ended
 
 
-def suspend(agency, reason, by):
+def suspend(agency, *, reason, by):
     """Suspend an approved agency, without an end date, until lifted; its open engagements end now."""
     if agency.status != AgencyStatus.APPROVED.value:
         raise Refused("只有已认可的机构可以暂停")
     with db.atomic():
         _set_status(agency, AgencyStatus.APPROVED.value, AgencyStatus.SUSPENDED.value, reason, by, "agency.suspend")
-        end_open_engagements(agency, f"机构已被暂停：{reason}", by)
+        end_open_engagements(agency, reason=f"机构已被暂停：{reason}", by=by)
 
 
-def lift_suspension(agency, by):
+def lift_suspension(agency, *, by):
     if agency.status != AgencyStatus.SUSPENDED.value:
         raise Refused("该机构未被暂停")
     _set_status(agency, AgencyStatus.SUSPENDED.value, AgencyStatus.APPROVED.value, "", by, "agency.lift")
 
 
-def disqualify(agency, reason, decided_on, by, category=""):
+def disqualify(agency, *, reason, decided_on, by, category=""):
     """第二十六条: fraud, concealment, poor quality, or a confirmed breach of 第二十四条 (rules.DISQUALIFICATION_CATEGORIES;
     "" when another procedure gives the reason): disqualified, reports not accepted for three years."""
     categories = dict(rules.DISQUALIFICATION_CATEGORIES)
@@ -185,10 +185,10 @@ def disqualify(agency, reason, decided_on, by, category=""):
                     AgencyStatus.DISQUALIFIED.value, reason, by, "agency.disqualify",
                     disqualified_on=decided_on, disqualified_until=rules.disqualification_until(decided_on),
                     disqualified_category=category)
-        end_open_engagements(agency, f"第二十六条：机构已被取消资格：{reason}", by)
+        end_open_engagements(agency, reason=f"第二十六条：机构已被取消资格：{reason}", by=by)
 
 
-def national_evaluations(legal_representative, year, exclude_id=None):
+def national_evaluations(legal_representative, year, *, exclude_id=None):
     """National-rung evaluation projects of the year across every agency with this legal representative
     (matched on the trimmed name: the registry holds no personal identity numbers)."""
     query = (Engagement.select().join(Agency)
@@ -207,12 +207,13 @@ def _rules_at(agency, purpose, rung, year, today, exclude_id=None, expire=True):
     if reason:
         raise Refused(reason)
     if purpose == EngagementPurpose.EVALUATION.value and rung == Rung.NATIONAL.value:
-        problem = rules.national_cap_problem(national_evaluations(agency.legal_representative, year, exclude_id))
+        problem = rules.national_cap_problem(national_evaluations(agency.legal_representative, year,
+                                                                  exclude_id=exclude_id))
         if problem:
             raise Refused(problem)
 
 
-def consult_and_evaluate(subject, agency, purpose, exclude_id=None):
+def consult_and_evaluate(subject, agency, *, purpose, exclude_id=None):
     """第二十四条: one agency both consulting for and evaluating the same subject deserves a warning."""
     other = (EngagementPurpose.EVALUATION.value if purpose == EngagementPurpose.CONSULTING.value
              else EngagementPurpose.CONSULTING.value)
@@ -223,7 +224,7 @@ def consult_and_evaluate(subject, agency, purpose, exclude_id=None):
     return rules.CONSULT_AND_EVALUATE_WARNING if query.exists() else ""
 
 
-def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply_by=None, batch=None, ranked=None):
+def propose(subject, agency, *, purpose, rung, year, by, today, reason="", reply_by=None, batch=None, ranked=None):
     """Staff invite an agency to an engagement; the rules hold now and again when the agency accepts. The choice is
     checked against the ranking (matching.ranked_for, or `ranked`: the subject's candidates a batch computed once for
     all its rows, after expiring overdue invitations once): an excluded agency is refused, and any agency but the
@@ -246,7 +247,7 @@ def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply
     if problem:
         raise Refused(problem)
     reply_by = reply_by or today + timedelta(days=rules.INVITATION_REPLY_DAYS)
-    warning = consult_and_evaluate(subject, agency, purpose)
+    warning = consult_and_evaluate(subject, agency, purpose=purpose)
     try:
         with db.atomic():
             engagement = Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year,
@@ -260,7 +261,7 @@ def propose(subject, agency, purpose, rung, year, by, today, *, reason="", reply
     return engagement
 
 
-def accept(engagement, by, today, *, declared):
+def accept(engagement, *, by, today, declared):
     """The agency accepts a proposed engagement by its reply-by day, declaring again that it keeps to 第二十四条
     (stored with the time). It then waits for the enterprise, which commissions the agency, to confirm it (第十二条):
     only then is it live (ACTIVE) and the subject's documents shared."""
@@ -279,13 +280,13 @@ def accept(engagement, by, today, *, declared):
         compare_and_set(engagement, "status", EngagementStatus.PROPOSED.value, _engagement_changed,
                         status=EngagementStatus.ACCEPTED.value, accepted_at=now,
                         declaration=rules.AGENCY_DECLARATION, declared_at=now)
-        engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, engagement.purpose,
-                                                  engagement.id)
+        engagement.warning = consult_and_evaluate(engagement.subject, engagement.agency, purpose=engagement.purpose,
+                                                  exclude_id=engagement.id)
         engagement.save(only=[Engagement.warning])
         audit.record("engagement.accept", engagement.subject, user=by, details={"engagement": engagement.id})
 
 
-def decline(engagement, reason, by):
+def decline(engagement, *, reason, by):
     """The agency declines an invitation with its reason (shown to staff, kept apart from progress notes)."""
     reason = (reason or "").strip()
     if not reason:
@@ -317,7 +318,7 @@ def _for_the_enterprise(engagement, by, note):
     raise Refused("只有企业本身或主管部门（代企业）可以确认对接")
 
 
-def confirm(engagement, by, today, *, note=""):
+def confirm(engagement, *, by, today, note=""):
     """The enterprise confirms an engagement the agency accepted (第十条、第十二条): it is live from now on."""
     on_behalf = _for_the_enterprise(engagement, by, note)
     if engagement.status != EngagementStatus.ACCEPTED.value:
@@ -331,11 +332,11 @@ def confirm(engagement, by, today, *, note=""):
         audit.record("engagement.confirm", engagement.subject, user=by, details={
             "engagement": engagement.id, "agency": engagement.agency.name, "on_behalf": on_behalf,
             "note": (note or "").strip()})
-        plan_milestones.tick(engagement.subject, plan_milestones.ENGAGEMENT_ACCEPTED, today,
-                             f"与{engagement.agency.name}的对接已确认", by, year=engagement.year)
+        plan_milestones.tick(engagement.subject, plan_milestones.ENGAGEMENT_ACCEPTED, on=today,
+                             detail=f"与{engagement.agency.name}的对接已确认", by=by, year=engagement.year)
 
 
-def upload_report(engagement, file_storage, by, today):
+def upload_report(engagement, file_storage, *, by, today):
     """The agency uploads the evaluation report of a live engagement (第十三条); the plan's evaluation step ticks."""
     blocked = blocked_reason(engagement.agency, today)
     if blocked:
@@ -348,13 +349,13 @@ def upload_report(engagement, file_storage, by, today):
         document = uploads.store(file_storage, "engagement", engagement.id, purpose="评价报告", user=by,
                                  kinds=("pdf", "docx"))
         if engagement.purpose == EngagementPurpose.EVALUATION.value:
-            plan_milestones.tick(engagement.subject, plan_milestones.EVALUATION_REPORT, today,
-                                 f"{engagement.agency.name}上传评价报告", by, rung=engagement.rung,
+            plan_milestones.tick(engagement.subject, plan_milestones.EVALUATION_REPORT, on=today,
+                                 detail=f"{engagement.agency.name}上传评价报告", by=by, rung=engagement.rung,
                                  year=engagement.year)
     return document
 
 
-def refuse(engagement, reason, by):
+def refuse(engagement, *, reason, by):
     """The enterprise does not commission the agency the bureau matched (第十二条): the engagement is withdrawn with
     the enterprise's reason (decline_reason, prefixed so staff read whose reason it is); staff may record it on the
     enterprise's behalf, the reason being what the enterprise said."""
@@ -393,7 +394,7 @@ def expire_overdue(today):
     return expired
 
 
-def add_note(engagement, text, by):
+def add_note(engagement, *, text, by):
     if engagement.status == EngagementStatus.ENDED.value:
         raise Refused(f"该对接已终止，不能再记录进展：{engagement.ended_reason}")
     if engagement.status != EngagementStatus.ACTIVE.value:
@@ -407,7 +408,7 @@ def add_note(engagement, text, by):
         audit.record("engagement.note", engagement.subject, user=by, details={"engagement": engagement.id})
 
 
-def complete(engagement, by, today):
+def complete(engagement, *, by, today):
     """Close an engagement. The agency records no result: an evaluation's pass or fail is what the bureau records
     for the subject (pass_rate below), so Engagement.outcome is no longer written."""
     if engagement.status != EngagementStatus.ACTIVE.value:
@@ -486,7 +487,7 @@ def pass_rate(agency_ids=None):
     return rates
 
 
-def submit_annual_report(agency, year, file_storage, by):
+def submit_annual_report(agency, year, *, file_storage, by):
     """第二十五条: the agency's yearly work report (a new upload replaces none: every version stays)."""
     with db.atomic():
         document = uploads.store(file_storage, "agency", agency.id, purpose=f"{year}年度工作报告", user=by,
@@ -503,7 +504,7 @@ def missing_annual_reports(year):
                 .order_by(Agency.name))
 
 
-def evaluation_agency_problem(subject, agency, today):
+def evaluation_agency_problem(subject, agency, *, today):
     """rules.evaluation_agency_problem (第十三、二十六条) over the facts: the agency chosen, its disqualification, and
     whether it has an active or completed evaluation engagement for the subject."""
     if agency is None:

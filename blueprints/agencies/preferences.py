@@ -60,7 +60,7 @@ def _check_party(subject, by):
     raise Refused("只有企业本身可以对机构表明倾向或异议")
 
 
-def state(subject, agency, year, stance, reason, by, today):
+def state(subject, agency, *, year, stance, reason, by, today):
     """The enterprise prefers or objects to an agency for the year, with its reason (a new row: the newest counts)."""
     _check_party(subject, by)
     if stance not in {s.value for s in PreferenceStance}:
@@ -78,7 +78,7 @@ def state(subject, agency, year, stance, reason, by, today):
     return row
 
 
-def withdraw(subject, agency, year, by):
+def withdraw(subject, agency, *, year, by):
     """Withdraw the preference or objection in force (the row stays, marked withdrawn)."""
     _check_party(subject, by)
     row = _latest([subject.id], year).get((subject.id, agency.id))

@@ -1,11 +1,11 @@
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
-from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 import rules
 from blueprints.pool.forms import ReasonForm
+from blueprints.views import beside_field, errors_flashed, get_object_or_404, inline_answer, me
 from core import uploads
 from core.access import agency_only, public, staff_required
 from core.bounds import year_in
@@ -16,6 +16,7 @@ from models import (
     Agency,
     AgencyReport,
     AgencyStatus,
+    CheckResult,
     Document,
     Engagement,
     EngagementPurpose,
@@ -42,23 +43,12 @@ from .forms import (
 )
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _today():
     return local_now().date()
 
 
 def _errors(form):
     return "；".join(m for ms in form.errors.values() for m in ms)
-
-
-def agency_or_404(agency_id):
-    agency = Agency.get_or_none(Agency.id == agency_id)
-    if agency is None:
-        abort(404)
-    return agency
 
 
 # --- public registration -----------------------------------------------------------------------------------
@@ -76,7 +66,8 @@ def agency_register():
             form.qualification.errors.append(str(error))
         else:
             try:
-                agency = operations.register(form.profile_data(), form.username.data, form.password.data,
+                agency = operations.register(form.profile_data(), username=form.username.data,
+                                             password=form.password.data,
                                              declared=form.declaration.data)
                 with db.atomic():
                     uploads.save(data, kind, form.qualification.data.filename, "agency", agency.id, purpose="资质证明")
@@ -146,7 +137,7 @@ def agency_export():
 @staff_required
 def agency_detail(agency_id):
     """One agency: the 第二十三条 checks beside its evidence, its engagements and pass rate, and the decisions."""
-    return _detail_page(agency_or_404(agency_id))
+    return _detail_page(get_object_or_404(Agency, Agency.id == agency_id))
 
 
 def _detail_page(agency, reason_form=None, disqualify_form=None):
@@ -173,40 +164,46 @@ def _qualification_context(agency):
 @staff_required
 def agency_check(agency_id, item_key):
     """Record one 第二十三条 item inline (htmx: the row is re-rendered and the qualification panel refreshes)."""
-    agency = agency_or_404(agency_id)
+    agency = get_object_or_404(Agency, Agency.id == agency_id)
     if item_key not in {key for key, _, _ in rules.AGENCY_CONDITIONS}:
         abort(404)
     form = AgencyCheckForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.record_check(agency, item_key, form.result.data, form.evidence.data, _me())
+            operations.record_check(agency, item_key, result=form.result.data, evidence=form.evidence.data, by=me())
         except Refused as refused:
-            error = str(refused)
-    else:
-        error = _errors(form)
-    if not htmx:
-        flash(error or "已记录。", "danger" if error else "success")
-        return redirect(url_for("agencies.agency_detail", agency_id=agency.id, _anchor="conditions"))
-    context = _qualification_context(agency)
-    item = next(i for i in rules.AGENCY_CONDITIONS if i[0] == item_key)
-    body = render_template("agencies/_condition_row.html", agency=agency, item=item, row=context["checks"].get(item_key),
-                           error=error)
-    return htmx_response(body, trigger=None if error else "agency-checks-changed")
+            error = None if beside_field(form, refused) else str(refused)
+    failed = error or _errors(form) or None
+
+    def row():
+        item = next(i for i in rules.AGENCY_CONDITIONS if i[0] == item_key)
+        return render_template("agencies/_condition_row.html", agency=agency, item=item, error=error,
+                               row_form=form if failed else None,
+                               row=_qualification_context(agency)["checks"].get(item_key))
+
+    return inline_answer(failed, url_for("agencies.agency_detail", agency_id=agency.id, _anchor="conditions"), row,
+                         trigger="agency-checks-changed", done="已记录。")
+
+
+@bp.app_template_global()
+def agency_check_form(row=None):
+    """The form of one 第二十三条 row, filled from the stored check `row`, never from what another form posted."""
+    return AgencyCheckForm(formdata=None, obj=row, **({} if row else {"result": CheckResult.UNKNOWN.value}))
 
 
 @bp.route("/agencies/<int:agency_id>/qualification")
 @staff_required
 def agency_qualification(agency_id):
     """The qualification verdict alone: refreshed whenever a check changes."""
-    agency = agency_or_404(agency_id)
+    agency = get_object_or_404(Agency, Agency.id == agency_id)
     return render_template("agencies/_qualification.html", agency=agency, **_qualification_context(agency))
 
 
-def _decision(agency_id, operation, message, *args):
-    agency = agency_or_404(agency_id)
+def _decision(agency_id, operation, message, **kwargs):
+    agency = get_object_or_404(Agency, Agency.id == agency_id)
     try:
-        operation(agency, *args)
+        operation(agency, **kwargs)
         flash(message, "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -217,14 +214,14 @@ def _decision(agency_id, operation, message, *args):
 @staff_required
 def agency_approve(agency_id):
     """Recognise the agency (refused while the counts or the platform registration fall short)."""
-    return _decision(agency_id, operations.approve, "已认可该机构。", _me(), _today())
+    return _decision(agency_id, operations.approve, "已认可该机构。", by=me(), today=_today())
 
 
 def _with_reason(agency_id, operation, message):
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _detail_page(agency_or_404(agency_id), reason_form=form)
-    return _decision(agency_id, operation, message, form.reason.data, _me())
+        return _detail_page(get_object_or_404(Agency, Agency.id == agency_id), reason_form=form)
+    return _decision(agency_id, operation, message, reason=form.reason.data, by=me())
 
 
 @bp.route("/agencies/<int:agency_id>/reject", methods=["POST"])
@@ -245,7 +242,7 @@ def agency_suspend(agency_id):
 @staff_required
 def agency_lift(agency_id):
     """Lift a suspension."""
-    return _decision(agency_id, operations.lift_suspension, "已恢复该机构。", _me())
+    return _decision(agency_id, operations.lift_suspension, "已恢复该机构。", by=me())
 
 
 @bp.route("/agencies/<int:agency_id>/disqualify", methods=["POST"])
@@ -254,9 +251,9 @@ def agency_disqualify(agency_id):
     """第二十六条: disqualify; its reports are not accepted for three years from the decision."""
     form = DisqualifyForm()
     if not form.validate_on_submit():
-        return _detail_page(agency_or_404(agency_id), disqualify_form=form)
-    return _decision(agency_id, operations.disqualify, "已取消该机构资格。", form.reason.data, form.decided_on.data, _me(),
-                     form.category.data)
+        return _detail_page(get_object_or_404(Agency, Agency.id == agency_id), disqualify_form=form)
+    return _decision(agency_id, operations.disqualify, "已取消该机构资格。", reason=form.reason.data,
+                     decided_on=form.decided_on.data, by=me(), category=form.category.data)
 
 
 def _next_rung(subject):
@@ -272,9 +269,7 @@ def agency_match(subject_id):
     """Agencies ranked by fit for a subject for the engagement chosen on the page (purpose, rung, year: GET
     parameters, re-ranked by htmx), each row with its reasons and conflict marks; excluded agencies greyed with why.
     Choosing a row below the first, or a marked one, needs a reason, kept with the engagement."""
-    subject = Subject.get_or_none(Subject.id == subject_id)
-    if subject is None:
-        abort(404)
+    subject = get_object_or_404(Subject, Subject.id == subject_id)
     today = _today()
     operations.expire_overdue(today)  # an overdue invitation holds no slot in the load shown
     purposes = {value for value, _ in EngagementPurpose.choices()}
@@ -296,8 +291,9 @@ def agency_match(subject_id):
             try:
                 if agency is None:
                     raise Refused("请选择机构")
-                engagement = operations.propose(subject, agency, form.purpose.data, form.rung.data, form.year.data,
-                                                _me(), today, reason=form.choice_reason.data or "")
+                engagement = operations.propose(subject, agency, purpose=form.purpose.data, rung=form.rung.data,
+                                                year=form.year.data,
+                                                by=me(), today=today, reason=form.choice_reason.data or "")
             except Refused as error:
                 flash(str(error), "danger")
             else:
@@ -323,10 +319,16 @@ def agency_match(subject_id):
 def engagement_list():
     """Every engagement, newest first, filtered by status and year: invitations waiting for the agency (with the
     reply-by day), engagements waiting for the enterprise's confirmation, declined, expired …"""
+    return engagement_list_page(request.args)
+
+
+def engagement_list_page(args, failed=None, on_behalf_form=None, back=None):
+    """The list under the filters `args`; an on-behalf form posted with wrong input (`failed` the engagement, its
+    bound form) comes back in its row with the message beside the field."""
     operations.expire_overdue(_today())
-    status = request.args.get("status", "")
+    status = args.get("status", "")
     status = status if status in {s.value for s in EngagementStatus} else ""
-    year = year_in(request.args.get("year"))
+    year = year_in(args.get("year"))
     engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
                    .order_by(Engagement.id.desc()))
     if status:
@@ -334,8 +336,8 @@ def engagement_list():
     if year:
         engagements = engagements.where(Engagement.year == year)
     return render_template("agencies/engagements.html", engagements=engagements, status=status, year=year,
-                           statuses=list(EngagementStatus), on_behalf_form=OnBehalfForm(),
-                           outcomes=operations.evaluation_outcomes()[0])
+                           statuses=list(EngagementStatus), on_behalf_form=OnBehalfForm(formdata=None),
+                           failed=failed, failed_form=on_behalf_form, back=back, outcomes=operations.evaluation_outcomes()[0])
 
 
 @bp.route("/agencies/engagements/export")
@@ -372,25 +374,26 @@ def own_agency():
 
 
 def own_engagement_or_404(engagement_id):
-    engagement = Engagement.get_or_none(Engagement.id == engagement_id)
-    if engagement is None or engagement.agency_id != current_user.agency_id:
-        abort(404)
-    return engagement
+    return get_object_or_404(Engagement, Engagement.id == engagement_id, Engagement.agency == current_user.agency_id)
 
 
 @bp.route("/agency/")
 @agency_only
 def workspace():
     """The agency's status and its engagements (only the subjects it is engaged with)."""
-    agency = own_agency()
+    return _workspace_page(own_agency())
+
+
+def _workspace_page(agency, report_form=None, declaration_form=None):
+    """The workspace; a form posted with wrong input comes back here with its errors beside the fields."""
     operations.expire_overdue(_today())
     return render_template("agencies/workspace.html", agency=agency,
                            blocked=operations.blocked_reason(agency, _today()),
                            stopped=agency.status in (AgencyStatus.SUSPENDED.value, AgencyStatus.DISQUALIFIED.value),
                            engagements=agency.engagements.order_by(Engagement.id.desc()),
                            reports=agency.reports.order_by(AgencyReport.year.desc()),
-                           report_form=ReportForm(year=local_now().year), reason_form=ReasonForm(),
-                           declaration_form=DeclarationForm())
+                           report_form=report_form or ReportForm(year=local_now().year), reason_form=ReasonForm(),
+                           declaration_form=declaration_form or DeclarationForm())
 
 
 @bp.route("/agency/declare", methods=["POST"])
@@ -400,13 +403,14 @@ def agency_declare():
     agency = own_agency()
     form = DeclarationForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-    else:
-        try:
-            operations.declare(agency, _me())
-            flash("已作出承诺。", "success")
-        except Refused as error:
-            flash(str(error), "danger")
+        if agency.declared_at is None:  # the declaration card is on the page
+            return _workspace_page(agency, declaration_form=form)
+        return errors_flashed(form, url_for("agencies.workspace"))
+    try:
+        operations.declare(agency, by=me())
+        flash("已作出承诺。", "success")
+    except Refused as error:
+        flash(str(error), "danger")
     return redirect(url_for("agencies.workspace"))
 
 
@@ -417,20 +421,21 @@ def workspace_engagement(engagement_id):
     return _engagement_page(own_engagement_or_404(engagement_id))
 
 
-def _engagement_page(engagement, decline_form=None, declaration_form=None):
+def _engagement_page(engagement, decline_form=None, declaration_form=None, note_form=None, report_error=None):
     blocked = operations.blocked_reason(engagement.agency, _today())  # 第二十六条: a stopped agency sees no material
     shared = not blocked and engagement.status in (EngagementStatus.ACTIVE.value, EngagementStatus.COMPLETED.value)
     return render_template("agencies/engagement.html", engagement=engagement, subject=engagement.subject,
                            documents=Document.of("subject", engagement.subject_id) if shared else [],
-                           reports=Document.of("engagement", engagement.id) if shared else [], note_form=NoteForm(),
+                           reports=Document.of("engagement", engagement.id) if shared else [],
+                           note_form=note_form or NoteForm(), report_error=report_error,
                            complete_form=CompleteForm(), reason_form=decline_form or DeclineForm(), blocked=blocked,
                            declaration_form=declaration_form or DeclarationForm(), today=_today())
 
 
-def _engagement_action(engagement_id, operation, message, *args, **kwargs):
+def _engagement_action(engagement_id, operation, message, **kwargs):
     engagement = own_engagement_or_404(engagement_id)
     try:
-        operation(engagement, *args, **kwargs)
+        operation(engagement, **kwargs)
         flash(message, "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -448,7 +453,7 @@ def engagement_accept(engagement_id):
             and not operations.blocked_reason(engagement.agency, _today())
             and not rules.invitation_overdue(engagement.reply_by, _today())):
         return _engagement_page(engagement, declaration_form=form)
-    return _engagement_action(engagement_id, operations.accept, "已接受对接。", _me(), _today(),
+    return _engagement_action(engagement_id, operations.accept, "已接受对接。", by=me(), today=_today(),
                               declared=bool(form.declaration.data))
 
 
@@ -460,19 +465,22 @@ def engagement_decline(engagement_id):
     form = DeclineForm()
     if not form.validate_on_submit():
         return _engagement_page(engagement, decline_form=form)
-    return _engagement_action(engagement_id, operations.decline, "已拒绝对接。", form.reason.data, _me())
+    return _engagement_action(engagement_id, operations.decline, "已拒绝对接。", reason=form.reason.data, by=me())
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/note", methods=["POST"])
 @agency_only
 def engagement_note(engagement_id):
     """Record progress."""
-    own_engagement_or_404(engagement_id)  # another agency's engagement is not found, whatever the form holds
+    engagement = own_engagement_or_404(engagement_id)  # another agency's is not found, whatever the form holds
     form = NoteForm()
     if not form.validate_on_submit():
+        if (engagement.status == EngagementStatus.ACTIVE.value
+                and not operations.blocked_reason(engagement.agency, _today())):  # the form is on the page
+            return _engagement_page(engagement, note_form=form)
         flash(_errors(form), "danger")
-        return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement_id))
-    return _engagement_action(engagement_id, operations.add_note, "已记录。", form.text.data, _me())
+        return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement.id))
+    return _engagement_action(engagement_id, operations.add_note, "已记录。", text=form.text.data, by=me())
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/complete", methods=["POST"])
@@ -484,7 +492,7 @@ def engagement_complete(engagement_id):
     if not form.validate_on_submit():
         flash(_errors(form) or "请刷新页面后重试", "danger")
         return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement_id))
-    return _engagement_action(engagement_id, operations.complete, "对接已完成。", _me(), _today())
+    return _engagement_action(engagement_id, operations.complete, "对接已完成。", by=me(), today=_today())
 
 
 @bp.route("/agency/engagements/<int:engagement_id>/report", methods=["POST"])
@@ -493,10 +501,13 @@ def engagement_report(engagement_id):
     """Upload the evaluation report (PDF/Word)."""
     engagement = own_engagement_or_404(engagement_id)
     try:
-        operations.upload_report(engagement, request.files.get("file"), _me(), _today())
-        flash("评价报告已上传。", "success")
-    except (Refused, uploads.UploadError) as error:
+        operations.upload_report(engagement, request.files.get("file"), by=me(), today=_today())
+    except Refused as error:  # the engagement or the agency does not allow it: the form is not on the page
         flash(f"上传失败：{error}", "danger")
+        return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement.id))
+    except uploads.UploadError as error:
+        return _engagement_page(engagement, report_error=f"上传失败：{error}")
+    flash("评价报告已上传。", "success")
     return redirect(url_for("agencies.workspace_engagement", engagement_id=engagement.id))
 
 
@@ -508,10 +519,10 @@ def annual_report_submit():
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            operations.submit_annual_report(agency, form.year.data, form.file.data, _me())
-            flash("年度工作报告已提交。", "success")
+            operations.submit_annual_report(agency, form.year.data, file_storage=form.file.data, by=me())
         except uploads.UploadError as error:
-            flash(f"上传失败：{error}", "danger")
-    else:
-        flash(_errors(form), "danger")
-    return redirect(url_for("agencies.workspace"))
+            form.file.errors.append(f"上传失败：{error}")
+        else:
+            flash("年度工作报告已提交。", "success")
+            return redirect(url_for("agencies.workspace"))
+    return _workspace_page(agency, report_form=form)

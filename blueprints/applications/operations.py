@@ -8,6 +8,7 @@ from blueprints.plans import milestones as plan_milestones
 from blueprints.pool.operations import latest_checks, veto_gate
 from core import audit, settings, uploads
 from core.database import compare_and_set
+from core.enums import ScoreBand
 from models import (
     Application,
     ApplicationStatus,
@@ -62,7 +63,7 @@ def agency_problem(application):
     if application.method != EvaluationMethod.THIRD_PARTY.value:
         return None
     from blueprints.agencies.operations import evaluation_agency_problem
-    return evaluation_agency_problem(application.subject, application.agency, local_now().date())
+    return evaluation_agency_problem(application.subject, application.agency, today=local_now().date())
 
 
 def submit_problems(application):
@@ -76,7 +77,7 @@ def submit_problems(application):
         veto_gate=veto_gate(subject, "apply"))  # 第十五条：不得申请 (a hit in 近三年, a stale check, a park member's hit)
 
 
-def create(subject, year, rung, method, claimed_score, national_intent, by, agency=None):
+def create(subject, year, *, rung, method, claimed_score, national_intent, by, agency=None):
     """Start a draft application for a subject (the enterprise's own, or by staff on its behalf)."""
     if rung in held_rungs(subject):
         raise Refused(f"该对象已在{Rung.label_of(rung)}名单中，不能重复申报")
@@ -100,7 +101,7 @@ def create(subject, year, rung, method, claimed_score, national_intent, by, agen
     return application
 
 
-def update(application, method, claimed_score, national_intent, by, agency=None):
+def update(application, *, method, claimed_score, national_intent, by, agency=None):
     if application.status not in EDITABLE:
         raise Refused("申报已提交，不能修改")
     with db.atomic():
@@ -110,7 +111,7 @@ def update(application, method, claimed_score, national_intent, by, agency=None)
         audit.record("application.update", application.subject, user=by, details={"application": application.id})
 
 
-def attach(application, file_storage, purpose, by):
+def attach(application, file_storage, *, purpose, by):
     """Upload the evaluation report (PDF/DOCX only) or one of the materials."""
     if application.status not in EDITABLE:
         raise Refused("申报已提交，不能再上传材料")
@@ -124,7 +125,7 @@ def attach(application, file_storage, purpose, by):
     return document
 
 
-def submit(application, by):
+def submit(application, *, by):
     """Submit (or resubmit after a return); refused with the article cited when a rule forbids it."""
     if application.status not in EDITABLE:
         raise Refused(f"当前状态为「{application.status_enum.label}」，不能提交")
@@ -136,12 +137,12 @@ def submit(application, by):
                         status=ApplicationStatus.SUBMITTED.value,
                         submitted_at=local_now(), return_reason="")
         audit.record("application.submit", application.subject, user=by, details={"application": application.id})
-        plan_milestones.tick(application.subject, plan_milestones.APPLICATION_SUBMITTED, local_now().date(),
-                             f"{Rung.label_of(application.rung)}申报已提交", by, rung=application.rung,
+        plan_milestones.tick(application.subject, plan_milestones.APPLICATION_SUBMITTED, on=local_now().date(),
+                             detail=f"{Rung.label_of(application.rung)}申报已提交", by=by, rung=application.rung,
                              year=application.year)
 
 
-def return_for_correction(application, reason, by):
+def return_for_correction(application, *, reason, by):
     """Send a submitted application back with reasons; the enterprise fixes and resubmits."""
     if application.status not in (ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value):
         raise Refused("只有已提交或评审中的申报可以退回")
@@ -153,7 +154,7 @@ def return_for_correction(application, reason, by):
                      details={"application": application.id, "reason": reason})
 
 
-def start_review(application, by):
+def start_review(application, *, by):
     """A municipal application goes to expert review."""
     if application.rung != "municipal":
         raise Refused("省级、国家级申报由主管部门审核推荐，不进行市级专家评审")
@@ -179,7 +180,7 @@ def has_conflict(expert, application):
     return declared.exists() or same_organisation
 
 
-def assign(application, expert, by):
+def assign(application, expert, *, by):
     if application.status != ApplicationStatus.UNDER_REVIEW.value:
         raise Refused("只有评审中的申报可以指派专家")
     if expert.role != Role.EXPERT.value:
@@ -206,7 +207,7 @@ def needed(application):
     return max(0, settings.get("experts_per_application") - active)
 
 
-def auto_assign(applications, by):
+def auto_assign(applications, *, by):
     """Fill every application up to the required number of experts, least-loaded expert first, never with a
     conflict (declared or same organisation), as conference review systems do. Returns (assigned, short)."""
     pool = list(experts())
@@ -230,7 +231,7 @@ def auto_assign(applications, by):
     return assigned, short
 
 
-def declare(assignment, conflict, reason, by):
+def declare(assignment, *, conflict, reason, by):
     """The expert declares, before scoring, whether there is a conflict of interest. A conflict removes the
     assignment (kept on record) and the application then needs another expert."""
     if assignment.conflict is not None:
@@ -244,7 +245,7 @@ def declare(assignment, conflict, reason, by):
                      details={"application": assignment.application_id, "conflict": conflict, "reason": reason})
 
 
-def score(assignment, value, comments, by):
+def score(assignment, *, value, comments, by):
     if assignment.conflict is None:
         raise Refused("请先声明是否存在利益冲突")
     if assignment.removed_at is not None:
@@ -280,7 +281,7 @@ def score_label(value):
     return rules.score_band_label(value, settings.get_all())
 
 
-def conclude(application, by):
+def conclude(application, *, by):
     """Close the review: 通过 at or above the qualifying score (第十八条), otherwise 未通过."""
     if application.status != ApplicationStatus.UNDER_REVIEW.value:
         raise Refused("该申报不在评审中")
@@ -293,7 +294,7 @@ def conclude(application, by):
         value = final_score(application)  # again, now that the row is ours: a score may have landed meanwhile
         if value is None:
             raise Refused("尚有专家未评分或专家人数不足，不能结束评审")
-        approved = score_band(value) in ("qualified", "key")
+        approved = score_band(value) in (ScoreBand.QUALIFIED, ScoreBand.KEY)
         # 第十五条：不得列入. A hit recorded during the review (or a check gone stale) refuses 通过, whatever the score.
         if approved and (problems := veto_gate(application.subject, "list")):
             raise Refused("不能作出“通过”结论：" + "；".join(problems) + "。情形属实的，请退回申报；核查过期的，请重新核查")

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 import rules
+from blueprints.views import beside_field, errors_flashed, get_object_or_404, me
 from core import uploads
 from core.access import enterprise_only, staff_or_enterprise, staff_required
 from core.bounds import int_in, year_in
@@ -38,20 +39,12 @@ from .forms import (
 
 def application_or_404(application_id):
     """Staff reach any application; an enterprise only its own subject's (anything else is 'not found')."""
-    application = Application.get_or_none(Application.id == application_id)
-    if application is None:
-        abort(404)
-    if not current_user.is_staff and application.subject_id != current_user.subject_id:
-        abort(404)
-    return application
+    mine = [] if current_user.is_staff else [Application.subject == current_user.subject_id]
+    return get_object_or_404(Application, Application.id == application_id, *mine)
 
 
 def _back(application):
     return redirect(url_for("applications.application_detail", application_id=application.id))
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _agency(agency_id):
@@ -93,10 +86,15 @@ def _scores(applications):
 @staff_required
 def application_list():
     """Every application, filtered by year, rung and status, with the final score once complete."""
+    return _list_page()
+
+
+def _list_page(year_form=None):
+    """The list; the auto-assign year posted wrong comes back with the message beside it."""
     filters = _filters()
     page = paginate(_query(filters))
     return render_template("applications/list.html", page=page, filters=filters, scores=_scores(page.items),
-                           year_form=YearForm(year=local_now().year))
+                           year_form=year_form or YearForm(formdata=None, year=local_now().year))
 
 
 @bp.route("/export")
@@ -125,9 +123,10 @@ def application_new():
         try:
             if subject is None:
                 raise Refused("培育对象不存在")
-            application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
-                                            form.claimed_score.data, form.national_intent.data, _me(),
-                                            _agency(form.agency_id.data))
+            application = operations.create(subject, form.year.data, rung=form.rung.data, method=form.method.data,
+                                            claimed_score=form.claimed_score.data,
+                                            national_intent=form.national_intent.data, by=me(),
+                                            agency=_agency(form.agency_id.data))
         except Refused as error:
             form.subject_id.errors.append(str(error))
         else:
@@ -146,9 +145,10 @@ def my_applications():
     form = ApplicationForm(year=local_now().year)
     if form.validate_on_submit():
         try:
-            application = operations.create(subject, form.year.data, form.rung.data, form.method.data,
-                                            form.claimed_score.data, form.national_intent.data, _me(),
-                                            _agency(form.agency_id.data))
+            application = operations.create(subject, form.year.data, rung=form.rung.data, method=form.method.data,
+                                            claimed_score=form.claimed_score.data,
+                                            national_intent=form.national_intent.data, by=me(),
+                                            agency=_agency(form.agency_id.data))
         except Refused as error:
             form.rung.errors.append(str(error))
         else:
@@ -162,21 +162,26 @@ def my_applications():
 @staff_or_enterprise
 def application_detail(application_id):
     """One application: what it holds, what still stops it, and the actions of the user's role."""
-    application = application_or_404(application_id)
+    return _detail_page(application_or_404(application_id))
+
+
+def _detail_page(application, edit_form=None, attach_form=None, reason_form=None, assign_form=None):
+    """The application page; a form posted with wrong input comes back bound, its errors beside the fields."""
     present = operations.materials_present(application)
     materials = rules.APPLICATION_MATERIALS.get(application.subject.kind, ())
-    attach_form = AttachForm()
+    attach_form = attach_form or AttachForm(formdata=None)
     attach_form.purpose.choices = [("evaluation_report", "评价报告（首页为基本信息表，PDF/Word）")] + list(materials)
     reviews = list(ReviewAssignment.select().where(ReviewAssignment.application == application)
                    .order_by(ReviewAssignment.id)) if current_user.is_staff else []
-    assign_form = AssignForm()
+    assign_form = assign_form or AssignForm(formdata=None)
     assign_form.expert.choices = [(str(e.id), f"{e.display_name}（{e.organisation or '未填单位'}）")
                                   for e in operations.experts()]
     value = operations.final_score(application)  # exact: the band compares it; the page shows it rounded
     return render_template(
         "applications/detail.html", application=application, materials=materials, present=present,
         documents=Document.of("application", application.id), attach_form=attach_form,
-        edit_form=ApplicationEditForm(obj=application, agency_id=application.agency_id or 0), reason_form=ReasonForm(), assign_form=assign_form,
+        edit_form=edit_form or ApplicationEditForm(formdata=None, obj=application, agency_id=application.agency_id or 0),
+        reason_form=reason_form or ReasonForm(formdata=None), assign_form=assign_form,
         problems=operations.submit_problems(application) if application.status in operations.EDITABLE else [],
         reviews=reviews, final=rules.score_display(value), band=operations.score_band(value),
         band_label=operations.score_label(value), needed=operations.needed(application))
@@ -190,13 +195,18 @@ def application_edit(application_id):
     form = ApplicationEditForm()
     if form.validate_on_submit():
         try:
-            operations.update(application, form.method.data, form.claimed_score.data, form.national_intent.data, _me(),
-                              _agency(form.agency_id.data))
+            operations.update(application, method=form.method.data, claimed_score=form.claimed_score.data,
+                              national_intent=form.national_intent.data, by=me(),
+                              agency=_agency(form.agency_id.data))
             flash("已保存。", "success")
         except Refused as error:
-            flash(str(error), "danger")
+            if beside_field(form, error):
+                return _detail_page(application, edit_form=form)
+            flash(str(error), "danger")  # submitted meanwhile: the form is gone from the page
+    elif application.is_editable:
+        return _detail_page(application, edit_form=form)
     else:
-        flash(_errors(form), "danger")
+        return errors_flashed(form, url_for("applications.application_detail", application_id=application.id))
     return _back(application)
 
 
@@ -210,12 +220,19 @@ def application_attach(application_id):
     form.purpose.choices = [(key, key) for key in keys]
     if form.validate_on_submit():
         try:
-            operations.attach(application, form.file.data, form.purpose.data, _me())
+            operations.attach(application, form.file.data, purpose=form.purpose.data, by=me())
             flash("已上传。", "success")
-        except (Refused, uploads.UploadError) as error:
-            flash(f"上传失败：{error}", "danger")
+        except Refused as error:
+            flash(f"上传失败：{error}", "danger")  # submitted meanwhile: the form is gone from the page
+        except uploads.UploadError as error:
+            form.file.errors = [*form.file.errors, f"上传失败：{error}"]
+            return _detail_page(application, attach_form=form)
+    elif application.is_editable:
+        if not form.errors:
+            form.file.errors = ["请选择材料类型和文件"]
+        return _detail_page(application, attach_form=form)
     else:
-        flash(_errors(form) or "请选择材料类型和文件", "danger")
+        return errors_flashed(form, url_for("applications.application_detail", application_id=application.id))
     return _back(application)
 
 
@@ -225,7 +242,7 @@ def application_submit(application_id):
     """Submit or resubmit; refused with the article cited when a rule forbids it."""
     application = application_or_404(application_id)
     try:
-        operations.submit(application, _me())
+        operations.submit(application, by=me())
         flash("申报已提交。", "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -240,12 +257,14 @@ def application_return(application_id):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            operations.return_for_correction(application, form.reason.data, _me())
+            operations.return_for_correction(application, reason=form.reason.data, by=me())
             flash("已退回补正。", "success")
         except Refused as error:
-            flash(str(error), "danger")
+            flash(str(error), "danger")  # no longer submitted: no field to show it beside
+    elif application.status == ApplicationStatus.SUBMITTED.value and application.rung == Rung.MUNICIPAL.value:
+        return _detail_page(application, reason_form=form)
     else:
-        flash(_errors(form), "danger")
+        return errors_flashed(form, url_for("applications.application_detail", application_id=application.id))
     return _back(application)
 
 
@@ -255,7 +274,7 @@ def application_start_review(application_id):
     """Send a municipal application to expert review."""
     application = application_or_404(application_id)
     try:
-        operations.start_review(application, _me())
+        operations.start_review(application, by=me())
         flash("已进入专家评审，请指派专家。", "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -269,10 +288,14 @@ def application_assign(application_id):
     application = application_or_404(application_id)
     expert = User.get_or_none(User.id == int_in(request.form.get("expert"))) \
         if int_in(request.form.get("expert")) else None
+    if expert is None and application.status == ApplicationStatus.UNDER_REVIEW.value:  # its form is on the page
+        form = AssignForm()
+        form.expert.errors = ["请选择评审专家"]
+        return _detail_page(application, assign_form=form)
     try:
         if expert is None:
             raise Refused("请选择评审专家")
-        operations.assign(application, expert, _me())
+        operations.assign(application, expert, by=me())
         flash(f"已指派 {expert.display_name}。", "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -285,12 +308,11 @@ def auto_assign():
     """Assign experts to every municipal application under review in a year, balancing loads, avoiding conflicts."""
     form = YearForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-        return redirect(url_for("applications.application_list"))
+        return _list_page(year_form=form)
     applications = list(Application.select().where(Application.year == form.year.data,
                                                    Application.rung == Rung.MUNICIPAL.value,
                                                    Application.status == ApplicationStatus.UNDER_REVIEW.value))
-    assigned, short = operations.auto_assign(applications, _me())
+    assigned, short = operations.auto_assign(applications, by=me())
     message = f"已自动指派 {assigned} 人次。"
     if short:
         message += f" 以下申报可用专家不足：{'、'.join(short)}"
@@ -304,7 +326,7 @@ def application_conclude(application_id):
     """Close the review with the computed final score (第十八条 thresholds)."""
     application = application_or_404(application_id)
     try:
-        approved = operations.conclude(application, _me())
+        approved = operations.conclude(application, by=me())
         flash("评审通过。" if approved else "评审未通过。", "success")
     except Refused as error:
         flash(str(error), "danger")

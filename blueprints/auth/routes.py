@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from blueprints.views import me
 from core import audit
 from core.access import login_required, public
 from core.accounts import authenticate, end_sessions, password_problem, recent_password_hashes, set_password
@@ -56,7 +57,7 @@ def _start_session(user):
 def logout():
     """Log out (POST, so that a link cannot log anyone out); every other session of the account ends too."""
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
+        user = me()
         with db.atomic():
             end_sessions(user)
             audit.record("auth.logout", user)
@@ -74,7 +75,7 @@ def change_password():
     Every other session of the account ends; this one goes on under the new session version."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = me()
         problem = password_problem(form.new_password.data, user.username, recent_password_hashes(user))
         if not user.check_password(form.current_password.data):
             form.current_password.errors.append("当前密码不正确")

@@ -3,12 +3,12 @@ shortlist and every engagement with the agency's contact, confirms or refuses an
 (only then is it live), and states a preference for or an objection to an agency with a reason."""
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import flash, redirect, render_template, request, url_for
 
 import rules
 from blueprints.agencies import matching, preferences
 from blueprints.agencies import operations as agency_ops
+from blueprints.views import get_object_or_404, me
 from core.access import enterprise_only, own_subject
 from core.industries import industry_label
 from models import (
@@ -33,10 +33,6 @@ def next_rung(subject):
     order = rules.LADDER_ORDER
     index = max(order.index("municipal"), rules.rung_rank(subject.rung) + 1)
     return order[min(index, len(order) - 1)]
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @dataclass
@@ -109,10 +105,7 @@ def my_agencies():
 
 
 def _own_engagement_or_404(subject, engagement_id):
-    engagement = Engagement.get_or_none(Engagement.id == engagement_id)
-    if engagement is None or engagement.subject_id != subject.id:
-        abort(404)
-    return engagement
+    return get_object_or_404(Engagement, Engagement.id == engagement_id, Engagement.subject == subject.id)
 
 
 @bp.route("/agencies/engagements/<int:engagement_id>/confirm", methods=["POST"])
@@ -124,7 +117,7 @@ def my_engagement_confirm(engagement_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            agency_ops.confirm(engagement, _me(), local_now().date())
+            agency_ops.confirm(engagement, by=me(), today=local_now().date())
             flash(f"已确认与 {engagement.agency.name} 的对接，机构可查看本企业提交的材料。", "success")
         except Refused as error:
             flash(str(error), "danger")
@@ -140,7 +133,7 @@ def my_engagement_refuse(engagement_id):
     form = RefuseForm()
     if form.validate_on_submit():
         try:
-            agency_ops.refuse(engagement, form.reason.data, _me())
+            agency_ops.refuse(engagement, reason=form.reason.data, by=me())
         except Refused as error:
             form.reason.errors.append(str(error))
         else:
@@ -160,8 +153,9 @@ def my_preference():
         try:
             if agency is None:
                 raise Refused("所选机构不存在")
-            preferences.state(subject, agency, local_now().year, form.stance.data, form.reason.data, _me(),
-                              local_now().date())
+            preferences.state(subject, agency, year=local_now().year, stance=form.stance.data, reason=form.reason.data,
+                              by=me(),
+                              today=local_now().date())
         except Refused as error:
             form.agency_id.errors.append(str(error))
         else:
@@ -180,7 +174,7 @@ def my_preference_withdraw():
     try:
         if agency is None:
             raise Refused("所选机构不存在")
-        preferences.withdraw(subject, agency, local_now().year, _me())
+        preferences.withdraw(subject, agency, year=local_now().year, by=me())
         flash(f"已撤回对 {agency.name} 的意见。", "success")
     except Refused as error:
         flash(str(error), "danger")

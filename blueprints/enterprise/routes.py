@@ -1,5 +1,4 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 import rules
 from blueprints.plans import operations as plan_operations
@@ -7,7 +6,7 @@ from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
 from blueprints.upkeep.operations import unread_notices
-from blueprints.views import upload_posted_document
+from blueprints.views import me, upload_posted_document
 from core import uploads
 from core.access import enterprise_only, own_subject
 from models import (
@@ -38,9 +37,9 @@ def my_subject():
         "enterprise/subject.html", subject=subject, ladder=LADDER,
         entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
-        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
+        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
         reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject),
-        notices=unread_notices(current_user._get_current_object()), engagements=Engagement.of_subject(subject))
+        notices=unread_notices(me()), engagements=Engagement.of_subject(subject))
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -49,11 +48,11 @@ def my_subject_edit():
     """The enterprise edits its own profile; once pooled or listed, name, credit code, kind, address and energy
     level change only through a change notice (第三十一条), the contacts stay editable."""
     subject = own_subject()
-    me = current_user._get_current_object()
-    form = SubjectForm(obj=subject).lock(subject, operations.declared_change_fields(subject, me))
+    user = me()
+    form = SubjectForm(obj=subject).lock(subject, operations.declared_change_fields(subject, by=user))
     if form.validate_on_submit():
         try:
-            changes = operations.update_profile(subject, form.profile_data(), me)
+            changes = operations.update_profile(subject, form.profile_data(), by=user)
         except Refused as error:
             form.credit_code.errors.append(str(error))
         else:
@@ -70,7 +69,7 @@ def my_subject_reply():
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            operations.reply(subject, form.reason.data, current_user._get_current_object())
+            operations.reply(subject, form.reason.data, by=me())
             flash("答复已提交，主管部门将继续审核。", "success")
         except Refused as error:
             flash(str(error), "danger")
@@ -127,9 +126,9 @@ def my_milestone_evidence(milestone_id):
             with db.atomic():
                 document = uploads.store(request.files.get("file"), "subject", subject.id,
                                          purpose=f"节点佐证：{milestone.name}"[:40],
-                                         user=current_user._get_current_object())
-                plan_operations.submit_evidence(milestone, document, form.note.data or "",
-                                                current_user._get_current_object())
+                                         user=me())
+                plan_operations.submit_evidence(milestone, document, note=form.note.data or "",
+                                                by=me())
             flash("佐证已提交，等待主管部门确认。", "success")
         except (uploads.UploadError, Refused) as error:
             flash(f"提交失败：{error}", "danger")

@@ -1,21 +1,20 @@
 """The 31 August filing (第十四条): readiness, building the bundle atomically and reproducibly, and records."""
-import fcntl
 import hashlib
 import json
 import os
 import secrets
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
-from peewee import JOIN
 
 import rules
 from blueprints.listing.operations import published_list
-from blueprints.plans import exports as plan_exports
 from blueprints.plans import operations as plans
+from blueprints.plans import writers as plan_writers
 from blueprints.pool.figures import pool_figures
-from core import audit, document_numbers, settings
+from core import audit, database, document_numbers, settings
 from core.database import compare_and_set
 from models import (
     CultivationPlan,
@@ -27,14 +26,13 @@ from models import (
     PoolEntry,
     PoolStatus,
     Subject,
-    User,
     VetoCheck,
     db,
     local_now,
 )
 from rules import Refused
 
-from . import bundle
+from . import writers
 
 
 @dataclass(frozen=True)
@@ -66,30 +64,31 @@ def year_problem(year, today):
     return None
 
 
+# What the readiness page and the bundle read of each pooled subject: only these columns are fetched (the pool can
+# hold tens of thousands of rows, and every column is a value peewee converts).
+FILED_SUBJECT_COLUMNS = (Subject.id, Subject.name, Subject.credit_code, Subject.kind, Subject.rung, Subject.district,
+                         Subject.industry_code, Subject.contact_person, Subject.contact_phone)
+
+
 def pooled_entries():
-    """The pool as filed: every entry not exited, with subject and owner, in a stable order."""
-    owner = User.alias()
-    return (PoolEntry.select(PoolEntry, Subject, owner).join(Subject)
-            .switch(PoolEntry).join(owner, JOIN.LEFT_OUTER, on=(PoolEntry.owner == owner.id))
+    """The pool as filed: every entry not exited, with its subject's filed columns, in a stable order."""
+    return (PoolEntry.select(PoolEntry.id, PoolEntry.subject, PoolEntry.year_admitted, PoolEntry.status,
+                             *FILED_SUBJECT_COLUMNS).join(Subject)
             .where(PoolEntry.status != PoolStatus.EXITED.value)
             .order_by(Subject.district, Subject.credit_code, PoolEntry.id))
-
-
-def _latest(query):
-    """{subject_id: {key: (result, date)}} keeping the newest row per key (rows come in id order)."""
-    latest = defaultdict(dict)
-    for subject_id, key, result, when in query.tuples():
-        latest[subject_id][key] = (result, when)
-    return latest
 
 
 def check_summaries(kinds):
     """Per pooled subject ({subject_id: kind}): eligibility complete?, veto date and result, hit?, clear?,
     from the newest check rows (read as tuples: the pool can hold thousands)."""
-    eligibility = _latest(EligibilityCheck.select(EligibilityCheck.subject, EligibilityCheck.item_key,
-                                                  EligibilityCheck.result, EligibilityCheck.checked_at)
-                          .join(PoolEntry, on=(PoolEntry.subject == EligibilityCheck.subject))
-                          .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(EligibilityCheck.id))
+    eligibility = defaultdict(dict)  # {subject_id: {item: newest result}}
+    # plain ids and strings: read off the cursor, without peewee's per-row conversion
+    for subject_id, key, result in db.execute(EligibilityCheck.select(EligibilityCheck.subject,
+                                                                      EligibilityCheck.item_key, EligibilityCheck.result)
+                                              .join(PoolEntry, on=(PoolEntry.subject == EligibilityCheck.subject))
+                                              .where(PoolEntry.status != PoolStatus.EXITED.value)
+                                              .order_by(EligibilityCheck.id)).fetchall():
+        eligibility[subject_id][key] = result
     veto = defaultdict(dict)  # {subject_id: {condition: (result as 第十五条 reads it, checked on)}}
     for subject_id, key, recorded, checked_on, event_on in (
             VetoCheck.select(VetoCheck.subject, VetoCheck.condition_key, VetoCheck.result, VetoCheck.checked_on,
@@ -101,7 +100,7 @@ def check_summaries(kinds):
     result = {}
     for subject_id, kind in kinds.items():
         done = eligibility[subject_id]
-        complete = all(done.get(k, ("",))[0] == "met" for k, _, _ in rules.required_eligibility_items(kind))
+        complete = all(done.get(k) == "met" for k, _, _ in rules.required_eligibility_items(kind))
         rows = [veto[subject_id].get(k) for k, _, _ in rules.VETO_CONDITIONS]
         hit = any(r and r[0] == "hit" for r in rows)
         clear = all(r and r[0] == "clear" for r in rows)
@@ -117,7 +116,7 @@ def _year_plan(year):
             .order_by(CultivationPlan.version.desc()).first())
 
 
-def readiness(year, entries=None, summaries=None):
+def readiness(year, *, entries=None, summaries=None):
     """The checks before building, each green or red with a link to fix it (第十四条)."""
     items = []
     latest_plan = CultivationPlan.latest_for(year)
@@ -213,26 +212,19 @@ def changes_since_previous(year, codes):
             "list_in": diff(codes["list"], before["list"]), "list_out": diff(before["list"], codes["list"])}
 
 
-class _YearLock:
-    """One build per year at a time, across processes: an exclusive flock on a lock file. The kernel releases it
-    when the holder dies, so a build killed midway never blocks the next one."""
+@contextmanager
+def _year_lock(year, directory=None):
+    """One build per year at a time, across workers and app servers (core.database.exclusive: an advisory lock on
+    PostgreSQL, the flock `.build-<year>.lock` under FILING_DIR on SQLite). On PostgreSQL the build runs in the
+    lock's transaction. A second build of the year is refused, not queued."""
+    try:
+        with database.exclusive(f"build-{year}", lock_dir=directory or filings_dir()):
+            yield
+    except database.Busy:
+        raise Refused("该年度的备案材料正在生成，请稍后刷新查看") from None
 
-    def __init__(self, year, directory=None):
-        self.path = os.path.join(directory or filings_dir(), f".build-{year}.lock")
-        self.fd = None
 
-    def __enter__(self):
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        self.fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise Refused("该年度的备案材料正在生成，请稍后刷新查看")
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)  # closing the descriptor releases the lock
+_YearLock = _year_lock  # the name tests know
 
 
 def _remove_leftovers(directory, year, recorded=None):
@@ -251,12 +243,22 @@ def sweep_leftovers(directory):
     never committed are removed at the next build of their year, which can check them against Filing rows."""
     if not os.path.isdir(directory):
         return
-    for year in {n.split("-", 1)[0] for n in os.listdir(directory) if n.endswith(".zip.part")}:
-        try:
-            with _YearLock(year, directory):
-                _remove_leftovers(directory, year)
-        except Refused:
-            continue
+    years = {n.split("-", 1)[0] for n in os.listdir(directory) if n.endswith(".zip.part")}
+    if not years:
+        return
+    opened = database.is_postgres() and db.is_closed()  # PostgreSQL's lock needs a connection: one for the sweep
+    if opened:
+        db.connect()
+    try:
+        for year in years:
+            try:
+                with _YearLock(year, directory):
+                    _remove_leftovers(directory, year)
+            except Refused:
+                continue
+    finally:
+        if opened:
+            db.close()
 
 
 def date_problem(filing_date, today):
@@ -268,25 +270,30 @@ def date_problem(filing_date, today):
     return None
 
 
-def build(year, filing_date, by):
+def build(year, *, filing_date, by):
     """Build the year's bundle: refuse a date other than today and while a readiness item is red; write to a
     temporary file and move it into place only when complete; record the immutable Filing; lock the plan version it
     includes. A recorded filing is never rebuilt: its stored file is what is downloaded."""
     today = local_now().date()
-    problem = year_problem(year, today) or date_problem(filing_date, today)
+    problem = year_problem(year, today)
     if problem:
         raise Refused(problem)
+    problem = date_problem(filing_date, today)
+    if problem:
+        raise Refused(problem, field="filing_date")
+    os.makedirs(filings_dir(), exist_ok=True)
     with _YearLock(year):
         _remove_leftovers(filings_dir(), year, {n for (n,) in Filing.select(Filing.stored_name).tuples()})
         data = gather(year, filing_date)
-        red = [item.title for item in readiness(year, data["entries"], data["summaries"]) if not item.ok]
+        red = [item.title for item in readiness(year, entries=data["entries"],
+                                                summaries=data["summaries"]) if not item.ok]
         if red:
             raise Refused("尚不能生成备案材料：" + "；".join(red))
         # 发文字号 (GB/T 9704 7.2.4): one per year's filing letter, so a rebuild from the same data is the same bytes
         data["document_number"] = document_numbers.issue(
-            "filing", year, bundle.cover_title(data["city"], year), filing_date.year, by).number
-        files = bundle.build_files(data, plan_exports.plan_docx)
-        content = bundle.zip_files(files, filing_date)
+            "filing", year, writers.cover_title(data["city"], year), filing_date.year, by).number
+        files = writers.build_files(data, plan_writers.build_plan_docx)
+        content = writers.zip_files(files, filing_date)
         stored_name = f"{year}-{secrets.token_hex(8)}.zip"
         final_path = os.path.join(filings_dir(), stored_name)
         temp_path = final_path + ".part"
@@ -301,7 +308,7 @@ def build(year, filing_date, by):
                                        sha256=hashlib.sha256(content).hexdigest(), plan=data["plan"], built_by=by,
                                        counts=json.dumps(counts, ensure_ascii=False, default=str))
                 if data["plan"] is not None and data["plan"].status == PlanStatus.APPROVED.value:
-                    plans.mark_filed(data["plan"], by)
+                    plans.mark_filed(data["plan"], by=by)
                 os.replace(temp_path, final_path)
                 audit.record("filing.build", filing, user=by, object_type="filing",
                              details={"year": year, "sha256": filing.sha256, "counts": data["counts"]})
@@ -311,7 +318,7 @@ def build(year, filing_date, by):
     return filing
 
 
-def mark_sent(filing, sent_on, how, by):
+def mark_sent(filing, *, sent_on, how, by):
     """Record that this bundle was sent to the province (date, by whom, how)."""
     if filing.sent_on is not None:
         raise Refused("该备案材料已标记为已报送")
@@ -322,7 +329,7 @@ def mark_sent(filing, sent_on, how, by):
                      details={"sent_on": sent_on, "how": how})
 
 
-def declare_no_list(year, statement, by):
+def declare_no_list(year, *, statement, by):
     """State that the city has no municipal list this year (the article asks for plan, pool *or* list)."""
     with db.atomic():
         (FilingDeclaration.insert(year=year, statement=statement, declared_by=by, declared_at=local_now())

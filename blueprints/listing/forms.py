@@ -2,6 +2,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from core.enums import Rung
 from core.validation import Form, strip
 
 
@@ -25,7 +26,7 @@ class HandleForm(Form):
 
 class OutcomeForm(Form):
     credit_code = StringField("统一社会信用代码", filters=[strip], validators=[DataRequired("请输入统一社会信用代码")])
-    rung = SelectField("名单级别", choices=[("provincial", "省级"), ("national", "国家级")])
+    rung = SelectField("名单级别", choices=[(r.value, r.label) for r in Rung.lists() if r != Rung.MUNICIPAL])
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
     listed_on = DateField("公布日期", validators=[DataRequired("请选择公布日期")])
 

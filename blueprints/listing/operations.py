@@ -39,7 +39,7 @@ def _to_publicise(year):
         Application.status == ApplicationStatus.APPROVED.value, Application.id.not_in(publicised)))
 
 
-def open_publicity(year, start_date, by):
+def open_publicity(year, *, start_date, by):
     """Put the year's approved municipal applications not yet publicised into a 15-day publicity."""
     if start_date < local_now().date():
         raise Refused("公示开始日期不能早于今天")
@@ -64,7 +64,7 @@ def open_publicity(year, start_date, by):
     return publicity
 
 
-def raise_objection(publicity, application_id, name, contact, content, evidence_file, ip):
+def raise_objection(publicity, application_id, *, name, contact, content, evidence_file, ip):
     """Anyone raises an objection during the window (the public page)."""
     today = local_now().date()
     if publicity.status != PublicityStatus.OPEN.value or not rules.in_publicity_window(publicity.start_date, today):
@@ -83,10 +83,10 @@ def raise_objection(publicity, application_id, name, contact, content, evidence_
     return objection
 
 
-def handle_objection(objection, upheld, handling, by):
+def handle_objection(objection, *, upheld, handling, by):
     """Staff record how an objection was verified and handled; an upheld one keeps the subject off the list."""
     if not handling:
-        raise Refused("请填写处理情况")
+        raise Refused("请填写处理情况", field="handling")
     with db.atomic():
         compare_and_set(objection, "upheld", None, "该异议已被其他人处理，请刷新页面", upheld=upheld, handling=handling,
                         handled_by=by, handled_at=local_now())
@@ -94,7 +94,7 @@ def handle_objection(objection, upheld, handling, by):
                      details={"upheld": upheld, "handling": handling})
 
 
-def publish(publicity, by):
+def publish(publicity, *, by):
     """After the window, publish: the subjects without an upheld objection become municipal Listing rows and
     leave the pool's 培育中 for 已入选名单. Publishing twice changes nothing."""
     today = local_now().date()
@@ -126,7 +126,7 @@ def publish(publicity, by):
                           "listed_on": today, "created_by": by})
             listed += int(created)
             if created:
-                plan_milestones.tick(application.subject, plan_milestones.LISTED, today, "入选市级名单（公布）", by,
+                plan_milestones.tick(application.subject, plan_milestones.LISTED, on=today, detail="入选市级名单（公布）", by=by,
                                      rung=publicity.rung, year=publicity.year)
             PoolEntry.update(status=PoolStatus.LISTED.value).where(
                 PoolEntry.subject == application.subject, PoolEntry.status == PoolStatus.CULTIVATING.value).execute()
@@ -167,7 +167,7 @@ def _refuse_stale(gates):
         raise Refused("不能公布：" + "；".join(stale))
 
 
-def record_outcome(subject, rung, year, listed_on, by):
+def record_outcome(subject, *, rung, year, listed_on, by):
     """Record a provincial or national outcome (the province's or the ministry's list) so the ladder is complete."""
     if rung not in (Rung.PROVINCIAL.value, Rung.NATIONAL.value):
         raise Refused("只能登记省级或国家级名单结果")
@@ -178,15 +178,16 @@ def record_outcome(subject, rung, year, listed_on, by):
         if created:
             ladder.refresh(subject)
             audit.record("listing.record", subject, user=by, details={"rung": rung, "year": year})
-            plan_milestones.tick(subject, plan_milestones.LISTED, listed_on, f"入选{Rung.label_of(rung)}名单（登记）", by,
+            plan_milestones.tick(subject, plan_milestones.LISTED, on=listed_on,
+                                 detail=f"入选{Rung.label_of(rung)}名单（登记）", by=by,
                                  rung=rung, year=year)
     return created
 
 
-def set_green_code(subject, grade, year, by):
+def set_green_code(subject, *, grade, year, by):
     """第三十四条: the ministry's 企业绿码 grade for the subject, as recorded by staff."""
     if grade not in ("", "A+", "A", "B"):
-        raise Refused("企业绿码等级应为 A+、A 或 B")
+        raise Refused("企业绿码等级应为 A+、A 或 B", field="grade")
     with db.atomic():
         subject.green_code_grade, subject.green_code_year = grade, year if grade else None
         subject.save(only=[Subject.green_code_grade, Subject.green_code_year])

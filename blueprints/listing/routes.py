@@ -2,16 +2,16 @@ import io
 
 import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user
 from openpyxl import load_workbook
 
-from blueprints.filing.sheets import list_xlsx
+from blueprints.filing.writers import build_list_xlsx
 from blueprints.pool.spreadsheet import check_sheet_rows, check_workbook_size
+from blueprints.views import beside_field, fragment_or_page, get_object_or_404, me
 from core import settings, uploads
 from core.access import public, staff_required
 from core.bounds import year_in
 from core.documents import XLSX_MIMETYPE, safe_filename
-from core.extensions import htmx, limiter
+from core.extensions import limiter
 from core.identifiers import normalize_credit_code
 from core.pagination import paginate
 from models import (
@@ -33,19 +33,8 @@ from . import bp, operations
 from .forms import GreenCodeForm, HandleForm, ObjectionForm, OutcomeForm, OutcomeImportForm, PublicityForm
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _errors(form):
     return "；".join(m for messages in form.errors.values() for m in messages)
-
-
-def publicity_or_404(publicity_id):
-    publicity = Publicity.get_or_none(Publicity.id == publicity_id)
-    if publicity is None:
-        abort(404)
-    return publicity
 
 
 @bp.route("/listing/publicity", methods=["GET", "POST"])
@@ -55,7 +44,7 @@ def publicity_list():
     form = PublicityForm(year=local_now().year, start_date=local_now().date())
     if form.validate_on_submit():
         try:
-            publicity = operations.open_publicity(form.year.data, form.start_date.data, _me())
+            publicity = operations.open_publicity(form.year.data, start_date=form.start_date.data, by=me())
         except Refused as error:
             form.year.errors.append(str(error))
         else:
@@ -70,7 +59,7 @@ def publicity_list():
 @staff_required
 def publicity_detail(publicity_id):
     """A publicity: its subjects, the objections and how each was handled, and publishing."""
-    return _publicity_page(publicity_or_404(publicity_id))
+    return _publicity_page(get_object_or_404(Publicity, Publicity.id == publicity_id))
 
 
 def _publicity_page(publicity, failed=None, failed_form=None):
@@ -86,16 +75,17 @@ def _publicity_page(publicity, failed=None, failed_form=None):
 @staff_required
 def objection_handle(objection_id):
     """Record how an objection was verified and handled."""
-    objection = Objection.get_or_none(Objection.id == objection_id)
-    if objection is None:
-        abort(404)
+    objection = get_object_or_404(Objection, Objection.id == objection_id)
     form = HandleForm()
     if form.validate_on_submit():
         try:
-            operations.handle_objection(objection, form.upheld.data == "yes", form.handling.data, _me())
+            operations.handle_objection(objection, upheld=form.upheld.data == "yes", handling=form.handling.data,
+                                        by=me())
             flash("已记录处理情况。", "success")
         except Refused as error:
-            flash(str(error), "danger")
+            if beside_field(form, error):
+                return _publicity_page(objection.publicity, objection, form)
+            flash(str(error), "danger")  # handled by someone else meanwhile: its form is gone
     elif objection.upheld is None:  # its form is still on the page: the messages beside its fields
         return _publicity_page(objection.publicity, objection, form)
     else:
@@ -107,10 +97,10 @@ def objection_handle(objection_id):
 @staff_required
 def publicity_publish(publicity_id):
     """Publish the list after the window (once)."""
-    publicity = publicity_or_404(publicity_id)
+    publicity = get_object_or_404(Publicity, Publicity.id == publicity_id)
     try:
         vetoed = [gate for gate in operations.veto_gates(publicity).values() if gate.hit]
-        listed = operations.publish(publicity, _me())
+        listed = operations.publish(publicity, by=me())
         flash(f"名单已公布，{listed} 个对象列入 {publicity.year} 年市级绿色制造名单。", "success")
         for gate in vetoed:  # 第十五条：不得列入
             flash(f"{gate.name} 未列入名单：{'；'.join(gate.problems)}", "warning")
@@ -124,14 +114,15 @@ def publicity_publish(publicity_id):
 @public
 def publicity_notice(publicity_id):
     """The public notice of a publicity, with the real-name objection form (第二十条、第三十二条)."""
-    publicity = publicity_or_404(publicity_id)
+    publicity = get_object_or_404(Publicity, Publicity.id == publicity_id)
     entries = list(PublicityEntry.select().where(PublicityEntry.publicity == publicity))
     form = ObjectionForm()
     form.application.choices = [(e.application_id, e.application.subject.name) for e in entries]
     if form.validate_on_submit():
         try:
-            operations.raise_objection(publicity, form.application.data, form.name.data, form.contact.data,
-                                       form.content.data, form.evidence.data, request.remote_addr or "")
+            operations.raise_objection(publicity, form.application.data, name=form.name.data, contact=form.contact.data,
+                                       content=form.content.data, evidence_file=form.evidence.data,
+                                       ip=request.remote_addr or "")
         except (Refused, uploads.UploadError) as error:
             form.content.errors.append(str(error))
         else:
@@ -168,9 +159,8 @@ def public_list():
     page = paginate(_list_query(filters))
     years = [y for (y,) in Listing.select(Listing.year).where(Listing.rung == Rung.MUNICIPAL.value)
              .distinct().order_by(Listing.year.desc()).tuples()]
-    template = "listing/_list_results.html" if htmx and not htmx.history_restore_request else "listing/list.html"
-    return render_template(template, page=page, filters=filters, years=years,
-                           publicities=Publicity.select().where(Publicity.status == PublicityStatus.OPEN.value))
+    return fragment_or_page("listing/_list_results.html", "listing/list.html", page=page, filters=filters, years=years,
+                            publicities=Publicity.select().where(Publicity.status == PublicityStatus.OPEN.value))
 
 
 @bp.route("/list.xlsx")
@@ -178,7 +168,7 @@ def public_list():
 def public_list_export():
     """The published list as .xlsx, as filtered."""
     # the province's columns, without the units' contacts: a public page never carries them
-    data = list_xlsx(_list_query(_list_filters()), settings.get_all(), contacts=False)
+    data = build_list_xlsx(_list_query(_list_filters()), settings.get_all(), contacts=False)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=safe_filename(f"{settings.get('city_name')}市级绿色制造名单.xlsx"))
 
@@ -209,9 +199,7 @@ def green_code(token):
 @staff_required
 def green_code_qr(subject_id):
     """A printable QR code of the subject's green-code page (segno, SVG)."""
-    subject = Subject.get_or_none(Subject.id == subject_id)
-    if subject is None:
-        abort(404)
+    subject = get_object_or_404(Subject, Subject.id == subject_id)
     url = url_for("listing.green_code", token=subject.public_token, _external=True)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, title=subject.name)
@@ -222,19 +210,18 @@ def green_code_qr(subject_id):
 @staff_required
 def green_code_set(subject_id):
     """Record the subject's ministry 企业绿码 grade and year."""
-    subject = Subject.get_or_none(Subject.id == subject_id)
-    if subject is None:
-        abort(404)
+    subject = get_object_or_404(Subject, Subject.id == subject_id)
     form = GreenCodeForm()
     if form.validate_on_submit():
         try:
-            operations.set_green_code(subject, form.grade.data or "", form.year.data, _me())
+            operations.set_green_code(subject, grade=form.grade.data or "", year=form.year.data, by=me())
             flash("企业绿码已登记。", "success")
+            return redirect(url_for("pool.subject_detail", subject_id=subject.id))
         except Refused as error:
-            flash(str(error), "danger")
-    else:
-        flash(_errors(form), "danger")
-    return redirect(url_for("pool.subject_detail", subject_id=subject.id))
+            beside_field(form, error, fallback="grade")
+    from blueprints.pool.routes import subject_page  # the pool area imports this one's forms
+
+    return subject_page(subject, green_form=form)
 
 
 @bp.route("/listing/outcomes", methods=["GET", "POST"])
@@ -248,15 +235,22 @@ def outcomes():
             form.credit_code.errors.append("本市没有该统一社会信用代码的培育对象")
         else:
             try:
-                created = operations.record_outcome(subject, form.rung.data, form.year.data, form.listed_on.data, _me())
+                created = operations.record_outcome(subject, rung=form.rung.data, year=form.year.data,
+                                                    listed_on=form.listed_on.data, by=me())
                 flash(f"已登记：{subject.name}" if created else f"{subject.name} 的该项结果已登记过", "success")
                 return redirect(url_for("listing.outcomes"))
             except Refused as error:
                 form.rung.errors.append(str(error))
+    return _outcomes_page(form)
+
+
+def _outcomes_page(form=None, import_form=None):
+    """The outcomes page; either form posted with wrong input comes back bound, its errors beside the fields."""
     recorded = (Listing.select(Listing, Subject).join(Subject)
                 .where(Listing.rung.in_([Rung.PROVINCIAL.value, Rung.NATIONAL.value]))
                 .order_by(Listing.year.desc(), Listing.rung, Subject.name))
-    return render_template("listing/outcomes.html", form=form, import_form=OutcomeImportForm(), recorded=recorded)
+    return render_template("listing/outcomes.html", form=form or OutcomeForm(formdata=None, year=local_now().year),
+                           import_form=import_form or OutcomeImportForm(formdata=None), recorded=recorded)
 
 
 @bp.route("/listing/outcomes/import", methods=["POST"])
@@ -265,18 +259,18 @@ def outcomes_import():
     """Import the province's or the ministry's .xlsx, matched on credit code; all or nothing."""
     form = OutcomeImportForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-        return redirect(url_for("listing.outcomes"))
+        return _outcomes_page(import_form=form)
     try:
         data, _ = uploads.read_checked(form.file.data, kinds=("xlsx",))
         rows = _outcome_rows(data)
     except (uploads.UploadError, ValueError) as error:
-        flash(f"导入失败：{error}", "danger")
-        return redirect(url_for("listing.outcomes"))
+        form.file.errors = [*form.file.errors, f"导入失败：{error}"]
+        return _outcomes_page(import_form=form)
     created = 0
     with db.atomic():
         for subject, rung, year in rows:
-            created += int(operations.record_outcome(subject, rung, year, form.listed_on.data, _me()))
+            created += int(operations.record_outcome(subject, rung=rung, year=year, listed_on=form.listed_on.data,
+                                                     by=me()))
     flash(f"已导入 {len(rows)} 行，新登记 {created} 项（已登记过的不重复）。", "success")
     return redirect(url_for("listing.outcomes"))
 

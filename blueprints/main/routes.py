@@ -6,7 +6,7 @@ from blueprints.agencies.invitations import invitation_panel
 from blueprints.pool.figures import pool_figures
 from core import deadlines, settings, uploads
 from core.access import login_required, public
-from models import Document, Role, Subject, SubjectKind, SubjectStatus, db, local_now
+from models import Document, Role, SubjectCount, SubjectKind, SubjectStatus, db, local_now
 
 from . import bp
 
@@ -17,31 +17,34 @@ def index():
     """The public front page: what the site is, and the way in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    counts = dict(Subject.select(Subject.kind, fn.COUNT(Subject.id))
-                  .where(Subject.status == SubjectStatus.ADMITTED.value)
-                  .group_by(Subject.kind).tuples())
+    counts = dict(SubjectCount.select(SubjectCount.kind, fn.SUM(SubjectCount.n))
+                  .where(SubjectCount.status == SubjectStatus.ADMITTED.value)
+                  .group_by(SubjectCount.kind).tuples())
     return render_template("main/index.html", counts=counts, kinds=list(SubjectKind),
                            city=settings.get_all())
 
 
 def staff_figures():
-    """Subjects by kind and district, and the registrations waiting for a decision."""
-    rows = (Subject.select(Subject.district, Subject.kind, fn.COUNT(Subject.id).alias("n"))
-            .where(Subject.status != SubjectStatus.DECLINED.value)
-            .group_by(Subject.district, Subject.kind).tuples())
-    by_district = {}
-    for district, kind, n in rows:
-        by_district.setdefault(district, {})[kind] = n
+    """Subjects by kind and district, and the registrations waiting for a decision: read from subject_count (a few
+    rows kept by triggers in the same transaction as every change, migrations/027_search_index.py), not a scan of
+    every subject on each load."""
+    counts = list(SubjectCount.select(SubjectCount.district, SubjectCount.kind, SubjectCount.status, SubjectCount.n)
+                  .where(SubjectCount.n != 0).tuples())
+    by_district, status_counts = {}, {}
+    for district, kind, status, n in counts:
+        status_counts[status] = status_counts.get(status, 0) + n
+        if status != SubjectStatus.DECLINED.value:
+            row = by_district.setdefault(district, {})
+            row[kind] = row.get(kind, 0) + n
     districts = [d for d in settings.get("districts") if d in by_district]
     districts += sorted(d for d in by_district if d not in districts)
-    status_counts = dict(Subject.select(Subject.status, fn.COUNT(Subject.id)).group_by(Subject.status).tuples())
     return {
         "districts": districts,
         "by_district": by_district,
         "kind_totals": {k.value: sum(row.get(k.value, 0) for row in by_district.values()) for k in SubjectKind},
         "total": sum(sum(row.values()) for row in by_district.values()),
         "status_counts": status_counts,
-        "waiting": Subject.waiting().count(),
+        "waiting": status_counts.get(SubjectStatus.PENDING.value, 0),  # Subject.waiting()
     }
 
 

@@ -111,7 +111,7 @@ def _row(label, target, items, achieved, overdue, **keys):
             "below": assigned < target, **keys}
 
 
-def set_district_targets(plan, counts, by):
+def set_district_targets(plan, counts, *, by):
     """Set the plan's targets per district {district: count} (plan content: refused once filed, and an approved plan
     goes back to draft). A district's target is set to 0, never deleted."""
     _editable(plan)
@@ -132,7 +132,7 @@ def set_district_targets(plan, counts, by):
     return True
 
 
-def take_snapshot(plan, by):
+def take_snapshot(plan, *, by):
     """Keep the dashboard's figures as they stand now with the plan (the year-end snapshot); never changed after."""
     with db.atomic():
         snapshot = PlanSnapshot.create(plan=plan, taken_at=local_now(), taken_by=by,

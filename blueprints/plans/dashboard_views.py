@@ -1,18 +1,18 @@
 """The plan dashboard's pages: the figures, the targets per district (edited there) and the year-end snapshots."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 import rules
+from blueprints.views import get_object_or_404
 from core.access import staff_required
 from core.validation import Form
-from models import PlanSnapshot, PlanStatus
+from models import CultivationPlan, PlanSnapshot, PlanStatus
 from rules import Refused
 
 from . import bp
 from . import dashboard as figures_module
-from .routes import plan_or_404
 
 
 @bp.app_context_processor
@@ -54,21 +54,21 @@ def _render(plan, district_targets_form=None, status=200):
 def plan_dashboard(plan_id):
     """Per kind and rung: target, assigned, on track, at risk, achieved this year; overdue by district and owner;
     targets per district; the year-end snapshots."""
-    return _render(plan_or_404(plan_id))
+    return _render(get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id))
 
 
 @bp.route("/<int:plan_id>/district-targets", methods=["POST"])
 @staff_required
 def plan_district_targets(plan_id):
     """Set the plan's targets per district (plan content: an approved plan goes back to draft)."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     form = district_form(plan, formdata=request.form)
     if not form.validate_on_submit():
         return _render(plan, form, 200)
     counts = {name: form[f"d{index}"].data or 0 for index, name in form.districts}
     was_approved = plan.status == PlanStatus.APPROVED.value
     try:
-        changed = figures_module.set_district_targets(plan, counts, current_user._get_current_object())
+        changed = figures_module.set_district_targets(plan, counts, by=current_user._get_current_object())
     except Refused as refused:
         flash(str(refused), "danger")
     else:
@@ -81,9 +81,9 @@ def plan_district_targets(plan_id):
 @staff_required
 def plan_snapshot_create(plan_id):
     """Keep the dashboard's figures as they stand now (保存年终快照)."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     if SnapshotForm().validate_on_submit():
-        snapshot = figures_module.take_snapshot(plan, current_user._get_current_object())
+        snapshot = figures_module.take_snapshot(plan, by=current_user._get_current_object())
         flash("年终快照已保存，此后计划变化不影响快照内容。", "success")
         return redirect(url_for("plans.plan_snapshot", snapshot_id=snapshot.id))
     flash("请求已过期，请刷新页面后重试。", "danger")
@@ -94,9 +94,7 @@ def plan_snapshot_create(plan_id):
 @staff_required
 def plan_snapshot(snapshot_id):
     """One snapshot, as it was taken (read-only)."""
-    snapshot = PlanSnapshot.get_or_none(PlanSnapshot.id == snapshot_id)
-    if snapshot is None:
-        abort(404)
+    snapshot = get_object_or_404(PlanSnapshot, PlanSnapshot.id == snapshot_id)
     return render_template("plans/dashboard.html", plan=snapshot.plan, data=snapshot.figures_dict, snapshot=snapshot,
                            snapshots=list(figures_module.snapshots(snapshot.plan)), district_form=None,
                            snapshot_form=None)

@@ -24,7 +24,7 @@ def done_text(detail, on):
     return f"{detail}（{on.isoformat()}）"[:200]
 
 
-def tick(subject, event, on, detail, by=None, *, rung=None, year=None):
+def tick(subject, event, *, on, detail, by=None, rung=None, year=None):
     """Set done_date = `on` on the open milestones of `event` of the subject's active items in the plans of `year`
     (default: `on`'s year), every version, and say what ticked them (`detail`, e.g. "申报已提交"). With `rung` (an
     application's or a list's), only items aiming at that rung or below are ticked: a municipal listing does not tick

@@ -57,7 +57,7 @@ def _touch(plan, by, action, **details):
     audit.record(action, plan, user=by, details=details)
 
 
-def milestone_dates(kind, target_rung, year, joined_on=None):
+def milestone_dates(kind, *, target_rung, year, joined_on=None):
     """The default milestones for a subject joining the plan today (rules.milestone_schedule), with the city's
     recommendation date from settings."""
     return rules.milestone_schedule(kind, target_rung, joined_on or local_now().date(), year,
@@ -69,14 +69,15 @@ def _create_item(plan, subject, target_rung, owner, note="", milestones=None):
                            note=note)
     # (name, due, event) from the template, or (name, due, event, done, evidence, done_event) copied from a version
     for position, (name, due, event, *rest) in enumerate(milestones
-                                                         or milestone_dates(subject.kind, target_rung, plan.year)):
+                                                         or milestone_dates(subject.kind, target_rung=target_rung,
+                                                                            year=plan.year)):
         done, evidence, done_event = (list(rest) + [None, "", ""])[:3]
         Milestone.create(item=item, position=position, name=name, due_date=due, event=event, done_date=done,
                          evidence_note=evidence or "", done_event=done_event or "")
     return item
 
 
-def create_plan(year, title, by, copy_last_year=False):
+def create_plan(year, *, title, by, copy_last_year=False):
     """Start the year's plan, empty or as a copy of last year's (carrying the subjects still being cultivated)."""
     if CultivationPlan.select().where(CultivationPlan.year == year).exists():
         raise Refused(f"{year} 年的培育计划已存在，请在原计划上修改或创建新版本")
@@ -109,7 +110,7 @@ def _create_plan(year, title, by, previous):
     return plan
 
 
-def update_plan(plan, title, goals, measures, targets, by):
+def update_plan(plan, *, title, goals, measures, targets, by):
     """Change the plan's text and its targets {(kind, rung): count}."""
     _editable(plan)
     with db.atomic():
@@ -127,7 +128,7 @@ def missing_parts(plan):
     return rules.plan_missing_parts(plan.goals, target_total, plan.measures, active_items(plan).count())
 
 
-def approve(plan, by):
+def approve(plan, *, by):
     """The admin approves a draft plan, complete in every required part (第十条、第十四条)."""
     if plan.status != PlanStatus.DRAFT.value:
         raise Refused(f"只有草稿状态的计划可以批准（当前：{plan.status_enum.label}）")
@@ -140,7 +141,7 @@ def approve(plan, by):
         audit.record("plan.approve", plan, user=by)
 
 
-def mark_filed(plan, by):
+def mark_filed(plan, *, by):
     """A filing includes this version: it is locked from now on (第十四条)."""
     if plan.status != PlanStatus.APPROVED.value:
         raise Refused("只有已批准的计划可以备案")
@@ -150,7 +151,7 @@ def mark_filed(plan, by):
         audit.record("plan.filed", plan, user=by)
 
 
-def new_version(plan, by):
+def new_version(plan, *, by):
     """Copy a filed plan into a new draft version; both versions stay."""
     if not plan.locked:
         raise Refused("只有已备案的计划需要创建新版本，当前计划可直接修改")
@@ -193,14 +194,14 @@ def active_items(plan):
             .order_by(Subject.district, Subject.name, PlanItem.id))
 
 
-def item_problem(plan, subject, target_rung):
+def item_problem(plan, subject, *, target_rung):
     """Why this subject cannot be added with this target, or None."""
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
-    return addition_problem(subject, target_rung, entry.status if entry else None,
-                            subject.id in subjects_in_plan(plan, [subject.id]))
+    return addition_problem(subject, target_rung=target_rung, pool_status=entry.status if entry else None,
+                            in_plan=subject.id in subjects_in_plan(plan, [subject.id]))
 
 
-def addition_problem(subject, target_rung, pool_status, in_plan):
+def addition_problem(subject, *, target_rung, pool_status, in_plan):
     """item_problem over facts already read (the subject's pool status, None when never pooled; whether it is in the
     plan), for a preview of many rows."""
     if pool_status is None or pool_status == PoolStatus.EXITED.value:
@@ -222,10 +223,10 @@ def subjects_in_plan(plan, subject_ids):
             .where(PlanItem.plan == plan, PlanItem.subject.in_(ids)).tuples()}
 
 
-def add_item(plan, subject, target_rung, owner, by, note=""):
+def add_item(plan, subject, *, target_rung, owner, by, note=""):
     """Add one pooled subject to the plan, with the milestones of its kind."""
     _editable(plan)
-    problem = item_problem(plan, subject, target_rung)
+    problem = item_problem(plan, subject, target_rung=target_rung)
     if problem:
         raise Refused(problem)
     with db.atomic():
@@ -234,7 +235,7 @@ def add_item(plan, subject, target_rung, owner, by, note=""):
     return item
 
 
-def add_items(plan, pairs, owner, by):
+def add_items(plan, pairs, *, owner, by):
     """Add many subjects (from a pool filter) in one go, each with its own target: pairs is [(subject, target_rung)].
     Each pair is checked again here (item_problem); the refused ones are reported, the rest added.
     Returns (added items, [reasons skipped])."""
@@ -242,7 +243,7 @@ def add_items(plan, pairs, owner, by):
     added, skipped = [], []
     with db.atomic():
         for subject, target_rung in pairs:
-            problem = item_problem(plan, subject, target_rung)
+            problem = item_problem(plan, subject, target_rung=target_rung)
             if problem:
                 skipped.append(problem)
                 continue
@@ -256,7 +257,7 @@ def add_items(plan, pairs, owner, by):
     return added, skipped
 
 
-def update_item(item, target_rung, owner, note, by):
+def update_item(item, *, target_rung, owner, note, by):
     plan = item.plan
     _editable(plan)
     problem = rules.target_rung_problem(item.subject.rung, target_rung)
@@ -268,7 +269,7 @@ def update_item(item, target_rung, owner, note, by):
         _touch(plan, by, "plan.update_item", subject=item.subject.name, target=target_rung)
 
 
-def withdraw_item(item, by):
+def withdraw_item(item, *, by):
     """Take an item out of the plan (it stays on record)."""
     _editable(item.plan)
     with db.atomic():
@@ -277,7 +278,7 @@ def withdraw_item(item, by):
         _touch(item.plan, by, "plan.withdraw_item", subject=item.subject.name)
 
 
-def update_milestone(milestone, due_date, done_date, evidence_note, by):
+def update_milestone(milestone, *, due_date, done_date, evidence_note, by):
     """Staff edit a milestone inline. Due dates are plan content (locked once filed); progress is not."""
     plan = milestone.item.plan
     if due_date != milestone.due_date:
@@ -299,7 +300,7 @@ def update_milestone(milestone, due_date, done_date, evidence_note, by):
                      details={"plan": plan.id, "milestone": milestone.name, "due": due_date, "done": done_date})
 
 
-def submit_evidence(milestone, document, note, by):
+def submit_evidence(milestone, document, *, note, by):
     """The enterprise attaches evidence to a milestone and asks the bureau to confirm it."""
     if milestone.done_date:
         raise Refused("该节点已确认完成")
@@ -330,7 +331,7 @@ def milestones_by_item(items):
     return grouped
 
 
-def project_problem(item, start_on, end_on, investment):
+def project_problem(item, *, start_on, end_on, investment):
     """Why a project's dates or investment are wrong, or None."""
     if end_on < start_on:
         return "计划完成日期不能早于开始日期"
@@ -344,12 +345,12 @@ def project_problem(item, start_on, end_on, investment):
 def _check_project(item, start_on, end_on, investment):
     """What adding or changing a project needs: the plan still editable, the dates and investment right."""
     _editable(item.plan)
-    problem = project_problem(item, start_on, end_on, investment)
+    problem = project_problem(item, start_on=start_on, end_on=end_on, investment=investment)
     if problem:
         raise Refused(problem)
 
 
-def add_project(item, name, start_on, end_on, investment, effect, by):
+def add_project(item, *, name, start_on, end_on, investment, effect, by):
     """Add a green-upgrade project to a plan item (plan content: locked once filed)."""
     if item.withdrawn_at:
         raise Refused("该条目已移出计划")
@@ -361,7 +362,7 @@ def add_project(item, name, start_on, end_on, investment, effect, by):
     return project
 
 
-def update_project(project, name, start_on, end_on, investment, effect, by):
+def update_project(project, *, name, start_on, end_on, investment, effect, by):
     """Change a project's what, when, investment or expected effect."""
     item = project.item
     if project.withdrawn_at:
@@ -374,7 +375,7 @@ def update_project(project, name, start_on, end_on, investment, effect, by):
         _touch(item.plan, by, "plan.update_project", subject=item.subject.name, project=name, investment=investment)
 
 
-def withdraw_project(project, by):
+def withdraw_project(project, *, by):
     """Take a project off the item (kept on record)."""
     item = project.item
     _editable(item.plan)

@@ -1,14 +1,14 @@
 """The plan's work queue actions: tick a milestone for the selected items, chase up their enterprises (催办)."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
+from blueprints.views import get_object_or_404, me
 from core.access import staff_required
-from models import local_now
+from models import CultivationPlan, local_now
 from rules import Refused
 
 from . import bp, worklist
 from .forms import BulkTickForm, ChaseUpForm
-from .routes import detail_page, plan_or_404
+from .routes import detail_page
 
 
 def _back(plan):
@@ -22,7 +22,7 @@ def _back(plan):
 def milestones_tick(plan_id):
     """Record one milestone (by name) done on a date for every ticked item that has it open; then say what was
     ticked and what was skipped and why."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     form = BulkTickForm()
     form.milestone.choices = [(request.form.get("milestone", ""),) * 2]
     item_ids = request.form.getlist("item")
@@ -33,8 +33,9 @@ def milestones_tick(plan_id):
     if not valid:
         return detail_page(plan, request.form, tick_form=form, selected=item_ids)
     try:
-        ticked, skipped = worklist.tick_milestones(plan, item_ids, form.milestone.data, form.done_date.data,
-                                                   current_user._get_current_object())
+        ticked, skipped = worklist.tick_milestones(plan, item_ids, name=form.milestone.data,
+                                                   done_date=form.done_date.data,
+                                                   by=me())
     except Refused as refused:
         form.milestone.errors = [str(refused)]
         return detail_page(plan, request.form, tick_form=form, selected=item_ids)
@@ -48,7 +49,7 @@ def milestones_tick(plan_id):
 def chase_up(plan_id):
     """Write a chase-up message (催办) to the enterprises of one or the selected items (GET ?item=… or the queue's
     button, which posts step=compose); sending stores it with each subject, audited."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     args = request.args if request.method == "GET" else request.form
     item_ids = args.getlist("item")
     composing = request.method == "GET" or request.form.get("step") == "compose"
@@ -59,8 +60,8 @@ def chase_up(plan_id):
         form = ChaseUpForm()
         if form.validate_on_submit():
             try:
-                subjects = worklist.chase_up(plan, [item.id for item in items], form.body.data,
-                                             current_user._get_current_object())
+                subjects = worklist.chase_up(plan, [item.id for item in items], body=form.body.data,
+                                             by=me())
             except Refused as refused:
                 form.body.errors = [str(refused)]
             else:

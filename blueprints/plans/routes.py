@@ -1,19 +1,17 @@
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_htmx import make_response as htmx_response
-from flask_login import current_user
+from flask import flash, redirect, render_template, request, send_file, url_for
 
-from blueprints.pool.listing import filter_choices, filters_from, pool_query
+from blueprints.pool.queries import filter_choices, filters_from, pool_query
+from blueprints.views import get_object_or_404, inline_answer, me
 from core import audit, settings
 from core.access import admin_required, staff_required
 from core.bounds import int_in
 from core.documents import DOCX_MIMETYPE, XLSX_MIMETYPE
-from core.extensions import htmx
 from models import CultivationPlan, Engagement, Milestone, PlanItem, PlanProject, PlanStatus, Subject, User, local_now
 from rules import Refused
 
-from . import bp, exports, operations, worklist
+from . import bp, operations, worklist, writers
 from .forms import (
     BulkAddForm,
     BulkTickForm,
@@ -24,20 +22,6 @@ from .forms import (
     PlanEditForm,
     ProjectForm,
 )
-
-
-def plan_or_404(plan_id):
-    plan = CultivationPlan.get_or_none(CultivationPlan.id == plan_id)
-    if plan is None:
-        abort(404)
-    return plan
-
-
-def item_or_404(item_id):
-    item = PlanItem.get_or_none(PlanItem.id == item_id)
-    if item is None:
-        abort(404)
-    return item
 
 
 def _user(form_value):
@@ -65,8 +49,8 @@ def plan_create():
     form = PlanCreateForm()
     if form.validate_on_submit():
         try:
-            plan = operations.create_plan(form.year.data, form.title.data, current_user._get_current_object(),
-                                          form.copy_last_year.data)
+            plan = operations.create_plan(form.year.data, title=form.title.data, by=me(),
+                                          copy_last_year=form.copy_last_year.data)
         except Refused as error:
             form.year.errors.append(str(error))
         else:
@@ -117,21 +101,21 @@ def detail_page(plan, args=None, edit_form=None, add_form=None, **queue_state):
 def plan_detail(plan_id):
     """The plan: its text and targets, its items (filtered: owner, district, overdue, no_agency) with computed
     progress, and its actions."""
-    return detail_page(plan_or_404(plan_id), request.args)
+    return detail_page(get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id), request.args)
 
 
 @bp.route("/<int:plan_id>/progress")
 @staff_required
 def plan_progress(plan_id):
     """The plan's items and progress alone, under the same filters: refreshed whenever a milestone changes."""
-    return render_template("plans/_items.html", **_plan_context(plan_or_404(plan_id), request.args))
+    return render_template("plans/_items.html", **_plan_context(get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id), request.args))
 
 
 @bp.route("/<int:plan_id>/edit", methods=["POST"])
 @staff_required
 def plan_edit(plan_id):
     """Change the plan's title, goals, measures and targets."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     form = PlanEditForm()
     targets, error = form.targets(request.form)
     if not form.validate_on_submit() or targets is None:
@@ -140,8 +124,9 @@ def plan_edit(plan_id):
         return detail_page(plan, edit_form=form)
     was_approved = plan.status == PlanStatus.APPROVED.value
     try:
-        operations.update_plan(plan, form.title.data, form.goals.data or "", form.measures.data or "", targets,
-                               current_user._get_current_object())
+        operations.update_plan(plan, title=form.title.data, goals=form.goals.data or "",
+                               measures=form.measures.data or "", targets=targets,
+                               by=me())
         flash("计划已保存。" + ("内容有变更，计划已退回草稿，需重新批准。" if was_approved else ""), "success")
     except Refused as refused:  # the plan is locked: nothing about one field
         flash(str(refused), "danger")
@@ -152,9 +137,9 @@ def plan_edit(plan_id):
 @admin_required
 def plan_approve(plan_id):
     """The admin approves the plan."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     try:
-        operations.approve(plan, current_user._get_current_object())
+        operations.approve(plan, by=me())
         flash("计划已批准。", "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -165,9 +150,9 @@ def plan_approve(plan_id):
 @staff_required
 def plan_new_version(plan_id):
     """Open a new draft version of a filed plan (the filed one stays as it was)."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     try:
-        copy = operations.new_version(plan, current_user._get_current_object())
+        copy = operations.new_version(plan, by=me())
     except Refused as error:
         flash(str(error), "danger")
         return redirect(url_for("plans.plan_detail", plan_id=plan.id))
@@ -179,15 +164,15 @@ def plan_new_version(plan_id):
 @staff_required
 def item_add(plan_id):
     """Add one pooled subject to the plan."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     form = ItemAddForm()
     if form.validate_on_submit():
         subject = Subject.get_or_none(Subject.id == form.subject_id.data)
         try:
             if subject is None:
                 raise Refused("培育对象不存在")
-            operations.add_item(plan, subject, form.target_rung.data, _user(form.owner.data),
-                                current_user._get_current_object())
+            operations.add_item(plan, subject, target_rung=form.target_rung.data, owner=_user(form.owner.data),
+                                by=me())
         except Refused as error:
             if plan.locked:  # the add form is not shown on a locked plan
                 flash(str(error), "danger")
@@ -203,7 +188,7 @@ def item_add(plan_id):
 @staff_required
 def subject_options(plan_id):
     """Pooled subjects matching a search, as <option>s for the add-one form (htmx)."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     in_plan = PlanItem.select(PlanItem.subject).where(PlanItem.plan == plan)
     query = pool_query(filters_from({"q": request.args.get("q", "")})).where(Subject.id.not_in(in_plan)).limit(30)
     return render_template("plans/_subject_options.html", entries=query)
@@ -214,7 +199,7 @@ def subject_options(plan_id):
 def items_bulk(plan_id):
     """Add subjects of a pool filter: a preview row per subject with its target and, before adding, why it would be
     refused; then the ticked rows are added (each checked again; the refused ones reported, the rest added)."""
-    plan = plan_or_404(plan_id)
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
     filters = filters_from(request.args)  # the preview form posts to the URL of its filter
     matches = list(pool_query(filters).limit(worklist.BULK_ADD_MAX + 1))
     more = len(matches) > worklist.BULK_ADD_MAX
@@ -231,8 +216,8 @@ def items_bulk(plan_id):
         else:
             was_approved = plan.status == PlanStatus.APPROVED.value
             try:
-                added, skipped = operations.add_items(plan, pairs, _user(form.owner.data),
-                                                      current_user._get_current_object())
+                added, skipped = operations.add_items(plan, pairs, owner=_user(form.owner.data),
+                                                      by=me())
             except Refused as refused:
                 error = str(refused)
             else:
@@ -254,12 +239,13 @@ def items_bulk(plan_id):
 @staff_required
 def item_detail(item_id):
     """One item: its target, owner, the bureau's note and the milestones (edited inline)."""
-    item = item_or_404(item_id)
+    item = get_object_or_404(PlanItem, PlanItem.id == item_id)
     form = ItemEditForm(obj=item, owner=str(item.owner_id or ""))
     if request.method == "POST" and form.validate_on_submit():
         try:
-            operations.update_item(item, form.target_rung.data, _user(form.owner.data), form.note.data or "",
-                                   current_user._get_current_object())
+            operations.update_item(item, target_rung=form.target_rung.data, owner=_user(form.owner.data),
+                                   note=form.note.data or "",
+                                   by=me())
             flash("已保存。", "success")
             return redirect(url_for("plans.item_detail", item_id=item.id))
         except Refused as error:
@@ -279,31 +265,24 @@ def _projects_context(item, error=None, new_form=None):
 
 def _projects_answer(item, error=None, new_form=None):
     """After a project change: the component alone for htmx (200 even on error, site-wide), else back to the page."""
-    if not htmx:
-        flash(error or "已保存。", "danger" if error else "success")
-        return redirect(url_for("plans.item_detail", item_id=item.id))
-    body = render_template("plans/_projects.html", item=item, plan=item.plan, **_projects_context(item, error, new_form))
-    return htmx_response(body, trigger=None if error else "plan-changed")
-
-
-def _project_or_404(project_id):
-    project = PlanProject.get_or_none(PlanProject.id == project_id)
-    if project is None:
-        abort(404)
-    return project
+    return inline_answer(error, url_for("plans.item_detail", item_id=item.id),
+                         lambda: render_template("plans/_projects.html", item=item, plan=item.plan,
+                                                 **_projects_context(item, error, new_form)),
+                         trigger="plan-changed")
 
 
 @bp.route("/items/<int:item_id>/projects", methods=["POST"])
 @staff_required
 def project_add(item_id):
     """Add a green-upgrade project to the item (htmx, inline)."""
-    item = item_or_404(item_id)
+    item = get_object_or_404(PlanItem, PlanItem.id == item_id)
     form = ProjectForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.add_project(item, form.name.data, form.start_on.data, form.end_on.data, form.investment.data,
-                                   form.effect.data, current_user._get_current_object())
+            operations.add_project(item, name=form.name.data, start_on=form.start_on.data, end_on=form.end_on.data,
+                                   investment=form.investment.data,
+                                   effect=form.effect.data, by=me())
             form = None
         except Refused as refused:
             error = str(refused)
@@ -316,13 +295,14 @@ def project_add(item_id):
 @staff_required
 def project_update(project_id):
     """Change one project inline (htmx): what, when, investment, expected effect."""
-    project = _project_or_404(project_id)
+    project = get_object_or_404(PlanProject, PlanProject.id == project_id)
     form = ProjectForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.update_project(project, form.name.data, form.start_on.data, form.end_on.data,
-                                      form.investment.data, form.effect.data, current_user._get_current_object())
+            operations.update_project(project, name=form.name.data, start_on=form.start_on.data,
+                                      end_on=form.end_on.data,
+                                      investment=form.investment.data, effect=form.effect.data, by=me())
         except Refused as refused:
             error = str(refused)
     else:
@@ -334,10 +314,10 @@ def project_update(project_id):
 @staff_required
 def project_withdraw(project_id):
     """Take a project off the item (kept on record)."""
-    project = _project_or_404(project_id)
+    project = get_object_or_404(PlanProject, PlanProject.id == project_id)
     error = None
     try:
-        operations.withdraw_project(project, current_user._get_current_object())
+        operations.withdraw_project(project, by=me())
     except Refused as refused:
         error = str(refused)
     return _projects_answer(PlanItem.get_by_id(project.item_id), error)
@@ -347,9 +327,9 @@ def project_withdraw(project_id):
 @staff_required
 def item_withdraw(item_id):
     """Take the item out of the plan (kept on record)."""
-    item = item_or_404(item_id)
+    item = get_object_or_404(PlanItem, PlanItem.id == item_id)
     try:
-        operations.withdraw_item(item, current_user._get_current_object())
+        operations.withdraw_item(item, by=me())
         flash(f"已将 {item.subject.name} 移出本计划。", "success")
     except Refused as error:
         flash(str(error), "danger")
@@ -360,33 +340,30 @@ def item_withdraw(item_id):
 @staff_required
 def milestone_update(milestone_id):
     """Edit one milestone inline (htmx): the row comes back, and the progress elsewhere refreshes."""
-    milestone = Milestone.get_or_none(Milestone.id == milestone_id)
-    if milestone is None:
-        abort(404)
+    milestone = get_object_or_404(Milestone, Milestone.id == milestone_id)
     form = MilestoneForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.update_milestone(milestone, form.due_date.data, form.done_date.data, form.evidence_note.data or "",
-                                        current_user._get_current_object())
+            operations.update_milestone(milestone, due_date=form.due_date.data, done_date=form.done_date.data,
+                                        evidence_note=form.evidence_note.data or "",
+                                        by=me())
         except Refused as refused:
             error = str(refused)
     else:
         error = _form_errors(form)
     milestone = Milestone.get_by_id(milestone.id)  # what is stored, not what was typed
-    if not htmx:
-        flash(error or "已保存。", "danger" if error else "success")
-        return redirect(url_for("plans.item_detail", item_id=milestone.item_id))
-    body = render_template("plans/_milestone.html", m=milestone, error=error, today=local_now().date(),
-                           plan=milestone.item.plan)
-    return htmx_response(body, trigger=None if error else "plan-changed")
+    return inline_answer(error, url_for("plans.item_detail", item_id=milestone.item_id),
+                         lambda: render_template("plans/_milestone.html", m=milestone, error=error,
+                                                 today=local_now().date(), plan=milestone.item.plan),
+                         trigger="plan-changed")
 
 
 @bp.route("/items/<int:item_id>/progress")
 @staff_required
 def item_progress(item_id):
     """The item's progress bar alone (refreshed on plan-changed)."""
-    item = item_or_404(item_id)
+    item = get_object_or_404(PlanItem, PlanItem.id == item_id)
     return render_template("plans/_progress.html", progress=operations.progress(list(item.milestones)),
                            url=url_for("plans.item_progress", item_id=item.id))
 
@@ -395,8 +372,8 @@ def item_progress(item_id):
 @staff_required
 def plan_docx(plan_id):
     """The plan as an official document (.docx)."""
-    plan = plan_or_404(plan_id)
-    data = exports.plan_docx(plan, settings.get_all(), local_now().date())
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
+    data = writers.build_plan_docx(plan, settings.get_all(), local_now().date())
     audit.record("plan.export", plan, details={"format": "docx"})
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=f"{plan.year}年培育计划-第{plan.version}版.docx")
@@ -406,8 +383,8 @@ def plan_docx(plan_id):
 @staff_required
 def plan_items_xlsx(plan_id):
     """The plan's items as .xlsx."""
-    plan = plan_or_404(plan_id)
-    data = exports.items_xlsx(plan, local_now().date())
+    plan = get_object_or_404(CultivationPlan, CultivationPlan.id == plan_id)
+    data = writers.build_items_xlsx(plan, local_now().date())
     audit.record("plan.export", plan, details={"format": "xlsx"})
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"{plan.year}年培育计划条目-第{plan.version}版.xlsx")

@@ -131,7 +131,7 @@ def _plan_items(plan, item_ids):
                 .order_by(Subject.district, Subject.name, PlanItem.id))
 
 
-def tick_milestones(plan, item_ids, name, done_date, by):
+def tick_milestones(plan, item_ids, *, name, done_date, by):
     """Record `name` done on `done_date` for every selected item that has it open. Progress, not plan content: allowed
     on a filed plan (as operations.update_milestone). Returns (ticked [(item, milestone)], skipped [(name, reason)])."""
     if not name:
@@ -182,7 +182,7 @@ def chase_up_problem(body):
     return None
 
 
-def chase_up(plan, item_ids, body, by):
+def chase_up(plan, item_ids, *, body, by):
     """Send a chase-up message (催办) to the enterprise of each selected item: stored in-site with its subject (the
     enterprise sees it on its page), one audit event per enterprise. Returns the subjects chased."""
     body = (body or "").strip()
@@ -232,8 +232,9 @@ def bulk_preview(plan, entries, chosen=None):
         subject = entry.subject
         choices = target_choices(subject.rung)
         target = chosen.get(subject.id) if chosen.get(subject.id) in dict(choices) else default_target(subject.rung)
-        problem = operations.addition_problem(subject, target or rules.TARGET_RUNGS[-1], entry.status,
-                                              subject.id in in_plan)
+        problem = operations.addition_problem(subject, target_rung=target or rules.TARGET_RUNGS[-1],
+                                              pool_status=entry.status,
+                                              in_plan=subject.id in in_plan)
         rows.append({"entry": entry, "subject": subject, "target": target, "choices": choices, "problem": problem})
     return rows
 

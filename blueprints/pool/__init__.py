@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("pool", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import document_views, registration, routes  # noqa: E402,F401

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from peewee import fn
 
 from core import settings
-from models import LADDER, PoolEntry, PoolStatus, Rung, Subject, SubjectKind
+from models import LADDER, PoolStatus, Rung, SubjectCount, SubjectKind
 
 KINDS = [kind.value for kind in SubjectKind]
 # an entry in the pool stands at least on the 培育库 rung (第十条): a rung below it is counted there
@@ -49,10 +49,13 @@ class PoolFigures:
 
 
 def pool_figures():
-    """Count the pool (entries not exited) by district, kind and rung, and the exited entries: one grouped query."""
-    rows = (PoolEntry.select(Subject.district, Subject.kind, Subject.rung, PoolEntry.status,
-                             fn.COUNT(PoolEntry.id))
-            .join(Subject).group_by(Subject.district, Subject.kind, Subject.rung, PoolEntry.status).tuples())
+    """Count the pool (entries not exited) by district, kind and rung, and the exited entries: a few rows of
+    subject_count (kept by triggers in the same transaction as every change, migrations/027_search_index.py), not a
+    scan of the pool."""
+    rows = (SubjectCount.select(SubjectCount.district, SubjectCount.kind, SubjectCount.rung, SubjectCount.pool_status,
+                                fn.SUM(SubjectCount.n))
+            .where(SubjectCount.pool_status != "", SubjectCount.n != 0)
+            .group_by(SubjectCount.district, SubjectCount.kind, SubjectCount.rung, SubjectCount.pool_status).tuples())
     by_district, exited = {}, 0
     for district, kind, rung, status, n in rows:
         if status == PoolStatus.EXITED.value:

@@ -147,7 +147,7 @@ class PoolStatusForm(Form):
 
 class EligibilityItemForm(Form):
     result = SelectField("结果", choices=CheckResult.choices())
-    evidence = TextAreaField("依据/证明材料说明", filters=[strip], validators=[Optional(), Length(max=2000)])
+    evidence = StringField("依据/证明材料说明", filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
 class VetoItemForm(Form):
@@ -156,7 +156,7 @@ class VetoItemForm(Form):
     checked_on = DateField("核查日期", validators=[DataRequired("请填写核查日期")])
     # 第十五条 近三年: the date of the event found; required for 存在, ignored otherwise
     event_on = DateField("事件日期", validators=[Optional()])
-    evidence = TextAreaField("说明", filters=[strip], validators=[Optional(), Length(max=2000)])
+    evidence = StringField("说明", filters=[strip], validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +189,10 @@ class MemberEndForm(Form):
 class UploadForm(Form):
     file = FileField("选择文件")
     purpose = StringField("文件说明", filters=[strip], validators=[Optional(), Length(max=40)])
+
+
+class WithdrawDocumentForm(Form):
+    reason = TextAreaField("撤回理由", filters=[strip], validators=[DataRequired("请填写撤回理由"), Length(max=500)])
 
 
 class ImportForm(Form):

@@ -54,7 +54,7 @@ def _check_unique_code(credit_code, subject_id=None, by=None):
         raise Refused(duplicate_message(existing, by))
 
 
-def register(profile, username, password, *, source=SubjectSource.SELF.value, by=None):
+def register(profile, *, username, password, source=SubjectSource.SELF.value, by=None):
     """A registrant (or staff on its behalf) records interest: a pending Subject and, for a registrant, its account."""
     _check_unique_code(profile["credit_code"], by=by)
     try:
@@ -115,7 +115,7 @@ def member_veto_facts(subject):
     return tuple(veto_fact(row, members[subject_id]) for (subject_id, _), row in newest.items())
 
 
-def veto_gate(subject, door, today=None):
+def veto_gate(subject, door, *, today=None):
     """第十五条: why `subject` may not pass `door` ('apply', 'list', 'recommend') today; empty when it may."""
     today = today or local_now().date()
     return rules.veto_gate_problems(veto_facts(subject), member_veto_facts(subject), today=today,
@@ -138,7 +138,7 @@ def priority_markers(subject):
     return rules.priority_markers(subject.kind, {k: r.result for k, r in eligibility.items()})
 
 
-def record_eligibility(subject, item_key, result, evidence, by):
+def record_eligibility(subject, item_key, *, result, evidence, by):
     """Record one 第六/七/八条 item for the subject (a new row; earlier ones stay)."""
     if item_key not in {key for key, _, _ in rules.eligibility_items(subject.kind)}:
         raise Refused("该检查项不适用于此类培育对象")
@@ -151,18 +151,18 @@ def record_eligibility(subject, item_key, result, evidence, by):
     return row
 
 
-def record_veto(subject, condition_key, result, source, checked_on, evidence, by, event_on=None):
+def record_veto(subject, condition_key, *, result, source, checked_on, evidence, by, event_on=None):
     """Record one 第十五条 veto condition check (a new row; earlier ones stay). A hit records the date of the event it
     found, so that 近三年 is computed (rules.veto_hit_counts); 未发现 and 未核查 record none."""
     if condition_key not in {key for key, _, _ in rules.VETO_CONDITIONS}:
         raise Refused("未知的否决条件")
     if checked_on > local_now().date():
-        raise Refused("核查日期不能晚于今天")
+        raise Refused("核查日期不能晚于今天", field="checked_on")
     if result == "hit":
         if event_on is None:
-            raise Refused("核查结果为“存在”时须填写事件日期（第十五条：近三年）")
+            raise Refused("核查结果为“存在”时须填写事件日期（第十五条：近三年）", field="event_on")
         if event_on > checked_on:
-            raise Refused("事件日期不能晚于核查日期")
+            raise Refused("事件日期不能晚于核查日期", field="event_on")
     else:
         event_on = None
     with db.atomic():
@@ -194,7 +194,7 @@ def listed_with_veto_hits():
 
 # --- a park's member enterprises (第十五条：园区（含园区内企业）) ---------------------------------------------------
 
-def add_member(park, credit_code, name, by):
+def add_member(park, credit_code, *, name, by):
     """Add an enterprise to a park: linked to its subject when the credit code is registered here (its veto checks
     then count against the park), else by name and code. One current membership per code."""
     from core.identifiers import credit_code_problem, normalize_credit_code
@@ -225,7 +225,7 @@ def add_member(park, credit_code, name, by):
     return row
 
 
-def end_member(membership, ended_on, reason, by):
+def end_member(membership, *, ended_on, reason, by):
     """An enterprise leaves the park: the membership gets an end date (kept on record, never deleted)."""
     if ended_on > local_now().date():
         raise Refused("退出日期不能晚于今天")
@@ -239,7 +239,7 @@ def end_member(membership, ended_on, reason, by):
                               "ended_on": ended_on, "reason": reason or ""})
 
 
-def admit(subject, year_admitted, potential, owner, by):
+def admit(subject, *, year_admitted, potential, owner, by):
     """Admit a registration into the pool (第十条), only when 第六至八条 are met and 第十五条 is all clear."""
     if subject.status not in (SubjectStatus.PENDING.value, SubjectStatus.INFO_REQUESTED.value):
         raise Refused(f"该登记当前状态为「{subject.status_enum.label}」，不能入库")
@@ -269,7 +269,7 @@ def _message(subject, kind, body, by, new_status, action):
         audit.record(action, subject, user=by, details={"from": old, "to": new_status, "text": body})
 
 
-def request_info(subject, text, by):
+def request_info(subject, text, *, by):
     """Ask the registrant for more information; it sees the request and can answer."""
     if subject.status not in (SubjectStatus.PENDING.value, SubjectStatus.INFO_REQUESTED.value):
         raise Refused("只有待审核的登记可以要求补充材料")
@@ -277,28 +277,46 @@ def request_info(subject, text, by):
              "subject.request_info")
 
 
-def decline(subject, reason, by):
+def decline(subject, reason, *, by):
     """Decline a registration with a reason the registrant sees."""
     if subject.status not in (SubjectStatus.PENDING.value, SubjectStatus.INFO_REQUESTED.value):
         raise Refused("只有待审核的登记可以不予受理")
     _message(subject, MessageKind.DECLINE.value, reason, by, SubjectStatus.DECLINED.value, "subject.decline")
 
 
-def reply(subject, text, by):
+def reply(subject, text, *, by):
     """The registrant answers the bureau's request; the registration goes back to the queue."""
     if subject.status != SubjectStatus.INFO_REQUESTED.value:
         raise Refused("当前没有需要答复的补充材料要求")
     _message(subject, MessageKind.REPLY.value, text, by, SubjectStatus.PENDING.value, "subject.reply")
 
 
-def attach_document(subject, file_storage, purpose, by):
+def attach_document(subject, file_storage, *, purpose, by):
     """Check, store and record one document for a subject, uploaded by staff or by its enterprise (audited by
     uploads.save). Raises uploads.UploadError with the reason."""
     with db.atomic():
         return uploads.store(file_storage, "subject", subject.id, purpose=purpose or "", user=by)
 
 
-def declared_change_fields(subject, by):
+def withdraw_document(document, *, reason, by):
+    """撤回: a subject's document leaves the materials (Document.of, downloads, packages) but is never deleted; it stays
+    on the subject page struck through, with who withdrew it, when and why (audited). Of two withdrawals at once,
+    one wins."""
+    if not document.withdrawable_by(by, in_force=False):
+        raise Refused("只有上传人或主管部门经办人可以撤回该文件")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("请填写撤回理由", field="reason")
+    with db.atomic():
+        compare_and_set(document, "withdrawn_at", None, "该文件已被撤回，请刷新页面",
+                        withdrawn_at=local_now(), withdrawn_by=by, withdrawal_reason=reason)
+        audit.record("document.withdraw", document, user=by,
+                     details={"owner_type": document.owner_type, "owner_id": document.owner_id,
+                              "name": document.original_name, "reason": reason})
+    return document
+
+
+def declared_change_fields(subject, *, by):
     """The profile fields `by` may change only through a change notice (第三十一条): none for staff or for a
     registration not yet admitted; name, credit code, kind, address and energy level once pooled or listed."""
     if by.is_staff or (subject.status != SubjectStatus.ADMITTED.value and subject.rung == Rung.INTEREST.value):
@@ -306,9 +324,9 @@ def declared_change_fields(subject, by):
     return tuple(rules.DECLARED_CHANGE_FIELDS)
 
 
-def update_profile(subject, data, by):
+def update_profile(subject, data, *, by):
     """Change the subject's profile; the changes (old → new) go into the audit trail."""
-    held = [rules.DECLARED_CHANGE_FIELDS[key] for key in declared_change_fields(subject, by)
+    held = [rules.DECLARED_CHANGE_FIELDS[key] for key in declared_change_fields(subject, by=by)
             if key in data and data[key] != getattr(subject, key)]
     if held:
         raise Refused(f"已入库或列入名单的单位不能自行修改{'、'.join(held)}，请通过变更申报（第三十一条）办理")
@@ -326,10 +344,10 @@ def update_profile(subject, data, by):
     return changes
 
 
-def change_pool_status(entry, status, potential, owner, reason, by):
+def change_pool_status(entry, *, status, potential, owner, reason, by):
     """Staff change a pool entry's status (培育中 / 已入选名单 / 退出 with reason), potential or owner."""
     if status == PoolStatus.EXITED.value and not reason:
-        raise Refused("退出培育库须填写原因")
+        raise Refused("退出培育库须填写原因", field="reason")
     before = {"status": entry.status, "potential": entry.potential, "owner": entry.owner_id}
     after = {"status": status, "potential": potential, "owner": owner.id if owner else None}
     if before == after:

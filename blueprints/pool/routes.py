@@ -1,8 +1,6 @@
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_htmx import make_response as htmx_response
-from flask_login import current_user
 
 import rules
 from blueprints import views
@@ -10,12 +8,12 @@ from blueprints.listing.forms import GreenCodeForm
 from core import audit, uploads
 from core.access import staff_required
 from core.documents import XLSX_MIMETYPE
-from core.extensions import htmx
 from core.industries import INDUSTRIES
 from core.pagination import paginate
 from models import (
     LADDER,
     AuditEvent,
+    CheckResult,
     Document,
     Engagement,
     Listing,
@@ -27,11 +25,12 @@ from models import (
     SubjectSource,
     SubjectStatus,
     User,
+    VetoResult,
     local_now,
 )
 from rules import Refused
 
-from . import bp, operations, previews, spreadsheet
+from . import bp, operations, previews, rows, spreadsheet, writers
 from .figures import pool_figures
 from .forms import (
     AdmitForm,
@@ -45,51 +44,38 @@ from .forms import (
     UploadForm,
     VetoItemForm,
 )
-from .listing import filters_from, pool_query
+from .queries import filters_from, pool_query
 
 
-def subject_or_404(subject_id):
-    subject = Subject.get_or_none(Subject.id == subject_id)
-    if subject is None:
-        abort(404)
-    return subject
-
-
-def _fragment_or_page(fragment_template, page_template, **context):
-    """The fragment alone for an htmx request, the whole page otherwise (and on history restore)."""
-    template = fragment_template if htmx and not htmx.history_restore_request else page_template
-    return render_template(template, **context)
-
-
-@bp.route("/")
+@bp.route("/pool/")
 @staff_required
 def pool_list():
     """The cultivation pool: active search, filters, sorting and pagination, kept in the URL."""
     filters = filters_from(request.args)
-    page = paginate(pool_query(filters), per_page=current_app.config["PAGE_SIZE"])
-    return _fragment_or_page("pool/_results.html", "pool/list.html", page=page, filters=filters,
+    page = rows.pool_page(filters, per_page=current_app.config["PAGE_SIZE"])
+    return views.fragment_or_page("pool/_results.html", "pool/list.html", page=page, filters=filters, badges=rows.BADGES,
                              pool_figures=pool_figures,  # called by the page only: the whole pool, not the filtered rows
                              staff=list(User.staff_members()), industries=INDUSTRIES,
                              years=[y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
                                     .order_by(PoolEntry.year_admitted.desc()).tuples()])
 
 
-@bp.route("/export")
+@bp.route("/pool/export")
 @staff_required
 def pool_export():
     """Exactly the filtered rows of the pool list, as .xlsx."""
     filters = filters_from(request.args)
-    data = spreadsheet.export_xlsx(pool_query(filters))
+    data = writers.build_pool_xlsx(pool_query(filters))
     audit.record("pool.export", object_type="pool", details={"filters": {k: v for k, v in filters.items() if v}})
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"培育库-{local_now():%Y%m%d}.xlsx")
 
 
-@bp.route("/template")
+@bp.route("/pool/template")
 @staff_required
 def pool_template():
     """The empty import template: the same columns as the export."""
-    return send_file(io.BytesIO(spreadsheet.template_xlsx()), mimetype=XLSX_MIMETYPE, as_attachment=True,
+    return send_file(io.BytesIO(writers.build_template_xlsx()), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name="培育库导入模板.xlsx")
 
 
@@ -97,7 +83,7 @@ def _import_page(**context):
     return render_template("pool/import.html", park_min_share=rules.PARK_MIN_VALUE_ADDED_SHARE, **context)
 
 
-@bp.route("/import", methods=["GET", "POST"])
+@bp.route("/pool/import", methods=["GET", "POST"])
 @staff_required
 def pool_import():
     """Upload a filled template and see, row by row, what would be created or updated, and every error."""
@@ -114,7 +100,7 @@ def pool_import():
     return _import_page(form=form, plan=None)
 
 
-@bp.route("/import/confirm", methods=["POST"])
+@bp.route("/pool/import/confirm", methods=["POST"])
 @staff_required
 def pool_import_confirm():
     """Write a previewed import, all or nothing (the file is checked again)."""
@@ -127,7 +113,7 @@ def pool_import_confirm():
             if not plan.ok:
                 flash("数据已变化，导入文件现有错误，未写入任何数据。请重新上传。", "danger")
                 return redirect(url_for("pool.pool_import"))
-            created, updated = spreadsheet.apply_import(plan, current_user._get_current_object())
+            created, updated = spreadsheet.apply_import(plan, views.me())
     except previews.Busy:
         flash("该导入正在写入（重复点击），请稍后在培育库中查看结果。", "info")
         return redirect(url_for("pool.pool_list"))
@@ -138,7 +124,7 @@ def pool_import_confirm():
     return redirect(url_for("pool.pool_list"))
 
 
-@bp.route("/registrations")
+@bp.route("/pool/registrations")
 @staff_required
 def registrations():
     """Registrations waiting for the bureau's decision, oldest first."""
@@ -148,15 +134,16 @@ def registrations():
     return render_template("pool/registrations.html", page=paginate(query))
 
 
-@bp.route("/subjects/new", methods=["GET", "POST"])
+@bp.route("/pool/subjects/new", methods=["GET", "POST"])
 @staff_required
 def subject_new():
     """Staff record a subject's interest on its behalf (no account is created)."""
     form = SubjectForm()
     if form.validate_on_submit():
         try:
-            subject, _ = operations.register(form.profile_data(), None, None, source=SubjectSource.STAFF.value,
-                                             by=current_user._get_current_object())
+            subject, _ = operations.register(form.profile_data(), username=None, password=None,
+                                             source=SubjectSource.STAFF.value,
+                                             by=views.me())
         except Refused as error:
             form.credit_code.errors.append(str(error))
         else:
@@ -167,7 +154,7 @@ def subject_new():
 
 def _admit_form(subject):
     """The admit form, starting from what the import row asked for a registration that came in by import."""
-    form = AdmitForm(year_admitted=local_now().year)
+    form = AdmitForm(formdata=None, year_admitted=local_now().year)
     if subject.source == SubjectSource.IMPORT.value and subject.status != SubjectStatus.ADMITTED.value:
         event = (AuditEvent.for_object("subject", subject.id).where(AuditEvent.action == "subject.register").first())
         asked = event.details_dict.get("pool") if event else None
@@ -190,40 +177,56 @@ def _checks_context(subject):
         "problems": operations.admission_problems(subject),
         "priority_keys": rules.PRIORITY_ITEMS.get(subject.kind, {}),  # 第七条第三项: markers, not entry conditions
         "markers": rules.priority_markers(subject.kind, {k: r.result for k, r in eligibility.items()}),
-        "veto_sources": rules.VETO_SOURCES,
         "today": local_now().date(),
         "veto_counts": {k: rules.veto_hit_counts(operations.veto_fact(r)) for k, r in veto.items()},  # 近三年
     }
 
 
-@bp.route("/subjects/<int:subject_id>")
+@bp.app_template_global()
+def check_form(kind, row=None):
+    """The form of one check row ("eligibility" or "veto"), filled from the stored check `row` (or the defaults of an
+    unchecked item), never from what another form posted."""
+    if kind == "veto":
+        defaults = {} if row else {"result": VetoResult.UNKNOWN.value, "checked_on": local_now().date()}
+        return VetoItemForm(formdata=None, obj=row, **defaults)
+    return EligibilityItemForm(formdata=None, obj=row, **({} if row else {"result": CheckResult.UNKNOWN.value}))
+
+
+@bp.route("/pool/subjects/<int:subject_id>")
 @staff_required
 def subject_detail(subject_id):
     """The subject page: profile, ladder, applicable standard, checks, decisions, documents and timeline."""
-    subject = subject_or_404(subject_id)
+    return subject_page(views.get_object_or_404(Subject, Subject.id == subject_id))
+
+
+def subject_page(subject, admit_form=None, reason_form=None, status_form=None, green_form=None):
+    """The subject page; a form posted on it with wrong input comes back here bound, its errors beside the fields."""
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
+    if status_form is None and entry is not None:
+        status_form = PoolStatusForm(formdata=None, obj=entry, owner=str(entry.owner_id or ""))
     return render_template(
         "pool/subject.html", subject=subject, entry=entry, ladder=LADDER,
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
-        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id),
+        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
         timeline=AuditEvent.for_object("subject", subject.id).limit(100),
-        admit_form=_admit_form(subject), reason_form=ReasonForm(),
-        status_form=PoolStatusForm(obj=entry, owner=str(entry.owner_id or "")) if entry else None,
-        upload_form=UploadForm(), listings=subject.listings.order_by(Listing.year.desc()),
+        admit_form=admit_form or _admit_form(subject), reason_form=reason_form or ReasonForm(formdata=None),
+        status_form=status_form,
+        upload_form=UploadForm(formdata=None), listings=subject.listings.order_by(Listing.year.desc()),
         recommendation=Recommendation.signed_for(subject), engagements=Engagement.of_subject(subject),
-        green_form=GreenCodeForm(grade=subject.green_code_grade, year=subject.green_code_year),
+        green_form=green_form or GreenCodeForm(formdata=None, grade=subject.green_code_grade,
+                                               year=subject.green_code_year),
         removal_review=operations.removal_review(subject), **_members_context(subject), **_checks_context(subject))
 
 
-@bp.route("/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
+@bp.route("/pool/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
 @staff_required
 def subject_edit(subject_id):
     """Staff edit a subject's profile."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     form = SubjectForm(obj=subject)
     if form.validate_on_submit():
         try:
-            changes = operations.update_profile(subject, form.profile_data(), current_user._get_current_object())
+            changes = operations.update_profile(subject, form.profile_data(), by=views.me())
         except Refused as error:
             form.credit_code.errors.append(str(error))
         else:
@@ -232,11 +235,11 @@ def subject_edit(subject_id):
     return render_template("pool/subject_form.html", form=form, subject=subject)
 
 
-@bp.route("/subjects/<int:subject_id>/eligibility/<item_key>", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/eligibility/<item_key>", methods=["POST"])
 @staff_required
 def eligibility_record(subject_id, item_key):
     """Record one 第六/七/八条 item inline (htmx: the row and the admission panel are re-rendered)."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     items = {key: (article, text) for key, article, text in rules.eligibility_items(subject.kind)}
     if item_key not in items:
         abort(404)
@@ -244,109 +247,116 @@ def eligibility_record(subject_id, item_key):
     error = None
     if form.validate_on_submit():
         try:
-            operations.record_eligibility(subject, item_key, form.result.data, form.evidence.data,
-                                          current_user._get_current_object())
+            operations.record_eligibility(subject, item_key, result=form.result.data, evidence=form.evidence.data,
+                                          by=views.me())
         except Refused as refused:
-            error = str(refused)
-    else:
-        error = "；".join(m for messages in form.errors.values() for m in messages)
-    return _check_response(subject, "eligibility", item_key, error)
+            error = None if views.beside_field(form, refused) else str(refused)
+    return _check_response(subject, "eligibility", item_key, form, error)
 
 
-@bp.route("/subjects/<int:subject_id>/veto/<condition_key>", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/veto/<condition_key>", methods=["POST"])
 @staff_required
 def veto_record(subject_id, condition_key):
     """Record one 第十五条 veto condition check inline."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     if condition_key not in {key for key, _, _ in rules.VETO_CONDITIONS}:
         abort(404)
     form = VetoItemForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.record_veto(subject, condition_key, form.result.data, form.source.data, form.checked_on.data,
-                                   form.evidence.data, current_user._get_current_object(), event_on=form.event_on.data)
+            operations.record_veto(subject, condition_key, result=form.result.data, source=form.source.data,
+                                   checked_on=form.checked_on.data,
+                                   evidence=form.evidence.data, by=views.me(), event_on=form.event_on.data)
         except Refused as refused:
-            error = str(refused)
-    else:
-        error = "；".join(m for messages in form.errors.values() for m in messages)
-    return _check_response(subject, "veto", condition_key, error)
+            error = None if views.beside_field(form, refused) else str(refused)
+    return _check_response(subject, "veto", condition_key, form, error)
 
 
-def _check_response(subject, which, key, error):
-    if not htmx:
-        flash(error or "已记录。", "danger" if error else "success")
-        return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="checks"))
-    context = _checks_context(subject)
-    items = context["eligibility_items"] if which == "eligibility" else context["veto_items"]
-    item = next(i for i in items if i[0] == key)
-    body = render_template(f"pool/_{which}_row.html", subject=subject, item=item, row=context[which].get(key),
-                           error=error, **context)
-    return htmx_response(body, trigger=None if error else "checks-changed")
+def _check_response(subject, which, key, form, error=None):
+    """The row after recording a check: `form` the posted form (its messages beside its fields, what was typed kept
+    when anything was wrong), `error` a refusal about no one field (under the row)."""
+    failed = error or "；".join(m for messages in form.errors.values() for m in messages) or None
+
+    def row():
+        context = _checks_context(subject)
+        items = context["eligibility_items"] if which == "eligibility" else context["veto_items"]
+        item = next(i for i in items if i[0] == key)
+        return render_template(f"pool/_{which}_row.html", subject=subject, item=item, row=context[which].get(key),
+                               error=error, row_form=form if failed else None, **context)
+
+    return views.inline_answer(failed, url_for("pool.subject_detail", subject_id=subject.id, _anchor="checks"), row,
+                               trigger="checks-changed", done="已记录。")
 
 
-@bp.route("/subjects/<int:subject_id>/admission")
+@bp.route("/pool/subjects/<int:subject_id>/admission")
 @staff_required
 def admission_panel(subject_id):
     """The admission panel alone: refreshed whenever a check changes."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     return render_template("pool/_admission.html", subject=subject, admit_form=_admit_form(subject),
                            reason_form=ReasonForm(), entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
                            **_checks_context(subject))
 
 
-@bp.route("/subjects/<int:subject_id>/admit", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/admit", methods=["POST"])
 @staff_required
 def subject_admit(subject_id):
     """Admit the registration into the pool when every check allows it."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     form = AdmitForm()
     if form.validate_on_submit():
         owner = User.get_or_none(User.id == int(form.owner.data)) if form.owner.data else None
         try:
-            operations.admit(subject, form.year_admitted.data, form.potential.data, owner,
-                             current_user._get_current_object())
+            operations.admit(subject, year_admitted=form.year_admitted.data, potential=form.potential.data, owner=owner,
+                             by=views.me())
             flash(f"{subject.name} 已纳入培育库。", "success")
         except Refused as error:
-            flash(str(error), "danger")
+            if views.beside_field(form, error):
+                return subject_page(subject, admit_form=form)
+            flash(str(error), "danger")  # a rule of the whole registration: the panel lists what is missing
+    elif subject.awaits_decision:
+        return subject_page(subject, admit_form=form)
     else:
-        flash("；".join(m for messages in form.errors.values() for m in messages), "danger")
+        return views.errors_flashed(form, url_for("pool.subject_detail", subject_id=subject.id))
     return redirect(url_for("pool.subject_detail", subject_id=subject.id))
 
 
 def _decision(subject_id, operation, done_message):
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            operation(subject, form.reason.data, current_user._get_current_object())
+            operation(subject, form.reason.data, by=views.me())
             flash(done_message, "success")
         except Refused as error:
-            flash(str(error), "danger")
+            flash(str(error), "danger")  # the registration is no longer waiting: no field to show it beside
+    elif subject.awaits_decision:
+        return subject_page(subject, reason_form=form)
     else:
-        flash("请填写说明。", "danger")
+        return views.errors_flashed(form, url_for("pool.subject_detail", subject_id=subject.id))
     return redirect(url_for("pool.subject_detail", subject_id=subject.id))
 
 
-@bp.route("/subjects/<int:subject_id>/request-info", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/request-info", methods=["POST"])
 @staff_required
 def subject_request_info(subject_id):
     """Ask the registrant for more information."""
     return _decision(subject_id, operations.request_info, "已发出补充材料要求，企业登录后可见。")
 
 
-@bp.route("/subjects/<int:subject_id>/decline", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/decline", methods=["POST"])
 @staff_required
 def subject_decline(subject_id):
     """Decline the registration with a reason the registrant sees."""
     return _decision(subject_id, operations.decline, "已不予受理，理由已告知企业。")
 
 
-@bp.route("/subjects/<int:subject_id>/pool-status", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/pool-status", methods=["POST"])
 @staff_required
 def subject_pool_status(subject_id):
     """Change the pool entry's status, potential or owner."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
     if entry is None:
         abort(404)
@@ -354,21 +364,23 @@ def subject_pool_status(subject_id):
     if form.validate_on_submit():
         owner = User.get_or_none(User.id == int(form.owner.data)) if form.owner.data else None
         try:
-            changed = operations.change_pool_status(entry, form.status.data, form.potential.data, owner,
-                                                    form.reason.data, current_user._get_current_object())
+            changed = operations.change_pool_status(entry, status=form.status.data, potential=form.potential.data,
+                                                    owner=owner,
+                                                    reason=form.reason.data, by=views.me())
             flash("培育状态已更新。" if changed else "没有修改。", "success")
         except Refused as error:
-            flash(str(error), "danger")
+            views.beside_field(form, error, fallback="reason")
+            return subject_page(subject, status_form=form)
     else:
-        flash("；".join(m for messages in form.errors.values() for m in messages), "danger")
+        return subject_page(subject, status_form=form)
     return redirect(url_for("pool.subject_detail", subject_id=subject.id))
 
 
-@bp.route("/subjects/<int:subject_id>/documents", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/documents", methods=["POST"])
 @staff_required
 def subject_upload(subject_id):
     """Attach a document to the subject."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     views.upload_posted_document(subject)
     return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="documents"))
 
@@ -391,27 +403,25 @@ def _members_context(subject, form=None, error=None):
 
 
 def _members_response(subject, form=None, error=None):
-    if not htmx:
-        flash(error or "已保存。", "danger" if error else "success")
-        return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="park-members"))
-    body = render_template("pool/_park_members.html", subject=subject, today=local_now().date(),
-                           **_members_context(subject, form, error))
-    return htmx_response(body, trigger=None if error else "members-changed")
+    return views.inline_answer(error, url_for("pool.subject_detail", subject_id=subject.id, _anchor="park-members"),
+                               lambda: render_template("pool/_park_members.html", subject=subject,
+                                                       today=local_now().date(), **_members_context(subject, form, error)),
+                               trigger="members-changed")
 
 
-@bp.route("/subjects/<int:subject_id>/members", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/members", methods=["POST"])
 @staff_required
 def member_add(subject_id):
     """Add an enterprise to the park (htmx: the members card comes back, with any error beside the form)."""
-    subject = subject_or_404(subject_id)
+    subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     if subject.kind != "park":
         abort(404)
     form = MemberForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.add_member(subject, form.credit_code.data, form.name.data,
-                                  current_user._get_current_object())
+            operations.add_member(subject, form.credit_code.data, name=form.name.data,
+                                  by=views.me())
             form = None
         except Refused as refused:
             error = str(refused)
@@ -420,20 +430,18 @@ def member_add(subject_id):
     return _members_response(subject, form, error)
 
 
-@bp.route("/members/<int:member_id>/end", methods=["POST"])
+@bp.route("/pool/members/<int:member_id>/end", methods=["POST"])
 @staff_required
 def member_end(member_id):
     """An enterprise leaves the park: an end date, never a deletion."""
-    membership = ParkMember.get_or_none(ParkMember.id == member_id)
-    if membership is None:
-        abort(404)
+    membership = views.get_object_or_404(ParkMember, ParkMember.id == member_id)
     subject = membership.park
     form = MemberEndForm()
     error = None
     if form.validate_on_submit():
         try:
-            operations.end_member(membership, form.ended_on.data, form.reason.data,
-                                  current_user._get_current_object())
+            operations.end_member(membership, ended_on=form.ended_on.data, reason=form.reason.data,
+                                  by=views.me())
         except Refused as refused:
             error = str(refused)
     else:

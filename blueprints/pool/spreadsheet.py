@@ -1,4 +1,5 @@
-"""The pool as a spreadsheet: export, the import template (the same columns), and the all-or-nothing import.
+"""The pool's all-or-nothing Excel import, and the columns it shares with the export and the import template
+(written by writers.py).
 
 A file exported, edited in Excel and imported back changes exactly what was edited: rows are matched on the
 credit code, and an untouched export imports as a no-op.
@@ -16,9 +17,9 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 import rules
-from core import audit, settings
+from core import audit, database, settings
 from core.bounds import int_in
-from core.documents import xlsx_table
+from core.identifiers import normalize_credit_code
 from models import (
     PoolEntry,
     PoolStatus,
@@ -50,24 +51,6 @@ SHEET_TITLE = "培育库"
 _KIND_BY_LABEL = {k.label: k.value for k in SubjectKind}
 _STATUS_BY_LABEL = {s.label: s.value for s in PoolStatus}
 _POTENTIAL_BY_LABEL = {p.label: p.value for p in Potential}
-
-
-def export_row(entry):
-    s = entry.subject
-    share = s.park_value_added_share
-    return [s.name, s.credit_code, SubjectKind.label_of(s.kind), s.district, s.industry_code, s.address,
-            s.legal_representative, s.contact_person, s.contact_phone, s.contact_email, s.park_management_body,
-            share if share is not None else "", s.park_boundary_note, s.energy_efficiency_level,
-            entry.year_admitted, PoolStatus.label_of(entry.status), Potential.label_of(entry.potential),
-            entry.owner.username if entry.owner_id else ""]
-
-
-def export_xlsx(entries):
-    return xlsx_table(SHEET_TITLE, HEADERS, (export_row(e) for e in entries))
-
-
-def template_xlsx():
-    return xlsx_table(SHEET_TITLE, HEADERS, [])
 
 
 @dataclass
@@ -172,11 +155,16 @@ def read_rows(stream):
     return result
 
 
-def _validate(row, districts, owners):
+_LABELS = {key: header for header, key in COLUMNS}
+
+
+def _validate(row, form, owners):
+    """Check one row with the registration form's own rules. `form` is one SubjectForm reused for every row:
+    process() refills every field (filters and parse errors anew), validate() recomputes every error."""
     v = row.values
     formdata = MultiDict({**{k: v[k] for k in PROFILE_FIELDS}, "kind": _KIND_BY_LABEL.get(v["kind"], v["kind"])})
-    form = SubjectForm(formdata=formdata, meta={"csrf": False}, districts=districts)
-    labels = dict((key, header) for header, key in COLUMNS)
+    form.process(formdata)
+    labels = _LABELS
     if not form.validate():
         for name, messages in form.errors.items():
             row.errors += [f"{labels.get(name, name)}：{m}" for m in messages]
@@ -205,6 +193,16 @@ def _validate(row, districts, owners):
     return profile, pool
 
 
+def _chunks(items, size=500):
+    items = list(items)
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _subjects_by_code(codes, *columns):
+    return {s.credit_code: s for chunk in _chunks(codes)
+            for s in Subject.select(*columns).where(Subject.credit_code.in_(chunk))}
+
+
 def plan_import(stream):
     """Read and check every row; decide create / update / unchanged. Writes nothing."""
     try:
@@ -213,13 +211,15 @@ def plan_import(stream):
         return ImportPlan(rows=[], file_errors=[str(error)])
     if not rows:
         return ImportPlan(rows=[], file_errors=["文件中没有数据行"])
-    districts = settings.get("districts")
+    form = SubjectForm(formdata=MultiDict(), meta={"csrf": False}, districts=settings.get("districts"))
     owners = {u.username: u.id for u in User.staff_members()}
-    existing = {s.credit_code: s for s in Subject.select()}
-    entries = {e.subject_id: e for e in PoolEntry.select()}
+    codes = {normalize_credit_code(row.values["credit_code"]) for row in rows}
+    existing = _subjects_by_code(codes)  # only the subjects the file names: one query per 500 codes
+    entries = {e.subject_id: e for ids in _chunks([s.id for s in existing.values()])
+               for e in PoolEntry.select().where(PoolEntry.subject.in_(ids))}
     seen = {}
     for row in rows:
-        profile, pool = _validate(row, districts, owners)
+        profile, pool = _validate(row, form, owners)
         code = profile["credit_code"]
         if code in seen:
             row.errors.append(f"统一社会信用代码：与第 {seen[code]} 行重复")
@@ -246,19 +246,25 @@ def apply_import(plan, by):
         raise ValueError("导入文件有错误，未写入任何数据")
     now = local_now()
     created = updated = 0
+    events = []  # (action, subject, details): each subject's timeline shows its own event; written in batches
     with db.atomic():
+        # a registration like any other (第十条): admitted only by operations.admit, after the checks. Inserted
+        # in batches, then read back by credit code (unique) for the audit rows.
+        new_rows = [row for row in plan.rows if row.action == "create"]
+        database.insert_rows(Subject, ({**row.values["profile"], "source": SubjectSource.IMPORT.value,
+                                        "status": SubjectStatus.PENDING.value, "rung": Rung.INTEREST.value,
+                                        "created_at": now, "updated_at": now} for row in new_rows))
+        stored = _subjects_by_code((row.values["profile"]["credit_code"] for row in new_rows),
+                                   Subject.id, Subject.name, Subject.credit_code)
+        for row in new_rows:
+            pool = row.values["pool"]
+            events.append(("subject.register", stored[row.values["profile"]["credit_code"]],
+                           {"source": "import", "row": row.number,
+                            "pool": {k: pool[k] for k in ("year_admitted", "potential", "owner_id")}}))
+            created += 1
         for row in plan.rows:
             profile, pool = row.values["profile"], row.values["pool"]
-            if row.action == "create":
-                # a registration like any other (第十条): admitted only by operations.admit, after the checks
-                subject = Subject.create(**profile, source=SubjectSource.IMPORT.value,
-                                         status=SubjectStatus.PENDING.value, rung=Rung.INTEREST.value,
-                                         created_at=now, updated_at=now)
-                audit.record("subject.register", subject, user=by,
-                             details={"source": "import", "row": row.number,
-                                      "pool": {k: pool[k] for k in ("year_admitted", "potential", "owner_id")}})
-                created += 1
-            elif row.action == "update":
+            if row.action == "update":
                 subject = row.subject
                 for key, value in profile.items():
                     setattr(subject, key, value)
@@ -269,9 +275,10 @@ def apply_import(plan, by):
                 subject.updated_at = now
                 # only the profile: a decision taken on the subject meanwhile (status, rung) is not written back
                 subject.save(only=[getattr(Subject, key) for key in profile] + [Subject.updated_at])
-                audit.record("subject.update", subject, user=by,
-                             details={"source": "import", "row": row.number, "changes": row.changes})
+                events.append(("subject.update", subject,
+                               {"source": "import", "row": row.number, "changes": row.changes}))
                 updated += 1
+        audit.record_many(events, user=by)
         audit.record("pool.import", object_type="pool", user=by,
                      details={"created": created, "updated": updated, "unchanged": plan.count("unchanged"),
                               "awaiting_checks": len(plan.not_pooled)})

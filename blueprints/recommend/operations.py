@@ -9,7 +9,7 @@ import rules
 from blueprints.applications import operations as apps
 from blueprints.pool import operations as pool_operations
 from blueprints.upkeep import operations as upkeep_operations
-from core import audit, document_numbers, settings
+from core import audit, database, document_numbers, settings
 from core.database import compare_and_set
 from core.industries import industry_label
 from models import (
@@ -26,12 +26,13 @@ from models import (
     RoundStatus,
     Rung,
     Subject,
+    VetoResult,
     db,
     local_now,
 )
 from rules import Refused
 
-from . import opinion, package
+from . import opinion, writers
 
 ROUND_RUNGS = (Rung.PROVINCIAL.value, Rung.NATIONAL.value)
 SIGNED_MEANWHILE = "本轮推荐刚刚已被签发（在其他窗口或由其他人签发），本次修改未保存；如需更正请创建新版本"
@@ -71,12 +72,12 @@ def facts(application, today):
         agency_problem=apps.agency_problem(application) if third_party else None,
         agency_barred=agency is not None and agency.status == AgencyStatus.DISQUALIFIED.value
         and agency.disqualified_until is not None and today <= agency.disqualified_until,
-        dynamic_table=upkeep_operations.dynamic_table_check(subject, application.year, today),  # 第二十七、三十条
+        dynamic_table=upkeep_operations.dynamic_table_check(subject, application.year, today=today),  # 第二十七、三十条
         park_green_factories=application.park_green_factories,
         supplier_green_factories=application.supplier_green_factories, national_intent=application.national_intent)
 
 
-def checks(application, today, extra_checks=(), gathered=None):
+def checks(application, *, today, extra_checks=(), gathered=None):
     """The checks panel, computed from the data (never typed): rules.recommendation_checks over the facts."""
     result = rules.recommendation_checks(gathered or facts(application, today))
     conditions = [c for c in result if not c.informative]
@@ -96,13 +97,13 @@ def _refusal(check_list):
     return "；".join(f"{c.title}未通过（{c.article}：{c.detail}）" for c in blocking(check_list))
 
 
-def default_opinion(application, check_list, decision):
+def default_opinion(application, *, check_list, decision):
     """The usual wording, pre-filled from the facts (staff edit it): the prose the opinion document opens with
     ("经我局初步审查，该单位……"). `check_list` is kept for callers; the prose is written from the facts."""
-    return opinion.prose(row_facts(application, local_now().date(), check_list), decision)
+    return opinion.prose(row_facts(application, today=local_now().date(), check_list=check_list), decision)
 
 
-def open_round(year, by):
+def open_round(year, *, by):
     """Start the year's round (version 1) with every submitted provincial and national application."""
     if RecommendationRound.select().where(RecommendationRound.year == year).exists():
         raise Refused(f"{year} 年推荐工作已开始")
@@ -134,7 +135,7 @@ def sync(round_):
     return added
 
 
-def decide(recommendation, rank, decision, opinion, exception_reason, by, today):
+def decide(recommendation, *, rank, decision, opinion, exception_reason, by, today):
     """Record a rank, a decision and the opinion. Recommending a subject whose checks are not all green (including
     one neither pooled nor listed) needs a written reason, which goes into the opinion (第十四条)."""
     round_ = recommendation.round
@@ -152,7 +153,7 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
                                                Recommendation.decision == Decision.RECOMMEND.value))
         if taken.exists():
             raise Refused(f"排序 {rank} 已被 {taken.get().application.subject.name} 使用，排序不能重复", field="rank")
-        check_list = checks(recommendation.application, today)
+        check_list = checks(recommendation.application, today=today)
         if blocking(check_list):  # 第十五条：不得推荐 — no written reason overrides it
             raise Refused("不得推荐：" + _refusal(check_list) + "。书面理由不能替代")
         if red(check_list) and not exception_reason:
@@ -172,7 +173,7 @@ def decide(recommendation, rank, decision, opinion, exception_reason, by, today)
         raise Refused(f"排序 {rank} 刚刚已被其他申报使用，排序不能重复，请刷新页面")
 
 
-def sign(round_, by):
+def sign(round_, *, by):
     """The admin signs off the round; it is locked from then on."""
     if round_.locked:
         raise Refused("本轮推荐已签发")
@@ -182,7 +183,9 @@ def sign(round_, by):
     undecided = [r.application.subject.name for r in rows if not r.decision or not r.opinion]
     if undecided:
         raise Refused("以下申报尚未形成推荐意见：" + "、".join(undecided))
-    with db.atomic():
+    # one sign-off of a year at a time on every app server (an advisory lock on PostgreSQL): the second waits, then
+    # finds the round signed (compare_and_set) and never builds a second package or takes a second document number
+    with database.exclusive(f"recommend-sign-{round_.year}", wait=True), db.atomic():
         compare_and_set(round_, "status", RoundStatus.DRAFT.value, "本轮推荐已签发（刚刚已被其他人签发），请刷新页面",
                         status=RoundStatus.SIGNED.value, signed_by=by, signed_at=local_now())
         rows = list(round_.recommendations)  # again, now that the round is ours: an opinion may have changed
@@ -192,16 +195,16 @@ def sign(round_, by):
         today = local_now().date()
         refused = [f"{r.application.subject.name}：{_refusal(check_list)}" for r in rows
                    if r.decision == Decision.RECOMMEND.value
-                   and blocking(check_list := checks(r.application, today))]
+                   and blocking(check_list := checks(r.application, today=today))]
         if refused:
             raise Refused("本轮含有不得推荐的申报，不能签发，请改为不推荐或重新核查：" + "；".join(refused))
         upkeep_operations.report_changes(round_)  # 第三十一条: refused while a change waits; else they go in this package
         # Frozen from here on: the facts, checks, opinions, ranks and adjustments as signed, and the package built
         # from them once; every later download sends these bytes (later data changes reach a new version only).
-        frozen = snapshot(round_, today, round_.signed_at.date())
+        frozen = snapshot(round_, today=today, issued_on=round_.signed_at.date())
         frozen["document_number"] = document_numbers.issue(  # 发文字号, the year's next (GB/T 9704 7.2.4)
-            "recommendation", round_.id, package.cover_title(round_.year), round_.signed_at.year, by).number
-        content = package.build(frozen)
+            "recommendation", round_.id, writers.cover_title(round_.year), round_.signed_at.year, by).number
+        content = writers.build_package(frozen)
         digest = hashlib.sha256(content).hexdigest()
         RoundPackage.create(round=round_, content=content)
         round_.snapshot, round_.package_sha256 = json.dumps(frozen, ensure_ascii=False, sort_keys=True), digest
@@ -211,7 +214,7 @@ def sign(round_, by):
                               "sha256": digest, "size": len(content)})
 
 
-def new_version(round_, by):
+def new_version(round_, *, by):
     """Correct a signed round: a new draft version carrying every opinion; both versions stay."""
     if not round_.locked:
         raise Refused("草稿可以直接修改，无需创建新版本")
@@ -286,7 +289,7 @@ def _member_rows(subject, member_facts):
         name = member.display_name
         found = by_member.get(name, []) if member.member_id else []
         counting = {f.condition_key for f in found if rules.veto_hit_counts(f)}
-        checked = {f.condition_key for f in found if f.result in ("clear", "hit")}
+        checked = {f.condition_key for f in found if f.result in (VetoResult.CLEAR, VetoResult.HIT)}
         rows.append({"name": name, "credit_code": member.credit_code, "registered": bool(member.member_id),
                      "hits": [article for key, article, _ in rules.VETO_CONDITIONS if key in counting],
                      "complete": len(checked) == len(rules.VETO_CONDITIONS),
@@ -320,16 +323,16 @@ def _dynamic_row(subject, round_year, today):
             "ok": ok, "due": today > rules.dynamic_report_deadline(year)}
 
 
-def row_facts(application, today, check_list=None):
+def row_facts(application, *, today, check_list=None):
     """One application's part of the snapshot: the subject, the application, the facts of the checklist (第十四、
     十五、十八、二十一、二十二、二十四、二十六、二十七条), the 第六至八条 items and the checks."""
     subject = application.subject
     gathered = facts(application, today)
-    check_list = check_list if check_list is not None else checks(application, today, gathered=gathered)
+    check_list = check_list if check_list is not None else checks(application, today=today, gathered=gathered)
     vetoes = _veto_rows(gathered.vetoes, gathered.veto_max_age_days, today)
     recorded = [v for v in vetoes if v["checked_on"]]
     hit = any(v["counts"] for v in vetoes)
-    clear = all(v["result"] in ("clear", "hit") and not v["counts"] for v in vetoes)
+    clear = all(v["result"] in (VetoResult.CLEAR, VetoResult.HIT) and not v["counts"] for v in vetoes)
     return {
         "subject": {"name": subject.name, "credit_code": subject.credit_code, "kind": subject.kind,
                     "district": subject.district, "industry_code": subject.industry_code,
@@ -372,13 +375,13 @@ def _kind_ranks(entries):
             entry["kind_rank"], entry["kind_count"] = position, len(group)
 
 
-def snapshot(round_, today, issued_on):
+def snapshot(round_, *, today, issued_on):
     """What the round's package says, as JSON data: the city, every applicant (facts, checks, opinion, decision,
     rank) in the summary table's order, and the 第三十一条 adjustments. Read with the round as it stands."""
     values = settings.get_all()
     entries = []
     for row in ordered(round_):
-        entry = row_facts(row.application, today)
+        entry = row_facts(row.application, today=today)
         entry.update({"id": row.id, "rank": row.rank, "decision": row.decision or "", "opinion": row.opinion,
                       "exception_reason": row.exception_reason, "kind_rank": None, "kind_count": None})
         entries.append(entry)
@@ -391,7 +394,7 @@ def snapshot(round_, today, issued_on):
         "city": {key: values.get(key) for key in SNAPSHOT_SETTINGS},
         "rows": entries,
         "adjustments": [list(row) for row in upkeep_operations.adjustment_rows(round_.year, round_)],
-        # data.json (the package's rows as data, DESIGN.md §5) is written by package.build from this same snapshot
+        # data.json (the package's rows as data) is written by writers.build_package from this same snapshot
     }
 
 
@@ -404,7 +407,7 @@ def package_for(round_):
             return bytes(stored.content), True
     today = local_now().date()
     when = round_.signed_at.date() if round_.signed_at else today
-    return package.build(snapshot(round_, today, when)), False
+    return writers.build_package(snapshot(round_, today=today, issued_on=when)), False
 
 
 def package_bytes(round_):

@@ -4,8 +4,9 @@ no bracket inside a bracket, nothing in ISO form."""
 from datetime import date
 
 import rules
-from core.documents import chinese_date
-from models import CheckResult, Decision, EvaluationMethod, Rung, SubjectKind
+from core.dates import chinese_date
+from core.enums import ScoreBand
+from models import CheckResult, Decision, EvaluationMethod, Rung, SubjectKind, VetoResult
 
 SHORT = "《实施细则》"
 _KIND_ARTICLE = {"factory": "第六条", "park": "第七条", "supply_chain": "第八条"}
@@ -60,7 +61,7 @@ def veto_findings(row):
     stale = [v["article"] for v in row["vetoes"] if v["stale"]]
     if stale:
         problems.append(f"{'、'.join(stale)}的核查已超过{row['facts']['veto_max_age_days']}天有效期")
-    unchecked = [v["article"] for v in row["vetoes"] if v["result"] not in ("clear", "hit")]
+    unchecked = [v["article"] for v in row["vetoes"] if v["result"] not in (VetoResult.CLEAR, VetoResult.HIT)]
     if unchecked:
         problems.append(f"{'、'.join(unchecked)}尚未核查")
     if problems:
@@ -97,7 +98,7 @@ def findings(row):
         problems.append("申报材料尚缺" + "、".join(facts["missing_materials"]))
     else:
         good.append("申报材料齐全")
-    (good if facts["score_band"] in ("qualified", "key") else problems).append(evaluation_clause(row))
+    (good if facts["score_band"] in (ScoreBand.QUALIFIED, ScoreBand.KEY) else problems).append(evaluation_clause(row))
     if facts["third_party"]:
         if facts["agency_problem"]:
             article, text = _article_split(facts["agency_problem"])
@@ -195,8 +196,8 @@ def eligibility_table(row):
 def eligibility_sentence(row):
     article = _KIND_ARTICLE.get(row["subject"]["kind"], "第六至八条")
     required = [item for item in row["eligibility"] if not item["priority"]]
-    unmet = [item["article"] for item in required if item["result"] == "unmet"]
-    unknown = [item["article"] for item in required if item["result"] not in ("met", "unmet")]
+    unmet = [item["article"] for item in required if item["result"] == CheckResult.UNMET]
+    unknown = [item["article"] for item in required if item["result"] not in (CheckResult.MET, CheckResult.UNMET)]
     if not unmet and not unknown:
         return f"经核实，该单位符合{SHORT}{article}所列各项条件。"
     parts = []

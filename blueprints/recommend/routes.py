@@ -1,12 +1,12 @@
 import hashlib
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_htmx import make_response as htmx_response
-from flask_login import current_user
 
 import rules
 from blueprints.pool.operations import priority_markers
+from blueprints.views import get_object_or_404, me
 from core import audit
 from core.access import admin_required, staff_required
 from core.bounds import year_in
@@ -16,17 +16,6 @@ from rules import Refused
 
 from . import bp, operations
 from .forms import DecisionForm
-
-
-def round_or_404(round_id):
-    round_ = RecommendationRound.get_or_none(RecommendationRound.id == round_id)
-    if round_ is None:
-        abort(404)
-    return round_
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.route("/")
@@ -46,7 +35,7 @@ def round_open():
     """Open the year's recommendation round."""
     year = year_in(request.form.get("year")) or local_now().year
     try:
-        round_ = operations.open_round(year, _me())
+        round_ = operations.open_round(year, by=me())
     except Refused as error:
         flash(str(error), "danger")
         return redirect(url_for("recommend.recommend_home", year=year))
@@ -58,18 +47,19 @@ def _row_context(row, today, frozen=None):
     if frozen is not None and row.id in frozen:
         check_list = [rules.Check(**check) for check in frozen[row.id]["checks"]]
     else:
-        check_list = operations.checks(row.application, today)
+        check_list = operations.checks(row.application, today=today)
     form = DecisionForm(obj=row, prefix=f"r{row.id}")
     return {"row": row, "checks": check_list, "red": operations.red(check_list), "form": form,
             "markers": priority_markers(row.application.subject),  # 第七条第三项: shown, never a red check
-            "suggested": {d.value: operations.default_opinion(row.application, check_list, d.value) for d in Decision}}
+            "suggested": {d.value: operations.default_opinion(row.application, check_list=check_list,
+                                                              decision=d.value) for d in Decision}}
 
 
 @bp.route("/rounds/<int:round_id>")
 @staff_required
 def round_detail(round_id):
     """Every applicant with its computed checks, rank, opinion and decision."""
-    round_ = round_or_404(round_id)
+    round_ = get_object_or_404(RecommendationRound, RecommendationRound.id == round_id)
     if not round_.locked:
         with_new = operations.sync(round_)
         if with_new:
@@ -96,15 +86,13 @@ def _round_page(round_, failed=None, form=None, error=None):
 @staff_required
 def recommendation_save(recommendation_id):
     """Save one applicant's rank, decision and opinion (htmx: the row comes back with any error beside it)."""
-    row = Recommendation.get_or_none(Recommendation.id == recommendation_id)
-    if row is None:
-        abort(404)
+    row = get_object_or_404(Recommendation, Recommendation.id == recommendation_id)
     form = DecisionForm(prefix=f"r{row.id}")
     error = None
     if form.validate_on_submit():
         try:
-            operations.decide(row, form.rank.data, form.decision.data, form.opinion.data or "",
-                              form.exception_reason.data or "", _me(), local_now().date())
+            operations.decide(row, rank=form.rank.data, decision=form.decision.data, opinion=form.opinion.data or "",
+                              exception_reason=form.exception_reason.data or "", by=me(), today=local_now().date())
         except Refused as refused:
             if refused.field in form:
                 form[refused.field].errors.append(str(refused))  # about one field: beside it
@@ -128,9 +116,9 @@ def recommendation_save(recommendation_id):
 @admin_required
 def round_sign(round_id):
     """The admin signs off the round, which locks it."""
-    round_ = round_or_404(round_id)
+    round_ = get_object_or_404(RecommendationRound, RecommendationRound.id == round_id)
     try:
-        operations.sign(round_, _me())
+        operations.sign(round_, by=me())
         flash("推荐意见已签发。", "success")
     except Refused as error:  # a refusal that links to what to do (第三十一条: the pending changes) keeps its links
         flash(error.__html__() if hasattr(error, "__html__") else str(error), "danger")
@@ -141,9 +129,9 @@ def round_sign(round_id):
 @staff_required
 def round_new_version(round_id):
     """Open a corrected version of a signed round; both stay."""
-    round_ = round_or_404(round_id)
+    round_ = get_object_or_404(RecommendationRound, RecommendationRound.id == round_id)
     try:
-        copy = operations.new_version(round_, _me())
+        copy = operations.new_version(round_, by=me())
     except Refused as error:
         flash(str(error), "danger")
         return redirect(url_for("recommend.round_detail", round_id=round_.id))
@@ -155,7 +143,7 @@ def round_new_version(round_id):
 @staff_required
 def round_package(round_id):
     """Download the package: a signed round, or a draft when asked explicitly (?draft=1)."""
-    round_ = round_or_404(round_id)
+    round_ = get_object_or_404(RecommendationRound, RecommendationRound.id == round_id)
     if not round_.locked and request.args.get("draft") != "1":
         flash("本轮尚未签发；如需草稿，请使用“下载草稿”。", "warning")
         return redirect(url_for("recommend.round_detail", round_id=round_.id))

@@ -1,12 +1,11 @@
-from flask import abort, flash, redirect, render_template, url_for
-from flask_htmx import make_response as htmx_response
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 import rules
 from blueprints.applications import operations
 from blueprints.applications.forms import DeclareForm, ScoreForm
+from blueprints.views import get_object_or_404, inline_answer, me
 from core.access import expert_only
-from core.extensions import htmx
 from models import Application, Document, ReviewAssignment
 from rules import Refused
 
@@ -15,10 +14,8 @@ from . import bp
 
 def assignment_or_404(assignment_id):
     """An expert sees only their own, still active, assignments."""
-    assignment = ReviewAssignment.get_or_none(ReviewAssignment.id == assignment_id)
-    if assignment is None or assignment.expert_id != current_user.id or assignment.removed_at is not None:
-        abort(404)
-    return assignment
+    return get_object_or_404(ReviewAssignment, ReviewAssignment.id == assignment_id,
+                             ReviewAssignment.expert == current_user.id, ReviewAssignment.removed_at.is_null())
 
 
 @bp.route("/")
@@ -51,8 +48,8 @@ def review_declare(assignment_id):
     form = DeclareForm()
     if form.validate_on_submit():
         try:
-            operations.declare(assignment, form.conflict.data == "yes", form.reason.data or "",
-                               current_user._get_current_object())
+            operations.declare(assignment, conflict=form.conflict.data == "yes", reason=form.reason.data or "",
+                               by=me())
         except Refused as error:
             flash(str(error), "danger")
             return redirect(url_for("review.review_detail", assignment_id=assignment.id))
@@ -71,15 +68,16 @@ def review_score(assignment_id):
     error = None
     if form.validate_on_submit():
         try:
-            operations.score(assignment, form.score.data, form.comments.data or "", current_user._get_current_object())
+            operations.score(assignment, value=form.score.data, comments=form.comments.data or "", by=me())
         except Refused as refused:
             error = str(refused)
     else:
         error = "；".join(m for messages in form.errors.values() for m in messages)
-    if not htmx:
-        flash(error or "评分已保存。", "danger" if error else "success")
-        return redirect(url_for("review.review_detail", assignment_id=assignment.id))
-    assignment = ReviewAssignment.get_by_id(assignment.id)
-    body = render_template("review/_score.html", assignment=assignment, score_form=form if error else ScoreForm(obj=assignment),
-                           error=error)
-    return htmx_response(body)
+
+    def card():
+        stored = ReviewAssignment.get_by_id(assignment.id)
+        return render_template("review/_score.html", assignment=stored, error=error,
+                               score_form=form if error else ScoreForm(obj=stored))
+
+    return inline_answer(error, url_for("review.review_detail", assignment_id=assignment.id), card,
+                         done="评分已保存。")

@@ -9,7 +9,7 @@ import rules
 from blueprints.agencies import operations as agency_operations
 from core import audit, ladder
 from core.database import compare_and_set
-from core.documents import OfficialDocument, chinese_date, contact_note
+from core.dates import chinese_date
 from models import (
     AgencyStatus,
     ChangeNotice,
@@ -123,7 +123,7 @@ def subject_dynamic(subject, today):
     return rows
 
 
-def dynamic_table_check(subject, round_year, today):
+def dynamic_table_check(subject, round_year, *, today):
     """第二十七条、第三十条第二项, for the recommendation round of `round_year`: a listed unit filed last year's table on
     time, or the bureau recorded a reason. (title, article, ok, detail), or None for a unit that owed no table."""
     year = round_year - 1
@@ -135,31 +135,42 @@ def dynamic_table_check(subject, round_year, today):
     return "上一年度动态管理表按时填报（或已记录理由）", "第二十七、三十条", ok, detail
 
 
-def file_report(subject, year, raw, by, today):
+def file_report(subject, year, *, raw, by, today):
     """The unit files (or corrects) its table; numbers are checked, implausible ones are flagged for review."""
     if year >= today.year:
         raise Refused("动态管理表填报的是上一年度（或更早年度）的数据")
     if not must_file(subject, year) and not DynamicReport.select().where(
             DynamicReport.subject == subject, DynamicReport.year == year).exists():
         raise Refused(f"贵单位不在{year}年度的绿色制造名单中，无需填报该年度动态管理表")
+
+    def online(report):
+        before = None if report is None else {"indicators": json.loads(report.indicators),
+                                              "review": [report.review_result, report.review_opinion]}
+        if report is None:  # first filing: today is the day it reached the bureau (第二十七条)
+            report = DynamicReport(subject=subject, year=year, received_on=today, channel=ReportChannel.ONLINE.value)
+        return report, "dynamic.edit" if before is not None else "dynamic.file", before
+
+    return _store_table(subject, year, raw, by, online, late=today > rules.dynamic_report_deadline(year),
+                        race="该年度动态管理表刚刚已提交，请刷新页面后在原表上修改")  # the first one stands
+
+
+def _store_table(subject, year, raw, by, prepare, *, race, **details):
+    """Check a table's figures and store them in the unit's table for the year, in one transaction. `prepare(report)`
+    (None: not filed yet) gives the table to store, the audit action and what stood before; `details` go into the
+    audit record. Returns (report, errors, warnings); a table stored twice at once: `race` for the second."""
     values, errors, warnings = rules.indicator_problems(subject.kind, raw)
     if errors:
         return None, errors, warnings
     try:
         with db.atomic():
-            report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
-            before = None if report is None else {"indicators": json.loads(report.indicators),
-                                                  "review": [report.review_result, report.review_opinion]}
-            if report is None:  # first filing: today is the day it reached the bureau (第二十七条)
-                report = DynamicReport(subject=subject, year=year, received_on=today,
-                                       channel=ReportChannel.ONLINE.value)
+            report, action, before = prepare(
+                DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year))
             _save_figures(report, values, warnings, by)
-            audit.record("dynamic.edit" if before is not None else "dynamic.file", subject, user=by,
-                         details={"year": year, "before": before, "after": values,
-                                  "late": today > rules.dynamic_report_deadline(year),
-                                  "received_on": report.received, "timeliness": report.timeliness})
-    except IntegrityError:  # the same table filed twice at once: the first one stands
-        raise Refused("该年度动态管理表刚刚已提交，请刷新页面后在原表上修改")
+            audit.record(action, subject, user=by,
+                         details={"year": year, "before": before, "after": values, "received_on": report.received,
+                                  "timeliness": report.timeliness, **details})
+    except IntegrityError:
+        raise Refused(race)
     return report, {}, warnings
 
 
@@ -172,7 +183,7 @@ def _save_figures(report, values, warnings, by):
     report.save()
 
 
-def record_paper_report(subject, year, received_on, raw, by, today):
+def record_paper_report(subject, year, *, received_on, raw, by, today):
     """第二十七条: staff key in a table the unit handed in on paper. The receipt date, not today, decides 按时 / 逾期;
     on a table already filed online, the earlier of the two days stands."""
     if not must_file(subject, year):
@@ -183,29 +194,22 @@ def record_paper_report(subject, year, received_on, raw, by, today):
         raise Refused("收到日期不能晚于今天")
     if received_on.year <= year:
         raise Refused(f"{year}年度动态管理表应在{year + 1}年收到：收到日期不能早于{year + 1}年1月1日")
-    values, errors, warnings = rules.indicator_problems(subject.kind, raw)
-    if errors:
-        return None, errors, warnings
-    try:
-        with db.atomic():
-            report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
-            before = None if report is None else {"indicators": json.loads(report.indicators),
-                                                  "received_on": report.received, "channel": report.channel}
-            if report is None:
-                report = DynamicReport(subject=subject, year=year, received_on=received_on)
-            else:
-                report.received_on = min(report.received, received_on)
-            report.channel = ReportChannel.PAPER.value
-            _save_figures(report, values, warnings, by)
-            audit.record("dynamic.paper", subject, user=by,
-                         details={"year": year, "received_on": received_on, "before": before, "after": values,
-                                  "timeliness": report.timeliness})
-    except IntegrityError:  # filed online at the same moment: the other one stands
-        raise Refused("该单位刚刚已提交该年度动态管理表，请刷新页面")
-    return report, {}, warnings
+
+    def paper(report):
+        before = None if report is None else {"indicators": json.loads(report.indicators),
+                                              "received_on": report.received, "channel": report.channel}
+        if report is None:
+            report = DynamicReport(subject=subject, year=year, received_on=received_on)
+        else:
+            report.received_on = min(report.received, received_on)
+        report.channel = ReportChannel.PAPER.value
+        return report, "dynamic.paper", before
+
+    return _store_table(subject, year, raw, by, paper, received_on=received_on,
+                        race="该单位刚刚已提交该年度动态管理表，请刷新页面")  # filed online at the same moment
 
 
-def record_late_reason(report, reason, by):
+def record_late_reason(report, *, reason, by):
     """第三十条第二项: the bureau records why a late table is accepted; the unit then leaves the removal review and
     the recommendation check counts the table (audited)."""
     if not report.days_late:
@@ -219,7 +223,7 @@ def record_late_reason(report, reason, by):
                      details={"year": report.year, "timeliness": report.timeliness, "reason": reason})
 
 
-def remind(subjects, year, by):
+def remind(subjects, year, *, by):
     """An in-site notice to every enterprise account of these subjects; returns how many were sent."""
     sent = 0
     deadline = rules.dynamic_report_deadline(year)
@@ -234,7 +238,7 @@ def remind(subjects, year, by):
     return sent
 
 
-def review_report(report, result, opinion, by):
+def review_report(report, *, result, opinion, by):
     """第二十八条: review against 第三十条 with an explicit opinion."""
     if result not in ReviewResult._value2member_map_:
         raise Refused("请选择审核结论")
@@ -249,43 +253,7 @@ def review_report(report, result, opinion, by):
                      details={"year": report.year, "result": result, "opinion": opinion, "before": before})
 
 
-def opinion_report(year, status, city, when, number=None):
-    """第二十八条: the review opinion report (.docx) listing every unit that owed the table, each counted once:
-    filed (with the review), missing, or removed from the list since. `number`: the issued 发文字号 (None: a draft)."""
-    doc = OfficialDocument(when, city=city, number=number)
-    doc.title(f"{city.get('city_name', '')}{year}年度绿色制造名单动态管理表审核意见报告")
-    doc.addressee("省工业和信息化厅：")
-    reports, removed = status["reports"], status["removed"]
-    filed = status.get("filed", [s for s in status["subjects"] if s.id in reports])
-    passed = sum(1 for s in filed if reports[s.id].review_result == ReviewResult.PASS.value)
-    total = len(status["subjects"]) + len(removed)
-    doc.paragraph(f"根据{doc.regulation()}第二十八条，我局对照第三十条对本地区{total}家名单单位的{year}年度动态管理表"
-                  f"进行了审核：已填报{len(filed)}家，其中审核通过{passed}家；未填报{len(status['missing'])}家"
-                  + (f"；已移出名单{len(removed)}家" if removed else "") + "。")
-    if status["flagged"]:
-        doc.paragraph("截至" + chinese_date(status["deadline"]) + "仍未填报的单位，拟按第三十条第二项移出名单。")
-    if status["late"]:
-        doc.paragraph(f"逾期填报{len(status['late'])}家（截止日期{chinese_date(status['deadline'])}），"
-                      "未记录逾期理由的，按第三十条第二项审查。")
-    rows = []
-    for subject in status["subjects"]:
-        report = reports.get(subject.id)
-        if report is None:
-            rows.append([subject.name, subject.credit_code, "未填报" if status["overdue"] else "待填报", "",
-                         "拟按第三十条第二项移出" if status["overdue"] else ""])
-        else:
-            timeliness = report.timeliness + (f"（逾期理由：{report.late_reason}）" if report.late_reason else "")
-            rows.append([subject.name, subject.credit_code, timeliness, report.review_label, report.review_opinion])
-    for subject, listing in removed:
-        report = reports.get(subject.id)
-        rows.append([subject.name, subject.credit_code, report.timeliness if report else "未填报",
-                     "已移出名单", f"{chinese_date(listing.removed_on)}移出（{listing.removal_category}）"])
-    doc.table(["单位名称", "统一社会信用代码", "填报情况", "审核结论", "审核意见"], rows)
-    doc.signature(city.get("bureau_name", ""), when, note=contact_note(city))
-    return doc.to_bytes(city.get("bureau_name", ""))
-
-
-def declare_change(subject, kind, description, new_name, by):
+def declare_change(subject, *, kind, description, new_name, by):
     """第三十一条: the unit declares a change; staff verify it."""
     if kind not in dict(rules.CHANGE_KINDS):
         raise Refused("请选择变更事项")
@@ -298,7 +266,7 @@ def declare_change(subject, kind, description, new_name, by):
     return notice
 
 
-def decide_change(notice, accepted, still_meets, verification, by):
+def decide_change(notice, *, accepted, still_meets, verification, by):
     """Staff verify a change; an accepted name change renames the subject (the old name stays on the notice and in
     the audit trail). A confirmed change after which the unit no longer meets the standard removes it, in the same
     transaction, from every list it is on (第三十一条 → 第三十条, the category 'no_longer_meets'); the notice keeps
@@ -323,8 +291,8 @@ def decide_change(notice, accepted, still_meets, verification, by):
             for listing in (Listing.select().where(Listing.subject == subject,
                                                    Listing.status == ListingStatus.LISTED.value)
                             .order_by(Listing.year, Listing.id)):
-                remove(listing, "no_longer_meets", f"变更复核（第三十一条）：{verification}",
-                       max(today, listing.listed_on or today), by)
+                remove(listing, category="no_longer_meets", reason=f"变更复核（第三十一条）：{verification}",
+                       effective_on=max(today, listing.listed_on or today), by=by)
                 removed.append(f"{listing.year}年{Rung.label_of(listing.rung)}名单")
             notice.action_taken = (f"已于{chinese_date(today)}移出" + "、".join(removed) if removed
                                    else "该单位不在名单中，无需移出")
@@ -402,7 +370,7 @@ def report_changes(round_):
         ChangeNotice.submitted_at < datetime(round_.year + 1, 1, 1)).execute()
 
 
-def remove(listing, category, reason, effective_on, by):
+def remove(listing, *, category, reason, effective_on, by):
     """第三十条: remove a unit from a list. /list, the green-code page and the ladder follow at once; the three-year
     bar (第十五条第三项) runs from `effective_on`."""
     if listing.status != ListingStatus.LISTED.value:
@@ -435,7 +403,7 @@ def remove(listing, category, reason, effective_on, by):
                               "effective_on": effective_on, "notice": notice.id})
 
 
-def record_incident(subject, occurred_on, kind, grade, source, description, by):
+def record_incident(subject, *, occurred_on, kind, grade, source, description, by):
     """第二十九条: record the incident; for 重大 (Ⅱ级) and above the report to the province follows at once, and
     removal is proposed."""
     if kind not in dict(rules.INCIDENT_KINDS):
@@ -451,7 +419,7 @@ def record_incident(subject, occurred_on, kind, grade, source, description, by):
     return incident
 
 
-def mark_incident_reported(incident, reported_on, by):
+def mark_incident_reported(incident, *, reported_on, by):
     """第二十九条: the report went to the province on `reported_on`; the calendar stops asking for it."""
     if incident.reported_on is not None:
         raise Refused(f"该事故事件已于{chinese_date(incident.reported_on)}标记报送")
@@ -473,37 +441,6 @@ def unreported_incidents():
     return list(Incident.unreported().order_by(Incident.recorded_at, Incident.id))
 
 
-def incident_report(incident, city, when, number=None):
-    """第二十九条: the report to the province (.docx), describing the event from its record — kind, grade, date,
-    source and description — dated the day it is reported (the day marked as sent, else `when`), with 联系人 as 附注.
-    `number`: the issued 发文字号 (None: a draft)."""
-    subject = incident.subject
-    reported_on = incident.reported_on or when
-    listings = [f"{row.year}年{Rung.label_of(row.rung)}名单"
-                for row in subject.listings.where(Listing.status == ListingStatus.LISTED.value)]
-    grade = IncidentGrade.label_of(incident.grade)
-    what = grade + rules.INCIDENT_NOUNS.get(incident.kind, "事故事件")
-    doc = OfficialDocument(reported_on, city=city, number=number)
-    doc.title(f"关于{subject.name}发生{what}的报告")
-    doc.addressee("省工业和信息化厅：")
-    doc.paragraph(f"{subject.name}（统一社会信用代码：{subject.credit_code}）为" + ("、".join(listings) or "绿色制造名单")
-                  + f"单位。根据{doc.regulation()}第二十九条，现将有关情况报告如下。")
-    doc.heading("一、事件基本情况")
-    doc.paragraph(f"发生时间：{chinese_date(incident.occurred_on)}。")
-    doc.paragraph(f"事件类别：{rules.INCIDENT_NOUNS.get(incident.kind, '事故事件')}。")
-    doc.paragraph(f"事件等级：{grade}" + (f"（原记录等级：{incident.grade_note}）" if incident.grade_note else "") + "。")
-    doc.paragraph(f"信息来源：{incident.source}。")
-    doc.heading("二、事件经过")
-    doc.paragraph(incident.description)
-    doc.heading("三、处理意见")
-    if incident.reportable:
-        doc.paragraph("该事件等级为重大及以上，按照第二十九条规定实时上报；根据第三十条，建议将该单位从各层级绿色制造名单中移出。")
-    else:
-        doc.paragraph(f"该事件等级为{grade}，未达到第二十九条规定的实时上报等级（重大及以上），现予报告备查。")
-    doc.signature(city.get("bureau_name", ""), reported_on, note=contact_note(city))
-    return doc.to_bytes(city.get("bureau_name", ""))
-
-
 def was_listed_on(subject, day):
     """Whether the subject stood on a list (any rung) on `day`."""
     return Listing.select().where(
@@ -511,7 +448,7 @@ def was_listed_on(subject, day):
         (Listing.status == ListingStatus.LISTED.value) | (Listing.removed_on >= day)).exists()
 
 
-def record_spot_check(subject, checked_on, method, inspectors, findings, result, by):
+def record_spot_check(subject, *, checked_on, method, inspectors, findings, result, by):
     """第二十九条: a spot check (现场抽查复核) of a unit that was on a list on the day; its documents are stored by
     the caller in the same transaction."""
     if result not in SpotCheckResult._value2member_map_:
@@ -535,7 +472,7 @@ def record_spot_check(subject, checked_on, method, inspectors, findings, result,
     return check
 
 
-def submit_complaint(subject, agency, name, contact, matter, ip, *, has_evidence=False, no_evidence_reason=""):
+def submit_complaint(subject, agency, *, name, contact, matter, ip, has_evidence=False, no_evidence_reason=""):
     """第三十二条: a real-name report from anyone, about a listed unit or an agency, with its evidence or the reason
     none can be attached (the evidence file itself is stored by the caller in the same transaction)."""
     if subject is None and agency is None:
@@ -552,7 +489,7 @@ def submit_complaint(subject, agency, name, contact, matter, ip, *, has_evidence
     return complaint
 
 
-def handle_complaint(complaint, finding, outcome, by):
+def handle_complaint(complaint, *, finding, outcome, by):
     """Staff record the finding and the outcome. A finding against an agency disqualifies it at once (第三十二条 →
     第二十六条: its reports are not accepted for three years); a removal is then carried out on the removal page,
     where the category and the effective date are chosen."""
@@ -572,8 +509,9 @@ def handle_complaint(complaint, finding, outcome, by):
         audit.record("complaint.handle", complaint, user=by, object_type="complaint", details={"outcome": outcome})
         if outcome == "disqualify_agency" and complaint.agency.status != AgencyStatus.DISQUALIFIED.value:
             try:
-                agency_operations.disqualify(complaint.agency, f"经核实举报（第三十二条）：{finding}", local_now().date(),
-                                             by)
+                agency_operations.disqualify(complaint.agency, reason=f"经核实举报（第三十二条）：{finding}",
+                                             decided_on=local_now().date(),
+                                             by=by)
             except Refused:  # disqualified meanwhile by someone else: the complaint stands as handled
                 pass
 

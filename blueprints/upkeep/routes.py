@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 import rules
+from blueprints.views import get_object_or_404, me
 from core import document_numbers, settings, uploads
 from core.access import enterprise_only, own_subject, public, staff_required
 from core.bounds import int_in, year_in
@@ -32,7 +33,7 @@ from models import (
 )
 from rules import Refused
 
-from . import bp, operations
+from . import bp, operations, writers
 from .forms import (
     ChangeForm,
     ComplaintForm,
@@ -66,10 +67,6 @@ def supervision_of(subject):
             "methods": dict(rules.SPOT_CHECK_METHODS), "kinds": dict(rules.INCIDENT_KINDS)}
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _today():
     return local_now().date()
 
@@ -77,13 +74,6 @@ def _today():
 def _year():
     """The year reported on: the one asked for, else last year (the table covers the past year)."""
     return year_in(request.values.get("year")) or _today().year - 1
-
-
-def _or_404(model, object_id):
-    row = model.get_or_none(model.id == object_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 # --- dynamic management tables (第二十七、二十八条) ----------------------------------------------------------
@@ -105,7 +95,7 @@ def dynamic_remind():
     """Send an in-site reminder to every listed unit that has not filed."""
     year = _year()
     status = operations.dynamic_report_status(year, _today())
-    sent = operations.remind(status["missing"], year, _me())
+    sent = operations.remind(status["missing"], year, by=me())
     flash(f"已向 {sent} 个企业账号发送提醒。", "success")
     return redirect(url_for("upkeep.dynamic_list", year=year))
 
@@ -114,11 +104,11 @@ def dynamic_remind():
 @staff_required
 def dynamic_review(report_id):
     """Review one table against 第三十条 with an explicit opinion (第二十八条)."""
-    report = _or_404(DynamicReport, report_id)
+    report = get_object_or_404(DynamicReport, DynamicReport.id == report_id)
     form = ReviewForm(obj=report, result=report.review_result or "")
     if form.validate_on_submit():
         try:
-            operations.review_report(report, form.result.data, form.opinion.data, _me())
+            operations.review_report(report, result=form.result.data, opinion=form.opinion.data, by=me())
             flash("审核意见已保存。", "success")
             return redirect(url_for("upkeep.dynamic_list", year=report.year))
         except Refused as error:
@@ -132,11 +122,11 @@ def dynamic_review(report_id):
 @staff_required
 def dynamic_late_reason(report_id):
     """Record why a late table is accepted (第三十条第二项): the unit leaves the removal review."""
-    report = _or_404(DynamicReport, report_id)
+    report = get_object_or_404(DynamicReport, DynamicReport.id == report_id)
     form = LateReasonForm()
     if form.validate_on_submit():
         try:
-            operations.record_late_reason(report, form.late_reason.data, _me())
+            operations.record_late_reason(report, reason=form.late_reason.data, by=me())
             flash("逾期理由已记录。", "success")
             return redirect(url_for("upkeep.dynamic_review", report_id=report.id))
         except Refused as error:
@@ -151,7 +141,7 @@ def dynamic_late_reason(report_id):
 @staff_required
 def dynamic_paper(subject_id):
     """Key in a table the unit handed in on paper, with the day it was received (第二十七条: that day decides)."""
-    subject = _or_404(Subject, subject_id)
+    subject = get_object_or_404(Subject, Subject.id == subject_id)
     year = _year()
     report = DynamicReport.get_or_none(DynamicReport.subject == subject, DynamicReport.year == year)
     keys = [key for key, *_ in rules.DYNAMIC_INDICATORS[subject.kind]]
@@ -165,8 +155,9 @@ def dynamic_paper(subject_id):
             received_on, errors = None, {"received_on": "请填写有效的收到日期"}
         if not errors:
             try:
-                filed, errors, warnings = operations.record_paper_report(subject, year, received_on, request.form,
-                                                                         _me(), _today())
+                filed, errors, warnings = operations.record_paper_report(subject, year, received_on=received_on,
+                                                                         raw=request.form,
+                                                                         by=me(), today=_today())
             except Refused as error:
                 errors = {"received_on": str(error)}
             else:
@@ -192,8 +183,9 @@ def dynamic_opinion():
     """第二十八条: the review opinion report for the year — as issued (with its 发文字号), else the draft."""
     year = _year()
     row = document_numbers.issued("dynamic_opinion", year)
-    data = operations.opinion_report(year, operations.dynamic_report_status(year, _today()), settings.get_all(),
-                                     _today(), number=row.number if row else None)
+    data = writers.build_opinion_report_docx(year, status=operations.dynamic_report_status(year, _today()),
+                                     city=settings.get_all(),
+                                     when=_today(), number=row.number if row else None)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=f"{_opinion_title(year)}{'' if row else '（草稿）'}.docx")
 
@@ -209,11 +201,11 @@ def dynamic_opinion_issue():
         flash("；".join(blockers) + "。", "danger")
         return redirect(url_for("upkeep.dynamic_list", year=year))
     try:
-        row = document_numbers.issue("dynamic_opinion", year, _opinion_title(year), today.year, _me())
+        row = document_numbers.issue("dynamic_opinion", year, _opinion_title(year), today.year, me())
     except Refused as refused:
         flash(str(refused), "danger")
         return redirect(url_for("upkeep.dynamic_list", year=year))
-    data = operations.opinion_report(year, status, settings.get_all(), today, number=row.number)
+    data = writers.build_opinion_report_docx(year, status=status, city=settings.get_all(), when=today, number=row.number)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=f"{_opinion_title(year)}.docx")
 
@@ -230,7 +222,7 @@ def my_dynamic():
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in keys}
         try:
-            filed, errors, warnings = operations.file_report(subject, year, request.form, _me(), _today())
+            filed, errors, warnings = operations.file_report(subject, year, raw=request.form, by=me(), today=_today())
         except Refused as error:
             flash(str(error), "danger")
         else:
@@ -269,10 +261,10 @@ def my_changes():
     if form.validate_on_submit():
         try:
             with db.atomic():
-                notice = operations.declare_change(subject, form.kind.data, form.description.data,
-                                                   form.new_name.data or "", _me())
+                notice = operations.declare_change(subject, kind=form.kind.data, description=form.description.data,
+                                                   new_name=form.new_name.data or "", by=me())
                 if form.document.data and form.document.data.filename:
-                    uploads.store(form.document.data, "change", notice.id, purpose="变更证明", user=_me())
+                    uploads.store(form.document.data, "change", notice.id, purpose="变更证明", user=me())
             flash("变更说明已提交，主管部门将复核。", "success")
             return redirect(url_for("upkeep.my_changes"))
         except (Refused, uploads.UploadError) as error:
@@ -293,12 +285,13 @@ def change_list():
 @staff_required
 def change_decide(notice_id):
     """Verify a change and record whether the unit still meets the standard."""
-    notice = _or_404(ChangeNotice, notice_id)
+    notice = get_object_or_404(ChangeNotice, ChangeNotice.id == notice_id)
     form = DecideChangeForm()
     if form.validate_on_submit():
         try:
-            operations.decide_change(notice, form.accepted.data == "yes", form.still_meets.data != "n",
-                                     form.verification.data, _me())
+            operations.decide_change(notice, accepted=form.accepted.data == "yes",
+                                     still_meets=form.still_meets.data != "n",
+                                     verification=form.verification.data, by=me())
             removed = notice.action_taken if notice.status == ChangeStatus.ACCEPTED.value else ""
             flash("复核结果已记录。" + (f"该单位变更后不再符合相关标准（第三十一条）：{removed}。" if removed else ""),
                   "warning" if removed else "success")
@@ -315,11 +308,12 @@ def change_decide(notice_id):
 @staff_required
 def listing_remove(listing_id):
     """Remove a unit from a list with the reason category and the effective date."""
-    listing = _or_404(Listing, listing_id)
+    listing = get_object_or_404(Listing, Listing.id == listing_id)
     form = RemovalForm(category=request.args.get("category", ""), effective_on=_today())
     if form.validate_on_submit():
         try:
-            operations.remove(listing, form.category.data, form.reason.data, form.effective_on.data, _me())
+            operations.remove(listing, category=form.category.data, reason=form.reason.data,
+                              effective_on=form.effective_on.data, by=me())
             flash(f"已将 {listing.subject.name} 移出{listing.year}年{Rung.label_of(listing.rung)}名单；"
                   "三年内不得申请（第十五条第三项）。", "success")
             return redirect(url_for("pool.subject_detail", subject_id=listing.subject_id))
@@ -347,8 +341,9 @@ def incident_list():
         try:
             if subject is None:
                 raise Refused("请选择名单单位")
-            incident = operations.record_incident(subject, form.occurred_on.data, form.kind.data, form.grade.data,
-                                                  form.source.data, form.description.data, _me())
+            incident = operations.record_incident(subject, occurred_on=form.occurred_on.data, kind=form.kind.data,
+                                                  grade=form.grade.data,
+                                                  source=form.source.data, description=form.description.data, by=me())
             if incident.reportable:
                 flash("已记录。请立即下载报告报送省厅并标记已报送，并办理移出（第二十九条、第三十条）。", "warning")
             else:
@@ -375,14 +370,14 @@ def _incidents_page(form, failed=None, failed_form=None):
 @staff_required
 def incident_reported(incident_id):
     """标记已报送: the day the incident report went to the province (第二十九条)."""
-    incident = _or_404(Incident, incident_id)
+    incident = get_object_or_404(Incident, Incident.id == incident_id)
     form = IncidentReportedForm()
     if not form.validate_on_submit():
         if not form.reported_on.errors:
             form.reported_on.errors.append("请刷新页面后重试")  # the token: not about the date, but shown where it was
         return _incidents_page(_incident_form(formdata=None), incident, form)
     try:
-        operations.mark_incident_reported(incident, form.reported_on.data, _me())
+        operations.mark_incident_reported(incident, reported_on=form.reported_on.data, by=me())
     except Refused as error:
         if incident.reported_on:  # marked meanwhile: the row shows no date to put the message beside
             flash(str(error), "danger")
@@ -412,12 +407,14 @@ def spot_check_list():
             if subject is None:
                 raise Refused("请选择名单单位")
             with db.atomic():
-                check = operations.record_spot_check(subject, form.checked_on.data, form.method.data or "",
-                                                     form.inspectors.data, form.findings.data, form.result.data or "",
-                                                     _me())
+                check = operations.record_spot_check(subject, checked_on=form.checked_on.data,
+                                                     method=form.method.data or "",
+                                                     inspectors=form.inspectors.data, findings=form.findings.data,
+                                                     result=form.result.data or "",
+                                                     by=me())
                 for upload in form.documents.data or []:
                     if upload and upload.filename:
-                        uploads.store(upload, "spot_check", check.id, purpose="抽查材料", user=_me())
+                        uploads.store(upload, "spot_check", check.id, purpose="抽查材料", user=me())
         except uploads.UploadError as error:
             form.documents.errors.append(str(error))
         except Refused as error:
@@ -444,9 +441,10 @@ def spot_check_list():
 @staff_required
 def incident_report(incident_id):
     """The incident report to the province (.docx)."""
-    incident = _or_404(Incident, incident_id)
+    incident = get_object_or_404(Incident, Incident.id == incident_id)
     row = document_numbers.issued("incident_report", incident.id)
-    data = operations.incident_report(incident, settings.get_all(), _today(), number=row.number if row else None)
+    data = writers.build_incident_report_docx(incident, city=settings.get_all(), when=_today(),
+                                      number=row.number if row else None)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=safe_filename(f"{incident.subject.name}事故事件报告{'' if row else '（草稿）'}.docx"))
 
@@ -455,15 +453,15 @@ def incident_report(incident_id):
 @staff_required
 def incident_report_issue(incident_id):
     """第二十九条: issue the report to the province with the next 发文字号 (issuing it again gives the same number)."""
-    incident = _or_404(Incident, incident_id)
+    incident = get_object_or_404(Incident, Incident.id == incident_id)
     today = _today()
     title = f"{incident.subject.name}事故事件报告"
     try:
-        row = document_numbers.issue("incident_report", incident.id, title, (incident.reported_on or today).year, _me())
+        row = document_numbers.issue("incident_report", incident.id, title, (incident.reported_on or today).year, me())
     except Refused as refused:
         flash(str(refused), "danger")
         return redirect(url_for("upkeep.incident_list"))
-    data = operations.incident_report(incident, settings.get_all(), today, number=row.number)
+    data = writers.build_incident_report_docx(incident, city=settings.get_all(), when=today, number=row.number)
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=safe_filename(f"{title}.docx"))
 
@@ -499,9 +497,9 @@ def complaint_new():
         has_evidence = bool(form.evidence.data and form.evidence.data.filename)
         try:
             with db.atomic():
-                complaint = operations.submit_complaint(subject, agency, form.reporter_name.data,
-                                                        form.reporter_contact.data, form.matter.data,
-                                                        request.remote_addr or "", has_evidence=has_evidence,
+                complaint = operations.submit_complaint(subject, agency, name=form.reporter_name.data,
+                                                        contact=form.reporter_contact.data, matter=form.matter.data,
+                                                        ip=request.remote_addr or "", has_evidence=has_evidence,
                                                         no_evidence_reason=form.no_evidence_reason.data or "")
                 if has_evidence:
                     uploads.store(form.evidence.data, "complaint", complaint.id, purpose="佐证材料")
@@ -532,11 +530,11 @@ def complaint_list():
 @staff_required
 def complaint_handle(complaint_id):
     """Verify a report and record the finding and the outcome."""
-    complaint = _or_404(Complaint, complaint_id)
+    complaint = get_object_or_404(Complaint, Complaint.id == complaint_id)
     form = HandleComplaintForm(obj=complaint)
     if form.validate_on_submit():
         try:
-            operations.handle_complaint(complaint, form.finding.data, form.outcome.data, _me())
+            operations.handle_complaint(complaint, finding=form.finding.data, outcome=form.outcome.data, by=me())
             flash("处理结果已记录。", "success")
             return redirect(url_for("upkeep.complaint_handle", complaint_id=complaint.id))
         except Refused as error:

@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 import rules
-from blueprints.filing import bundle
+from blueprints.filing import writers as bundle
 from blueprints.plans import operations as plans
 from core import settings
 from models import EligibilityCheck, PoolEntry, Role, Rung, VetoCheck, db, local_now
@@ -30,10 +30,11 @@ def test_filing_journey(live_server, page):
             EligibilityCheck.create(subject=subject, item_key=key, result="met")
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=local_now().date())
-        plan = plans.create_plan(year, "培育计划", staff)
-        plans.add_item(plan, subject, "municipal", staff, staff)
-        plans.update_plan(plan, "培育计划", "培育目标", "工作措施", {("factory", "municipal"): 1}, staff)
-        plans.approve(plan, staff)
+        plan = plans.create_plan(year, title="培育计划", by=staff)
+        plans.add_item(plan, subject, target_rung="municipal", owner=staff, by=staff)
+        plans.update_plan(plan, title="培育计划", goals="培育目标", measures="工作措施", targets={("factory", "municipal"): 1},
+                          by=staff)
+        plans.approve(plan, by=staff)
 
     login(page, live_server, staff.username)
     page.get_by_role("link", name="备案", exact=True).click()

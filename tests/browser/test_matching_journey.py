@@ -40,9 +40,9 @@ def _agencies(staff, today):
             staff_senior=6, expertise_industries=industries, expertise_kinds=kinds, experience="承担绿色工厂评价 30 项。",
             declaration=rules.AGENCY_DECLARATION, declared_at=local_now())
         for key, _, _ in rules.AGENCY_CONDITIONS:
-            agencies.record_check(agency, key, "met", "已核对资质材料", staff)
-        agencies.approve(agency, staff, today)
-        batch_operations.set_capacity(agency, today.year, CAPACITY, staff)
+            agencies.record_check(agency, key, result="met", evidence="已核对资质材料", by=staff)
+        agencies.approve(agency, by=staff, today=today)
+        batch_operations.set_capacity(agency, today.year, capacity=CAPACITY, by=staff)
         made.append(Agency.get_by_id(agency.id))
     return made
 
@@ -80,17 +80,19 @@ def test_matching_journey(live_app, live_server, browser):
         make.user(Role.ENTERPRISE, subject=second)
         agency_users = {a.id: make.user(Role.AGENCY, agency=a) for a in [star, *others]}
 
-        plan = plans.create_plan(year, f"{year}年绿色制造梯度培育计划", staff)
-        plans.update_plan(plan, plan.title, "培育省级绿色工厂", "组织第三方机构对接", {("factory", "provincial"): 40}, staff)
-        added, skipped = plans.add_items(plan, [(s, "provincial") for s in subjects], staff, staff)
+        plan = plans.create_plan(year, title=f"{year}年绿色制造梯度培育计划", by=staff)
+        plans.update_plan(plan, title=plan.title, goals="培育省级绿色工厂", measures="组织第三方机构对接",
+                          targets={("factory", "provincial"): 40}, by=staff)
+        added, skipped = plans.add_items(plan, [(s, "provincial") for s in subjects], owner=staff, by=staff)
         assert len(added) == 50 and not skipped
         if late:  # the two subjects' agency step was due yesterday: both items are at risk
             for subject in (first, second):
                 step = (Milestone.select().join(PlanItem)
                         .where(PlanItem.plan == plan, PlanItem.subject == subject, Milestone.name == STEP).get())
-                plans.update_milestone(step, today - timedelta(days=1), None, "", staff)
+                plans.update_milestone(step, due_date=today - timedelta(days=1), done_date=None, evidence_note="",
+                                       by=staff)
         # the premise: always taking the top-ranked agency would give the star far more than its capacity
-        ranked = batch_operations.plan(subjects, "consulting", "municipal", year, today)[0]
+        ranked = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=year, today=today)[0]
         naive = Counter(next(c for c in ranked[s.id] if c.offered).agency.id for s in subjects)
         assert naive[star.id] > CAPACITY
 

@@ -24,13 +24,14 @@ def test_recommend_journey(live_app, live_server, browser):
         PoolEntry.create(subject=subject, year_admitted=today.year - 1)
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_on=today - timedelta(days=5))
-        application = apps.create(subject, today.year, "provincial", "self", 91, True, staff)
+        application = apps.create(subject, today.year, rung="provincial", method="self", claimed_score=91,
+                                  national_intent=True, by=staff)
         application.report = uploads.save(b"%PDF-1.4 r", "pdf", "r.pdf", "application", application.id,
                                           purpose="evaluation_report")
         application.save()
         for key, _ in rules.APPLICATION_MATERIALS["factory"]:
             uploads.save(b"%PDF-1.4 m", "pdf", "m.pdf", "application", application.id, purpose=key)
-        apps.submit(application, staff)
+        apps.submit(application, by=staff)
 
     page = browser.new_context().new_page()
     login(page, live_server, staff.username)

@@ -25,18 +25,19 @@ def test_hit_recorded_mid_review_refuses_passed(live_server, live_app, browser):
         PoolEntry.create(subject=subject, year_admitted=today.year - 1)
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国", checked_on=today)
-        application = apps.create(subject, today.year, "municipal", "self", 90, False, staff)
+        application = apps.create(subject, today.year, rung="municipal", method="self", claimed_score=90,
+                                  national_intent=False, by=staff)
         application.report = uploads.save(b"%PDF-1.4 r", "pdf", "r.pdf", "application", application.id,
                                           purpose="evaluation_report")
         application.save()
         for key, _ in rules.APPLICATION_MATERIALS["factory"]:
             uploads.save(b"%PDF-1.4 m", "pdf", f"{key}.pdf", "application", application.id, purpose=key)
-        apps.submit(application, staff)
-        apps.start_review(application, staff)
+        apps.submit(application, by=staff)
+        apps.start_review(application, by=staff)
         for expert in experts:
-            assignment = apps.assign(application, expert, staff)
-            apps.declare(assignment, False, "", expert)
-            apps.score(ReviewAssignment.get_by_id(assignment.id), 91, "", expert)
+            assignment = apps.assign(application, expert, by=staff)
+            apps.declare(assignment, conflict=False, reason="", by=expert)
+            apps.score(ReviewAssignment.get_by_id(assignment.id), value=91, comments="", by=expert)
 
     page = browser.new_context().new_page()
     login(page, live_server, staff.username)

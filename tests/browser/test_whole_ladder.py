@@ -21,8 +21,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from blueprints.filing import bundle
-from blueprints.recommend import package
+from blueprints.filing import writers as bundle
+from blueprints.recommend import writers as package
 from core import identifiers, settings
 from models import Agency, AgencyStatus, Role, db, local_now
 from tests.helpers import PASSWORD, Factory

@@ -1,6 +1,7 @@
 """The plan as documents: the .docx in official layout (with its two summary tables as annexes) and the items .xlsx."""
 import rules
-from core.documents import OfficialDocument, chinese_date, xlsx_table
+from core.dates import chinese_date
+from core.documents import OfficialDocument, xlsx_table
 from core.industries import industry_label
 from models import Rung, SubjectKind
 
@@ -28,7 +29,7 @@ def _investment(value):
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value is not None else ""
 
 
-def plan_docx(plan, city, issued_on):
+def build_plan_docx(plan, city, issued_on):
     """培育计划 (第十条、第十四条): goals, targets table, measures, and the two summary tables as annexes: 附件1 each
     subject's target, year and matched agency; 附件2 each subject's real upgrade projects with its milestones as of
     `issued_on`."""
@@ -74,7 +75,7 @@ def plan_docx(plan, city, issued_on):
     return doc.to_bytes(city.get("bureau_name") or "")
 
 
-def items_xlsx(plan, today, when=None):
+def build_items_xlsx(plan, today, when=None):
     items = list(active_items(plan))
     milestones = milestones_by_item(items)
     projects = projects_by_item(items)

@@ -1,8 +1,9 @@
-"""The pool list's query: filters, search and sorting from the URL, shared by the page, its fragment and the export."""
+"""The pool list's query: filters, search and sorting from the URL, shared by the pool page, its fragment and its
+export (and `flask pool export`), the plan's bulk add and the batch assignment's choice of subjects."""
 from peewee import JOIN
 
+from core import search
 from core.bounds import int_in, year_in
-from core.identifiers import normalize_credit_code
 from models import PoolEntry, Subject, User
 
 FILTERS = ("q", "kind", "district", "industry", "status", "rung", "year", "owner")
@@ -21,18 +22,21 @@ def filters_from(args):
     return values
 
 
-def pool_query(filters):
-    """PoolEntry rows with their Subject and owner, filtered and sorted (ties broken by id: a stable order)."""
+def pool_query(filters, pool_first=False):
+    """PoolEntry rows with their Subject and owner, filtered and sorted (ties broken by id: a stable order).
+
+    `pool_first`: the pool is read first, in the list's order (SQLite keeps the left table of a CROSS JOIN outside),
+    for filters that keep many rows: walking the sort's index and stopping after a page beats sorting every match
+    (blueprints/pool/rows.py decides from the counts)."""
     Owner = User.alias()
-    query = (PoolEntry.select(PoolEntry, Subject, Owner)
-             .join(Subject)
-             .switch(PoolEntry).join(Owner, JOIN.LEFT_OUTER, on=(PoolEntry.owner == Owner.id)))
-    text = filters.get("q")
-    if text:
-        code = normalize_credit_code(text)
-        condition = Subject.name.contains(text)
-        if code:
-            condition |= Subject.credit_code.startswith(code)
+    query = PoolEntry.select(PoolEntry, Subject, Owner)
+    if pool_first:
+        query = query.join(Subject, JOIN.CROSS).where(PoolEntry.subject == Subject.id)
+    else:
+        query = query.join(Subject)
+    query = query.switch(PoolEntry).join(Owner, JOIN.LEFT_OUTER, on=(PoolEntry.owner == Owner.id))
+    condition = search.subject_condition(filters.get("q"))  # through the trigram index (issue 19)
+    if condition is not None:
         query = query.where(condition)
     for key, column in (("kind", Subject.kind), ("district", Subject.district), ("industry", Subject.industry_code),
                         ("status", PoolEntry.status), ("rung", Subject.rung)):

@@ -8,7 +8,7 @@ from datetime import date
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import load_workbook
 
-from blueprints.filing.bundle import manifest, zip_files
+from blueprints.filing.writers import manifest, zip_files
 from core import datapackage
 from core.documents import OfficialDocument, contact_note, normalize_zip, safe_filename, xlsx_table
 from models import Decision, EvaluationMethod, SubjectKind
@@ -169,7 +169,7 @@ def files(snapshot):
         result[ADJUSTMENTS] = adjustments_document(snapshot, draft)
     for number, row in enumerate(snapshot["rows"], start=_first_opinion(snapshot)):
         result[opinion_name(number, row)] = opinion_document(snapshot, row, draft)
-    # data.json (DESIGN.md §5: the same rows as data, for the province to check and merge) goes here, built from
+    # data.json (the same rows as data, for the province to check and merge) goes here, built from
     # the same snapshot, so that it is listed in the manifest and frozen with the signed package.
     result[datapackage.DATA] = package_data(snapshot, tables)
     return result
@@ -185,7 +185,7 @@ def package_data(snapshot, tables):
                                  files={"summary": SUMMARY})
 
 
-def build(snapshot):
+def build_package(snapshot):
     """The package ZIP: the manifest first, then the documents."""
     documents = files(snapshot)
     return zip_files({MANIFEST: manifest(documents), **documents}, _issued_on(snapshot))
