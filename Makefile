@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker has its own databases.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint test-postgres bench bench-postgres browser-deps postgres-deps docs-deps docs-preview clean
+.PHONY: run test lint test-postgres bench bench-postgres bench-deps browser-deps postgres-deps docs-deps docs-preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ test: lint browser-deps
 test-postgres: $(VENV)/.installed-dev postgres-deps
 	pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser"'
 
+# wrk, the C load generator bench.load runs against gunicorn (installed as root where missing).
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "基准测试需要 wrk：请以 root 运行 apt-get install wrk"; exit 1; fi; \
+	fi
+
 # LibreOffice (and CJK fonts, poppler's pdftoppm) to render documents, installed as root where missing.
 docs-deps:
 	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK"; then \
@@ -69,12 +77,12 @@ docs-preview: $(VENV)/.installed docs-deps
 	$(BIN)/python tools/docs_preview.py
 
 # Every benchmark, one table of figures against DESIGN.md §8 (about four minutes).
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev bench-deps
 	$(BIN)/python -m bench.all
 
 # The same benchmarks against a throwaway PostgreSQL cluster started as test-postgres starts it: every benchmark
 # that builds its data through bench.common.make_app (pool, filing, imports) runs on BENCH_DATABASE_URL.
-bench-postgres: $(VENV)/.installed-dev postgres-deps
+bench-postgres: $(VENV)/.installed-dev postgres-deps bench-deps
 	pg_virtualenv sh -c 'BENCH_DATABASE_URL="postgresql:///$$PGDATABASE" $(CURDIR)/$(BIN)/python -m bench.all'
 
 clean:

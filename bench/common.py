@@ -120,3 +120,29 @@ def as_new_subjects(exported, division_code="239903"):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sized_parser(size_flag):
+    """The command line of a benchmark measured size by size (bench.filing, bench.imports): `--<size_flag> N`, and
+    the two steps it runs itself in fresh processes (`--prepare`, `--single`) in `--dir`."""
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument(f"--{size_flag}", type=int, default=None)
+    parser.add_argument("--dir")
+    parser.add_argument("--prepare", action="store_true")
+    parser.add_argument("--single", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of every size (for make bench)")
+    return parser
+
+
+def run_sized(module, size_flag, size):
+    """One size of `module`: prepared in one process, measured in a fresh one (so the peak memory is the measured
+    step's alone); the figures its `--single` run prints as its last line, as a dict."""
+    import json
+    import subprocess
+    import sys
+    directory = tempfile.mkdtemp(prefix=f"greenladder-{module.rpartition('.')[2]}-")
+    here = [sys.executable, "-m", module, f"--{size_flag}", str(size), "--dir", directory]
+    subprocess.run([*here, "--prepare"], check=True, capture_output=True)
+    output = subprocess.run([*here, "--single"], check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])

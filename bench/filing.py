@@ -9,16 +9,13 @@ generates the city, a fresh one builds the bundle, so the peak memory printed is
 Targets (issue 19): at 5,000 subjects ≤ 1 s and ≤ 150 MB, growing linearly to 50,000 (the s/1000 column stays
 level). With BENCH_DATABASE_URL (make bench-postgres) it runs on PostgreSQL.
 """
-import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
 
-from bench.common import generate_city, make_app
+from bench.common import generate_city, make_app, run_sized, sized_parser
 from blueprints.filing import operations as filing
 from blueprints.plans import operations as plans
 from models import Listing, PoolEntry, User, db, local_now
@@ -58,23 +55,9 @@ def single(subjects, directory):
                       "zip_kb": round(record.size / 1024, 1)}))
 
 
-def run(subjects):
-    """One size: the city prepared in one process, the bundle built in a fresh one; its figures as a dict."""
-    directory = tempfile.mkdtemp(prefix="greenladder-filing-")
-    here = [sys.executable, "-m", "bench.filing", "--subjects", str(subjects), "--dir", directory]
-    subprocess.run([*here, "--prepare"], check=True, capture_output=True)
-    output = subprocess.run([*here, "--single"], check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--subjects", type=int, default=None)
-    parser.add_argument("--dir")
-    parser.add_argument("--prepare", action="store_true")
-    parser.add_argument("--single", action="store_true")
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of every size (for make bench)")
-    args = parser.parse_args()
+    args = sized_parser("subjects").parse_args()
     if args.prepare:
         prepare(make_app(args.dir), args.subjects)
         return
@@ -89,7 +72,7 @@ def main():
           f"{'zip KB':>8}   target")
     figures = {}
     for size in sizes:
-        row = figures[size] = run(size)
+        row = figures[size] = run_sized("bench.filing", "subjects", size)
         verdict = ""
         if size == 5000:
             ok = row["seconds"] <= TARGET_SECONDS and row["peak_mb"] <= TARGET_MB

@@ -10,16 +10,15 @@ registration audited on the hash chain). Its seconds are those two calls; its pe
 process (ru_maxrss), so the city's generation does not count. Targets: 5,000 rows ≤ 3 s; 20,000 rows ≤ 12 s and
 ≤ 300 MB. With BENCH_DATABASE_URL (make bench-postgres) it runs on PostgreSQL.
 """
-import argparse
 import io
 import json
 import os
 import random
 import resource
-import subprocess
-import sys
 import tempfile
 import time
+
+from bench.common import run_sized, sized_parser
 
 TARGETS = {5000: (3, None), 20000: (12, 300)}  # rows: (seconds, peak MB)
 
@@ -91,14 +90,6 @@ def chain_holds_after(before):
     return True
 
 
-def run(rows):
-    """One size: prepare in one process, measure in a fresh one; the measured figures as a dict."""
-    directory = tempfile.mkdtemp(prefix="greenladder-import-")
-    here = [sys.executable, "-m", "bench.imports", "--rows", str(rows), "--dir", directory]
-    subprocess.run([*here, "--prepare"], check=True, capture_output=True)
-    output = subprocess.run([*here, "--single"], check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def verdict(row):
     seconds, megabytes = TARGETS.get(row["rows"], (None, None))
@@ -110,13 +101,7 @@ def verdict(row):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=None)
-    parser.add_argument("--dir")
-    parser.add_argument("--prepare", action="store_true")
-    parser.add_argument("--single", action="store_true")
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of every size (for make bench)")
-    args = parser.parse_args()
+    args = sized_parser("rows").parse_args()
     if args.prepare:
         prepare(args.dir, args.rows)
         return
@@ -130,7 +115,7 @@ def main():
     print(f"{'new rows':>9} {'check+write s':>14} {'(check s)':>10} {'cpu s':>7} {'peak MB':>8}   target")
     figures = {}
     for size in sizes:
-        row = figures[size] = run(size)
+        row = figures[size] = run_sized("bench.imports", "rows", size)
         target = TARGETS.get(size)
         goal = (f"≤ {target[0]} s" + (f", ≤ {target[1]} MB" if target[1] else "")) if target else ""
         print(f"{size:>9} {row['seconds']:>14} {row['check_seconds']:>10} {row['cpu_seconds']:>7} "

@@ -12,9 +12,6 @@ import os
 import re
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -22,10 +19,10 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bench.load import free_port, start_server
 from core import database, datapackage
 from models import Filing, db, local_now
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -62,28 +59,6 @@ class Browser:
         return response.status, response.getheader("Location") or "", text
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(env, port):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", os.path.join(ROOT, "gunicorn.conf.py"), "app:create_app()"],
-        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if Browser().request(port, "GET", "/healthz")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-
-
 @pytest.fixture
 def servers(app, tmp_path):
     """A city ready to file (bench.filing.prepare: 850 pooled subjects, an approved plan, a published list), then two
@@ -98,7 +73,7 @@ def servers(app, tmp_path):
         ports = []
         for _ in range(2):
             ports.append(free_port())
-            processes.append(start(env, ports[-1]))
+            processes.append(start_server(env, ports[-1]))
         yield ports[0], ports[1], year, staff.username
     finally:
         for process in processes:
