@@ -6,6 +6,8 @@ leaves to configuration (thresholds, freshness window, number of experts, calend
 import json
 from datetime import date
 
+from flask import g, has_request_context
+
 import rules
 from models import Setting, local_now
 
@@ -38,10 +40,8 @@ REQUIRED_FOR_DOCUMENTS = ("city_name", "division_code", "districts", "bureau_nam
 
 
 def get(key):
-    row = Setting.get_or_none(Setting.key == key)
-    if row is None:
-        return DEFAULTS[key]
-    return json.loads(row.value)
+    stored = _stored()
+    return json.loads(stored[key]) if key in stored else DEFAULTS[key]
 
 
 def month_day(key):
@@ -58,8 +58,28 @@ def month_day(key):
 
 
 def get_all():
-    stored = {row.key: json.loads(row.value) for row in Setting.select()}
-    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+    """Every setting, stored or default."""
+    stored = _stored()
+    return {key: json.loads(stored[key]) if key in stored else default for key, default in DEFAULTS.items()}
+
+
+def _stored():
+    """The stored rows as {key: JSON text}: read once per request (kept on flask.g until the request ends or a save),
+    not once per use, as a page reads several settings. Every caller decodes its own copy."""
+    memo = _request_memo()
+    stored = memo.get("settings") if memo is not None else None
+    if stored is None:
+        stored = {row.key: row.value for row in Setting.select(Setting.key, Setting.value)}
+        if memo is not None:
+            memo["settings"] = stored
+    return stored
+
+
+def _request_memo():
+    """flask.g's dict for this module inside a request, else None (CLI, tests outside a request: read each time)."""
+    if not has_request_context():
+        return None
+    return g.setdefault("_settings_memo", {})
 
 
 def save(values, user=None):
@@ -77,6 +97,8 @@ def save(values, user=None):
          .on_conflict(conflict_target=[Setting.key],
                       update={Setting.value: encoded, Setting.updated_at: local_now(), Setting.updated_by: user})
          .execute())
+    if changed and (memo := _request_memo()) is not None:
+        memo.pop("settings", None)
     return changed
 
 
