@@ -146,6 +146,7 @@ def load():
         _load_recommendations(users)
         _load_upkeep(users)
         _load_park_members(subjects, users)
+        _load_subject_documents(subjects[0], users)
         audit.record("demo.load", object_type="database", details={"subjects": len(subjects)})
     return demo_logins_text()
 
@@ -166,6 +167,19 @@ def _record_checks(rng, subject, checker, complete=True):
         VetoCheck.create(subject=subject, condition_key=key, result="clear", checked_by=checker,
                          source=rng.choice(rules.VETO_SOURCES[:2]),
                          checked_on=today - timedelta(days=rng.randint(5, 150)))
+
+
+def _load_subject_documents(subject, users):
+    """The demo enterprise's own files on its record: one current, one withdrawn (a wrong version, 撤回 with its
+    reason; kept, struck through, out of the materials)."""
+    from blueprints.pool import operations as pool_operations
+    from core import uploads
+    enterprise = users["enterprise"]
+    uploads.save(_demo_pdf("Energy audit 2026"), "pdf", "能源审计报告（2026年修订版）.pdf", "subject", subject.id,
+                 purpose="能源审计报告", user=enterprise)
+    wrong = uploads.save(_demo_pdf("Energy audit draft"), "pdf", "能源审计报告（初稿）.pdf", "subject", subject.id,
+                         purpose="能源审计报告", user=enterprise)
+    pool_operations.withdraw_document(wrong, reason="上传的是初稿，已另行上传修订版", by=enterprise)
 
 
 def _load_park_members(subjects, users):
