@@ -56,17 +56,22 @@ def inline_answer(error, back, render, *, trigger=None, done="已保存。"):
 
 
 def upload_posted_document(subject):
-    """Store the document posted with the UploadForm for the subject (staff on its page, or its own enterprise) and
-    say how it went."""
+    """Store the document posted with the UploadForm for the subject (staff on its page, or its own enterprise).
+    Returns None when stored (and says so), else the form with the reason beside its file box, for the page to
+    show again."""
     from blueprints.pool import operations as pool_operations
     from blueprints.pool.forms import UploadForm
 
     form = UploadForm()
     if not form.validate_on_submit():
-        flash("；".join(m for messages in form.errors.values() for m in messages) or "请选择文件", "danger")
-        return
+        return form
+    if not form.file.data:
+        form.file.errors = ["请选择要上传的文件"]
+        return form
     try:
         pool_operations.attach_document(subject, form.file.data, purpose=form.purpose.data, by=me())
-        flash("文件已上传。", "success")
     except uploads.UploadError as error:
-        flash(f"上传失败：{error}", "danger")
+        form.file.errors = [f"上传失败：{error}"]
+        return form
+    flash("文件已上传。", "success")
+    return None

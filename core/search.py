@@ -36,7 +36,7 @@ def subject_condition(text):
         if len(code) >= MIN_INDEXED:
             indexed.append(("credit_code", code))
         else:
-            fallback.append(Subject.credit_code.startswith(code))
+            fallback.append(Subject.credit_code.contains(code))
     if indexed and _is_postgres():
         fallback += [getattr(Subject, column).contains(value) for column, value in indexed]
     elif indexed:

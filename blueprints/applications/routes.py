@@ -261,7 +261,7 @@ def application_return(application_id):
             flash("已退回补正。", "success")
         except Refused as error:
             flash(str(error), "danger")  # no longer submitted: no field to show it beside
-    elif application.status == ApplicationStatus.SUBMITTED.value and application.rung == Rung.MUNICIPAL.value:
+    elif application.in_review:  # the return form is on the page (submitted or under review)
         return _detail_page(application, reason_form=form)
     else:
         return errors_flashed(form, url_for("applications.application_detail", application_id=application.id))
@@ -298,7 +298,12 @@ def application_assign(application_id):
         operations.assign(application, expert, by=me())
         flash(f"已指派 {expert.display_name}。", "success")
     except Refused as error:
-        flash(str(error), "danger")
+        if application.status != ApplicationStatus.UNDER_REVIEW.value:
+            flash(str(error), "danger")  # the review ended meanwhile: the form is gone from the page
+        else:
+            form = AssignForm()
+            form.expert.errors = [str(error)]
+            return _detail_page(application, assign_form=form)
     return _back(application)
 
 

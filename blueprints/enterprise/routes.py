@@ -32,13 +32,17 @@ from . import bp
 @enterprise_only
 def my_subject():
     """The enterprise's own subject: status, the bureau's requests, documents, its place on the ladder."""
-    subject = own_subject()
+    return _my_page(own_subject())
+
+
+def _my_page(subject, upload_form=None):
+    """The enterprise's page; an upload that failed comes back with its reason beside the file box."""
     return render_template(
         "enterprise/subject.html", subject=subject, ladder=LADDER,
         entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
-        reply_form=ReasonForm(), upload_form=UploadForm(), recommendation=Recommendation.signed_for(subject),
+        reply_form=ReasonForm(), upload_form=upload_form or UploadForm(formdata=None), recommendation=Recommendation.signed_for(subject),
         notices=unread_notices(me()), engagements=Engagement.of_subject(subject))
 
 
@@ -82,7 +86,10 @@ def my_subject_reply():
 @enterprise_only
 def my_subject_upload():
     """Upload a document for the enterprise's own subject."""
-    upload_posted_document(own_subject())
+    subject = own_subject()
+    failed = upload_posted_document(subject)
+    if failed is not None:
+        return _my_page(subject, upload_form=failed)
     return redirect(url_for("enterprise.my_subject", _anchor="documents"))
 
 

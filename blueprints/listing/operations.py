@@ -188,6 +188,10 @@ def set_green_code(subject, *, grade, year, by):
     """第三十四条: the ministry's 企业绿码 grade for the subject, as recorded by staff."""
     if grade not in ("", "A+", "A", "B"):
         raise Refused("企业绿码等级应为 A+、A 或 B", field="grade")
+    if grade and not year:
+        raise Refused("请填写企业绿码的评定年度", field="year")
+    if not grade and year:
+        raise Refused("选择“未登记”时不填年度（将清除已登记的绿码）", field="year")
     with db.atomic():
         subject.green_code_grade, subject.green_code_year = grade, year if grade else None
         subject.save(only=[Subject.green_code_grade, Subject.green_code_year])

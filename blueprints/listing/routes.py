@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from blueprints.filing.writers import build_list_xlsx
 from blueprints.pool.spreadsheet import check_sheet_rows, check_workbook_size
 from blueprints.views import beside_field, fragment_or_page, get_object_or_404, me
-from core import settings, uploads
+from core import search, settings, uploads
 from core.access import public, staff_required
 from core.bounds import year_in
 from core.documents import XLSX_MIMETYPE, safe_filename
@@ -146,8 +146,7 @@ def _list_query(filters):
     if filters["district"]:
         query = query.where(Subject.district == filters["district"])
     if filters["q"]:
-        query = query.where(Subject.name.contains(filters["q"]) | Subject.credit_code.startswith(
-            normalize_credit_code(filters["q"]) or filters["q"]))
+        query = query.where(search.subject_condition(filters["q"]))  # any part of the name or the credit code
     return query
 
 
@@ -215,7 +214,7 @@ def green_code_set(subject_id):
     if form.validate_on_submit():
         try:
             operations.set_green_code(subject, grade=form.grade.data or "", year=form.year.data, by=me())
-            flash("企业绿码已登记。", "success")
+            flash("企业绿码已登记。" if form.grade.data else "企业绿码已清除。", "success")
             return redirect(url_for("pool.subject_detail", subject_id=subject.id))
         except Refused as error:
             beside_field(form, error, fallback="grade")

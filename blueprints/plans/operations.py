@@ -332,13 +332,13 @@ def milestones_by_item(items):
 
 
 def project_problem(item, *, start_on, end_on, investment):
-    """Why a project's dates or investment are wrong, or None."""
+    """Why a project's dates or investment are wrong, as (the field it concerns, the message), or None."""
     if end_on < start_on:
-        return "计划完成日期不能早于开始日期"
+        return "end_on", "计划完成日期不能早于开始日期"
     if end_on.year < item.plan.year:
-        return f"计划完成日期不能早于计划年度（{item.plan.year} 年）"
+        return "end_on", f"计划完成日期不能早于计划年度（{item.plan.year} 年）"
     if not 0 <= investment <= 10_000_000:
-        return "投资额须为 0–10000000 万元"
+        return "investment", "投资额须为 0–10000000 万元"
     return None
 
 
@@ -347,7 +347,8 @@ def _check_project(item, start_on, end_on, investment):
     _editable(item.plan)
     problem = project_problem(item, start_on=start_on, end_on=end_on, investment=investment)
     if problem:
-        raise Refused(problem)
+        field, message = problem
+        raise Refused(message, field=field)
 
 
 def add_project(item, *, name, start_on, end_on, investment, effect, by):

@@ -3,7 +3,7 @@ import io
 from flask import flash, redirect, render_template, request, send_file, url_for
 
 from blueprints.pool.queries import filter_choices, filters_from, pool_query
-from blueprints.views import get_object_or_404, inline_answer, me
+from blueprints.views import beside_field, get_object_or_404, inline_answer, me
 from core import audit, settings
 from core.access import admin_required, staff_required
 from core.bounds import int_in
@@ -264,8 +264,10 @@ def _projects_context(item, error=None, new_form=None):
 
 
 def _projects_answer(item, error=None, new_form=None):
-    """After a project change: the component alone for htmx (200 even on error, site-wide), else back to the page."""
-    return inline_answer(error, url_for("plans.item_detail", item_id=item.id),
+    """After a project change: the component alone for htmx (200 even on error, site-wide), else back to the page.
+    `error` is a refusal of no one field (shown above the list); the add form's own messages sit beside its fields."""
+    failed = error or (_form_errors(new_form) if new_form is not None else None) or None
+    return inline_answer(failed, url_for("plans.item_detail", item_id=item.id),
                          lambda: render_template("plans/_projects.html", item=item, plan=item.plan,
                                                  **_projects_context(item, error, new_form)),
                          trigger="plan-changed")
@@ -285,9 +287,7 @@ def project_add(item_id):
                                    effect=form.effect.data, by=me())
             form = None
         except Refused as refused:
-            error = str(refused)
-    else:
-        error = _form_errors(form)
+            error = None if beside_field(form, refused) else str(refused)
     return _projects_answer(PlanItem.get_by_id(item.id), error, form)
 
 

@@ -199,7 +199,7 @@ def subject_detail(subject_id):
     return subject_page(views.get_object_or_404(Subject, Subject.id == subject_id))
 
 
-def subject_page(subject, admit_form=None, reason_form=None, status_form=None, green_form=None):
+def subject_page(subject, admit_form=None, reason_form=None, status_form=None, green_form=None, upload_form=None):
     """The subject page; a form posted on it with wrong input comes back here bound, its errors beside the fields."""
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
     if status_form is None and entry is not None:
@@ -211,7 +211,7 @@ def subject_page(subject, admit_form=None, reason_form=None, status_form=None, g
         timeline=AuditEvent.for_object("subject", subject.id).limit(100),
         admit_form=admit_form or _admit_form(subject), reason_form=reason_form or ReasonForm(formdata=None),
         status_form=status_form,
-        upload_form=UploadForm(formdata=None), listings=subject.listings.order_by(Listing.year.desc()),
+        upload_form=upload_form or UploadForm(formdata=None), listings=subject.listings.order_by(Listing.year.desc()),
         recommendation=Recommendation.signed_for(subject), engagements=Engagement.of_subject(subject),
         green_form=green_form or GreenCodeForm(formdata=None, grade=subject.green_code_grade,
                                                year=subject.green_code_year),
@@ -381,7 +381,9 @@ def subject_pool_status(subject_id):
 def subject_upload(subject_id):
     """Attach a document to the subject."""
     subject = views.get_object_or_404(Subject, Subject.id == subject_id)
-    views.upload_posted_document(subject)
+    failed = views.upload_posted_document(subject)
+    if failed is not None:
+        return subject_page(subject, upload_form=failed)
     return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor="documents"))
 
 
