@@ -65,9 +65,6 @@ def upload_posted_document(subject):
     form = UploadForm()
     if not form.validate_on_submit():
         return form
-    if not form.file.data:
-        form.file.errors = ["请选择要上传的文件"]
-        return form
     try:
         pool_operations.attach_document(subject, form.file.data, purpose=form.purpose.data, by=me())
     except uploads.UploadError as error:

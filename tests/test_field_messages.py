@@ -92,3 +92,19 @@ def test_the_public_list_finds_any_part_of_a_credit_code(client, make):
     code = subject.credit_code
     for part in (code, code[-7:], code[5:12], code[-2:]):
         assert subject.name in client.get("/list", query_string={"q": part}).get_data(as_text=True), part
+
+
+def test_an_empty_outcome_import_names_the_date_and_the_file_at_once(client, staff):
+    action = "/listing/outcomes/import"
+    form = _beside(client.post(action, data={}).get_data(as_text=True), action, "请选择公布日期")
+    assert "请选择要导入的名单文件（.xlsx）" in form
+
+
+def test_an_empty_annual_report_names_the_year_and_the_file_at_once(client, make, login):
+    from models import AgencyStatus
+
+    agency = make.agency(status=AgencyStatus.APPROVED.value)
+    login(make.user(Role.AGENCY, agency=agency))
+    action = "/agency/annual-report"
+    form = _beside(client.post(action, data={}).get_data(as_text=True), action, "请输入年度")
+    assert "请选择年度工作报告文件" in form

@@ -1,4 +1,4 @@
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -122,7 +122,7 @@ class CompleteForm(Form):
 
 class ReportForm(Form):
     year = IntegerField("年度", validators=[DataRequired("请输入年度"), NumberRange(2015, 2100, "年度不正确")])
-    file = FileField("年度工作报告（PDF/Word）")
+    file = FileField("年度工作报告（PDF/Word）", validators=[FileRequired("请选择年度工作报告文件")])
 
 
 class DeclineForm(Form):

@@ -1,4 +1,4 @@
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -33,7 +33,8 @@ class OutcomeForm(Form):
 
 class OutcomeImportForm(Form):
     # ids of their own: the one-by-one form on the same page has a listed_on too
-    file = FileField("省厅/工信部名单（.xlsx：统一社会信用代码、名称、级别、年度）", id="import-file")
+    file = FileField("省厅/工信部名单（.xlsx：统一社会信用代码、名称、级别、年度）", id="import-file",
+                     validators=[FileRequired("请选择要导入的名单文件（.xlsx）")])
     listed_on = DateField("公布日期", validators=[DataRequired("请选择公布日期")], id="import-listed-on")
 
 

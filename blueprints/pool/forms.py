@@ -1,4 +1,4 @@
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FloatField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -187,7 +187,7 @@ class MemberEndForm(Form):
 
 
 class UploadForm(Form):
-    file = FileField("选择文件")
+    file = FileField("选择文件", validators=[FileRequired("请选择要上传的文件")])
     purpose = StringField("文件说明", filters=[strip], validators=[Optional(), Length(max=40)])
 
 
