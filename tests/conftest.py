@@ -98,9 +98,12 @@ def login(client):
 @pytest.fixture
 def db_conn(app):
     """An open database connection for the whole test, in place of `with db.connection_context():` blocks.
-    Not for tests that also make requests: the app opens and closes the connection around each request. The
-    factory's builders use the open connection; a nested `connection_context()` or a request or app context closes
-    it on leaving, and peewee reconnects on the next query, so the test still needs no block of its own."""
+    Tests that also make requests may take it too: the test client runs the request in the test's thread, so the
+    request reuses this connection (`before_request` connects with reuse_if_open) and its teardown closes it when
+    no transaction is open; peewee reconnects on the test's next query (autoconnect), so a request in the middle of
+    a test needs no block either. The factory's builders use the open connection; a nested `connection_context()`
+    or an app context closes it on leaving, and the next query reconnects the same way. Tests where connection
+    handling is the point (threads, worker processes, crash, schema, audit chain) keep their explicit blocks."""
     db.connect(reuse_if_open=True)
     yield db
     if not db.is_closed() and not db.in_transaction():

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from core.accounts import generate_password, password_problem
-from models import AuditEvent, LoginThrottle, Role, User, db, local_now
+from models import AuditEvent, LoginThrottle, Role, User, local_now
 
 from .helpers import PASSWORD
 
@@ -51,15 +51,14 @@ def test_generated_passwords_satisfy_the_rule():
     assert all(password_problem(generate_password()) is None for _ in range(50))
 
 
-def test_login_and_logout_are_audited(client, make, login):
+def test_login_and_logout_are_audited(client, make, login, db_conn):
     user = make.user(Role.STAFF)
     login(user)
     assert client.get("/home").status_code == 200
     response = client.post("/logout")
     assert response.status_code == 302
     assert client.get("/home").status_code == 302
-    with db.connection_context():
-        actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions == ["auth.login", "auth.logout"]
 
 
@@ -70,31 +69,29 @@ def test_wrong_password_message_in_chinese(client, make):
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
-def test_five_failures_lock_the_account_from_that_address_for_fifteen_minutes(client, make):
+def test_five_failures_lock_the_account_from_that_address_for_fifteen_minutes(client, make, db_conn):
     user = make.user()
     for _ in range(5):
         client.post("/login", data={"username": user.username, "password": "Wrong123456"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 200
     assert "登录失败次数过多" in response.get_data(as_text=True)
-    with db.connection_context():
-        [throttle] = LoginThrottle.select().where(LoginThrottle.username == user.username)
-        assert 14 * 60 <= (throttle.locked_until - local_now()).total_seconds() <= 15 * 60
-        assert AuditEvent.select().where(AuditEvent.action == "auth.lockout").count() == 1
-        # the lock expires: move it into the past and the right password works again
-        LoginThrottle.update(locked_until=local_now()).execute()
+    [throttle] = LoginThrottle.select().where(LoginThrottle.username == user.username)
+    assert 14 * 60 <= (throttle.locked_until - local_now()).total_seconds() <= 15 * 60
+    assert AuditEvent.select().where(AuditEvent.action == "auth.lockout").count() == 1
+    # the lock expires: move it into the past and the right password works again
+    LoginThrottle.update(locked_until=local_now()).execute()
     assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
 
 
-def test_idle_session_expires_after_thirty_minutes(client, make, login):
+def test_idle_session_expires_after_thirty_minutes(client, make, login, db_conn):
     login(make.user())
     with client.session_transaction() as session:
         session["last_seen"] = time.time() - 31 * 60
     response = client.get("/home")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert client.get("/home").status_code == 302  # logged out for good
-    with db.connection_context():
-        assert AuditEvent.select().where(AuditEvent.action == "auth.session_timeout").exists()
+    assert AuditEvent.select().where(AuditEvent.action == "auth.session_timeout").exists()
 
 
 def test_active_session_is_kept(client, make, login):
@@ -112,7 +109,7 @@ def test_expired_session_in_htmx_request_redirects_whole_page(client, make, logi
     assert response.headers.get("HX-Redirect", "").startswith("/login")
 
 
-def test_generated_password_must_be_changed_at_first_login(client, make, login):
+def test_generated_password_must_be_changed_at_first_login(client, make, login, db_conn):
     user = make.user(must_change_password=True)
     login(user)
     response = client.get("/home")
@@ -124,8 +121,7 @@ def test_generated_password_must_be_changed_at_first_login(client, make, login):
         "current_password": PASSWORD, "new_password": "NewPassword99", "confirm": "NewPassword99"})
     assert response.status_code == 302
     assert client.get("/home").status_code == 200
-    with db.connection_context():
-        assert not User.get_by_id(user.id).must_change_password
+    assert not User.get_by_id(user.id).must_change_password
 
 
 def test_disabled_account_cannot_log_in(client, make):
@@ -144,7 +140,7 @@ def test_cli_creates_user(runner, app):
     result = runner.invoke(args=["user", "create", "--role", "admin", "--username", "boss"])
     assert result.exit_code == 0, result.output
     assert "初始密码" in result.output
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         boss = User.get(User.username == "boss")
         assert boss.role == "admin" and boss.must_change_password
     again = runner.invoke(args=["user", "create", "--role", "admin", "--username", "boss"])

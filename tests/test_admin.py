@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core import settings
-from models import AppendOnlyError, AuditEvent, Role, User, db
+from models import AppendOnlyError, AuditEvent, Role, User
 
 
 @pytest.fixture
@@ -16,16 +16,15 @@ def admin(make, login):
     return user
 
 
-def test_create_user_shows_password_once_and_forces_change(client, admin, app):
+def test_create_user_shows_password_once_and_forces_change(client, admin, app, db_conn):
     response = client.post("/admin/users/new", data={
         "username": "zhang.san", "display_name": "张三", "role": "expert", "organisation": "龙江湾工业大学"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "只显示这一次" in html
     password = re.search(r'id="one-time-password">([^<]+)<', html).group(1)
-    with db.connection_context():
-        user = User.get(User.username == "zhang.san")
-        assert user.must_change_password and user.check_password(password) and user.role == "expert"
-        assert AuditEvent.get(AuditEvent.action == "user.create").object_id == user.id
+    user = User.get(User.username == "zhang.san")
+    assert user.must_change_password and user.check_password(password) and user.role == "expert"
+    assert AuditEvent.get(AuditEvent.action == "user.create").object_id == user.id
 
 
 def test_create_user_errors_beside_fields(client, admin):
@@ -34,27 +33,24 @@ def test_create_user_errors_beside_fields(client, admin):
     assert "该用户名已被使用" in html and "请输入姓名或名称" in html
 
 
-def test_disable_enable_reset_and_change_role(client, admin, make):
+def test_disable_enable_reset_and_change_role(client, admin, make, db_conn):
     other = make.user(Role.STAFF)
     client.post(f"/admin/users/{other.id}/active")
-    with db.connection_context():
-        assert not User.get_by_id(other.id).active
+    assert not User.get_by_id(other.id).active
     client.post(f"/admin/users/{other.id}/active")
     response = client.post(f"/admin/users/{other.id}/reset-password")
     assert "密码已重置" in response.get_data(as_text=True)
     client.post(f"/admin/users/{other.id}", data={"role": "expert"})
-    with db.connection_context():
-        changed = User.get_by_id(other.id)
-        assert changed.active and changed.must_change_password and changed.role == "expert"
-        actions = [e.action for e in AuditEvent.select().where(AuditEvent.object_id == other.id,
-                                                                AuditEvent.object_type == "user")]
+    changed = User.get_by_id(other.id)
+    assert changed.active and changed.must_change_password and changed.role == "expert"
+    actions = [e.action for e in AuditEvent.select().where(AuditEvent.object_id == other.id,
+                                                            AuditEvent.object_type == "user")]
     assert {"user.disable", "user.enable", "user.reset_password", "user.change_role"} <= set(actions)
 
 
-def test_admin_cannot_disable_self(client, admin):
+def test_admin_cannot_disable_self(client, admin, db_conn):
     client.post(f"/admin/users/{admin.id}/active")
-    with db.connection_context():
-        assert User.get_by_id(admin.id).active
+    assert User.get_by_id(admin.id).active
 
 
 def test_unknown_user_is_404(client, admin):
@@ -73,7 +69,7 @@ VALID_SETTINGS = {
 def test_settings_saved_and_audited(client, admin, app):
     response = client.post("/admin/settings", data=VALID_SETTINGS)
     assert response.status_code == 302
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert settings.get("districts") == ["松源区", "临江区"]
         assert settings.get("qualifying_score") == 80
         assert AuditEvent.get(AuditEvent.action == "settings.update")
@@ -90,7 +86,7 @@ def test_bad_settings_keep_what_was_stored(client, admin, app, field, value, mes
     client.post("/admin/settings", data=VALID_SETTINGS)
     response = client.post("/admin/settings", data={**VALID_SETTINGS, field: value, "city_name": "改名市"})
     assert response.status_code == 200 and message in response.get_data(as_text=True)
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert settings.get("city_name") == "龙江湾市"
 
 

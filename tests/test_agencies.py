@@ -8,7 +8,7 @@ import rules
 from blueprints.agencies import operations as agencies
 from blueprints.applications import operations as apps
 from core.identifiers import make_credit_code
-from models import Agency, Application, Engagement, Role, Rung, User, db, local_now
+from models import Agency, Application, Engagement, Role, Rung, User, local_now
 from rules import Refused
 
 from .helpers import make_agency
@@ -142,13 +142,12 @@ def registration(**overrides):
     return data
 
 
-def test_agency_registers_with_documents(client):
+def test_agency_registers_with_documents(client, db_conn):
     response = client.post("/agencies/register", data=registration(), content_type="multipart/form-data")
     assert response.status_code == 302
-    with db.connection_context():
-        agency = Agency.get(Agency.name == "龙江湾测试评价中心有限公司")
-        assert agency.status == "pending" and agency.industries == ["14", "22"]
-        assert User.get(User.username == "ljwpj").agency_id == agency.id
+    agency = Agency.get(Agency.name == "龙江湾测试评价中心有限公司")
+    assert agency.status == "pending" and agency.industries == ["14", "22"]
+    assert User.get(User.username == "ljwpj").agency_id == agency.id
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -157,39 +156,35 @@ def test_agency_registers_with_documents(client):
     ("staff_mid_level", "十二", "请输入整数"),
     ("credit_code", "123", "18 位"),
 ])
-def test_bad_registration_input(client, field, value, message):
+def test_bad_registration_input(client, field, value, message, db_conn):
     html = client.post("/agencies/register", data=registration(**{field: value}),
                        content_type="multipart/form-data").get_data(as_text=True)
     assert message in html
-    with db.connection_context():
-        assert Agency.select().count() == 0
+    assert Agency.select().count() == 0
 
 
-def test_credit_code_already_used_by_another_agency(client):
+def test_credit_code_already_used_by_another_agency(client, db_conn):
     existing = make_agency()
     html = client.post("/agencies/register", data=registration(credit_code=existing.credit_code),
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "已登记为第三方机构" in html
-    with db.connection_context():
-        assert Agency.select().count() == 1
+    assert Agency.select().count() == 1
 
 
-def test_staff_approve_refused_when_counts_fall_short(client, login, staff):
+def test_staff_approve_refused_when_counts_fall_short(client, login, staff, db_conn):
     short = make_agency(status="pending", mid=9, senior=5)
     login(staff)
     html = client.post(f"/agencies/{short.id}/approve", follow_redirects=True).get_data(as_text=True)
     assert "第二十三条第三项" in html
-    with db.connection_context():
-        assert Agency.get_by_id(short.id).status == "pending"
+    assert Agency.get_by_id(short.id).status == "pending"
 
 
-def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, staff):
+def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, staff, db_conn):
     agency, other_agency = make_agency(), make_agency()
     mine, theirs = make.subject(name="我方对接企业有限公司"), make.subject(name="他方对接企业有限公司")
-    with db.connection_context():
-        own = agencies.propose(mine, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
-        foreign = agencies.propose(theirs, other_agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
-                                   today=TODAY)
+    own = agencies.propose(mine, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff, today=TODAY)
+    foreign = agencies.propose(theirs, other_agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                               today=TODAY)
     user = make.user(Role.AGENCY, agency=agency)
     login(user)
     html = client.get("/agency/").get_data(as_text=True)
@@ -198,8 +193,7 @@ def test_an_agency_sees_only_subjects_it_is_engaged_with(client, make, login, st
     assert client.post(f"/agency/engagements/{foreign.id}/accept").status_code == 404
     assert client.get(f"/pool/subjects/{theirs.id}").status_code == 403
     client.post(f"/agency/engagements/{own.id}/accept", data={"declaration": "y"})
-    with db.connection_context():
-        assert Engagement.get_by_id(own.id).status == "accepted"  # the enterprise confirms next (第十二条)
+    assert Engagement.get_by_id(own.id).status == "accepted"  # the enterprise confirms next (第十二条)
 
 
 def test_third_party_application_needs_an_engaged_agency(app, make, staff, db_conn):
@@ -220,7 +214,7 @@ def test_third_party_application_needs_an_engaged_agency(app, make, staff, db_co
         assert any("第二十六条" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
 
 
-def test_match_page_ranks_with_reasons_and_proposes(client, make, login, staff):
+def test_match_page_ranks_with_reasons_and_proposes(client, make, login, staff, db_conn):
     fitting = make_agency(name="擅长乳业评价有限公司", industries="14", kinds="factory")
     make_agency(name="不相关机构有限公司", industries="31", kinds="park")
     blocked = make_agency(name="已暂停机构有限公司", status="suspended")
@@ -235,8 +229,7 @@ def test_match_page_ranks_with_reasons_and_proposes(client, make, login, staff):
                                                               "rung": "municipal", "year": YEAR},
                        follow_redirects=True).get_data(as_text=True)
     assert "机构已被暂停" in html
-    with db.connection_context():
-        assert [e.agency_id for e in Engagement.select()] == [fitting.id]
+    assert [e.agency_id for e in Engagement.select()] == [fitting.id]
 
 
 def test_annual_reports_and_who_has_not_reported(client, make, login, staff):

@@ -19,24 +19,22 @@ def _engagements(make, staff, agency):
     """One engagement of each kind for the agency: proposed, active and completed, each with another subject."""
     proposed_for, active_for, completed_for = (make.subject(name=f"{label}对接企业有限公司")
                                                for label in ("待接受", "进行中", "已完成"))
-    with db.connection_context():
-        proposed = agencies.propose(proposed_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
-                                    today=TODAY)
-        active = agencies.propose(active_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
-                                  today=TODAY)
-        agencies.accept(active, by=staff, today=TODAY, declared=True)
-        agencies.confirm(Engagement.get_by_id(active.id), by=staff, today=TODAY, note="企业电话确认")
-        completed = agencies.propose(completed_for, agency, purpose="consulting", rung="municipal", year=YEAR,
-                                     by=staff, today=TODAY)
-        agencies.accept(completed, by=staff, today=TODAY, declared=True)
-        agencies.confirm(Engagement.get_by_id(completed.id), by=staff, today=TODAY, note="企业电话确认")
-        agencies.complete(Engagement.get_by_id(completed.id), by=staff, today=TODAY)
+    proposed = agencies.propose(proposed_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                                today=TODAY)
+    active = agencies.propose(active_for, agency, purpose="evaluation", rung="municipal", year=YEAR, by=staff,
+                              today=TODAY)
+    agencies.accept(active, by=staff, today=TODAY, declared=True)
+    agencies.confirm(Engagement.get_by_id(active.id), by=staff, today=TODAY, note="企业电话确认")
+    completed = agencies.propose(completed_for, agency, purpose="consulting", rung="municipal", year=YEAR,
+                                 by=staff, today=TODAY)
+    agencies.accept(completed, by=staff, today=TODAY, declared=True)
+    agencies.confirm(Engagement.get_by_id(completed.id), by=staff, today=TODAY, note="企业电话确认")
+    agencies.complete(Engagement.get_by_id(completed.id), by=staff, today=TODAY)
     return proposed, active, completed
 
 
 def _statuses(*engagements):
-    with db.connection_context():
-        return [Engagement.get_by_id(e.id).status for e in engagements]
+    return [Engagement.get_by_id(e.id).status for e in engagements]
 
 
 @pytest.mark.parametrize("stop, words", [
@@ -90,11 +88,11 @@ def test_lifting_a_suspension_revives_nothing(make, staff, db_conn):
     assert _statuses(proposed, active, completed) == ["ended", "ended", "completed"]
 
 
-def test_staff_route_ends_them_and_the_agency_stops_working(app, client, make, login, staff):
+def test_staff_route_ends_them_and_the_agency_stops_working(app, client, make, login, staff, db_conn):
     """Through the pages: before, the agency reads, notes and uploads; after the disqualification it does none."""
     agency = make_agency()
     _, active, completed = _engagements(make, staff, agency)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         material = uploads.save(PDF, "pdf", "能源审计报告.pdf", "subject", active.subject_id, purpose="能源审计")
         earlier = uploads.save(PDF, "pdf", "往年材料.pdf", "subject", completed.subject_id, purpose="往年")
         report = uploads.save(PDF, "pdf", "评价报告初稿.pdf", "engagement", active.id, purpose="评价报告")
@@ -126,20 +124,18 @@ def test_staff_route_ends_them_and_the_agency_stops_working(app, client, make, l
                            data={"file": (io.BytesIO(PDF), "评价报告.pdf")}, content_type="multipart/form-data",
                            follow_redirects=True).get_data(as_text=True)
         assert "上传失败" in html and "取消资格" in html
-    with db.connection_context():
-        assert "现场核查完成" not in Engagement.get_by_id(active.id).notes
-        assert Document.select().where(Document.owner_type == "engagement").count() == 1
+    assert "现场核查完成" not in Engagement.get_by_id(active.id).notes
+    assert Document.select().where(Document.owner_type == "engagement").count() == 1
 
 
 @pytest.mark.parametrize("status", ["suspended", "disqualified"])
-def test_the_workspace_says_so_at_login(client, make, login, staff, status):
+def test_the_workspace_says_so_at_login(client, make, login, staff, status, db_conn):
     agency = make_agency()
     _, active, _ = _engagements(make, staff, agency)
-    with db.connection_context():
-        if status == "suspended":
-            agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
-        else:
-            agencies.disqualify(agency, reason="评价报告弄虚作假", decided_on=TODAY, by=staff)
+    if status == "suspended":
+        agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
+    else:
+        agencies.disqualify(agency, reason="评价报告弄虚作假", decided_on=TODAY, by=staff)
     response = login(make.user(Role.AGENCY, agency=agency))
     html = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert 'id="agency-blocked"' in html and "原待接受和进行中的对接均已终止" in html
@@ -147,11 +143,10 @@ def test_the_workspace_says_so_at_login(client, make, login, staff, status):
     assert "已终止" in html.split('id="my-engagements"')[1]
 
 
-def test_enterprise_and_staff_see_why_it_ended(client, make, login, staff):
+def test_enterprise_and_staff_see_why_it_ended(client, make, login, staff, db_conn):
     agency = make_agency(name="被暂停评价机构有限公司")
     _, active, _ = _engagements(make, staff, agency)
-    with db.connection_context():
-        agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
+    agencies.suspend(agency, reason="年度抽查报告数据不实", by=staff)
     login(make.user(Role.ENTERPRISE, subject=active.subject))
     html = client.get("/my/").get_data(as_text=True)
     section = html.split('id="engagements"')[1]

@@ -21,7 +21,6 @@ from models import (
     Rung,
     Subject,
     VetoCheck,
-    db,
     local_now,
 )
 from rules import Refused
@@ -108,27 +107,24 @@ def test_application_for_a_rung_already_held_is_refused(app, make, staff, db_con
                     by=staff)
 
 
-def test_report_must_be_pdf_or_docx(app, client, make, login, staff):
+def test_report_must_be_pdf_or_docx(app, client, make, login, staff, db_conn):
     subject = make.pooled_subject()
-    with db.connection_context():
-        application = apps.create(subject, YEAR, rung="municipal", method="self", claimed_score=85,
-                                  national_intent=False, by=staff)
+    application = apps.create(subject, YEAR, rung="municipal", method="self", claimed_score=85,
+                              national_intent=False, by=staff)
     login(make.user(Role.ENTERPRISE, subject=subject))
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 30
     html = client.post(f"/applications/{application.id}/attach",
                        data={"purpose": "evaluation_report", "file": (io.BytesIO(png), "报告.png")},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "不是允许的类型（PDF、Word 文档）" in html
-    with db.connection_context():
-        assert Application.get_by_id(application.id).report_id is None
+    assert Application.get_by_id(application.id).report_id is None
 
 
-def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, login, staff):
+def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, login, staff, db_conn):
     subject = make.pooled_subject()
     login(make.user(Role.ENTERPRISE, subject=subject))
     client.post("/applications/mine", data={"year": YEAR, "rung": "municipal", "method": "self", "claimed_score": "86"})
-    with db.connection_context():
-        application = Application.get(Application.subject == subject)
+    application = Application.get(Application.subject == subject)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "申报材料不全" in html
     client.post(f"/applications/{application.id}/attach", data={"purpose": "evaluation_report", "file": (io.BytesIO(PDF), "评价报告.pdf")},
@@ -137,14 +133,12 @@ def test_enterprise_applies_and_the_return_and_resubmit_loop(app, client, make, 
         client.post(f"/applications/{application.id}/attach", data={"purpose": key, "file": (io.BytesIO(PDF), f"{key}.pdf")},
                     content_type="multipart/form-data")
     client.post(f"/applications/{application.id}/submit")
-    with db.connection_context():
-        apps.return_for_correction(Application.get_by_id(application.id), reason="基本信息表缺盖章", by=staff)
+    apps.return_for_correction(Application.get_by_id(application.id), reason="基本信息表缺盖章", by=staff)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "基本信息表缺盖章" in html and "重新提交" in html
     client.post(f"/applications/{application.id}/submit")
-    with db.connection_context():
-        assert Application.get_by_id(application.id).status == "submitted"
-        actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert Application.get_by_id(application.id).status == "submitted"
+    actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
     assert actions.count("application.submit") == 2 and "application.return" in actions
 
 
@@ -159,24 +153,22 @@ def test_enterprise_cannot_see_another_application(app, client, make, login, sta
 
 def under_review(app, make, staff, experts, **subject_overrides):
     application = make.application(make.pooled_subject(**subject_overrides), by=staff)
-    with db.connection_context():
-        apps.submit(application, by=staff)
-        apps.start_review(application, by=staff)
-        for expert in experts:
-            apps.assign(application, expert, by=staff)
+    apps.submit(application, by=staff)
+    apps.start_review(application, by=staff)
+    for expert in experts:
+        apps.assign(application, expert, by=staff)
     return application
 
 
-def test_expert_sees_only_assigned_and_declares_before_scoring(app, client, make, login, staff):
+def test_expert_sees_only_assigned_and_declares_before_scoring(app, client, make, login, staff, db_conn):
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     mine = under_review(app, make, staff, experts[:1])
     other = under_review(app, make, staff, experts[1:2])
     login(experts[0])
     html = client.get("/review/").get_data(as_text=True)
     assert mine.subject.name in html and other.subject.name not in html
-    with db.connection_context():
-        my_assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[0])
-        their_assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[1])
+    my_assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[0])
+    their_assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[1])
     assert client.get(f"/review/{their_assignment.id}").status_code == 404
     response = client.post(f"/review/{my_assignment.id}/score", data={"score": "88"}, headers={"HX-Request": "true"})
     assert "请先声明是否存在利益冲突" in response.get_data(as_text=True)
@@ -191,21 +183,19 @@ def test_expert_sees_only_assigned_and_declares_before_scoring(app, client, make
     assert "已保存 88.0 分" in html and "<html" not in html
 
 
-def test_declared_conflict_removes_the_assignment_and_auto_assign_finds_another(app, client, make, login, staff):
+def test_declared_conflict_removes_the_assignment_and_auto_assign_finds_another(app, client, make, login, staff, db_conn):
     experts = [make.user(Role.EXPERT, organisation=f"单位{n}") for n in range(4)]
     application = under_review(app, make, staff, experts[:3])
     login(experts[0])
-    with db.connection_context():
-        assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[0])
+    assignment = ReviewAssignment.get(ReviewAssignment.expert == experts[0])
     client.post(f"/review/{assignment.id}/declare", data={"conflict": "yes", "reason": "曾为该企业提供咨询"})
     assert client.get(f"/review/{assignment.id}").status_code == 404
-    with db.connection_context():
-        assert apps.needed(application) == 1
-        apps.auto_assign([application], by=staff)
-        active = {a.expert_id for a in ReviewAssignment.active().where(ReviewAssignment.application == application)}
-        assert active == {experts[1].id, experts[2].id, experts[3].id}
-        with pytest.raises(Refused, match="利益冲突"):
-            apps.assign(application, experts[0], by=staff)
+    assert apps.needed(application) == 1
+    apps.auto_assign([application], by=staff)
+    active = {a.expert_id for a in ReviewAssignment.active().where(ReviewAssignment.application == application)}
+    assert active == {experts[1].id, experts[2].id, experts[3].id}
+    with pytest.raises(Refused, match="利益冲突"):
+        apps.assign(application, experts[0], by=staff)
 
 
 def test_auto_assign_balances_loads_and_avoids_same_organisation(app, make, staff, db_conn):
@@ -221,22 +211,21 @@ def test_auto_assign_balances_loads_and_avoids_same_organisation(app, make, staf
     assert experts[3].id not in first
 
 
-def test_final_score_hidden_until_every_expert_has_scored(app, client, make, login, staff):
+def test_final_score_hidden_until_every_expert_has_scored(app, client, make, login, staff, db_conn):
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     application = under_review(app, make, staff, experts)
-    with db.connection_context():
-        assignments = list(ReviewAssignment.select().order_by(ReviewAssignment.id))
-        for assignment, value in zip(assignments[:2], (90, 92), strict=True):
-            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
-            apps.score(assignment, value=value, comments="", by=assignment.expert)
-        assert apps.final_score(application) is None
-        with pytest.raises(Refused, match="尚有专家未评分"):
-            apps.conclude(application, by=staff)
-        apps.declare(assignments[2], conflict=False, reason="", by=assignments[2].expert)
-        apps.score(assignments[2], value=94, comments="", by=assignments[2].expert)
-        assert apps.final_score(application) == 92.0
-        assert apps.conclude(application, by=staff) is True
-        assert Application.get_by_id(application.id).status == "approved"
+    assignments = list(ReviewAssignment.select().order_by(ReviewAssignment.id))
+    for assignment, value in zip(assignments[:2], (90, 92), strict=True):
+        apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+        apps.score(assignment, value=value, comments="", by=assignment.expert)
+    assert apps.final_score(application) is None
+    with pytest.raises(Refused, match="尚有专家未评分"):
+        apps.conclude(application, by=staff)
+    apps.declare(assignments[2], conflict=False, reason="", by=assignments[2].expert)
+    apps.score(assignments[2], value=94, comments="", by=assignments[2].expert)
+    assert apps.final_score(application) == 92.0
+    assert apps.conclude(application, by=staff) is True
+    assert Application.get_by_id(application.id).status == "approved"
     login(staff)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "<strong>92.0</strong>" in html and "重点培育" in html
@@ -256,65 +245,59 @@ def test_below_threshold_is_not_approved(app, make, staff, db_conn):
 def approved(app, make, staff, **overrides):
     experts = [make.user(Role.EXPERT) for _ in range(3)]
     application = under_review(app, make, staff, experts, **overrides)
-    with db.connection_context():
-        for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
-            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
-            apps.score(assignment, value=85, comments="", by=assignment.expert)
-        apps.conclude(application, by=staff)
+    for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
+        apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+        apps.score(assignment, value=85, comments="", by=assignment.expert)
+    apps.conclude(application, by=staff)
     return application
 
 
-def test_objection_during_and_after_the_window(app, client, make, staff):
+def test_objection_during_and_after_the_window(app, client, make, staff, db_conn):
     application = approved(app, make, staff)
-    with db.connection_context():
-        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
     data = {"application": application.id, "name": "张三", "contact": "13900000000", "content": "有异议"}
     client.post(f"/publicity/{publicity.id}", data=data)
-    with db.connection_context():
-        assert Objection.select().count() == 1
-        Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
+    assert Objection.select().count() == 1
+    Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
     html = client.post(f"/publicity/{publicity.id}", data=data).get_data(as_text=True)
     assert html.count("不在公示期内") == 1  # said once, not once by the page and again by the refused form
-    with db.connection_context():
-        assert Objection.select().count() == 1
+    assert Objection.select().count() == 1
 
 
-def test_publish_after_window_creates_listings_once(app, client, make, login, staff):
+def test_publish_after_window_creates_listings_once(app, client, make, login, staff, db_conn):
     keep = approved(app, make, staff, name="入选企业有限公司")
     drop = approved(app, make, staff, name="被异议企业有限公司")
-    with db.connection_context():
-        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
-        with pytest.raises(Refused, match="期满后才能公布"):
-            listing.publish(publicity, by=staff)
-        objection = listing.raise_objection(publicity, drop.id, name="李四", contact="13800000000", content="数据造假",
-                                            evidence_file=None, ip="127.0.0.1")
-        Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
-        publicity = Publicity.get_by_id(publicity.id)
-        with pytest.raises(Refused, match="尚有异议未处理"):
-            listing.publish(publicity, by=staff)
-        listing.handle_objection(objection, upheld=True, handling="经核实属实", by=staff)
-        assert listing.publish(publicity, by=staff) == 1
-        with pytest.raises(Refused, match="不会重复生成"):
-            listing.publish(Publicity.get_by_id(publicity.id), by=staff)
-        assert Listing.select().count() == 1
-        assert Subject.get_by_id(keep.subject_id).rung == "municipal"
-        assert PoolEntry.get(PoolEntry.subject == keep.subject_id).status == "listed"
-        assert Subject.get_by_id(drop.subject_id).rung == "pool"
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
+    with pytest.raises(Refused, match="期满后才能公布"):
+        listing.publish(publicity, by=staff)
+    objection = listing.raise_objection(publicity, drop.id, name="李四", contact="13800000000", content="数据造假",
+                                        evidence_file=None, ip="127.0.0.1")
+    Publicity.update(start_date=TODAY - timedelta(days=16)).execute()
+    publicity = Publicity.get_by_id(publicity.id)
+    with pytest.raises(Refused, match="尚有异议未处理"):
+        listing.publish(publicity, by=staff)
+    listing.handle_objection(objection, upheld=True, handling="经核实属实", by=staff)
+    assert listing.publish(publicity, by=staff) == 1
+    with pytest.raises(Refused, match="不会重复生成"):
+        listing.publish(Publicity.get_by_id(publicity.id), by=staff)
+    assert Listing.select().count() == 1
+    assert Subject.get_by_id(keep.subject_id).rung == "municipal"
+    assert PoolEntry.get(PoolEntry.subject == keep.subject_id).status == "listed"
+    assert Subject.get_by_id(drop.subject_id).rung == "pool"
     html = client.get("/list").get_data(as_text=True)
     assert "入选企业有限公司" in html and "被异议企业有限公司" not in html
     assert client.get("/list?q=入选", headers={"HX-Request": "true"}).get_data(as_text=True).count("<html") == 0
     assert client.get("/list.xlsx").status_code == 200
 
 
-def test_green_code_pages(app, client, make, staff):
+def test_green_code_pages(app, client, make, staff, db_conn):
     listed = make.subject(rung=Rung.MUNICIPAL.value, name="在册企业有限公司", green_code_grade="A", green_code_year=YEAR)
     pooled = make.pooled_subject(name="培育企业有限公司")
     removed = make.subject(rung=Rung.INTEREST.value, name="移出企业有限公司")
     interest = make.subject(rung=Rung.INTEREST.value)
-    with db.connection_context():
-        Listing.create(subject=listed, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
-        Listing.create(subject=removed, rung="municipal", year=YEAR - 2, source="municipal_review", listed_on=TODAY,
-                       status=ListingStatus.REMOVED.value, removed_on=TODAY - timedelta(days=10), removal_category="第三十条")
+    Listing.create(subject=listed, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
+    Listing.create(subject=removed, rung="municipal", year=YEAR - 2, source="municipal_review", listed_on=TODAY,
+                   status=ListingStatus.REMOVED.value, removed_on=TODAY - timedelta(days=10), removal_category="第三十条")
     html = client.get(f"/green/{listed.public_token}").get_data(as_text=True)
     assert "市级绿色制造名单" in html and "企业绿码" in html and "<strong>A</strong>" in html
     assert "培育库对象" in client.get(f"/green/{pooled.public_token}").get_data(as_text=True)
@@ -330,21 +313,19 @@ def test_qr_code_is_an_svg_of_the_green_page(app, client, make, login, staff):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data
 
 
-def test_record_provincial_outcome_updates_the_ladder(app, client, make, login, staff):
+def test_record_provincial_outcome_updates_the_ladder(app, client, make, login, staff, db_conn):
     subject = make.subject(rung=Rung.MUNICIPAL.value)
-    with db.connection_context():
-        Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
+    Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
     login(staff)
     client.post("/listing/outcomes", data={"credit_code": subject.credit_code.lower(), "rung": "provincial",
                                           "year": YEAR, "listed_on": TODAY.isoformat()})
-    with db.connection_context():
-        assert Subject.get_by_id(subject.id).rung == "provincial"
+    assert Subject.get_by_id(subject.id).rung == "provincial"
     html = client.post("/listing/outcomes", data={"credit_code": "91230000000000000X", "rung": "provincial",
                                                  "year": YEAR, "listed_on": TODAY.isoformat()}).get_data(as_text=True)
     assert "本市没有该统一社会信用代码的培育对象" in html
 
 
-def test_outcome_import_all_or_nothing(app, client, make, login, staff):
+def test_outcome_import_all_or_nothing(app, client, make, login, staff, db_conn):
     from openpyxl import Workbook
     good = make.subject(rung=Rung.MUNICIPAL.value)
     wb = Workbook()
@@ -359,5 +340,4 @@ def test_outcome_import_all_or_nothing(app, client, make, login, staff):
                                                           "listed_on": TODAY.isoformat()},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "第 3 行" in html and "未写入任何数据" in html
-    with db.connection_context():
-        assert Listing.select().count() == 0
+    assert Listing.select().count() == 0

@@ -32,8 +32,7 @@ INDUSTRIES = ["13", "14", "15", "17", "26"]
 
 
 def set_capacity(agency, capacity, by=None):
-    with db.connection_context():
-        batch_operations.set_capacity(agency, YEAR, capacity=capacity, by=by)
+    batch_operations.set_capacity(agency, YEAR, capacity=capacity, by=by)
 
 
 def city(make, subjects=300, seed=7):
@@ -46,12 +45,11 @@ def city(make, subjects=300, seed=7):
         set_capacity(agency, 45)
     rng = random.Random(seed)
     made = []
-    with db.connection_context():
-        with db.atomic():
-            for _ in range(subjects):
-                subject = Factory().subject(industry_code=rng.choice(INDUSTRIES))
-                PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-                made.append(subject)
+    with db.atomic():
+        for _ in range(subjects):
+            subject = Factory().subject(industry_code=rng.choice(INDUSTRIES))
+            PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
+            made.append(subject)
     return star, others, made
 
 
@@ -179,13 +177,12 @@ def _post_data(subjects, agency_for, reasons=None, leave_out=()):
 
 
 def _proposed(subjects):
-    with db.connection_context():
-        _, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
-                                                today=TODAY)
+    _, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
+                                            today=TODAY)
     return {s.id: proposals[s.id].agency_id for s in subjects}
 
 
-def test_post_sends_every_invitation_in_one_batch_and_audits(client, make, login):
+def test_post_sends_every_invitation_in_one_batch_and_audits(client, make, login, db_conn):
     busy = make_agency(name="热门机构", industries="13")
     spare = make_agency(name="备选机构", industries="14")
     set_capacity(busy, 2)
@@ -196,21 +193,20 @@ def test_post_sends_every_invitation_in_one_batch_and_audits(client, make, login
     response = client.post("/agencies/batch", query_string=SETUP,
                            data=_post_data(subjects, proposed, leave_out={subjects[3].id}))
     assert response.status_code == 302, response.get_data(as_text=True)
-    with db.connection_context():
-        batch = AssignmentBatch.get()
-        assert batch.subject_count == 3 and batch.method == assignment.METHOD
-        engagements = list(Engagement.select().where(Engagement.batch == batch))
-        assert len(engagements) == 3 and all(e.status == "proposed" for e in engagements)
-        below_top = [e for e in engagements if e.agency_id == spare.id]
-        assert below_top and all(e.choice_reason == assignment.generated_reason() for e in below_top)
-        assert AuditEvent.select().where(AuditEvent.action == "assignment.batch").count() == 1
-        assert AuditEvent.select().where(AuditEvent.action == "engagement.propose").count() == 3
+    batch = AssignmentBatch.get()
+    assert batch.subject_count == 3 and batch.method == assignment.METHOD
+    engagements = list(Engagement.select().where(Engagement.batch == batch))
+    assert len(engagements) == 3 and all(e.status == "proposed" for e in engagements)
+    below_top = [e for e in engagements if e.agency_id == spare.id]
+    assert below_top and all(e.choice_reason == assignment.generated_reason() for e in below_top)
+    assert AuditEvent.select().where(AuditEvent.action == "assignment.batch").count() == 1
+    assert AuditEvent.select().where(AuditEvent.action == "engagement.propose").count() == 3
     page = client.get(f"/agencies/batches/{batch.id}").get_data(as_text=True)
     assert "第 1 批对接邀请" in page or f"第 {batch.id} 批对接邀请" in page
     assert page.count("待接受") + page.count("待答复") >= 1 and "热门机构" in page
 
 
-def test_override_without_reason_shows_the_message_beside_the_row(client, make, login):
+def test_override_without_reason_shows_the_message_beside_the_row(client, make, login, db_conn):
     first = make_agency(name="甲机构", industries="13")
     second = make_agency(name="乙机构", industries="14")
     subjects = pooled(make, 2)
@@ -223,13 +219,11 @@ def test_override_without_reason_shows_the_message_beside_the_row(client, make, 
     assert response.status_code == 200
     row = text[text.index(f'id="row-{subjects[0].id}"'):text.index(f'id="row-{subjects[1].id}"')]
     assert "与建议分配不同，请填写改选理由" in row
-    with db.connection_context():
-        assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0  # nothing half-sent
+    assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0  # nothing half-sent
     response = client.post("/agencies/batch", query_string=SETUP,
                            data=_post_data(subjects, changed, reasons={subjects[0].id: "企业指定"}))
     assert response.status_code == 302
-    with db.connection_context():
-        assert Engagement.get(Engagement.subject == subjects[0].id).choice_reason == "企业指定"
+    assert Engagement.get(Engagement.subject == subjects[0].id).choice_reason == "企业指定"
 
 
 def test_server_rechecks_capacity_all_or_nothing(make, staff, db_conn):
@@ -243,7 +237,7 @@ def test_server_rechecks_capacity_all_or_nothing(make, staff, db_conn):
     assert Engagement.select().count() == 0 and AssignmentBatch.select().count() == 0
 
 
-def test_capacity_form_on_the_agency_page(client, make, login):
+def test_capacity_form_on_the_agency_page(client, make, login, db_conn):
     agency = make_agency()
     staff = make.user(Role.STAFF)
     login(staff)
@@ -255,12 +249,11 @@ def test_capacity_form_on_the_agency_page(client, make, login):
     good = client.post(f"/agencies/{agency.id}/capacity", data={"year": YEAR, "capacity": "12"})
     assert good.status_code == 302
     client.post(f"/agencies/{agency.id}/capacity", data={"year": YEAR, "capacity": "15"})
-    with db.connection_context():
-        assert AgencyCapacity.get(AgencyCapacity.agency == agency.id, AgencyCapacity.year == YEAR).capacity == 15
-        assert AuditEvent.select().where(AuditEvent.action == "agency.capacity").count() == 2
+    assert AgencyCapacity.get(AgencyCapacity.agency == agency.id, AgencyCapacity.year == YEAR).capacity == 15
+    assert AuditEvent.select().where(AuditEvent.action == "agency.capacity").count() == 2
 
 
-def test_two_sends_at_once_do_not_double_invite(app, make, monkeypatch):
+def test_two_sends_at_once_do_not_double_invite(app, make, monkeypatch, db_conn):
     agency = make_agency(industries="13")
     subjects = pooled(make, 3)
     staff = make.user(Role.STAFF)
@@ -271,10 +264,9 @@ def test_two_sends_at_once_do_not_double_invite(app, make, monkeypatch):
     results = fire(app, monkeypatch, [(first, url, data), (second, url, data)])
     assert [status for status, _ in results] == [200, 200]
     assert sum("份对接邀请" in text for _, text in results) == 1
-    with db.connection_context():
-        assert Engagement.select().where(Engagement.agency == agency).count() == 3
-        assert AssignmentBatch.select().count() == 1
-        assert Subject.select().count() == 3
+    assert Engagement.select().where(Engagement.agency == agency).count() == 3
+    assert AssignmentBatch.select().count() == 1
+    assert Subject.select().count() == 3
 
 
 # --- sending: the queries of one batch ------------------------------------------------------------------------------
@@ -286,25 +278,24 @@ def _send_queries(make, staff, count):
         set_capacity(agency, 30)
     subjects = pooled(make, count, industry_code="13")
     counted = []
-    with db.connection_context():
-        ranked, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
-                                                     today=TODAY)
-        agencies = {c.agency.id: c.agency for rows in ranked.values() for c in rows}
-        rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
-                                     "" if proposals[s.id].top else assignment.generated_reason())
-                for s in subjects]
-        original = db.obj.execute_sql
+    ranked, proposals, _ = batch_operations.plan(subjects, purpose="consulting", rung="municipal", year=YEAR,
+                                                 today=TODAY)
+    agencies = {c.agency.id: c.agency for rows in ranked.values() for c in rows}
+    rows = [batch_operations.Row(s, agencies[proposals[s.id].agency_id],
+                                 "" if proposals[s.id].top else assignment.generated_reason())
+            for s in subjects]
+    original = db.obj.execute_sql
 
-        def counting(sql, *args, **kwargs):
-            counted.append(sql)
-            return original(sql, *args, **kwargs)
+    def counting(sql, *args, **kwargs):
+        counted.append(sql)
+        return original(sql, *args, **kwargs)
 
-        db.obj.execute_sql = counting
-        try:
-            batch_operations.send_batch(rows, purpose="consulting", rung="municipal", year=YEAR, by=staff, today=TODAY)
-        finally:
-            del db.obj.execute_sql
-        assert Engagement.select().where(Engagement.subject.in_([s.id for s in subjects])).count() == count
+    db.obj.execute_sql = counting
+    try:
+        batch_operations.send_batch(rows, purpose="consulting", rung="municipal", year=YEAR, by=staff, today=TODAY)
+    finally:
+        del db.obj.execute_sql
+    assert Engagement.select().where(Engagement.subject.in_([s.id for s in subjects])).count() == count
     return len(counted)
 
 
@@ -373,14 +364,13 @@ def _as_shown(text):
     return data
 
 
-def test_rows_without_a_proposal_start_unticked_and_the_page_as_shown_can_be_sent(client, make, login):
+def test_rows_without_a_proposal_start_unticked_and_the_page_as_shown_can_be_sent(client, make, login, db_conn):
     only = make_agency(name="唯一机构", industries="13")
     set_capacity(only, 2)
     subjects = pooled(make, 4)
     declined = pooled(make, 1)[0]  # the only agency declined it this year: a mark needing a reason
-    with db.connection_context():
-        Engagement.create(subject=declined, agency=only, purpose="consulting", rung="municipal", year=YEAR,
-                          status="declined", decline_reason="人手不足")
+    Engagement.create(subject=declined, agency=only, purpose="consulting", rung="municipal", year=YEAR,
+                      status="declined", decline_reason="人手不足")
     login(make.user(Role.STAFF))
     page = client.get("/agencies/batch", query_string=SETUP)
     text = page.get_data(as_text=True)
@@ -398,15 +388,14 @@ def test_rows_without_a_proposal_start_unticked_and_the_page_as_shown_can_be_sen
     assert "在不超过各机构本年度剩余容量" in text and "整体匹配度最高" in text
     response = client.post("/agencies/batch", query_string=SETUP, data=data)  # pressed at once, as shown
     assert response.status_code == 302, response.get_data(as_text=True)
-    with db.connection_context():
-        sent = Engagement.select().where(Engagement.batch.is_null(False))
-        assert sorted(e.subject_id for e in sent) == sorted(ticked)
-        assert all(e.choice_reason == "" for e in sent)  # the recommended row of the one ranking: no reason
+    sent = Engagement.select().where(Engagement.batch.is_null(False))
+    assert sorted(e.subject_id for e in sent) == sorted(ticked)
+    assert all(e.choice_reason == "" for e in sent)  # the recommended row of the one ranking: no reason
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "咨询 · 市级 · " in detail and f"方法：{assignment.METHOD}" in detail
 
 
-def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there(app, make, monkeypatch):
+def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there(app, make, monkeypatch, db_conn):
     agency = make_agency()
     staff = make.user(Role.STAFF)
     set_capacity(agency, 10)
@@ -415,11 +404,10 @@ def test_set_capacity_twice_at_once_keeps_one_row_and_audits_from_what_was_there
     results = fire(app, monkeypatch, [(first, url, {"year": YEAR, "capacity": "12"}),
                                       (second, url, {"year": YEAR, "capacity": "15"})])
     assert [status for status, _ in results] == [200, 200], results
-    with db.connection_context():
-        final = AgencyCapacity.get(AgencyCapacity.agency == agency.id, AgencyCapacity.year == YEAR).capacity
-        events = [json.loads(e.details) for e in AuditEvent.select().where(AuditEvent.action == "agency.capacity")
-                  .order_by(AuditEvent.id)]
-        assert AgencyCapacity.select().count() == 1
+    final = AgencyCapacity.get(AgencyCapacity.agency == agency.id, AgencyCapacity.year == YEAR).capacity
+    events = [json.loads(e.details) for e in AuditEvent.select().where(AuditEvent.action == "agency.capacity")
+              .order_by(AuditEvent.id)]
+    assert AgencyCapacity.select().count() == 1
     assert [e["from"] for e in events] == [None, 10, events[1]["to"]]  # each save saw the one before it
     assert events[-1]["to"] == final
 

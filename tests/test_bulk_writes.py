@@ -10,7 +10,7 @@ from models import AuditEvent, PoolStatus, Potential, Subject, SubjectKind, db
 
 
 def test_record_many_continues_the_chain_between_single_records(app, make, staff):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         subjects = [make.subject(name=f"批量{i}有限公司") for i in range(3)]
         audit.record("subject.update", subjects[0], user=staff)
         with db.atomic():
@@ -26,7 +26,7 @@ def test_record_many_continues_the_chain_between_single_records(app, make, staff
 
 
 def test_insert_rows_fills_defaults_like_insert_many(app):
-    with app.app_context(), db.connection_context(), db.atomic():
+    with app.app_context(), db.atomic():
         base = dict(kind="factory", district="松源区", industry_code="13", address="地址", legal_representative="甲",
                     contact_person="乙", contact_phone="13900000000")
         database.insert_rows(Subject, [{**base, "name": f"插入{i}", "credit_code": make_credit_code("239902", 7 + i)}
@@ -41,7 +41,7 @@ def test_an_import_audits_each_registration_and_keeps_the_chain(app, staff, dist
     rows = [[f"导入{i}有限公司", make_credit_code("239903", 100 + i), SubjectKind.label_of("factory"), "松源区", "13",
              "地址", "甲", "乙", "13900000000", "", "", "", "", "", 2026, PoolStatus.label_of("cultivating"),
              Potential.label_of("ordinary"), ""] for i in range(3)]
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         data = xlsx_table(spreadsheet.SHEET_TITLE, spreadsheet.HEADERS, rows)
         plan = spreadsheet.plan_import(io.BytesIO(data))
         assert plan.ok, [r.errors for r in plan.error_rows]

@@ -8,7 +8,7 @@ def test_demo_load_fills_an_empty_database_and_refuses_twice(runner, app):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "Ladder2026demo" in result.output
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert Subject.select().count() >= 50
         assert {u.role for u in User.select()} == {"admin", "staff", "expert", "enterprise", "agency"}
     again = runner.invoke(args=["demo", "load"])
@@ -19,7 +19,7 @@ def test_demo_load_fills_an_empty_database_and_refuses_twice(runner, app):
 def test_demo_credit_codes_are_valid(runner, app):
     from core.identifiers import credit_code_problem
     runner.invoke(args=["demo", "load"])
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert all(credit_code_problem(s.credit_code) is None for s in Subject.select())
 
 
@@ -32,7 +32,7 @@ def test_backup_round_trip(runner, app, tmp_path, make):
     assert result.exit_code == 0, result.output
     restored = sqlite3.connect(out)
     assert restored.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         for table in ("subject", "user", "setting"):
             live = db.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
             assert restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == live

@@ -13,7 +13,7 @@ from docx.shared import Mm, Pt
 
 from blueprints.upkeep import operations as upkeep
 from core import document_numbers, documents, settings
-from models import AuditEvent, DynamicReport, Incident, IssuedDocument, Listing, Role, db
+from models import AuditEvent, DynamicReport, Incident, IssuedDocument, Listing, Role
 
 from .test_upkeep import GOOD, LAST_YEAR, TODAY, YEAR, enterprise_of
 
@@ -230,7 +230,7 @@ def _texts(data):
     return "\n".join(p.text for p in docx.paragraphs), [[c.text for c in r.cells] for t in docx.tables for r in t.rows]
 
 
-def test_opinion_report_cannot_be_issued_before_the_deadline(app, client, make, login):
+def test_opinion_report_cannot_be_issued_before_the_deadline(app, client, make, login, db_conn):
     staff = make.user(Role.STAFF)
     make.listed_subject(year=YEAR)
     login(staff)
@@ -239,17 +239,15 @@ def test_opinion_report_cannot_be_issued_before_the_deadline(app, client, make, 
     assert "disabled" in button and "截止后方可签发审核意见报告" in html
     response = client.post(f"/upkeep/dynamic/opinion/issue?year={YEAR}", follow_redirects=True)
     assert "截止后方可签发审核意见报告" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert IssuedDocument.select().count() == 0
+    assert IssuedDocument.select().count() == 0
 
 
-def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_numbered(app, client, make, login):
+def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_numbered(app, client, make, login, db_conn):
     staff = make.user(Role.STAFF)
     subject = make.listed_subject(year=OLD_YEAR, name="待审核企业有限公司")
-    with db.connection_context():
-        report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
-        settings.save({"document_number_prefix": "龙工信函", "city_name": "龙江湾市", "bureau_contact": "王晓明",
-                       "bureau_phone": "0451-88880000", "bureau_name": "龙江湾市工业和信息化局"})
+    report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
+    settings.save({"document_number_prefix": "龙工信函", "city_name": "龙江湾市", "bureau_contact": "王晓明",
+                   "bureau_phone": "0451-88880000", "bureau_name": "龙江湾市工业和信息化局"})
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
     assert "尚有1家单位的动态管理表未审核（待审核企业有限公司）" in html
@@ -257,8 +255,7 @@ def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_num
     assert "全部审核后方可签发审核意见报告" in response.get_data(as_text=True)
     draft, _ = _texts(client.get(f"/upkeep/dynamic/opinion.docx?year={OLD_YEAR}").data)
     assert f"龙工信函〔{TODAY.year}〕__号" in draft
-    with db.connection_context():
-        upkeep.review_report(DynamicReport.get_by_id(report.id), result="pass", opinion="指标真实。", by=staff)
+    upkeep.review_report(DynamicReport.get_by_id(report.id), result="pass", opinion="指标真实。", by=staff)
     html = client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
     assert "disabled" not in html.split('id="opinion-issue"')[1].split("</form>")[0]
     response = client.post(f"/upkeep/dynamic/opinion/issue?year={OLD_YEAR}")
@@ -270,17 +267,16 @@ def test_opinion_report_cannot_be_issued_while_a_table_is_unreviewed_then_is_num
     assert f"龙工信函〔{TODAY.year}〕1号" in client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
 
 
-def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client, make, login):
+def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client, make, login, db_conn):
     staff = make.user(Role.STAFF)
     kept = make.listed_subject(year=OLD_YEAR, name="在册企业有限公司")
     gone = make.listed_subject(year=OLD_YEAR, name="已移出企业有限公司")
     make.listed_subject(year=OLD_YEAR, name="未填报企业有限公司")
-    with db.connection_context():
-        for subject in (kept, gone):
-            report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
-            upkeep.review_report(report, result="pass", opinion="指标真实。", by=staff)
-        upkeep.remove(Listing.get(Listing.subject == gone), category="major_incident", reason="发生重大事故",
-                      effective_on=date(OLD_YEAR + 1, 6, 1), by=staff)
+    for subject in (kept, gone):
+        report, _, _ = upkeep.file_report(subject, OLD_YEAR, raw=GOOD, by=staff, today=date(OLD_YEAR + 1, 3, 1))
+        upkeep.review_report(report, result="pass", opinion="指标真实。", by=staff)
+    upkeep.remove(Listing.get(Listing.subject == gone), category="major_incident", reason="发生重大事故",
+                  effective_on=date(OLD_YEAR + 1, 6, 1), by=staff)
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={OLD_YEAR}").get_data(as_text=True)
     assert "名单单位 3 家：已填报 1 家，未填报 1 家，已移出名单 1 家" in html
@@ -294,16 +290,15 @@ def test_opinion_report_counts_a_removed_unit_once_in_its_own_column(app, client
 
 # --- 第二十九条: the incident report --------------------------------------------------------------------------
 
-def test_incident_report_describes_the_event_with_report_date_and_contact(app, client, make, login):
+def test_incident_report_describes_the_event_with_report_date_and_contact(app, client, make, login, db_conn):
     staff = make.user(Role.STAFF)
     subject = make.listed_subject(year=LAST_YEAR, name="发生事故企业有限公司")
     enterprise_of(make, subject)
-    with db.connection_context():
-        settings.save({"bureau_contact": "王晓明", "bureau_phone": "0451-88880000", "document_number_prefix": "龙工信函",
-                       "bureau_name": "龙江湾市工业和信息化局"})
-        incident = upkeep.record_incident(subject, occurred_on=TODAY, kind="safety", grade="larger", source="应急管理局通报",
-                                          description="车间起火，无人员伤亡。",
-                                          by=staff)
+    settings.save({"bureau_contact": "王晓明", "bureau_phone": "0451-88880000", "document_number_prefix": "龙工信函",
+                   "bureau_name": "龙江湾市工业和信息化局"})
+    incident = upkeep.record_incident(subject, occurred_on=TODAY, kind="safety", grade="larger", source="应急管理局通报",
+                                      description="车间起火，无人员伤亡。",
+                                      by=staff)
     login(staff)
     text, _ = _texts(client.get(f"/upkeep/incidents/{incident.id}/report.docx").data)
     assert "关于发生事故企业有限公司发生较大（Ⅲ级）生产安全事故的报告" in text
@@ -312,15 +307,13 @@ def test_incident_report_describes_the_event_with_report_date_and_contact(app, c
                  "（联系人：王晓明，电话：0451-88880000）", documents.chinese_date(TODAY)):
         assert part in text, part
     assert text.count("生产安全事故") == 2  # the title and the kind: the category is not repeated
-    with db.connection_context():
-        upkeep.mark_incident_reported(Incident.get_by_id(incident.id), reported_on=TODAY, by=staff)
+    upkeep.mark_incident_reported(Incident.get_by_id(incident.id), reported_on=TODAY, by=staff)
     response = client.post(f"/upkeep/incidents/{incident.id}/report/issue")
     text, _ = _texts(response.data)
     assert f"龙工信函〔{TODAY.year}〕1号" in text
     again, _ = _texts(client.post(f"/upkeep/incidents/{incident.id}/report/issue").data)
     assert f"龙工信函〔{TODAY.year}〕1号" in again
-    with db.connection_context():
-        assert IssuedDocument.select().count() == 1
+    assert IssuedDocument.select().count() == 1
 
 
 @pytest.mark.parametrize("path", ["/upkeep/dynamic/opinion/issue?year=2024", "/upkeep/incidents/1/report/issue"])

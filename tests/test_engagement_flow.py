@@ -33,34 +33,30 @@ PDF = b"%PDF-1.4 client material"
 
 
 def _invite(subject, agency, staff, purpose="evaluation", rung="municipal", today=TODAY, **kwargs):
-    with db.connection_context():
-        return agencies.propose(subject, agency, purpose=purpose, rung=rung, year=YEAR, by=staff, today=today, **kwargs)
+    return agencies.propose(subject, agency, purpose=purpose, rung=rung, year=YEAR, by=staff, today=today, **kwargs)
 
 
 def _accepted(subject, agency, staff):
     engagement = _invite(subject, agency, staff)
-    with db.connection_context():
-        agencies.accept(engagement, by=staff, today=TODAY, declared=True)
-        return Engagement.get_by_id(engagement.id)
+    agencies.accept(engagement, by=staff, today=TODAY, declared=True)
+    return Engagement.get_by_id(engagement.id)
 
 
 def _status(engagement):
-    with db.connection_context():
-        return Engagement.get_by_id(engagement.id).status
+    return Engagement.get_by_id(engagement.id).status
 
 
 def _audits(action):
-    with db.connection_context():
-        return list(AuditEvent.select().where(AuditEvent.action == action).order_by(AuditEvent.id))
+    return list(AuditEvent.select().where(AuditEvent.action == action).order_by(AuditEvent.id))
 
 
 # --- accept, then the enterprise confirms -------------------------------------------------------------------
 
 def test_accept_waits_for_the_enterprise_and_documents_are_shared_only_once_confirmed(app, client, make, login,
-                                                                                       staff):
+                                                                                       staff, db_conn):
     agency = make_agency()
     subject = make.subject(name="确认对接企业有限公司")
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         document = uploads.save(PDF, "pdf", "能源审计报告.pdf", "subject", subject.id, purpose="能源审计")
     engagement = _invite(subject, agency, staff)
     login(make.user(Role.AGENCY, agency=agency))
@@ -76,9 +72,8 @@ def test_accept_waits_for_the_enterprise_and_documents_are_shared_only_once_conf
     page = client.get("/my/agencies").get_data(as_text=True)
     assert "确认委托" in page and agency.contact_phone in page
     client.post(f"/my/agencies/engagements/{engagement.id}/confirm")
-    with db.connection_context():
-        confirmed = Engagement.get_by_id(engagement.id)
-        assert confirmed.status == "active" and confirmed.confirmed_by_id == owner.id and confirmed.confirmed_at
+    confirmed = Engagement.get_by_id(engagement.id)
+    assert confirmed.status == "active" and confirmed.confirmed_by_id == owner.id and confirmed.confirmed_at
     [event] = _audits("engagement.confirm")
     assert event.user_id == owner.id and event.details_dict["on_behalf"] is False
     client.post("/logout")
@@ -88,7 +83,7 @@ def test_accept_waits_for_the_enterprise_and_documents_are_shared_only_once_conf
     assert client.get(f"/documents/{document.id}").status_code == 200
 
 
-def test_enterprise_refuses_with_a_reason_staff_read(client, make, login, staff):
+def test_enterprise_refuses_with_a_reason_staff_read(client, make, login, staff, db_conn):
     agency = make_agency()
     subject = make.subject()
     engagement = _accepted(subject, agency, staff)
@@ -96,10 +91,9 @@ def test_enterprise_refuses_with_a_reason_staff_read(client, make, login, staff)
     html = client.post(f"/my/agencies/engagements/{engagement.id}/refuse", data={"reason": " "}).get_data(as_text=True)
     assert "请填写不予确认的理由" in html and _status(engagement) == "accepted"
     client.post(f"/my/agencies/engagements/{engagement.id}/refuse", data={"reason": "该机构与本企业存在业务往来"})
-    with db.connection_context():
-        refused = Engagement.get_by_id(engagement.id)
-        assert refused.status == "withdrawn" and refused.decline_reason == "企业不予确认：该机构与本企业存在业务往来"
-        assert refused.status not in Engagement.LIVE
+    refused = Engagement.get_by_id(engagement.id)
+    assert refused.status == "withdrawn" and refused.decline_reason == "企业不予确认：该机构与本企业存在业务往来"
+    assert refused.status not in Engagement.LIVE
     assert len(_audits("engagement.refuse")) == 1
     client.post("/logout")
     login(staff)
@@ -107,10 +101,10 @@ def test_enterprise_refuses_with_a_reason_staff_read(client, make, login, staff)
     assert "企业不予确认：该机构与本企业存在业务往来" in html
 
 
-def test_staff_confirm_on_behalf_needs_a_note_and_is_audited(client, make, login, staff):
+def test_staff_confirm_on_behalf_needs_a_note_and_is_audited(client, make, login, staff, db_conn):
     agency = make_agency()
     engagement = _accepted(make.subject(), agency, staff)
-    with db.connection_context(), pytest.raises(Refused, match="代企业确认须注明"):
+    with pytest.raises(Refused, match="代企业确认须注明"):
         agencies.confirm(engagement, by=staff, today=TODAY)
     login(staff)
     html = client.get("/agencies/engagements?status=accepted").get_data(as_text=True)
@@ -179,12 +173,11 @@ def test_accept_after_the_reply_by_day_is_refused(make, staff, db_conn):
     assert _status(engagement) == "expired"
 
 
-def test_pages_expire_overdue_invitations_and_show_the_reply_by_day(client, make, login, staff):
+def test_pages_expire_overdue_invitations_and_show_the_reply_by_day(client, make, login, staff, db_conn):
     agency = make_agency()
     waiting = _invite(make.subject(name="待答复企业有限公司"), agency, staff)
     overdue = _invite(make.subject(name="逾期企业有限公司"), agency, staff)
-    with db.connection_context():
-        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
+    Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
     login(make.user(Role.AGENCY, agency=agency))
     html = client.get("/agency/").get_data(as_text=True)
     assert f"请于 {waiting.reply_by} 前答复" in html and "逾期未答复" in html
@@ -194,12 +187,11 @@ def test_pages_expire_overdue_invitations_and_show_the_reply_by_day(client, make
     assert f"请于 {waiting.reply_by} 前答复" in client.get("/agencies/engagements").get_data(as_text=True)
 
 
-def test_cli_expires_overdue_invitations(runner, make, staff):
+def test_cli_expires_overdue_invitations(runner, make, staff, db_conn):
     agency = make_agency()
     overdue = _invite(make.subject(), agency, staff)
     fresh = _invite(make.subject(), agency, staff)
-    with db.connection_context():
-        Engagement.update(reply_by=TODAY - timedelta(days=2)).where(Engagement.id == overdue.id).execute()
+    Engagement.update(reply_by=TODAY - timedelta(days=2)).where(Engagement.id == overdue.id).execute()
     result = runner.invoke(args=["engagements", "expire"])
     assert result.exit_code == 0, result.output
     assert "已过期 1 项" in result.output
@@ -207,20 +199,19 @@ def test_cli_expires_overdue_invitations(runner, make, staff):
     assert "没有逾期未答复" in runner.invoke(args=["engagements", "expire"]).output
 
 
-def test_decline_reason_is_required_and_shown_to_staff(client, make, login, staff):
+def test_decline_reason_is_required_and_shown_to_staff(client, make, login, staff, db_conn):
     agency = make_agency(name="拒绝理由测试机构有限公司")
     subject = make.subject()
     engagement = _invite(subject, agency, staff)
-    with db.connection_context(), pytest.raises(Refused, match="请填写拒绝理由"):
+    with pytest.raises(Refused, match="请填写拒绝理由"):
         agencies.decline(engagement, reason=" ", by=staff)
     login(make.user(Role.AGENCY, agency=agency))
     html = client.post(f"/agency/engagements/{engagement.id}/decline", data={"reason": ""}).get_data(as_text=True)
     assert "请填写拒绝理由" in html and _status(engagement) == "proposed"
     client.post(f"/agency/engagements/{engagement.id}/decline", data={"reason": "本年度评价任务已满"})
-    with db.connection_context():
-        declined = Engagement.get_by_id(engagement.id)
-        assert declined.status == "declined" and declined.decline_reason == "本年度评价任务已满"
-        assert declined.notes == ""  # kept apart from the progress notes
+    declined = Engagement.get_by_id(engagement.id)
+    assert declined.status == "declined" and declined.decline_reason == "本年度评价任务已满"
+    assert declined.notes == ""  # kept apart from the progress notes
     client.post("/logout")
     login(staff)
     for path in ("/agencies/engagements?status=declined", f"/pool/subjects/{subject.id}", f"/agencies/{agency.id}"):
@@ -247,7 +238,7 @@ def test_enterprise_sees_its_shortlist_and_engagements_not_anothers(client, make
     assert "第三方机构" in client.get("/my/").get_data(as_text=True)  # in the navigation
 
 
-def test_preference_and_objection_are_stored_withdrawn_and_audited(client, make, login, staff):
+def test_preference_and_objection_are_stored_withdrawn_and_audited(client, make, login, staff, db_conn):
     liked, disliked = make_agency(name="倾向机构有限公司"), make_agency(name="异议机构有限公司")
     subject = make.subject()
     login(make.user(Role.ENTERPRISE, subject=subject))
@@ -257,16 +248,14 @@ def test_preference_and_objection_are_stored_withdrawn_and_audited(client, make,
     client.post("/my/agencies/preferences", data={"agency_id": liked.id, "stance": "prefer", "reason": "熟悉本企业工艺"})
     client.post("/my/agencies/preferences", data={"agency_id": disliked.id, "stance": "object", "reason": "存在利害关系"})
     client.post("/my/agencies/preferences", data={"agency_id": liked.id, "stance": "prefer", "reason": "曾合作，服务好"})
-    with db.connection_context():
-        assert preferences.preferences_for([subject.id], YEAR) == {
-            (subject.id, liked.id): ("prefer", "曾合作，服务好"), (subject.id, disliked.id): ("object", "存在利害关系")}
+    assert preferences.preferences_for([subject.id], YEAR) == {
+        (subject.id, liked.id): ("prefer", "曾合作，服务好"), (subject.id, disliked.id): ("object", "存在利害关系")}
     html = client.get("/my/agencies").get_data(as_text=True)
     assert "曾合作，服务好" in html and "存在利害关系" in html
     client.post("/my/agencies/preferences/withdraw", data={"agency_id": disliked.id})
-    with db.connection_context():
-        assert preferences.preferences_for([subject.id], YEAR) == {(subject.id, liked.id): ("prefer", "曾合作，服务好")}
-        assert EngagementPreference.select().count() == 3  # withdrawn, never deleted
-        assert EngagementPreference.get(EngagementPreference.agency == disliked.id).withdrawn_at is not None
+    assert preferences.preferences_for([subject.id], YEAR) == {(subject.id, liked.id): ("prefer", "曾合作，服务好")}
+    assert EngagementPreference.select().count() == 3  # withdrawn, never deleted
+    assert EngagementPreference.get(EngagementPreference.agency == disliked.id).withdrawn_at is not None
     assert len(_audits("engagement.preference")) == 3 and len(_audits("engagement.preference_withdraw")) == 1
     client.post("/logout")
     login(staff)
@@ -290,17 +279,16 @@ def _panel_count(html, status):
     return int(re.search(r'class="count">(\d+)<', block).group(1))
 
 
-def test_home_panel_counts_every_state(client, make, login, staff):
+def test_home_panel_counts_every_state(client, make, login, staff, db_conn):
     agency = make_agency()
     _invite(make.subject(), agency, staff)  # waiting for the agency
     _accepted(make.subject(), agency, staff)  # waiting for the enterprise
     declined = _invite(make.subject(), agency, staff)
     overdue = _invite(make.subject(), agency, staff)
     refused = _accepted(make.subject(), agency, staff)
-    with db.connection_context():
-        agencies.decline(declined, reason="人手不足", by=staff)
-        agencies.refuse(refused, reason="另有合作机构", by=staff)
-        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
+    agencies.decline(declined, reason="人手不足", by=staff)
+    agencies.refuse(refused, reason="另有合作机构", by=staff)
+    Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == overdue.id).execute()
     login(staff)
     html = client.get("/home").get_data(as_text=True)
     assert "对接邀请" in html
@@ -318,7 +306,7 @@ def _section(html, start, end):
     return html[begin:html.index(end, begin)]
 
 
-def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_once(client, make, login, staff):
+def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_once(client, make, login, staff, db_conn):
     subject = make.subject(industry_code="13", district="松源区", rung=Rung.POOL.value)
     fitting = make_agency(name="本行业评价有限公司", industries="13", kinds="factory")
     objected = make_agency(name="有异议评价有限公司", industries="13")
@@ -326,16 +314,14 @@ def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_onc
     both = make_agency(name="兼做咨询评价有限公司", industries="13")
     full = make_agency(name="满负荷评价有限公司", industries="13")
     make_agency(name="暂停评价有限公司", industries="13", status="suspended")
-    with db.connection_context():
-        AgencyCapacity.create(agency=full, year=YEAR, capacity=1)
+    AgencyCapacity.create(agency=full, year=YEAR, capacity=1)
     _invite(make.subject(), full, staff)  # full for the year: 1/1
     _invite(subject, consultant, staff, purpose="consulting")  # a consultant of the subject: a staff mark
     _invite(subject, both, staff, purpose="consulting", reason="企业另需节能诊断")
     _invite(subject, both, staff, reason="企业所在行业仅此一家熟悉")  # consulting and evaluating: staff's warning
     owner = make.user(Role.ENTERPRISE, subject=subject)
-    with db.connection_context():
-        preferences.state(subject, fitting, year=YEAR, stance="prefer", reason="熟悉本企业工艺", by=owner, today=TODAY)
-        preferences.state(subject, objected, year=YEAR, stance="object", reason="存在利害关系", by=owner, today=TODAY)
+    preferences.state(subject, fitting, year=YEAR, stance="prefer", reason="熟悉本企业工艺", by=owner, today=TODAY)
+    preferences.state(subject, objected, year=YEAR, stance="object", reason="存在利害关系", by=owner, today=TODAY)
     login(owner)
     html = client.get("/my/agencies").get_data(as_text=True)
     shortlist = _section(html, 'id="shortlist"', 'id="preferences"')
@@ -353,13 +339,12 @@ def test_enterprise_shortlist_shows_fit_contact_pass_rate_and_its_own_stance_onc
     assert "兼做咨询评价有限公司" in _section(html, 'id="my-engagements"', 'id="shortlist"')
 
 
-def test_agency_reads_a_neutral_note_where_staff_read_the_warning(client, make, login, staff):
+def test_agency_reads_a_neutral_note_where_staff_read_the_warning(client, make, login, staff, db_conn):
     agency = make_agency(industries="13")
     subject = make.subject(industry_code="13")
     _invite(subject, agency, staff, purpose="consulting")
     evaluation = _invite(subject, agency, staff, reason="仅此一家熟悉该行业")
-    with db.connection_context():
-        assert Engagement.get_by_id(evaluation.id).warning == rules.CONSULT_AND_EVALUATE_WARNING
+    assert Engagement.get_by_id(evaluation.id).warning == rules.CONSULT_AND_EVALUATE_WARNING
     login(make.user(Role.AGENCY, agency=agency))
     page = client.get(f"/agency/engagements/{evaluation.id}").get_data(as_text=True)
     assert "本机构同时为该对象提供咨询服务和评价服务" in page
@@ -369,11 +354,10 @@ def test_agency_reads_a_neutral_note_where_staff_read_the_warning(client, make, 
     assert rules.CONSULT_AND_EVALUATE_WARNING in client.get("/agencies/engagements").get_data(as_text=True)
 
 
-def test_one_name_for_each_state_on_the_home_panel_and_the_list_filter(client, make, login, staff):
+def test_one_name_for_each_state_on_the_home_panel_and_the_list_filter(client, make, login, staff, db_conn):
     agency = make_agency()
     refused = _accepted(make.subject(), agency, staff)
-    with db.connection_context():
-        agencies.refuse(refused, reason="另有合作机构", by=staff)
+    agencies.refuse(refused, reason="另有合作机构", by=staff)
     login(staff)
     home = client.get("/home").get_data(as_text=True)
     listed = client.get("/agencies/engagements").get_data(as_text=True)
@@ -403,31 +387,29 @@ def test_accept_without_the_declaration_shows_the_error_beside_the_checkbox(clie
     assert _status(engagement) == "accepted"
 
 
-def test_accept_without_the_declaration_on_an_overdue_invitation_says_it_expired(client, make, login, staff):
+def test_accept_without_the_declaration_on_an_overdue_invitation_says_it_expired(client, make, login, staff, db_conn):
     agency = make_agency()
     engagement = _invite(make.subject(), agency, staff)
-    with db.connection_context():
-        Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == engagement.id).execute()
+    Engagement.update(reply_by=TODAY - timedelta(days=1)).where(Engagement.id == engagement.id).execute()
     login(make.user(Role.AGENCY, agency=agency))
     html = client.post(f"/agency/engagements/{engagement.id}/accept", data={},
                        follow_redirects=True).get_data(as_text=True)
     assert "已过期" in html and _status(engagement) == "expired"
 
 
-def test_home_expires_cheaply_when_nothing_is_overdue(client, make, login, staff, caplog):
+def test_home_expires_cheaply_when_nothing_is_overdue(client, make, login, staff, caplog, db_conn):
     agency = make_agency()
     waiting = _invite(make.subject(), agency, staff)
     login(staff)
     audits = len(_audits("engagement.expire"))
     caplog.set_level(logging.DEBUG, logger="peewee")
-    with db.connection_context():
-        caplog.clear()
-        assert agencies.expire_overdue(TODAY) == 0
-        queries = [record.msg for record in caplog.records if isinstance(record.msg, tuple)]
-        assert len(queries) == 1 and queries[0][0].startswith("SELECT")  # no BEGIN, SAVEPOINT, UPDATE or INSERT
-        if isinstance(db.obj, SqliteDatabase):  # PostgreSQL may rightly scan a table of a few rows
-            plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + queries[0][0], queries[0][1]))
-            assert "USING INDEX" in plan, plan
+    caplog.clear()
+    assert agencies.expire_overdue(TODAY) == 0
+    queries = [record.msg for record in caplog.records if isinstance(record.msg, tuple)]
+    assert len(queries) == 1 and queries[0][0].startswith("SELECT")  # no BEGIN, SAVEPOINT, UPDATE or INSERT
+    if isinstance(db.obj, SqliteDatabase):  # PostgreSQL may rightly scan a table of a few rows
+        plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + queries[0][0], queries[0][1]))
+        assert "USING INDEX" in plan, plan
     caplog.clear()
     assert client.get("/home").status_code == 200
     writes = [record.msg[0] for record in caplog.records if isinstance(record.msg, tuple)

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from openpyxl import load_workbook
 
-from models import AuditEvent, Listing, PoolEntry, Role, db
+from models import AuditEvent, Listing, PoolEntry, Role
 
 from .helpers import make_agency
 
@@ -25,11 +25,10 @@ def staff(staff, districts):
 
 
 @pytest.fixture
-def pool(make):
+def pool(make, db_conn):
     subjects = [make.subject(name=name) for name in ("滤镜乳业有限公司", "滤镜钢铁有限公司", "其他化工有限公司")]
-    with db.connection_context():
-        for year, subject in zip((2024, 2025, 2025), subjects, strict=True):
-            PoolEntry.create(subject=subject, year_admitted=year)
+    for year, subject in zip((2024, 2025, 2025), subjects, strict=True):
+        PoolEntry.create(subject=subject, year_admitted=year)
     return subjects
 
 
@@ -76,12 +75,11 @@ def test_history_restore_gets_the_whole_page_with_one_export_link(client, staff,
     assert "<html" in html and not oob and html.count('id="export-link"') == 1
 
 
-def test_the_public_list_fragment_carries_its_export_link(client, make):
+def test_the_public_list_fragment_carries_its_export_link(client, make, db_conn):
     for name, year in (("名单甲有限公司", 2024), ("名单乙有限公司", 2025)):
         subject = make.subject(name=name)
-        with db.connection_context():
-            Listing.create(subject=subject, rung="municipal", year=year, source="municipal_review",
-                           listed_on=date(year, 9, 20))
+        Listing.create(subject=subject, rung="municipal", year=year, source="municipal_review",
+                       listed_on=date(year, 9, 20))
     html = client.get("/list?year=2025", headers=HX).get_data(as_text=True)
     href, oob = export_href(html, "list-export")
     assert oob and href == "/list.xlsx?year=2025"
@@ -110,6 +108,6 @@ def test_the_agency_list_export_follows_its_status_filter(client, staff):
 def test_an_export_is_audited_with_the_filters_it_carried(app, client, staff, pool):
     href, _ = export_href(client.get("/pool/?q=滤镜", headers=HX).get_data(as_text=True), "export-link")
     client.get(href)
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         event = AuditEvent.select().where(AuditEvent.action == "pool.export").order_by(AuditEvent.id.desc()).get()
     assert "滤镜" in event.details

@@ -36,7 +36,7 @@ def checked(subject, result="clear"):
 def city(app, make, staff):
     """A city ready to file: settings, an approved plan, three checked pooled subjects, one on the published list."""
     subjects = [make.subject(name=f"备案企业{n}有限公司", rung=Rung.POOL.value, district="松源区") for n in range(3)]
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save(CITY)
         for subject in subjects:
             PoolEntry.create(subject=subject, year_admitted=YEAR - 1, owner=staff)
@@ -51,7 +51,7 @@ def city(app, make, staff):
 
 
 def red_titles(app, year=YEAR):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         return [item.title for item in filing.readiness(year) if not item.ok]
 
 
@@ -94,7 +94,7 @@ def test_a_statement_of_no_list_turns_the_list_item_green(app, staff, city, db_c
 
 
 def build(app, staff, when=FILING_DATE):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         return filing.build(YEAR, filing_date=when, by=staff)
 
 
@@ -192,15 +192,14 @@ def test_changes_since_the_last_sent_filing(app, make, staff, city, db_conn):
     assert changes["list_in"] == [city[2].name]
 
 
-def test_mark_sent_once(app, client, login, staff, city):
+def test_mark_sent_once(app, client, login, staff, city, db_conn):
     record = build(app, staff)
     login(staff)
     client.post(f"/filing/records/{record.id}/sent", data={"sent_on": FILING_DATE.isoformat(), "how": "公文交换"})
     html = client.post(f"/filing/records/{record.id}/sent", data={"sent_on": FILING_DATE.isoformat(), "how": "再次"},
                        follow_redirects=True).get_data(as_text=True)
     assert "已标记为已报送" in html
-    with db.connection_context():
-        assert Filing.get_by_id(record.id).sent_how == "公文交换"
+    assert Filing.get_by_id(record.id).sent_how == "公文交换"
     assert client.get(f"/filing/records/{record.id}/download").data[:2] == b"PK"
 
 

@@ -20,7 +20,6 @@ from models import (
     Milestone,
     PoolEntry,
     Rung,
-    db,
     local_now,
 )
 from rules import Refused
@@ -44,7 +43,7 @@ def pool(subject, staff):
 def city(app, make, staff):
     """A city ready to file today: two pooled subjects, one in the approved plan, one on the published list."""
     subjects = [make.subject(name=f"时点企业{n}有限公司", rung=Rung.POOL.value, district="松源区") for n in range(2)]
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save(CITY)
         for subject in subjects:
             pool(subject, staff)
@@ -66,27 +65,24 @@ def test_a_new_filing_dated_other_than_today_is_refused(app, staff, city, days, 
         assert CultivationPlan.latest_for(YEAR).status == "approved"  # nothing was locked either
 
 
-def test_the_web_form_refuses_a_backdated_filing(client, login, staff, city):
+def test_the_web_form_refuses_a_backdated_filing(client, login, staff, city, db_conn):
     login(staff)
     html = client.post(f"/filing/{YEAR}/build", data={"filing_date": (TODAY - timedelta(days=30)).isoformat()},
                        follow_redirects=True).get_data(as_text=True)
     assert "备案日期须为今天" in html
-    with db.connection_context():
-        assert Filing.select().count() == 0
+    assert Filing.select().count() == 0
     client.post(f"/filing/{YEAR}/build", data={"filing_date": TODAY.isoformat()})
-    with db.connection_context():
-        assert [f.filing_date for f in Filing.select()] == [TODAY]
+    assert [f.filing_date for f in Filing.select()] == [TODAY]
 
 
-def test_the_cli_refuses_a_backdated_filing(runner, staff, city, tmp_path):
+def test_the_cli_refuses_a_backdated_filing(runner, staff, city, tmp_path, db_conn):
     out = tmp_path / "bundle.zip"
     result = runner.invoke(args=["filing", "build", "--year", str(YEAR), "--out", str(out),
                                  "--date", (TODAY - timedelta(days=1)).isoformat()])
     assert result.exit_code != 0 and "备案日期须为今天" in result.output and not out.exists()
     result = runner.invoke(args=["filing", "build", "--year", str(YEAR), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    with db.connection_context():
-        assert Filing.get().filing_date == TODAY
+    assert Filing.get().filing_date == TODAY
 
 
 def _annex_cells(content):
@@ -107,7 +103,7 @@ def test_a_milestone_done_after_the_document_date_is_not_shown_done(app, staff, 
 
 
 def test_a_recorded_filing_downloads_byte_identical_after_data_changes(app, client, login, make, staff, city):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         record = filing.build(YEAR, filing_date=TODAY, by=staff)
         with open(filing.filing_path(record), "rb") as fh:
             stored = fh.read()

@@ -10,7 +10,6 @@ import pytest
 
 import demo
 from core.bounds import BoundedIntConverter, int_in, year_in
-from models import db
 
 HUGE = ["99999999999999999999", str(2**63), str(2**63 - 1), str(2**31)]
 PATH_VALUES = ["99999999999999999999", str(2**63), str(2**31), "0", "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠"]
@@ -34,7 +33,7 @@ SWEEP_ROLES = [None, "admin", "enterprise", "agency", "expert1"]
 
 @pytest.fixture
 def city(app):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         demo.load()
 
 

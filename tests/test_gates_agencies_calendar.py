@@ -20,7 +20,6 @@ from models import (
     RecommendationRound,
     Role,
     Rung,
-    db,
     local_now,
 )
 from rules import Refused
@@ -92,74 +91,64 @@ def test_article23_thresholds_on_the_page_come_from_the_rules(client, login, sta
 
 # --- 12. 第二十四条: the declaration and its breach ---------------------------------------------------------
 
-def test_article24_declaration_is_required_at_registration_and_stored_with_its_time(client):
+def test_article24_declaration_is_required_at_registration_and_stored_with_its_time(client, db_conn):
     data = registration()
     data.pop("declaration")
     html = client.post("/agencies/register", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert "请阅读并勾选第二十四条承诺" in html and "对赌协议" in html
-    with db.connection_context():
-        assert Agency.select().count() == 0
+    assert Agency.select().count() == 0
     response = client.post("/agencies/register", data=registration(qualification=(io.BytesIO(PDF), "资质.pdf")),
                            content_type="multipart/form-data")
     assert response.status_code == 302
-    with db.connection_context():
-        agency = Agency.get()
-        assert agency.declaration == rules.AGENCY_DECLARATION and agency.declared_at is not None
+    agency = Agency.get()
+    assert agency.declaration == rules.AGENCY_DECLARATION and agency.declared_at is not None
 
 
-def test_article24_an_agency_without_the_declaration_is_not_approved_until_it_declares(client, make, login, staff):
+def test_article24_an_agency_without_the_declaration_is_not_approved_until_it_declares(client, make, login, staff, db_conn):
     agency = make_agency(status="pending", declaration="", declared_at=None)
-    with db.connection_context():
-        _check_all(agency, staff)
-        with pytest.raises(Refused, match="第二十四条：机构尚未承诺"):
-            agencies.approve(agency, by=staff, today=TODAY)
+    _check_all(agency, staff)
+    with pytest.raises(Refused, match="第二十四条：机构尚未承诺"):
+        agencies.approve(agency, by=staff, today=TODAY)
     login(make.user(Role.AGENCY, agency=agency))
     assert 'id="declaration-needed"' in client.get("/agency/").get_data(as_text=True)
     client.post("/agency/declare", data={})
-    with db.connection_context():
-        assert Agency.get_by_id(agency.id).declared_at is None
+    assert Agency.get_by_id(agency.id).declared_at is None
     client.post("/agency/declare", data={"declaration": "y"})
-    with db.connection_context():
-        assert Agency.get_by_id(agency.id).declared_at is not None
-        agencies.approve(Agency.get_by_id(agency.id), by=staff, today=TODAY)
+    assert Agency.get_by_id(agency.id).declared_at is not None
+    agencies.approve(Agency.get_by_id(agency.id), by=staff, today=TODAY)
 
 
-def test_article24_declaration_is_required_on_accepting_each_engagement(client, make, login, staff):
+def test_article24_declaration_is_required_on_accepting_each_engagement(client, make, login, staff, db_conn):
     agency = make_agency()
-    with db.connection_context():
-        engagement = agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR,
-                                      by=staff, today=TODAY)
-        with pytest.raises(Refused, match="第二十四条"):
-            agencies.accept(engagement, by=staff, today=TODAY, declared=False)
+    engagement = agencies.propose(make.subject(), agency, purpose="evaluation", rung="municipal", year=YEAR,
+                                  by=staff, today=TODAY)
+    with pytest.raises(Refused, match="第二十四条"):
+        agencies.accept(engagement, by=staff, today=TODAY, declared=False)
     login(make.user(Role.AGENCY, agency=agency))
     page = client.get(f"/agency/engagements/{engagement.id}").get_data(as_text=True)
     assert "不承诺保过" in page
     html = client.post(f"/agency/engagements/{engagement.id}/accept", follow_redirects=True).get_data(as_text=True)
     assert "第二十四条" in html
-    with db.connection_context():
-        assert Engagement.get_by_id(engagement.id).status == "proposed"
+    assert Engagement.get_by_id(engagement.id).status == "proposed"
     client.post(f"/agency/engagements/{engagement.id}/accept", data={"declaration": "y"})
-    with db.connection_context():
-        accepted = Engagement.get_by_id(engagement.id)
-        assert accepted.status == "accepted"  # the enterprise confirms next (第十二条)
-        assert accepted.declaration == rules.AGENCY_DECLARATION and accepted.declared_at == accepted.accepted_at
+    accepted = Engagement.get_by_id(engagement.id)
+    assert accepted.status == "accepted"  # the enterprise confirms next (第十二条)
+    assert accepted.declaration == rules.AGENCY_DECLARATION and accepted.declared_at == accepted.accepted_at
 
 
-def test_article24_confirmed_breach_is_a_disqualification_category(client, login, staff):
+def test_article24_confirmed_breach_is_a_disqualification_category(client, login, staff, db_conn):
     agency = make_agency()
     login(staff)
     html = client.get(f"/agencies/{agency.id}").get_data(as_text=True)
     assert "弄虚作假" in html and "对赌协议" in html
     client.post(f"/agencies/{agency.id}/disqualify", data={"reason": "与企业签订保过协议", "decided_on": TODAY.isoformat()})
-    with db.connection_context():
-        assert Agency.get_by_id(agency.id).status == "approved"  # no category chosen: refused
+    assert Agency.get_by_id(agency.id).status == "approved"  # no category chosen: refused
     client.post(f"/agencies/{agency.id}/disqualify", data={"category": "banned_practice", "reason": "与企业签订保过协议",
                                                            "decided_on": TODAY.isoformat()})
-    with db.connection_context():
-        agency = Agency.get_by_id(agency.id)
-        assert agency.status == "disqualified" and agency.disqualified_category == "banned_practice"
-        assert agency.status_reason.startswith("第二十四条") and "与企业签订保过协议" in agency.status_reason
-        assert agency.disqualified_until == rules.disqualification_until(TODAY)
+    agency = Agency.get_by_id(agency.id)
+    assert agency.status == "disqualified" and agency.disqualified_category == "banned_practice"
+    assert agency.status_reason.startswith("第二十四条") and "与企业签订保过协议" in agency.status_reason
+    assert agency.disqualified_until == rules.disqualification_until(TODAY)
 
 
 # --- 14. the agency rules as pure functions over facts --------------------------------------------------------
@@ -189,7 +178,7 @@ def test_article13_evaluation_agency_problem_is_a_rule_over_facts():
 # --- 13. the calendar tells the truth ------------------------------------------------------------------------
 
 def _calendar_item(app, title_part, today=TODAY):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         return next(d for d in deadlines.calendar(today) if title_part in d.title)
 
 
@@ -210,9 +199,8 @@ def test_article14_calendar_counts_applications_without_a_signed_decision(app, m
     assert _calendar_item(app, "推荐省级名单").missing.startswith("1 份")
 
 
-def test_article14_recommendation_and_call_dates_are_the_bureaus_own(app, client, login, staff):
-    with db.connection_context():
-        settings.save({"city_recommendation_due": "06-20", "province_call_date": "03-05"})
+def test_article14_recommendation_and_call_dates_are_the_bureaus_own(app, client, login, staff, db_conn):
+    settings.save({"city_recommendation_due": "06-20", "province_call_date": "03-05"})
     day = date(YEAR, 1, 10)
     recommendation = _calendar_item(app, "推荐省级名单", day)
     assert recommendation.due == date(YEAR, 6, 20) and recommendation.article == "本局设定"
@@ -225,14 +213,13 @@ def test_article14_recommendation_and_call_dates_are_the_bureaus_own(app, client
     assert "本局设定" in calendar_html and "申报通知" in calendar_html
 
 
-def test_article21_city_recommendation_date_must_come_before_the_provinces(client, login, make):
+def test_article21_city_recommendation_date_must_come_before_the_provinces(client, login, make, db_conn):
     from .test_admin import VALID_SETTINGS
     login(make.user(Role.ADMIN))
     html = client.post("/admin/settings", data={**VALID_SETTINGS, "city_recommendation_due": "07-31"},
                        follow_redirects=True).get_data(as_text=True)
     assert "须早于此日" in html
-    with db.connection_context():
-        assert settings.get("city_recommendation_due") == "07-10"
+    assert settings.get("city_recommendation_due") == "07-10"
 
 
 @pytest.mark.parametrize("kind", ["factory", "park", "supply_chain"])

@@ -12,7 +12,7 @@ import rules
 from blueprints.applications import operations as apps
 from blueprints.recommend import operations as recommend
 from core import settings
-from models import Application, ReviewAssignment, Role, db, local_now
+from models import Application, ReviewAssignment, Role, local_now
 
 YEAR = local_now().year
 TODAY = local_now().date()
@@ -30,19 +30,17 @@ def scored(app, make, staff, scores):
     """A municipal application under review, every expert having given the score listed for them."""
     application = ready(app, make, staff)
     experts = [make.user(Role.EXPERT) for _ in scores]
-    with db.connection_context():
-        apps.start_review(application, by=staff)
-        for expert, value in zip(experts, scores, strict=True):
-            assignment = apps.assign(application, expert, by=staff)
-            apps.declare(assignment, conflict=False, reason="", by=expert)
-            apps.score(ReviewAssignment.get_by_id(assignment.id), value=value, comments="", by=expert)
+    apps.start_review(application, by=staff)
+    for expert, value in zip(experts, scores, strict=True):
+        assignment = apps.assign(application, expert, by=staff)
+        apps.declare(assignment, conflict=False, reason="", by=expert)
+        apps.score(ReviewAssignment.get_by_id(assignment.id), value=value, comments="", by=expert)
     return application
 
 
 def concluded(app, make, staff, scores):
     application = scored(app, make, staff, scores)
-    with db.connection_context():
-        return apps.conclude(Application.get_by_id(application.id), by=staff)
+    return apps.conclude(Application.get_by_id(application.id), by=staff)
 
 
 def test_article_18_qualifying_score_compares_the_exact_mean(app, make, staff):
@@ -65,26 +63,24 @@ def test_article_18_key_cultivation_score_compares_the_exact_mean():
     assert rules.final_score([89.99] * 5) == Decimal("89.99")
 
 
-def test_article_18_final_score_is_shown_rounded_half_up_but_compared_exactly(app, client, make, login, staff):
+def test_article_18_final_score_is_shown_rounded_half_up_but_compared_exactly(app, client, make, login, staff, db_conn):
     """A mean of 79.95 is shown as 80.0 (one decimal, half up) and still does not qualify."""
     application = scored(app, make, staff, [79.9, 80.0, 79.95])
     login(staff)
     html = client.get(f"/applications/{application.id}").get_data(as_text=True)
     final = re.search(r'id="final-score">(.*?)</p>', html, re.S).group(1)
     assert "<strong>80.0</strong>" in final and "不合格" in final
-    with db.connection_context():
-        assert apps.conclude(Application.get_by_id(application.id), by=staff) is False
-        assert Application.get_by_id(application.id).status == "rejected"
+    assert apps.conclude(Application.get_by_id(application.id), by=staff) is False
+    assert Application.get_by_id(application.id).status == "rejected"
     assert str(rules.score_display(Decimal("79.95"))) == "80.0"
     assert str(rules.score_display(Decimal("79.94"))) == "79.9"
     assert str(rules.score_display(Decimal("80"))) == "80.0"
 
 
-def test_article_18_band_labels_come_from_the_settings(app, client, make, login, staff):
+def test_article_18_band_labels_come_from_the_settings(app, client, make, login, staff, db_conn):
     """With the bureau's thresholds at 75 and 85, every label says 75 / 85: the detail page, the list, the export
     and the recommendation check."""
-    with db.connection_context():
-        settings.save({"qualifying_score": 75, "key_cultivation_score": 85})
+    settings.save({"qualifying_score": 75, "key_cultivation_score": 85})
     application = scored(app, make, staff, [78, 78, 78])
     key = scored(app, make, staff, [86, 86, 86])
     login(staff)
@@ -97,12 +93,11 @@ def test_article_18_band_labels_come_from_the_settings(app, client, make, login,
     assert bands[application.subject.name] == "75 分及以上，合格"
     assert bands[key.subject.name] == "85 分及以上，重点培育推荐国家级"
     provincial = ready(app, make, staff, rung="provincial", claimed=78)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         check = next(c for c in recommend.checks(Application.get_by_id(provincial.id),
                                                  today=TODAY) if c.article == "第十八条")
     assert check.ok and "75 分及以上，合格" in check.detail
-    with db.connection_context():
-        values = settings.get_all()
+    values = settings.get_all()
     assert rules.score_band_label(Decimal("74.99"), values) == "低于 75 分，不合格"
     assert rules.score_band_label(Decimal("75"), values) == "75 分及以上，合格"
     assert rules.score_band_label(Decimal("84.99"), values) == "75 分及以上，合格"

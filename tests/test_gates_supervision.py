@@ -33,7 +33,7 @@ def _no_raw_markup(html):
 
 # --- 第二十九条: spot checks ---------------------------------------------------------------------------------
 
-def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(app, client, make, login, staff):
+def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="被抽查企业有限公司")
     login(staff)
     page = client.get("/upkeep/spot-checks")
@@ -48,31 +48,29 @@ def test_article_29_spot_checks_are_recorded_with_documents_listed_and_audited(a
                                                                        (io.BytesIO(PDF + b"2"), "照片.pdf")]},
                            content_type="multipart/form-data")
     assert response.status_code == 302
-    with db.connection_context():
-        check = SpotCheck.get()
-        assert (check.subject_id, check.result, check.method) == (subject.id, "rectify", "energy_inspection")
-        assert check.recorded_by_id == staff.id
-        assert {d.original_name for d in Document.of("spot_check", check.id)} == {"抽查记录.pdf", "照片.pdf"}
-        event = AuditEvent.get(AuditEvent.action == "spot_check.record")
-        assert event.object_id == subject.id and event.details_dict["result"] == "rectify"
+    check = SpotCheck.get()
+    assert (check.subject_id, check.result, check.method) == (subject.id, "rectify", "energy_inspection")
+    assert check.recorded_by_id == staff.id
+    assert {d.original_name for d in Document.of("spot_check", check.id)} == {"抽查记录.pdf", "照片.pdf"}
+    event = AuditEvent.get(AuditEvent.action == "spot_check.record")
+    assert event.object_id == subject.id and event.details_dict["result"] == "rectify"
     for path in ("/upkeep/spot-checks", f"/pool/subjects/{subject.id}"):
         html = client.get(path).get_data(as_text=True)
         assert "需整改" in html and "余热回收装置停用" in html, path
         assert _no_raw_markup(html), path
     assert "抽查记录.pdf" in client.get("/upkeep/spot-checks").get_data(as_text=True)
     # only units on a list on the day of the check; never in the future
-    with db.connection_context():
-        with pytest.raises(Refused, match="不在绿色制造名单中"):
-            upkeep.record_spot_check(make.subject(), checked_on=TODAY, method="onsite", inspectors="王某", findings="x",
-                                     result="compliant", by=staff)
-        with pytest.raises(Refused, match="不能晚于今天"):
-            upkeep.record_spot_check(subject, checked_on=TODAY + timedelta(days=1), method="onsite", inspectors="王某",
-                                     findings="x", result="compliant", by=staff)
-        assert SpotCheck.select().count() == 1
+    with pytest.raises(Refused, match="不在绿色制造名单中"):
+        upkeep.record_spot_check(make.subject(), checked_on=TODAY, method="onsite", inspectors="王某", findings="x",
+                                 result="compliant", by=staff)
+    with pytest.raises(Refused, match="不能晚于今天"):
+        upkeep.record_spot_check(subject, checked_on=TODAY + timedelta(days=1), method="onsite", inspectors="王某",
+                                 findings="x", result="compliant", by=staff)
+    assert SpotCheck.select().count() == 1
 
 
 def test_article_29_incident_grade_is_a_choice_and_the_report_sent_to_the_province_is_marked(
-        app, client, make, login, staff):
+        app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="发生事故企业有限公司")
     login(staff)
     base = {"subject_id": subject.id, "occurred_on": TODAY.isoformat(), "kind": "environment",
@@ -81,29 +79,25 @@ def test_article_29_incident_grade_is_a_choice_and_the_report_sent_to_the_provin
     for grade in ("特别重大（Ⅰ级）", "重大（Ⅱ级）", "较大（Ⅲ级）", "一般（Ⅳ级）"):
         assert grade in html
     client.post("/upkeep/incidents", data={**base, "grade": "Ⅱ级"})  # free text is no longer a grade
-    with db.connection_context():
-        assert Incident.select().count() == 0
+    assert Incident.select().count() == 0
     client.post("/upkeep/incidents", data={**base, "grade": "major"})
     client.post("/upkeep/incidents", data={**base, "grade": "general", "kind": "quality"})
-    with db.connection_context():
-        major = Incident.get(Incident.grade == "major")
-        general = Incident.get(Incident.grade == "general")
-        assert major.reportable and not general.reportable
-        assert [i.id for i in upkeep.unreported_incidents()] == [major.id]
+    major = Incident.get(Incident.grade == "major")
+    general = Incident.get(Incident.grade == "general")
+    assert major.reportable and not general.reportable
+    assert [i.id for i in upkeep.unreported_incidents()] == [major.id]
     assert "1 起事故事件尚未标记报送省厅" in client.get("/home").get_data(as_text=True)
     html = client.get("/upkeep/incidents").get_data(as_text=True)
     assert f"/upkeep/incidents/{major.id}/reported" in html and f"/upkeep/incidents/{general.id}/reported" not in html
     client.post(f"/upkeep/incidents/{major.id}/reported", data={"reported_on": (TODAY + timedelta(days=1)).isoformat()})
-    with db.connection_context():
-        assert Incident.get_by_id(major.id).reported_on is None
+    assert Incident.get_by_id(major.id).reported_on is None
     client.post(f"/upkeep/incidents/{major.id}/reported", data={"reported_on": TODAY.isoformat()})
-    with db.connection_context():
-        incident = Incident.get_by_id(major.id)
-        assert incident.reported_on == TODAY and incident.reported_by_id == staff.id
-        event = AuditEvent.get(AuditEvent.action == "incident.reported")
-        assert event.object_id == subject.id and event.details_dict["incident"] == major.id
-        with pytest.raises(Refused, match="已于"):
-            upkeep.mark_incident_reported(incident, reported_on=TODAY, by=staff)
+    incident = Incident.get_by_id(major.id)
+    assert incident.reported_on == TODAY and incident.reported_by_id == staff.id
+    event = AuditEvent.get(AuditEvent.action == "incident.reported")
+    assert event.object_id == subject.id and event.details_dict["incident"] == major.id
+    with pytest.raises(Refused, match="已于"):
+        upkeep.mark_incident_reported(incident, reported_on=TODAY, by=staff)
     assert "尚未标记报送省厅" not in client.get("/home").get_data(as_text=True)
     assert "报送" in client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
 
@@ -133,17 +127,15 @@ def test_article_29_free_text_grades_are_migrated_to_the_choice_and_kept(app, ma
 
 # --- 第三十条: removals are published ---------------------------------------------------------------------
 
-def test_article_30_a_removal_is_published_on_a_public_notice_page_by_year(app, client, make, login, staff):
+def test_article_30_a_removal_is_published_on_a_public_notice_page_by_year(app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="移出" + XSS + "有限公司")
-    with db.connection_context():
-        listing = Listing.get()
+    listing = Listing.get()
     login(staff)
     client.post(f"/upkeep/listings/{listing.id}/remove", data={
         "category": "falsified", "reason": "举报人张三（13900001111）反映数据造假，经核实属实",
         "effective_on": TODAY.isoformat()})
-    with db.connection_context():
-        notice = RemovalNotice.get()
-        assert (notice.listing_id, notice.subject_name, notice.effective_on) == (listing.id, subject.name, TODAY)
+    notice = RemovalNotice.get()
+    assert (notice.listing_id, notice.subject_name, notice.effective_on) == (listing.id, subject.name, TODAY)
     client.post("/logout")
     html = client.get("/list").get_data(as_text=True)
     assert "/list/removals" in html
@@ -162,21 +154,19 @@ def test_article_30_a_removal_is_published_on_a_public_notice_page_by_year(app, 
 
 # --- 第三十二条: reports need evidence ----------------------------------------------------------------------
 
-def test_article_32_a_public_report_needs_evidence_or_a_reason(app, client, make, login, staff):
+def test_article_32_a_public_report_needs_evidence_or_a_reason(app, client, make, login, staff, db_conn):
     subject = make.listed_subject()
     form = {"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "13900001111",
             "matter": "数据造假"}
     html = client.post("/report", data=form).get_data(as_text=True)
     assert "请上传佐证材料，或说明无法提供的原因" in html
     assert 'class="form-control is-invalid" id="evidence"' in html  # beside the evidence field
-    with db.connection_context():
-        assert Complaint.select().count() == 0
+    assert Complaint.select().count() == 0
     client.post("/report", data={**form, "no_evidence_reason": "现场拍照被阻止" + XSS})
     client.post("/report", data={**form, "evidence": (io.BytesIO(PDF), "照片.pdf")}, content_type="multipart/form-data")
-    with db.connection_context():
-        by_reason, by_file = Complaint.select().order_by(Complaint.id)
-        assert by_reason.no_evidence_reason == "现场拍照被阻止" + XSS and by_file.no_evidence_reason == ""
-        assert Document.of("complaint", by_file.id).count() == 1
+    by_reason, by_file = Complaint.select().order_by(Complaint.id)
+    assert by_reason.no_evidence_reason == "现场拍照被阻止" + XSS and by_file.no_evidence_reason == ""
+    assert Document.of("complaint", by_file.id).count() == 1
     login(staff)
     html = client.get("/upkeep/complaints").get_data(as_text=True)
     assert "已附材料" in html and "未附，已说明原因" in html and _no_raw_markup(html)

@@ -24,7 +24,6 @@ from models import (
     Rung,
     SubjectKind,
     VetoCheck,
-    db,
     local_now,
 )
 from rules import Refused
@@ -42,16 +41,14 @@ def clear_checks(subject, checked_on=TODAY):
 
 
 def hit(subject, key="dishonest_debtor", event_on=TODAY - timedelta(days=30), checked_on=TODAY):
-    with db.connection_context():
-        VetoCheck.create(subject=subject, condition_key=key, result="hit", source="中国执行信息公开网",
-                         checked_on=checked_on, event_on=event_on)
+    VetoCheck.create(subject=subject, condition_key=key, result="hit", source="中国执行信息公开网",
+                     checked_on=checked_on, event_on=event_on)
 
 
 def scored(application, value=88):
-    with db.connection_context():
-        for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
-            apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
-            apps.score(assignment, value=value, comments="", by=assignment.expert)
+    for assignment in ReviewAssignment.select().where(ReviewAssignment.application == application):
+        apps.declare(assignment, conflict=False, reason="", by=assignment.expert)
+        apps.score(assignment, value=value, comments="", by=assignment.expert)
 
 
 # --- 近三年, computed ---------------------------------------------------------------------------------------------
@@ -87,21 +84,19 @@ def test_article_15_old_hit_no_longer_blocks_submitting(app, make, staff, db_con
     assert any("第十五条第六项" in p for p in apps.submit_problems(Application.get_by_id(application.id)))
 
 
-def test_veto_row_asks_the_event_date_of_a_hit(client, login, make, staff):
+def test_veto_row_asks_the_event_date_of_a_hit(client, login, make, staff, db_conn):
     subject = make.subject()
     login(staff)
     url = f"/pool/subjects/{subject.id}/veto/dishonest_debtor"
     html = client.post(url, headers={"HX-Request": "true"},
                        data={"result": "hit", "source": "信用中国", "checked_on": TODAY.isoformat()}).get_data(as_text=True)
     assert "须填写事件日期" in html
-    with db.connection_context():
-        assert VetoCheck.select().count() == 0
+    assert VetoCheck.select().count() == 0
     html = client.post(url, headers={"HX-Request": "true"},
                        data={"result": "hit", "source": "信用中国", "checked_on": TODAY.isoformat(),
                              "event_on": (TODAY - timedelta(days=5000)).isoformat()}).get_data(as_text=True)
     assert "事件早于核查日三年以上，不计入" in html
-    with db.connection_context():
-        assert VetoCheck.get().event_on == TODAY - timedelta(days=5000)
+    assert VetoCheck.get().event_on == TODAY - timedelta(days=5000)
 
 
 # --- the doors ------------------------------------------------------------------------------------------------
@@ -203,7 +198,7 @@ def test_article_14_only_pool_membership_is_left_to_a_reason_article_26_is_not()
 
 # --- 含园区内企业 ---------------------------------------------------------------------------------------------------
 
-def test_park_members_added_linked_and_ended_inline(client, login, make, staff):
+def test_park_members_added_linked_and_ended_inline(client, login, make, staff, db_conn):
     park = make.subject(kind=SubjectKind.PARK.value, name="龙江湾经济开发区", park_management_body="管委会",
                         park_value_added_share=60)
     factory = make.subject(name="园内已登记企业有限公司")
@@ -217,16 +212,14 @@ def test_park_members_added_linked_and_ended_inline(client, login, make, staff):
     client.post(url, headers={"HX-Request": "true"}, data={"credit_code": other, "name": "园内未登记企业有限公司"})
     html = client.post(url, headers={"HX-Request": "true"}, data={"credit_code": other, "name": "重复"}).get_data(as_text=True)
     assert "已是本园区的园区内企业" in html
-    with db.connection_context():
-        linked = ParkMember.get(ParkMember.member == factory.id)
-        assert ParkMember.select().count() == 2
+    linked = ParkMember.get(ParkMember.member == factory.id)
+    assert ParkMember.select().count() == 2
     html = client.post(f"/pool/members/{linked.id}/end", headers={"HX-Request": "true"},
                        data={"ended_on": TODAY.isoformat(), "reason": "迁出园区"}).get_data(as_text=True)
     assert "已退出的企业（1）" in html
-    with db.connection_context():
-        assert ParkMember.select().count() == 2 and ParkMember.get_by_id(linked.id).ended_on == TODAY
-        actions = [e.action for e in AuditEvent.for_object("subject", park.id)]
-        assert actions.count("park.member_add") == 2 and "park.member_end" in actions
+    assert ParkMember.select().count() == 2 and ParkMember.get_by_id(linked.id).ended_on == TODAY
+    actions = [e.action for e in AuditEvent.for_object("subject", park.id)]
+    assert actions.count("park.member_add") == 2 and "park.member_end" in actions
 
 
 def test_article_15_a_member_hit_counts_against_the_park_naming_the_member(app, make, staff, db_conn):
@@ -252,10 +245,9 @@ def test_article_15_a_member_hit_counts_against_the_park_naming_the_member(app, 
 
 # --- 第三十条: a listed unit with a hit is flagged for removal review -------------------------------------------
 
-def test_article_30_listed_unit_with_a_hit_flagged_on_calendar_and_subject_page(client, login, make, staff):
+def test_article_30_listed_unit_with_a_hit_flagged_on_calendar_and_subject_page(client, login, make, staff, db_conn):
     subject = make.subject(name="在册否决企业有限公司", rung=Rung.MUNICIPAL.value)
-    with db.connection_context():
-        Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
+    Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review", listed_on=TODAY)
     clear_checks(subject)
     login(staff)
     assert "待移出审查" not in client.get("/home").get_data(as_text=True)

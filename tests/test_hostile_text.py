@@ -34,7 +34,6 @@ from models import (
     Rung,
     Subject,
     User,
-    db,
     local_now,
 )
 
@@ -114,21 +113,18 @@ def test_the_filters_and_the_validator():
     assert validation.single_line(None) is None and validation.multi_line(5) == 5
 
 
-def test_registration_edit_and_staff_edit_store_clean_text_and_refuse_invisible(app, client, make, login):
-    with db.connection_context():
-        settings.save({"districts": ["松源区", "临江区"], "bureau_name": "龙江湾市工业和信息化局"})
+def test_registration_edit_and_staff_edit_store_clean_text_and_refuse_invisible(app, client, make, login, db_conn):
+    settings.save({"districts": ["松源区", "临江区"], "bureau_name": "龙江湾市工业和信息化局"})
     html = client.post("/register", data=registration(name="龙江湾\u202e司公限有业乳")).get_data(as_text=True)
     assert validation.INVISIBLE_MESSAGE in html and 'is-invalid' in html  # beside the field, input kept
-    with db.connection_context():
-        assert not Subject.select().exists()
+    assert not Subject.select().exists()
     response = client.post("/register", data=registration(name="龙江湾\x01示范\x0b乳业有限公司",
                                                            address="松源区\t工业大街\n1号\x1f"))
     assert response.status_code == 302
-    with db.connection_context():
-        subject = Subject.get()
-        assert subject.name == "龙江湾示范乳业有限公司" and subject.address == "松源区 工业大街 1号"
-        subject.status = "admitted"
-        subject.save()
+    subject = Subject.get()
+    assert subject.name == "龙江湾示范乳业有限公司" and subject.address == "松源区 工业大街 1号"
+    subject.status = "admitted"
+    subject.save()
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=subject))
     data = {k: getattr(subject, k) or "" for k in ("kind", "name", "credit_code", "district", "industry_code", "address",
@@ -143,12 +139,11 @@ def test_registration_edit_and_staff_edit_store_clean_text_and_refuse_invisible(
     html = client.post(f"/pool/subjects/{subject.id}/edit",
                        data={**data, "credit_code": "\u2066" + subject.credit_code}).get_data(as_text=True)
     assert validation.INVISIBLE_MESSAGE in html
-    with db.connection_context():
-        subject = Subject.get_by_id(subject.id)
-        assert (subject.contact_person, subject.legal_representative) == ("李丽华", "王建国")
+    subject = Subject.get_by_id(subject.id)
+    assert (subject.contact_person, subject.legal_representative) == ("李丽华", "王建国")
 
 
-def test_other_free_text_forms_store_clean_text(app, client, make, login):
+def test_other_free_text_forms_store_clean_text(app, client, make, login, db_conn):
     """Plans and their items, public reports, agency registration, objections, return reasons, change notices."""
     from blueprints.applications import operations as apps
     from blueprints.listing import operations as listing
@@ -156,51 +151,44 @@ def test_other_free_text_forms_store_clean_text(app, client, make, login):
 
     from .test_applications import approved
 
-    with db.connection_context():
-        settings.save({"districts": ["松源区"], "bureau_name": "局", "city_name": "龙江湾"})
+    settings.save({"districts": ["松源区"], "bureau_name": "局", "city_name": "龙江湾"})
     staff = make.user(Role.STAFF)
     subject = make.subject(rung=Rung.POOL.value)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
-        Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
-                       listed_on=date(YEAR - 1, 9, 1))
+    PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
+    Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
+                   listed_on=date(YEAR - 1, 9, 1))
     response = client.post("/agencies/register", data=agency_registration(
         name="龙江湾\x01评价中心\x0b有限公司", experience="经历\x00一\r\n经历二"), content_type="multipart/form-data")
     assert response.status_code == 302
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张\x1b三", "reporter_contact": "1390000",
                                  "matter": "事项\x07\r\n第二行", "no_evidence_reason": "口头\x07反映"})
     application = approved(app, make, staff)
-    with db.connection_context():
-        publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
+    publicity = listing.open_publicity(YEAR, start_date=TODAY, by=staff)
     client.post(f"/publicity/{publicity.id}", data={"application": application.id, "name": "李\x02四",
                                                     "contact": "13900000000", "content": "异议\x0c内容"})
     returned = make.application(by=staff)
-    with db.connection_context():
-        apps.submit(returned, by=staff)
+    apps.submit(returned, by=staff)
     login(staff)
     client.post("/plans/new", data={"year": str(YEAR), "title": "计划\x01名称"})
-    with db.connection_context():
-        plan = CultivationPlan.get()
+    plan = CultivationPlan.get()
     client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
-    with db.connection_context():
-        item = PlanItem.get()
+    item = PlanItem.get()
     client.post(f"/plans/items/{item.id}", data={"target_rung": "municipal", "owner": "", "note": "意见\x0b一\r\n二"})
     client.post(f"/applications/{returned.id}/return", data={"reason": "缺\x03材料"})
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=subject))
     client.post("/my/changes", data={"kind": "name", "new_name": "新\x01名称", "description": "说明\x1e"})
-    with db.connection_context():
-        agency = Agency.get()
-        assert agency.name == "龙江湾评价中心有限公司" and agency.experience == "经历一\n经历二"
-        complaint = Complaint.get()
-        assert complaint.reporter_name == "张三" and complaint.matter == "事项\n第二行"
-        objection = Objection.get()
-        assert (objection.name, objection.content) == ("李四", "异议内容")
-        assert CultivationPlan.get().title == "计划名称" and PlanItem.get().note == "意见一\n二"
-        assert clean(Application.get_by_id(returned.id).return_reason)
-        notice = ChangeNotice.get()
-        assert (notice.new_name, notice.description) == ("新名称", "说明")
-        assert Publicity.select().count() == 1
+    agency = Agency.get()
+    assert agency.name == "龙江湾评价中心有限公司" and agency.experience == "经历一\n经历二"
+    complaint = Complaint.get()
+    assert complaint.reporter_name == "张三" and complaint.matter == "事项\n第二行"
+    objection = Objection.get()
+    assert (objection.name, objection.content) == ("李四", "异议内容")
+    assert CultivationPlan.get().title == "计划名称" and PlanItem.get().note == "意见一\n二"
+    assert clean(Application.get_by_id(returned.id).return_reason)
+    notice = ChangeNotice.get()
+    assert (notice.new_name, notice.description) == ("新名称", "说明")
+    assert Publicity.select().count() == 1
 
 
 # --- output: text already stored never breaks a document ----------------------------------------------------------
@@ -245,14 +233,14 @@ def _seed_everything_dirty(app, make):
     from .test_filing import CITY, checked
     from .test_recommend import applicant
 
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save({**CITY, "bureau_name": dirty("龙江湾市工业和信息化局"), "bureau_contact": dirty("王晓明"),
                        "city_name": dirty("龙江湾市")})
     staff = make.user(Role.STAFF, display_name=dirty("工作人员"))
     subjects = [make.subject(name=dirty(f"备案企业{n}有限公司"), address=dirty("地址"), contact_person=dirty("联系人"),
                              rung=Rung.POOL.value, district="松源区", credit_code=make_credit_code("239902", 880 + n))
                 for n in range(3)]
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         for subject in subjects:
             PoolEntry.create(subject=subject, year_admitted=YEAR - 1, owner=staff, exit_reason=dirty("原因"))
             checked(subject)
@@ -283,7 +271,7 @@ def _seed_everything_dirty(app, make):
         assert [item.title for item in readiness(YEAR) if not item.ok] == []
     a = applicant(app, make, staff, dirty("甲企业有限公司"))
     b = applicant(app, make, staff, dirty("乙/企业:有限公司"))
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         for application in (a, b):  # pooled too: the filing wants their admission checks
             for key, _, _ in rules.eligibility_items(application.subject.kind):
                 EligibilityCheck.create(subject=application.subject, item_key=key, result="met")

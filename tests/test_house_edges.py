@@ -1,24 +1,22 @@
 """Rough edges a clerk trips over (issue 18): names after a rename, who did what in a timeline."""
 from core import audit
-from models import Role, Subject, db
+from models import Role, Subject
 
 
-def test_the_navbar_shows_the_enterprise_name_as_it_is_now(client, make, login):
+def test_the_navbar_shows_the_enterprise_name_as_it_is_now(client, make, login, db_conn):
     subject = make.subject(name="旧名称乳业有限公司")
     user = make.user(Role.ENTERPRISE, display_name="旧名称乳业有限公司", subject=subject)
     login(user)
-    with db.connection_context():
-        Subject.update(name="新名称乳业有限公司").where(Subject.id == subject.id).execute()  # a decided change notice
+    Subject.update(name="新名称乳业有限公司").where(Subject.id == subject.id).execute()  # a decided change notice
     html = client.get("/my/").get_data(as_text=True)
     navbar = html.split("</nav>")[0]
     assert "新名称乳业有限公司" in navbar and "旧名称乳业有限公司" not in navbar
 
 
-def test_a_timeline_names_people_not_login_names(client, make, login):
+def test_a_timeline_names_people_not_login_names(client, make, login, db_conn):
     staff = make.user(Role.STAFF, username="wangxm", display_name="王晓明")
     subject = make.subject()
-    with db.connection_context():
-        audit.record("subject.note", subject, user=staff)
+    audit.record("subject.note", subject, user=staff)
     login(staff)
     html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
     assert "王晓明 · " in html and "wangxm · " not in html

@@ -8,7 +8,7 @@ import pytest
 import blueprints
 from blueprints.pool import operations
 from core import uploads
-from models import AuditEvent, Document, Role, db
+from models import AuditEvent, Document, Role
 from rules import Refused
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def subject_document(app, make):
     """A subject, its enterprise account, and a document that account uploaded."""
     subject = make.subject()
     owner = make.user(Role.ENTERPRISE, subject=subject)
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         document = uploads.save(PDF, "pdf", "营业执照.pdf", "subject", subject.id, purpose="营业执照", user=owner)
     return subject, owner, document
 
@@ -70,7 +70,7 @@ def test_a_withdrawn_document_is_kept_struck_through_and_counts_nowhere(app, cli
     assert refused.status_code == 200 and "请填写撤回理由" in refused.get_data(as_text=True)
     done = client.post(f"/pool/documents/{document.id}/withdraw", data={"reason": "上传错了版本"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/my/#documents")
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         stored = Document.get_by_id(document.id)  # never deleted
         assert stored.withdrawn_at is not None and stored.withdrawn_by_id == owner.id
         assert stored.withdrawal_reason == "上传错了版本"
@@ -90,7 +90,7 @@ def test_a_withdrawn_document_is_kept_struck_through_and_counts_nowhere(app, cli
 def test_withdrawn_twice_at_once_one_wins(app, make, subject_document):
     subject, owner, document = subject_document
     staff = make.user(Role.STAFF)
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         first, second = Document.get_by_id(document.id), Document.get_by_id(document.id)  # both read it in force
         operations.withdraw_document(first, reason="企业申请撤回", by=staff)
         with pytest.raises(Refused, match="已被撤回"):
@@ -102,19 +102,19 @@ def test_withdrawn_twice_at_once_one_wins(app, make, subject_document):
 def test_only_staff_or_the_uploader_withdraw(app, client, make, login, subject_document):
     subject, owner, document = subject_document
     colleague = make.user(Role.ENTERPRISE, subject=subject)  # the same unit, another account
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         with pytest.raises(Refused, match="只有上传人"):
             operations.withdraw_document(Document.get_by_id(document.id), reason="不要了", by=colleague)
     login(make.user(Role.ENTERPRISE, subject=make.subject()))  # another unit: not found
     assert client.post(f"/pool/documents/{document.id}/withdraw", data={"reason": "x"}).status_code == 404
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert Document.get_by_id(document.id).withdrawn_at is None
 
 
 def test_an_upload_is_not_undone_by_withdrawal_of_another(app, make, subject_document):
     """Withdrawing one document leaves the others in force."""
     subject, owner, document = subject_document
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         other = uploads.save(PDF, "pdf", "能源审计.pdf", "subject", subject.id, user=owner)
         operations.withdraw_document(Document.get_by_id(document.id), reason="作废", by=owner)
         assert [d.id for d in Document.of("subject", subject.id)] == [other.id]

@@ -16,7 +16,7 @@ from app import create_app
 from blueprints.pool import spreadsheet
 from core import database, settings
 from core.identifiers import make_credit_code
-from models import Agency, AgencyStatus, Complaint, Role, Subject, db
+from models import Agency, AgencyStatus, Complaint, Role, Subject
 
 from .helpers import make_agency
 from .test_pool import registration
@@ -29,20 +29,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture
 def city(app):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         settings.save({"districts": ["松源区", "临江区"], "bureau_name": "龙江湾市工业和信息化局",
                        "bureau_phone": "0451-88880000"})
 
 
 # --- (1) a credit code already registered ----------------------------------------------------------------
 
-def test_registration_with_a_taken_code_does_not_name_its_holder(client, city, make):
+def test_registration_with_a_taken_code_does_not_name_its_holder(client, city, make, db_conn):
     existing = make.subject(credit_code=make_credit_code("239902", 777), name="已登记保密企业有限公司")
     html = client.post("/register", data=registration(credit_code=existing.credit_code)).get_data(as_text=True)
     assert "该统一社会信用代码已登记" in html and "龙江湾市工业和信息化局" in html and "0451-88880000" in html
     assert "已登记保密企业有限公司" not in html
-    with db.connection_context():
-        assert Subject.select().count() == 1
+    assert Subject.select().count() == 1
 
 
 def test_an_enterprise_editing_its_profile_with_a_taken_code_is_not_told_whose(client, city, make, login):
@@ -66,7 +65,7 @@ def test_staff_registering_on_behalf_still_see_whose_code_it_is(client, city, ma
 
 # --- (2) the public report form names approved agencies only ---------------------------------------------
 
-def test_the_public_report_form_lists_only_approved_agencies(client):
+def test_the_public_report_form_lists_only_approved_agencies(client, db_conn):
     names = {status: make_agency(status=status.value, name=f"{status.label}状态评价机构有限公司").name
              for status in AgencyStatus}
     html = client.get("/report").get_data(as_text=True)
@@ -74,13 +73,11 @@ def test_the_public_report_form_lists_only_approved_agencies(client):
     for status in AgencyStatus:
         if status != AgencyStatus.APPROVED:
             assert names[status] not in html, status
-    with db.connection_context():
-        pending = Agency.get(Agency.status == AgencyStatus.PENDING.value)
+    pending = Agency.get(Agency.status == AgencyStatus.PENDING.value)
     response = client.post("/report", data={"target": f"a{pending.id}", "reporter_name": "张三",
                                             "reporter_contact": "13900001111", "matter": "试探是否存在"})
     assert response.status_code == 200 and "举报已受理" not in response.get_data(as_text=True)
-    with db.connection_context():
-        assert Complaint.select().count() == 0
+    assert Complaint.select().count() == 0
 
 
 # --- (3) a spreadsheet too big is refused before any row is read -------------------------------------------
@@ -177,7 +174,7 @@ def test_production_refuses_a_secret_key_shorter_than_32_bytes(tmp_path, key):
 
 def test_production_accepts_a_32_byte_key_and_sends_hsts(tmp_path):
     app = _production(tmp_path, secrets.token_hex(16))  # 32 characters
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         database.upgrade()
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
@@ -194,7 +191,7 @@ def test_gunicorn_sends_no_server_header(tmp_path):
     from bench.load import free_port
     url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         database.upgrade()
     port = free_port()
     env = {**os.environ, "GREENLADDER_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,

@@ -32,9 +32,8 @@ YEAR = TODAY.year
 
 
 def engage(subject, agency, purpose="evaluation", rung="municipal", year=YEAR, status="active", **extra):
-    with db.connection_context():
-        return Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year, status=status,
-                                 **extra)
+    return Engagement.create(subject=subject, agency=agency, purpose=purpose, rung=rung, year=year, status=status,
+                             **extra)
 
 
 def row_of(rows, agency):
@@ -257,7 +256,7 @@ def test_a_tie_with_the_first_row_needs_no_reason(make, staff, db_conn):
 
 # --- the page -------------------------------------------------------------------------------------------------
 
-def test_match_page_reranks_marks_and_asks_for_a_reason_beside_the_field(client, make, login, staff):
+def test_match_page_reranks_marks_and_asks_for_a_reason_beside_the_field(client, make, login, staff, db_conn):
     top = make_agency(name="排名第一评价机构有限公司", industries="14")
     consulted = make_agency(name="曾提供咨询机构有限公司", industries="14", kinds="park")
     suspended = make_agency(name="被暂停评价机构有限公司", status="suspended")
@@ -283,21 +282,19 @@ def test_match_page_reranks_marks_and_asks_for_a_reason_beside_the_field(client,
     assert response.status_code == 200
     feedback = html.split('id="choice_reason"')[1].split("</div>")[0]
     assert "请填写选择理由" in feedback and "第二十四条" in feedback and 'id="chosen-agency"' in html
-    with db.connection_context():
-        assert Engagement.select().where(Engagement.purpose == "evaluation").count() == 0
+    assert Engagement.select().where(Engagement.purpose == "evaluation").count() == 0
     data["choice_reason"] = "企业坚持委托，已核实咨询与评价由不同团队承担"
     response = client.post(url, data=data)
     assert response.status_code == 302
-    with db.connection_context():
-        engagement = Engagement.get(Engagement.purpose == "evaluation")
-        assert engagement.agency_id == consulted.id and engagement.choice_reason == data["choice_reason"]
+    engagement = Engagement.get(Engagement.purpose == "evaluation")
+    assert engagement.agency_id == consulted.id and engagement.choice_reason == data["choice_reason"]
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "选择理由：企业坚持委托" in html
     assert "选择理由：企业坚持委托" in client.get("/agencies/engagements").get_data(as_text=True)
     assert "选择理由：企业坚持委托" in client.get(f"/agencies/{consulted.id}").get_data(as_text=True)
 
 
-def test_match_page_non_top_without_reason_and_a_bad_year(client, make, login, staff):
+def test_match_page_non_top_without_reason_and_a_bad_year(client, make, login, staff, db_conn):
     make_agency(name="首选机构有限公司", industries="14")
     other = make_agency(name="次选机构有限公司", industries="31")
     subject = make.subject(industry_code="14")
@@ -310,26 +307,24 @@ def test_match_page_non_top_without_reason_and_a_bad_year(client, make, login, s
                                       "year": "20x6"})
     assert response.status_code == 200 and "首选机构有限公司" in response.get_data(as_text=True)
     assert client.get(f"{url}?year=abc&rung=nope&purpose=x").status_code == 200
-    with db.connection_context():
-        assert Engagement.select().count() == 0
+    assert Engagement.select().count() == 0
 
 
-def test_one_recommended_row_for_the_badge_the_choice_and_the_batch(client, make, login, staff):
+def test_one_recommended_row_for_the_badge_the_choice_and_the_batch(client, make, login, staff, db_conn):
     from blueprints.agencies import batch_operations
     consulted = make_agency(name="咨询过的首位机构有限公司", industries="14", kinds="factory")  # the best fit
     clean = make_agency(name="无标记机构有限公司", industries="14", kinds="park")
     third = make_agency(name="第三位机构有限公司", industries="31", kinds="park")
     subject = make.subject(industry_code="14")
     engage(subject, consulted, purpose="consulting", status="active")
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert rows[0].agency.id == consulted.id and rows[0].needs_reason  # first, but marked 第二十四条
-        assert matching.recommended(rows).agency.id == clean.id and matching.recommended_ids(rows) == {clean.id}
-        assert matching.choice_problem(rows, clean.id, "") == ""
-        assert matching.choice_problem(rows, third.id, "") == rules.CHOICE_REASON_NEEDED
-        _, proposals, _ = batch_operations.plan([subject], purpose="evaluation", rung="municipal", year=YEAR,
-                                                today=TODAY)
-        assert proposals[subject.id].agency_id == clean.id and proposals[subject.id].top
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert rows[0].agency.id == consulted.id and rows[0].needs_reason  # first, but marked 第二十四条
+    assert matching.recommended(rows).agency.id == clean.id and matching.recommended_ids(rows) == {clean.id}
+    assert matching.choice_problem(rows, clean.id, "") == ""
+    assert matching.choice_problem(rows, third.id, "") == rules.CHOICE_REASON_NEEDED
+    _, proposals, _ = batch_operations.plan([subject], purpose="evaluation", rung="municipal", year=YEAR,
+                                            today=TODAY)
+    assert proposals[subject.id].agency_id == clean.id and proposals[subject.id].top
     login(staff)
     html = client.get(f"/agencies/match/{subject.id}?purpose=evaluation&rung=municipal&year={YEAR}").get_data(
         as_text=True)
@@ -339,15 +334,13 @@ def test_one_recommended_row_for_the_badge_the_choice_and_the_batch(client, make
     response = client.post(f"/agencies/match/{subject.id}", data={
         "agency_id": clean.id, "purpose": "evaluation", "rung": "municipal", "year": YEAR, "choice_reason": ""})
     assert response.status_code == 302  # the recommended row needs no reason
-    with db.connection_context():
-        assert Engagement.get(Engagement.agency == clean.id).choice_reason == ""
+    assert Engagement.get(Engagement.agency == clean.id).choice_reason == ""
 
 
-def test_agency_list_shows_this_years_load_against_capacity(client, make, login, staff):
+def test_agency_list_shows_this_years_load_against_capacity(client, make, login, staff, db_conn):
     from blueprints.agencies import batch_operations
     busy, idle = make_agency(name="负荷机构有限公司"), make_agency(name="空闲机构有限公司")
-    with db.connection_context():
-        batch_operations.set_capacity(busy, YEAR, capacity=5, by=staff)
+    batch_operations.set_capacity(busy, YEAR, capacity=5, by=staff)
     for status in ("proposed", "active", "completed"):
         engage(make.subject(), busy, status=status)
     engage(make.subject(), busy, status="declined")  # holds no slot
@@ -359,9 +352,8 @@ def test_agency_list_shows_this_years_load_against_capacity(client, make, login,
     idle_row = html.split(idle.name)[1].split("</tr>")[0]
     assert "本年度 3/5" in busy_row and f"本年度 0/{rules.DEFAULT_AGENCY_CAPACITY}" in idle_row
     assert "（默认）" in idle_row and "（默认）" not in busy_row
-    with db.connection_context():
-        rows = matching.ranked_for(make.subject(), "consulting", "municipal", YEAR, TODAY)
-        assert row_of(rows, busy).load == 3 and row_of(rows, busy).capacity == 5  # the match pages count the same
+    rows = matching.ranked_for(make.subject(), "consulting", "municipal", YEAR, TODAY)
+    assert row_of(rows, busy).load == 3 and row_of(rows, busy).capacity == 5  # the match pages count the same
     assert not hasattr(agencies, "active_load")
     assert client.get("/agencies/export").status_code == 200
 
@@ -369,9 +361,8 @@ def test_agency_list_shows_this_years_load_against_capacity(client, make, login,
 # --- pass rates from outcomes ---------------------------------------------------------------------------------
 
 def _application(subject, agency, rung="municipal", year=YEAR, status="submitted"):
-    with db.connection_context():
-        return Application.create(subject=subject, year=year, rung=rung, method="third_party", agency=agency,
-                                  status=status)
+    return Application.create(subject=subject, year=year, rung=rung, method="third_party", agency=agency,
+                              status=status)
 
 
 def test_pass_rates_come_from_the_bureaus_outcomes_with_the_sample_size(make, staff, db_conn):
@@ -421,7 +412,7 @@ def test_pass_rate_flag_rule(passed, decided, flagged):
     assert bool(rules.pass_rate_flag(passed, decided)) is flagged
 
 
-def test_a_high_rate_over_many_is_flagged_not_rewarded(client, make, login, staff):
+def test_a_high_rate_over_many_is_flagged_not_rewarded(client, make, login, staff, db_conn):
     perfect = make_agency(name="全部通过机构有限公司")
     plain = make_agency(name="普通机构有限公司")
     for _ in range(rules.PASS_RATE_FLAG_MIN_DECIDED):
@@ -431,10 +422,9 @@ def test_a_high_rate_over_many_is_flagged_not_rewarded(client, make, login, staf
         other = make.subject()
         engage(other, plain, year=YEAR - 1, status="completed", rung="provincial")
     subject = make.subject()
-    with db.connection_context():
-        rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
-        assert row_of(rows, perfect).rate_flag and not row_of(rows, plain).rate_flag
-        assert row_of(rows, perfect).score == row_of(rows, plain).score  # the rate never enters the fit
+    rows = matching.ranked_for(subject, "evaluation", "municipal", YEAR, TODAY)
+    assert row_of(rows, perfect).rate_flag and not row_of(rows, plain).rate_flag
+    assert row_of(rows, perfect).score == row_of(rows, plain).score  # the rate never enters the fit
     login(staff)
     flag = "通过率异常偏高，请关注"
     for url in ("/agencies/", f"/agencies/{perfect.id}", f"/agencies/match/{subject.id}"):
@@ -454,7 +444,7 @@ def test_a_high_rate_over_many_is_flagged_not_rewarded(client, make, login, staf
     assert by_name[perfect.name]["有结论的评价数"] == rules.PASS_RATE_FLAG_MIN_DECIDED
 
 
-def test_completing_records_no_outcome(client, make, login, staff):
+def test_completing_records_no_outcome(client, make, login, staff, db_conn):
     agency = make_agency()
     subject = make.subject()
     engagement = engage(subject, agency, status="active")
@@ -462,10 +452,9 @@ def test_completing_records_no_outcome(client, make, login, staff):
     page = client.get(f"/agency/engagements/{engagement.id}").get_data(as_text=True)
     assert "完成对接" in page and 'name="outcome"' not in page and "机构无需填写" in page
     client.post(f"/agency/engagements/{engagement.id}/complete", data={"outcome": "passed"})
-    with db.connection_context():
-        engagement = Engagement.get_by_id(engagement.id)
-        assert engagement.status == "completed" and engagement.outcome is None
-        assert agencies.pass_rate() == {}
+    engagement = Engagement.get_by_id(engagement.id)
+    assert engagement.status == "completed" and engagement.outcome is None
+    assert agencies.pass_rate() == {}
 
 
 # --- the enterprise's application form and submit ------------------------------------------------------------

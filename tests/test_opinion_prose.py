@@ -12,7 +12,7 @@ from docx import Document as DocxDocument
 import rules
 from blueprints.recommend import operations as recommend
 from core.dates import chinese_date
-from models import Application, RecommendationRound, Role, Subject, db
+from models import Application, RecommendationRound, Role, Subject
 
 from .test_recommend import TODAY, YEAR, applicant, decide_all, open_round
 
@@ -47,8 +47,7 @@ def _signed_package(app, client, make, login, staff):
     decide_all(round_, staff, [(a, 2), (b, 1), (c, None)])
     login(make.user(Role.ADMIN))
     client.post(f"/recommend/rounds/{round_.id}/sign")
-    with db.connection_context():
-        signed_on = RecommendationRound.get_by_id(round_.id).signed_at.date()
+    signed_on = RecommendationRound.get_by_id(round_.id).signed_at.date()
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/recommend/rounds/{round_.id}/package.zip").data))
     return archive, signed_on
 

@@ -12,7 +12,7 @@ from blueprints.filing import operations as filing
 from blueprints.filing import writers as bundle
 from blueprints.recommend import operations as recommend
 from core import datapackage
-from models import AuditEvent, Filing, RecommendationRound, db, local_now
+from models import AuditEvent, Filing, RecommendationRound, local_now
 
 from .test_filing import YEAR, city  # noqa: F401 - fixtures
 from .test_recommend import applicant, decide_all, open_round
@@ -22,7 +22,7 @@ TODAY = local_now().date()
 
 @pytest.fixture
 def bundle_zip(app, staff, city):  # noqa: F811 - the imported fixtures
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         record = filing.build(YEAR, filing_date=TODAY, by=staff)
         with open(filing.filing_path(record), "rb") as fh:
             return fh.read()
@@ -155,7 +155,7 @@ def test_the_filing_hash_is_in_the_audit_chain(app, bundle_zip, db_conn):
 
 
 def test_the_recommendation_package_verifies_and_its_hash_is_audited(app, client, make, login, staff, city,  # noqa: F811
-                                                                     runner, tmp_path):
+                                                                     runner, tmp_path, db_conn):
     from models import Role
 
     a, b = applicant(app, make, staff, "甲企业有限公司"), applicant(app, make, staff, "乙企业有限公司")
@@ -164,8 +164,7 @@ def test_the_recommendation_package_verifies_and_its_hash_is_audited(app, client
     login(make.user(Role.ADMIN))
     draft = client.get(f"/recommend/rounds/{round_.id}/package.zip?draft=1").data
     assert datapackage.verify_package(draft) == []
-    with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
+    recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
     content = client.get(f"/recommend/rounds/{round_.id}/package.zip").data
     document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read(datapackage.DATA))
     assert document["package"] == "recommendation-package"
@@ -179,7 +178,6 @@ def test_the_recommendation_package_verifies_and_its_hash_is_audited(app, client
     tampered = rezip(content, replace={datapackage.DATA: edit_data(content, flip)}, fix_manifest=True)
     problems = datapackage.verify_package(tampered)
     assert any("推荐结论" in p for p in problems) and any("推荐数量不一致" in p for p in problems), problems
-    with db.connection_context():
-        digests = [e.details_dict.get("sha256") for e in AuditEvent.select().where(
-            AuditEvent.action.in_(["recommend.sign", "recommend.package"]))]
+    digests = [e.details_dict.get("sha256") for e in AuditEvent.select().where(
+        AuditEvent.action.in_(["recommend.sign", "recommend.package"]))]
     assert hashlib.sha256(content).hexdigest() in digests

@@ -9,7 +9,6 @@ import lxml.html
 import pytest
 
 import demo
-from models import db
 
 ROLES = ["admin", "staff", "enterprise", "agency", "expert1", None]
 MAX_PAGES = 400
@@ -26,7 +25,7 @@ FIELDS = "//input[not(@type='hidden') and not(@type='submit') and not(@type='but
 
 @pytest.fixture
 def city(app):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         demo.load()
 
 

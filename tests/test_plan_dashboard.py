@@ -46,7 +46,7 @@ def _overdue(item):
 
 
 @pytest.fixture
-def city(make, staff):
+def city(make, staff, db_conn):
     """Six items, hand-counted:
     A factory 松源区 →市级, owner s1: on track.       B factory 临江区 →市级, owner s1: at risk (overdue).
     C factory 松源区 →省级, owner s2: achieved this year (provincial list of this year), with an overdue step.
@@ -61,20 +61,19 @@ def city(make, staff):
              ("supply_chain", "松源区", "national", other), ("supply_chain", "临江区", "national", other)]
     subjects = [make.pooled_subject(kind=kind, district=district, name=f"{n}企业有限公司")
                 for n, (kind, district, _, _) in zip(names, specs, strict=True)]
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, title="本年计划", by=staff)
-        operations.update_plan(plan, title="本年计划", goals="目标", measures="措施",
-                               targets={("factory", "municipal"): 2, ("factory", "provincial"): 4,
-                                                          ("park", "provincial"): 1, ("supply_chain", "national"): 1},
-                               by=staff)
-        items = {n: operations.add_item(plan, s, target_rung=rung, owner=owner, by=staff)
-                 for n, s, (_, _, rung, owner) in zip(names, subjects, specs, strict=True)}
-        for n in "BCE":
-            _overdue(items[n])
-        _list(subjects[2], "provincial", YEAR)
-        _list(subjects[3], "municipal", YEAR)
-        _list(subjects[5], "national", YEAR - 1)
-        _list(subjects[5], "national", YEAR)
+    plan = operations.create_plan(YEAR, title="本年计划", by=staff)
+    operations.update_plan(plan, title="本年计划", goals="目标", measures="措施",
+                           targets={("factory", "municipal"): 2, ("factory", "provincial"): 4,
+                                                      ("park", "provincial"): 1, ("supply_chain", "national"): 1},
+                           by=staff)
+    items = {n: operations.add_item(plan, s, target_rung=rung, owner=owner, by=staff)
+             for n, s, (_, _, rung, owner) in zip(names, subjects, specs, strict=True)}
+    for n in "BCE":
+        _overdue(items[n])
+    _list(subjects[2], "provincial", YEAR)
+    _list(subjects[3], "municipal", YEAR)
+    _list(subjects[5], "national", YEAR - 1)
+    _list(subjects[5], "national", YEAR)
     return {"plan": CultivationPlan.get_by_id(plan.id), "items": items, "staff": staff, "other": other}
 
 
@@ -126,56 +125,50 @@ def test_dashboard_page_links_overdue_counts_to_the_filtered_items(client, city)
     assert "（200%）" in html and "（25%）" in html
 
 
-def test_district_targets_are_plan_content(client, city, make, login):
+def test_district_targets_are_plan_content(client, city, make, login, db_conn):
     plan = city["plan"]
-    with db.connection_context():
-        names = dashboard.districts_of(plan)
+    names = dashboard.districts_of(plan)
     fields = {f"d{names.index('松源区')}": "1", f"d{names.index('临江区')}": "4"}
     bad = client.post(f"/plans/{plan.id}/district-targets", data={**fields, f"d{names.index('临江区')}": "-3"})
     assert bad.status_code == 200 and "目标数须为 0–10000 的整数" in bad.get_data(as_text=True)
     assert "请输入整数" in client.post(f"/plans/{plan.id}/district-targets",
                                       data={**fields, f"d{names.index('临江区')}": "abc"}).get_data(as_text=True)
-    with db.connection_context():
-        assert PlanDistrictTarget.select().count() == 0
-        operations.approve(plan, by=make.user(Role.ADMIN))
+    assert PlanDistrictTarget.select().count() == 0
+    operations.approve(plan, by=make.user(Role.ADMIN))
     response = client.post(f"/plans/{plan.id}/district-targets", data=fields, follow_redirects=True)
     assert "退回草稿" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert dashboard.district_targets(plan) == {"松源区": 1, "临江区": 4}
-        assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.DRAFT.value
-        assert AuditEvent.select().where(AuditEvent.action == "plan.district_targets").count() == 1
-        districts = {d["district"]: d for d in dashboard.figures(plan)["districts"]}
-        assert districts["松源区"]["far_above"] and districts["松源区"]["achieved_pct"] == 100
-        assert not districts["临江区"]["far_above"] and districts["临江区"]["assigned_pct"] == 75
+    assert dashboard.district_targets(plan) == {"松源区": 1, "临江区": 4}
+    assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.DRAFT.value
+    assert AuditEvent.select().where(AuditEvent.action == "plan.district_targets").count() == 1
+    districts = {d["district"]: d for d in dashboard.figures(plan)["districts"]}
+    assert districts["松源区"]["far_above"] and districts["松源区"]["achieved_pct"] == 100
+    assert not districts["临江区"]["far_above"] and districts["临江区"]["assigned_pct"] == 75
     html = client.get(f"/plans/{plan.id}/dashboard").get_data(as_text=True)
     assert 'id="district-target-mismatch"' in html and "各区县目标合计 5，与计划目标合计 8 不一致" in html
-    with db.connection_context():
-        CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
+    CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
     html = client.post(f"/plans/{plan.id}/district-targets", data={**fields, f"d{names.index('松源区')}": "9"},
                        follow_redirects=True).get_data(as_text=True)
     assert "已锁定" in html
-    with db.connection_context():
-        assert dashboard.district_targets(plan)["松源区"] == 1
+    assert dashboard.district_targets(plan)["松源区"] == 1
 
 
-def test_snapshot_is_kept_unchanged_after_later_edits(client, city, make):
+def test_snapshot_is_kept_unchanged_after_later_edits(client, city, make, db_conn):
     plan = city["plan"]
     response = client.post(f"/plans/{plan.id}/snapshots")
     assert response.status_code == 302
-    with db.connection_context():
-        snapshot = PlanSnapshot.get()
-        before = snapshot.figures
-        assert json.loads(before)["total"]["assigned"] == 6
-        assert AuditEvent.select().where(AuditEvent.action == "plan.snapshot").count() == 1
-        operations.add_item(plan, make.pooled_subject(district="临江区"), target_rung="municipal", owner=None,
-                            by=city["staff"])
-        assert dashboard.figures(plan)["total"]["assigned"] == 7
-        snapshot.figures = "{}"
-        with pytest.raises(AppendOnlyError):
-            snapshot.save()
-        with pytest.raises(AppendOnlyError):
-            PlanSnapshot.update(figures="{}").execute()
-        assert PlanSnapshot.get_by_id(snapshot.id).figures == before
+    snapshot = PlanSnapshot.get()
+    before = snapshot.figures
+    assert json.loads(before)["total"]["assigned"] == 6
+    assert AuditEvent.select().where(AuditEvent.action == "plan.snapshot").count() == 1
+    operations.add_item(plan, make.pooled_subject(district="临江区"), target_rung="municipal", owner=None,
+                        by=city["staff"])
+    assert dashboard.figures(plan)["total"]["assigned"] == 7
+    snapshot.figures = "{}"
+    with pytest.raises(AppendOnlyError):
+        snapshot.save()
+    with pytest.raises(AppendOnlyError):
+        PlanSnapshot.update(figures="{}").execute()
+    assert PlanSnapshot.get_by_id(snapshot.id).figures == before
     html = client.get(f"/plans/snapshots/{snapshot.id}").get_data(as_text=True)
     assert "年终快照" in html and "快照内容固定" in html
     live = client.get(f"/plans/{plan.id}/dashboard").get_data(as_text=True)
@@ -250,14 +243,13 @@ def test_application_submit_ticks_the_application_step_of_its_rung(app, make, st
     assert aiming_higher.milestones.where(Milestone.event == "application_submitted").get().done_date is None
 
 
-def test_listing_ticks_the_list_step(app, client, make, staff):
+def test_listing_ticks_the_list_step(app, client, make, staff, db_conn):
     subject = make.pooled_subject()
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, title="计划", by=staff)
-        item = operations.add_item(plan, subject, target_rung="provincial", owner=staff, by=staff)
-        listing.record_outcome(subject, rung="provincial", year=YEAR, listed_on=TODAY, by=staff)
-        step = item.milestones.where(Milestone.event == "listed").get()
-        assert step.done_date == TODAY and "入选省级名单" in step.done_event
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, subject, target_rung="provincial", owner=staff, by=staff)
+    listing.record_outcome(subject, rung="provincial", year=YEAR, listed_on=TODAY, by=staff)
+    step = item.milestones.where(Milestone.event == "listed").get()
+    assert step.done_date == TODAY and "入选省级名单" in step.done_event
     html = client.get(f"/plans/items/{item.id}").get_data(as_text=True)
     assert "由事项自动完成" in html and "入选名单时自动完成" in html
 
@@ -273,14 +265,13 @@ def test_publishing_the_municipal_list_ticks_the_list_step(app, make, staff, db_
     assert step.done_date == TODAY and "入选市级名单" in step.done_event
 
 
-def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, login, staff):
+def test_the_enterprise_sees_a_past_plan_as_ended_not_overdue(client, make, login, staff, db_conn):
     subject = make.pooled_subject()
-    with db.connection_context():
-        plan = operations.create_plan(YEAR - 1, title="去年计划", by=staff)
-        operations.update_plan(plan, title="去年计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
-                               by=staff)
-        operations.add_item(plan, subject, target_rung="municipal", owner=staff, by=staff)
-        operations.approve(plan, by=make.user(Role.ADMIN))
+    plan = operations.create_plan(YEAR - 1, title="去年计划", by=staff)
+    operations.update_plan(plan, title="去年计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
+                           by=staff)
+    operations.add_item(plan, subject, target_rung="municipal", owner=staff, by=staff)
+    operations.approve(plan, by=make.user(Role.ADMIN))
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=subject))
     html = client.get("/my/plan").get_data(as_text=True)

@@ -23,7 +23,6 @@ from models import (
     Role,
     Rung,
     Subject,
-    db,
     local_now,
 )
 from rules import Refused
@@ -49,13 +48,12 @@ def pooled(make, staff, **overrides):
 
 
 def draft_plan(staff, subjects, target="municipal", complete=True):
-    with db.connection_context():
-        plan = plans.create_plan(YEAR, title=f"龙江湾市{YEAR}年绿色制造梯度培育计划", by=staff)
-        items = [plans.add_item(plan, s, target_rung=target, owner=staff, by=staff) for s in subjects]
-        if complete:
-            plans.update_plan(plan, title=plan.title, goals="培育目标文字", measures="工作措施文字",
-                              targets={("factory", target): len(subjects)}, by=staff)
-        return CultivationPlan.get_by_id(plan.id), items
+    plan = plans.create_plan(YEAR, title=f"龙江湾市{YEAR}年绿色制造梯度培育计划", by=staff)
+    items = [plans.add_item(plan, s, target_rung=target, owner=staff, by=staff) for s in subjects]
+    if complete:
+        plans.update_plan(plan, title=plan.title, goals="培育目标文字", measures="工作措施文字",
+                          targets={("factory", target): len(subjects)}, by=staff)
+    return CultivationPlan.get_by_id(plan.id), items
 
 
 def tables(content):
@@ -63,8 +61,7 @@ def tables(content):
 
 
 def plan_bytes(plan):
-    with db.connection_context():
-        return writers.build_plan_docx(CultivationPlan.get_by_id(plan.id), CITY, TODAY)
+    return writers.build_plan_docx(CultivationPlan.get_by_id(plan.id), CITY, TODAY)
 
 
 def test_annex_1_names_the_matched_agency(make, staff, db_conn):
@@ -112,7 +109,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
                        follow_redirects=True).get_data(as_text=True)
     assert "目标梯度须高于" in html
     achiever = pooled(make, staff, name="今年达标有限公司")
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         plans.add_items(CultivationPlan.get_by_id(plan.id), [(achiever, "municipal")], owner=staff, by=staff)
         # an old item: its subject already stood on the municipal list before the plan's year
         Listing.create(subject=subject, rung="municipal", year=YEAR - 1, source="municipal_review",
@@ -126,7 +123,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
     html = client.post(f"/plans/items/{items[0].id}", data={"target_rung": "municipal", "owner": "", "note": ""},
                        follow_redirects=True).get_data(as_text=True)
     assert "目标梯度须高于" in html
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save(CITY)
         problems = plans.item_problems(CultivationPlan.get_by_id(plan.id))
         assert [(i.id, p) for i, p in problems] == [(items[0].id, "已达到目标梯度，目标须高于当前梯度")]
@@ -134,7 +131,7 @@ def test_a_target_not_above_the_current_rung_is_refused_and_old_items_are_flagge
         assert red and red[0].problems[0][1] == filing.Link("plans.item_detail", {"item_id": items[0].id})
 
 
-def test_annex_2_lists_the_real_projects_with_the_milestones(client, make, staff):
+def test_annex_2_lists_the_real_projects_with_the_milestones(client, make, staff, db_conn):
     subjects = [pooled(make, staff, name=f"改造{n}有限公司") for n in range(3)]
     plan, items = draft_plan(staff, subjects)
     response = client.post(f"/plans/items/{items[0].id}/projects", headers=HX,
@@ -159,11 +156,10 @@ def test_annex_2_lists_the_real_projects_with_the_milestones(client, make, staff
     assert "节能诊断" in by_project["余热回收改造"][6] and by_project["光伏发电"][6] == "同上"
     assert by_project["电机能效提升"][4] == "0"
     assert by_project["（尚未填报改造项目）"][1] == "改造2有限公司"
-    with db.connection_context():
-        assert AuditEvent.select().where(AuditEvent.action == "plan.add_project").count() == 3
+    assert AuditEvent.select().where(AuditEvent.action == "plan.add_project").count() == 3
 
 
-def test_projects_are_edited_inline_checked_audited_and_locked_with_the_plan(client, make, staff):
+def test_projects_are_edited_inline_checked_audited_and_locked_with_the_plan(client, make, staff, db_conn):
     subject = pooled(make, staff)
     plan, items = draft_plan(staff, [subject])
     url = f"/plans/items/{items[0].id}/projects"
@@ -175,41 +171,35 @@ def test_projects_are_edited_inline_checked_audited_and_locked_with_the_plan(cli
     assert "请填写改造项目名称" in response.get_data(as_text=True)
     client.post(url, headers=HX, data={"name": "空压机改造", "start_on": f"{YEAR}-03-01", "end_on": f"{YEAR}-06-30",
                                        "investment": "120", "effect": "节电"})
-    with db.connection_context():
-        project = PlanProject.get()
+    project = PlanProject.get()
     response = client.post(f"/plans/projects/{project.id}", headers=HX,
                            data={"name": "空压机群控改造", "start_on": f"{YEAR}-03-01", "end_on": f"{YEAR}-07-31",
                                  "investment": "150", "effect": "节电 20%"})
     assert response.status_code == 200 and "空压机群控改造" in response.get_data(as_text=True)
-    with db.connection_context():
-        project = PlanProject.get_by_id(project.id)
-        assert (project.name, project.end_on, project.investment) == ("空压机群控改造", date(YEAR, 7, 31), 150)
-        assert AuditEvent.select().where(AuditEvent.action == "plan.update_project").count() == 1
+    project = PlanProject.get_by_id(project.id)
+    assert (project.name, project.end_on, project.investment) == ("空压机群控改造", date(YEAR, 7, 31), 150)
+    assert AuditEvent.select().where(AuditEvent.action == "plan.update_project").count() == 1
     page = client.get(f"/plans/items/{items[0].id}").get_data(as_text=True)
     assert 'id="projects"' in page and "空压机群控改造" in page
-    with db.connection_context():
-        plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)
-        plans.mark_filed(CultivationPlan.get_by_id(plan.id), by=staff)
+    plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)
+    plans.mark_filed(CultivationPlan.get_by_id(plan.id), by=staff)
     response = client.post(f"/plans/projects/{project.id}/withdraw", headers=HX)
     assert "内容已锁定" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert PlanProject.get_by_id(project.id).withdrawn_at is None
-        copy = plans.new_version(CultivationPlan.get_by_id(plan.id), by=staff)
-        assert [p.name for i in plans.active_items(copy) for p in i.projects] == ["空压机群控改造"]  # carried over
+    assert PlanProject.get_by_id(project.id).withdrawn_at is None
+    copy = plans.new_version(CultivationPlan.get_by_id(plan.id), by=staff)
+    assert [p.name for i in plans.active_items(copy) for p in i.projects] == ["空压机群控改造"]  # carried over
     client.post(f"/plans/projects/{PlanProject.select().order_by(PlanProject.id.desc()).get().id}/withdraw", headers=HX)
-    with db.connection_context():
-        assert PlanProject.select().where(PlanProject.withdrawn_at.is_null(False)).count() == 1  # kept, not deleted
+    assert PlanProject.select().where(PlanProject.withdrawn_at.is_null(False)).count() == 1  # kept, not deleted
 
 
-def test_an_incomplete_plan_is_not_approved_and_the_message_names_what_is_missing(client, make, login, staff):
+def test_an_incomplete_plan_is_not_approved_and_the_message_names_what_is_missing(client, make, login, staff, db_conn):
     plan, _ = draft_plan(staff, [], complete=False)
     client.post("/logout")
     login(make.user(Role.ADMIN))
     html = client.post(f"/plans/{plan.id}/approve", follow_redirects=True).get_data(as_text=True)
     assert "计划内容不完整，不能批准：尚未填写培育目标、目标数、工作措施和支持政策、培育对象" in html
-    with db.connection_context():
-        assert CultivationPlan.get_by_id(plan.id).status == "draft"
-        plans.update_plan(CultivationPlan.get_by_id(plan.id), title=plan.title, goals="目标", measures="",
-                          targets={("park", "provincial"): 1}, by=staff)
-        with pytest.raises(Refused, match="尚未填写工作措施和支持政策、培育对象$"):
-            plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)
+    assert CultivationPlan.get_by_id(plan.id).status == "draft"
+    plans.update_plan(CultivationPlan.get_by_id(plan.id), title=plan.title, goals="目标", measures="",
+                      targets={("park", "provincial"): 1}, by=staff)
+    with pytest.raises(Refused, match="尚未填写工作措施和支持政策、培育对象$"):
+        plans.approve(CultivationPlan.get_by_id(plan.id), by=staff)

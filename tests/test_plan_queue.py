@@ -21,7 +21,6 @@ from models import (
     Role,
     Rung,
     SubjectMessage,
-    db,
     local_now,
 )
 
@@ -36,7 +35,7 @@ def days(n):
 
 
 @pytest.fixture
-def city(make, login):
+def city(make, login, db_conn):
     """A hand-built plan: four live items and a withdrawn one.
 
     s1 松源区 owner A, 节能诊断 overdue and open, an agency engaged (active)
@@ -49,24 +48,23 @@ def city(make, login):
     b = make.user(Role.STAFF, display_name="经办人乙")
     s = [make.pooled_subject(name=f"队列企业{n}有限公司", district="松源区" if n == 1 else "临江区") for n in range(1, 6)]
     agency = make_agency()
-    with db.connection_context():
-        plan = CultivationPlan.create(year=YEAR, title="本年培育计划", created_by=a)
-        items = [PlanItem.create(plan=plan, subject=subject, target_rung="municipal", target_year=YEAR, owner=owner)
-                 for subject, owner in zip(s, (a, a, b, None, a), strict=True)]
-        items[4].withdrawn_at = local_now()
-        items[4].save()
-        for item, milestones in zip(items, (
-                [("节能诊断", days(-10), None)],
-                [("节能诊断", days(-20), days(-25)), ("绿色化改造", days(30), None)],
-                [("申报", days(-5), None)],
-                [("节能诊断", days(-3), None)],
-                [("节能诊断", days(-3), None)]), strict=True):
-            for position, (name, due, done) in enumerate(milestones):
-                Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done)
-        for subject, status, year in ((s[0], "active", YEAR), (s[1], "proposed", YEAR), (s[2], "active", YEAR),
-                                      (s[3], "active", YEAR - 1)):
-            Engagement.create(subject=subject, agency=agency, purpose="consulting", rung="municipal", year=year,
-                              status=status)
+    plan = CultivationPlan.create(year=YEAR, title="本年培育计划", created_by=a)
+    items = [PlanItem.create(plan=plan, subject=subject, target_rung="municipal", target_year=YEAR, owner=owner)
+             for subject, owner in zip(s, (a, a, b, None, a), strict=True)]
+    items[4].withdrawn_at = local_now()
+    items[4].save()
+    for item, milestones in zip(items, (
+            [("节能诊断", days(-10), None)],
+            [("节能诊断", days(-20), days(-25)), ("绿色化改造", days(30), None)],
+            [("申报", days(-5), None)],
+            [("节能诊断", days(-3), None)],
+            [("节能诊断", days(-3), None)]), strict=True):
+        for position, (name, due, done) in enumerate(milestones):
+            Milestone.create(item=item, position=position, name=name, due_date=due, done_date=done)
+    for subject, status, year in ((s[0], "active", YEAR), (s[1], "proposed", YEAR), (s[2], "active", YEAR),
+                                  (s[3], "active", YEAR - 1)):
+        Engagement.create(subject=subject, agency=agency, purpose="consulting", rung="municipal", year=year,
+                          status=status)
     login(a)
     return {"plan": plan, "subjects": s, "items": items, "a": a, "b": b}
 
@@ -132,7 +130,7 @@ def test_filter_shown_in_the_title_area_with_counts_and_a_clear_link(client, cit
     assert 'id="queue-filter-shown"' not in plain and 'id="clear-filter"' not in plain
 
 
-def test_bulk_tick_with_skips_and_audit(client, city):
+def test_bulk_tick_with_skips_and_audit(client, city, db_conn):
     plan, items = city["plan"], city["items"]
     response = client.post(f"/plans/{plan.id}/milestones/tick",
                            data={"item": [i.id for i in items], "milestone": "节能诊断",
@@ -144,13 +142,12 @@ def test_bulk_tick_with_skips_and_audit(client, city):
     assert "队列企业3有限公司：没有“节能诊断”节点" in html
     assert "队列企业5有限公司：已移出本计划" in html
     assert f'href="/plans/{plan.id}?district=' in html  # back to the filtered queue
-    with db.connection_context():
-        done = {m.item_id: m.done_date for m in Milestone.select().where(Milestone.name == "节能诊断")}
-        assert done[items[0].id] == TODAY and done[items[3].id] == TODAY
-        assert done[items[1].id] == days(-25) and done[items[4].id] is None  # not re-dated; withdrawn untouched
-        events = list(AuditEvent.select().where(AuditEvent.action == "plan.milestone"))
-        assert len(events) == 2 and all('"bulk": true' in e.details for e in events)
-        assert {e.object_label for e in events} == {"队列企业1有限公司", "队列企业4有限公司"}
+    done = {m.item_id: m.done_date for m in Milestone.select().where(Milestone.name == "节能诊断")}
+    assert done[items[0].id] == TODAY and done[items[3].id] == TODAY
+    assert done[items[1].id] == days(-25) and done[items[4].id] is None  # not re-dated; withdrawn untouched
+    events = list(AuditEvent.select().where(AuditEvent.action == "plan.milestone"))
+    assert len(events) == 2 and all('"bulk": true' in e.details for e in events)
+    assert {e.object_label for e in events} == {"队列企业1有限公司", "队列企业4有限公司"}
     # again: everything is done now, nothing is ticked twice
     html = unescape(client.post(f"/plans/{plan.id}/milestones/tick",
                                 data={"item": [items[0].id], "milestone": "节能诊断",
@@ -167,10 +164,9 @@ def test_an_agency_counts_once_the_enterprise_confirmed_as_in_the_plan_documents
     assert queue["agencies"] == operations.agencies_by_subject({i.subject_id for i in items}, YEAR)
 
 
-def test_steps_the_site_records_itself_are_not_ticked_by_hand(client, city):
+def test_steps_the_site_records_itself_are_not_ticked_by_hand(client, city, db_conn):
     plan, items = city["plan"], city["items"]
-    with db.connection_context():
-        step = Milestone.create(item=items[0], position=5, name="入选市级名单", due_date=days(30), event="listed")
+    step = Milestone.create(item=items[0], position=5, name="入选市级名单", due_date=days(30), event="listed")
     html = unescape(client.post(f"/plans/{plan.id}/milestones/tick",
                                 data={"item": [items[0].id], "milestone": "入选市级名单",
                                       "done_date": TODAY.isoformat()}).get_data(as_text=True))
@@ -179,11 +175,10 @@ def test_steps_the_site_records_itself_are_not_ticked_by_hand(client, city):
                        data={"due_date": step.due_date.isoformat(), "done_date": TODAY.isoformat()}
                        ).get_data(as_text=True)
     assert "不能手工登记" in html and "readonly" in html
-    with db.connection_context():
-        assert Milestone.get_by_id(step.id).done_date is None
+    assert Milestone.get_by_id(step.id).done_date is None
 
 
-def test_bulk_tick_refuses_bad_input_beside_the_fields(client, city):
+def test_bulk_tick_refuses_bad_input_beside_the_fields(client, city, db_conn):
     plan, items = city["plan"], city["items"]
     html = client.post(f"/plans/{plan.id}/milestones/tick",
                        data={"item": [items[0].id], "milestone": "节能诊断",
@@ -197,23 +192,20 @@ def test_bulk_tick_refuses_bad_input_beside_the_fields(client, city):
     html = client.post(f"/plans/{plan.id}/milestones/tick",
                        data={"item": [items[0].id], "done_date": "明天"}).get_data(as_text=True)
     assert "请选择要登记完成的节点" in html and "请输入有效的日期" in html
-    with db.connection_context():
-        assert Milestone.select().where(Milestone.done_date == TODAY).count() == 0
-        assert not AuditEvent.select().where(AuditEvent.action == "plan.milestone").exists()
+    assert Milestone.select().where(Milestone.done_date == TODAY).count() == 0
+    assert not AuditEvent.select().where(AuditEvent.action == "plan.milestone").exists()
 
 
-def test_bulk_tick_allowed_on_a_filed_plan(client, city):
+def test_bulk_tick_allowed_on_a_filed_plan(client, city, db_conn):
     plan, items = city["plan"], city["items"]
-    with db.connection_context():
-        CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
+    CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
     html = client.post(f"/plans/{plan.id}/milestones/tick", data={
         "item": [items[2].id], "milestone": "申报", "done_date": TODAY.isoformat()}).get_data(as_text=True)
     assert 'id="ticked-count">1<' in html
-    with db.connection_context():
-        assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.FILED.value
+    assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.FILED.value
 
 
-def test_chase_up_stored_audited_and_shown_to_that_enterprise_only(client, make, login, city):
+def test_chase_up_stored_audited_and_shown_to_that_enterprise_only(client, make, login, city, db_conn):
     plan, items, s = city["plan"], city["items"], city["subjects"]
     # the queue's button opens the message form for the ticked items, listing them with their overdue milestones
     html = client.post(f"/plans/{plan.id}/chase-up", data={"step": "compose", "item": [items[0].id, items[2].id],
@@ -229,11 +221,10 @@ def test_chase_up_stored_audited_and_shown_to_that_enterprise_only(client, make,
     response = client.post(f"/plans/{plan.id}/chase-up", data={"item": [items[0].id, items[2].id, items[4].id],
                                                                "body": "请于本月底前提交节能诊断报告。", "overdue": "1"})
     assert response.status_code == 302 and response.headers["Location"].startswith(f"/plans/{plan.id}?overdue=1")
-    with db.connection_context():
-        messages = list(SubjectMessage.select().where(SubjectMessage.kind == MessageKind.CHASE_UP.value))
-        assert sorted(m.subject_id for m in messages) == [s[0].id, s[2].id]  # the withdrawn item is not chased
-        events = list(AuditEvent.select().where(AuditEvent.action == "subject.chase_up"))
-        assert sorted(e.object_id for e in events) == [s[0].id, s[2].id]
+    messages = list(SubjectMessage.select().where(SubjectMessage.kind == MessageKind.CHASE_UP.value))
+    assert sorted(m.subject_id for m in messages) == [s[0].id, s[2].id]  # the withdrawn item is not chased
+    events = list(AuditEvent.select().where(AuditEvent.action == "subject.chase_up"))
+    assert sorted(e.object_id for e in events) == [s[0].id, s[2].id]
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=s[0]))
     html = client.get("/my/").get_data(as_text=True)
@@ -245,7 +236,7 @@ def test_chase_up_stored_audited_and_shown_to_that_enterprise_only(client, make,
 
 
 @pytest.fixture
-def pool_city(make, login):
+def pool_city(make, login, db_conn):
     staff = make.user(Role.STAFF, display_name="经办人丙")
     login(staff)
     rows = {
@@ -256,11 +247,10 @@ def pool_city(make, login):
         "p5": make.pooled_subject(name="批量池五有限公司", district="临江区"),
         "other": make.pooled_subject(name="别区企业有限公司", district="松源区"),
     }
-    with db.connection_context():
-        PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == rows["p4"]).execute()
-        plan = operations.create_plan(YEAR, title="本年培育计划", by=staff)
-        operations.add_item(plan, rows["p5"], target_rung="municipal", owner=staff, by=staff)
-        CultivationPlan.update(status=PlanStatus.APPROVED.value).where(CultivationPlan.id == plan.id).execute()
+    PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == rows["p4"]).execute()
+    plan = operations.create_plan(YEAR, title="本年培育计划", by=staff)
+    operations.add_item(plan, rows["p5"], target_rung="municipal", owner=staff, by=staff)
+    CultivationPlan.update(status=PlanStatus.APPROVED.value).where(CultivationPlan.id == plan.id).execute()
     return {"plan": CultivationPlan.get_by_id(plan.id), "staff": staff, **rows}
 
 
@@ -270,7 +260,7 @@ def _row(html, subject):
     return match.group(0)
 
 
-def test_bulk_add_preview_says_what_it_will_do_before_adding(client, pool_city):
+def test_bulk_add_preview_says_what_it_will_do_before_adding(client, pool_city, db_conn):
     plan = pool_city["plan"]
     html = unescape(client.get(f"/plans/{plan.id}/bulk?district=临江区").get_data(as_text=True))
     assert "别区企业有限公司" not in html and "符合条件的培育库对象 5 个，其中可加入 2 个" in html
@@ -284,14 +274,13 @@ def test_bulk_add_preview_says_what_it_will_do_before_adding(client, pool_city):
     assert "目标梯度须高于" in _row(html, pool_city["p3"]) and "disabled" in _row(html, pool_city["p3"])
     assert "不在培育库中" in _row(html, pool_city["p4"])
     assert "已在本计划中" in _row(html, pool_city["p5"])
-    with db.connection_context():
-        assert PlanItem.select().where(PlanItem.plan == plan).count() == 1  # the preview added nothing
+    assert PlanItem.select().where(PlanItem.plan == plan).count() == 1  # the preview added nothing
     # the other pool filters narrow the preview too
     html = client.get(f"/plans/{plan.id}/bulk?district=临江区&rung=municipal").get_data(as_text=True)
     assert "批量池二有限公司" in html and "批量池一有限公司" not in html
 
 
-def test_bulk_add_per_row_targets_refusals_reported_and_back_to_draft(client, pool_city):
+def test_bulk_add_per_row_targets_refusals_reported_and_back_to_draft(client, pool_city, db_conn):
     plan, staff = pool_city["plan"], pool_city["staff"]
     p1, p2, p3 = pool_city["p1"], pool_city["p2"], pool_city["p3"]
     data = {"subject": [p1.id, p2.id, p3.id, 999999], f"target-{p1.id}": "provincial",
@@ -300,33 +289,30 @@ def test_bulk_add_per_row_targets_refusals_reported_and_back_to_draft(client, po
     html = unescape(response.get_data(as_text=True))
     assert "已加入 2 个培育对象；2 个未加入" in html and "批量池三有限公司：目标梯度须高于" in html
     assert "编号 999999 的培育对象不存在" in html and "已退回草稿" in html
-    with db.connection_context():
-        targets = {i.subject_id: (i.target_rung, i.owner_id) for i in PlanItem.select().where(PlanItem.plan == plan)}
-        assert targets[p1.id] == ("provincial", staff.id) and targets[p2.id] == ("national", staff.id)
-        assert p3.id not in targets
-        assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.DRAFT.value
-        event = AuditEvent.select().where(AuditEvent.action == "plan.add_items").get()
-        assert '"back_to_draft": true' in event.details and "批量池一有限公司" in event.details
+    targets = {i.subject_id: (i.target_rung, i.owner_id) for i in PlanItem.select().where(PlanItem.plan == plan)}
+    assert targets[p1.id] == ("provincial", staff.id) and targets[p2.id] == ("national", staff.id)
+    assert p3.id not in targets
+    assert CultivationPlan.get_by_id(plan.id).status == PlanStatus.DRAFT.value
+    event = AuditEvent.select().where(AuditEvent.action == "plan.add_items").get()
+    assert '"back_to_draft": true' in event.details and "批量池一有限公司" in event.details
     # nothing ticked: said on the page, nothing added
     html = client.post(f"/plans/{plan.id}/bulk?district=临江区", data={"owner": ""}).get_data(as_text=True)
     assert "请先勾选要加入的培育对象" in html
 
 
-def test_bulk_add_on_a_filed_plan_is_refused_on_the_page(client, pool_city):
+def test_bulk_add_on_a_filed_plan_is_refused_on_the_page(client, pool_city, db_conn):
     plan, p1 = pool_city["plan"], pool_city["p1"]
-    with db.connection_context():
-        CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
+    CultivationPlan.update(status=PlanStatus.FILED.value).where(CultivationPlan.id == plan.id).execute()
     html = client.get(f"/plans/{plan.id}/bulk").get_data(as_text=True)
     assert 'id="bulk-locked"' in html
     html = client.post(f"/plans/{plan.id}/bulk", data={"subject": [p1.id], f"target-{p1.id}": "municipal"}
                        ).get_data(as_text=True)
     assert "内容已锁定" in html
-    with db.connection_context():
-        assert not PlanItem.select().where(PlanItem.subject == p1).exists()
+    assert not PlanItem.select().where(PlanItem.subject == p1).exists()
 
 
 @pytest.mark.parametrize("role", [Role.ENTERPRISE.value, Role.AGENCY.value, None])
-def test_enterprise_and_agency_are_kept_out(client, make, login, city, role):
+def test_enterprise_and_agency_are_kept_out(client, make, login, city, role, db_conn):
     plan, items = city["plan"], city["items"]
     client.post("/logout")
     if role:
@@ -345,6 +331,5 @@ def test_enterprise_and_agency_are_kept_out(client, make, login, city, role):
             assert response.status_code == 403, path
         else:
             assert response.status_code == 302 and "/login" in response.headers["Location"], path
-    with db.connection_context():
-        assert not SubjectMessage.select().exists()
-        assert Milestone.select().where(Milestone.done_date == TODAY).count() == 0
+    assert not SubjectMessage.select().exists()
+    assert Milestone.select().where(Milestone.done_date == TODAY).count() == 0

@@ -18,7 +18,6 @@ from models import (
     PoolStatus,
     Role,
     Rung,
-    db,
     local_now,
 )
 
@@ -36,8 +35,7 @@ def new_plan(client, year=YEAR, copy=False):
 
 
 def the_plan(year=YEAR):
-    with db.connection_context():
-        return CultivationPlan.latest_for(year)
+    return CultivationPlan.latest_for(year)
 
 
 def test_create_plan_and_refuse_a_second_for_the_year(client, staff):
@@ -48,7 +46,7 @@ def test_create_plan_and_refuse_a_second_for_the_year(client, staff):
     assert "已存在" in html
 
 
-def test_status_transitions_and_who_may_make_them(client, make, login, staff):
+def test_status_transitions_and_who_may_make_them(client, make, login, staff, db_conn):
     new_plan(client)
     plan = the_plan()
     client.post(f"/plans/{plan.id}/edit", data={"title": "计划", "goals": "目标", "measures": "措施",
@@ -63,23 +61,21 @@ def test_status_transitions_and_who_may_make_them(client, make, login, staff):
     assert "只有草稿状态的计划可以批准" in html
     client.post(f"/plans/{plan.id}/edit", data={"title": "改过的计划", "goals": "新目标"})
     assert the_plan().status == PlanStatus.DRAFT.value  # a change needs approving again
-    with db.connection_context():
-        assert AuditEvent.select().where(AuditEvent.action == "plan.approve").count() == 1
+    assert AuditEvent.select().where(AuditEvent.action == "plan.approve").count() == 1
 
 
 def _filed_plan(make, staff_user, subjects):
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, title="计划", by=staff_user)
-        for subject in subjects:
-            operations.add_item(plan, subject, target_rung="municipal", owner=staff_user, by=staff_user)
-        operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
-                               by=staff_user)
-        operations.approve(plan, by=staff_user)
-        operations.mark_filed(plan, by=staff_user)
-        return CultivationPlan.get_by_id(plan.id)
+    plan = operations.create_plan(YEAR, title="计划", by=staff_user)
+    for subject in subjects:
+        operations.add_item(plan, subject, target_rung="municipal", owner=staff_user, by=staff_user)
+    operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 1},
+                           by=staff_user)
+    operations.approve(plan, by=staff_user)
+    operations.mark_filed(plan, by=staff_user)
+    return CultivationPlan.get_by_id(plan.id)
 
 
-def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff):
+def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff, db_conn):
     subject = make.pooled_subject()
     plan = _filed_plan(make, staff, [subject])
     html = client.post(f"/plans/{plan.id}/edit", data={"title": "偷改"}, follow_redirects=True).get_data(as_text=True)
@@ -89,44 +85,40 @@ def test_filed_plan_is_locked_and_a_new_version_keeps_both(client, make, staff):
                        follow_redirects=True).get_data(as_text=True)
     assert "内容已锁定" in html
     response = client.post(f"/plans/{plan.id}/new-version")
-    with db.connection_context():
-        versions = list(CultivationPlan.select().where(CultivationPlan.year == YEAR).order_by(CultivationPlan.version))
-        assert [(v.version, v.status) for v in versions] == [(1, "filed"), (2, "draft")]
-        assert versions[1].supersedes_id == versions[0].id
-        assert PlanItem.select().where(PlanItem.plan == versions[1]).count() == 1
+    versions = list(CultivationPlan.select().where(CultivationPlan.year == YEAR).order_by(CultivationPlan.version))
+    assert [(v.version, v.status) for v in versions] == [(1, "filed"), (2, "draft")]
+    assert versions[1].supersedes_id == versions[0].id
+    assert PlanItem.select().where(PlanItem.plan == versions[1]).count() == 1
     assert response.headers["Location"] == f"/plans/{versions[1].id}"
     html = client.post(f"/plans/{versions[1].id}/new-version", follow_redirects=True).get_data(as_text=True)
     assert "可直接修改" in html
 
 
-def test_milestones_progress_is_computed(client, make, staff):
+def test_milestones_progress_is_computed(client, make, staff, db_conn):
     new_plan(client)
     plan = the_plan()
     subject = make.pooled_subject()
     client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
-    with db.connection_context():
-        milestones = list(Milestone.select().order_by(Milestone.position))
-        assert [m.name for m in milestones] == ["节能诊断", "绿色化改造", "自评价或第三方评价", "申报", "入选市级名单"]
-        assert all(m.due_date.year == YEAR for m in milestones)
-        assert operations.progress(milestones) == (0, 5, 0)
+    milestones = list(Milestone.select().order_by(Milestone.position))
+    assert [m.name for m in milestones] == ["节能诊断", "绿色化改造", "自评价或第三方评价", "申报", "入选市级名单"]
+    assert all(m.due_date.year == YEAR for m in milestones)
+    assert operations.progress(milestones) == (0, 5, 0)
     first = milestones[0]
     done = min(local_now().date(), date(YEAR, 12, 31)).isoformat()
     response = client.post(f"/plans/milestones/{first.id}", headers={"HX-Request": "true"},
                            data={"due_date": first.due_date.isoformat(), "done_date": done, "evidence_note": "诊断报告"})
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "plan-changed"
     assert "已完成" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert operations.progress(list(Milestone.select())) == (1, 5, 20)
+    assert operations.progress(list(Milestone.select())) == (1, 5, 20)
     fragment = client.get(f"/plans/{plan.id}/progress").get_data(as_text=True)
     assert "1/5 · 20%" in fragment
 
 
-def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
+def test_milestone_due_date_outside_the_year_is_refused(client, make, staff, db_conn):
     new_plan(client)
     subject = make.pooled_subject()
     client.post(f"/plans/{the_plan().id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
-    with db.connection_context():
-        milestone = Milestone.select().first()
+    milestone = Milestone.select().first()
     response = client.post(f"/plans/milestones/{milestone.id}", headers={"HX-Request": "true"},
                            data={"due_date": f"{YEAR + 1}-01-15", "done_date": "", "evidence_note": ""})
     assert "到期日须在计划年度" in response.get_data(as_text=True) and "HX-Trigger" not in response.headers
@@ -134,9 +126,8 @@ def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
     response = client.post(f"/plans/milestones/{milestone.id}", headers={"HX-Request": "true"},
                            data={"due_date": milestone.due_date.isoformat(), "done_date": future})
     assert "完成日期不能晚于今天" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert Milestone.get_by_id(milestone.id).due_date == milestone.due_date
-        assert Milestone.get_by_id(milestone.id).done_date is None
+    assert Milestone.get_by_id(milestone.id).due_date == milestone.due_date
+    assert Milestone.get_by_id(milestone.id).done_date is None
 
 
 @pytest.mark.parametrize("setup, target, message", [
@@ -145,23 +136,21 @@ def test_milestone_due_date_outside_the_year_is_refused(client, make, staff):
     ("municipal", "municipal", "目标梯度须高于"),
     ("provincial", "municipal", "目标梯度须高于"),
 ])
-def test_item_refusals(client, make, staff, setup, target, message):
+def test_item_refusals(client, make, staff, setup, target, message, db_conn):
     new_plan(client)
     if setup == "not_pooled":
         subject = make.subject(rung=Rung.INTEREST.value)
     else:
         subject = make.pooled_subject(rung=Rung.POOL.value if setup == "exited" else setup)
         if setup == "exited":
-            with db.connection_context():
-                PoolEntry.update(status=PoolStatus.EXITED.value).execute()
+            PoolEntry.update(status=PoolStatus.EXITED.value).execute()
     html = client.post(f"/plans/{the_plan().id}/items", data={"subject_id": subject.id, "target_rung": target},
                        follow_redirects=True).get_data(as_text=True)
     assert message in html
-    with db.connection_context():
-        assert PlanItem.select().count() == 0
+    assert PlanItem.select().count() == 0
 
 
-def test_bulk_add_from_a_pool_filter(client, make, staff):
+def test_bulk_add_from_a_pool_filter(client, make, staff, db_conn):
     new_plan(client)
     subjects = [make.pooled_subject(district="临江区", name=f"临江批量{n}有限公司") for n in range(3)]
     make.pooled_subject(district="松源区")
@@ -170,42 +159,38 @@ def test_bulk_add_from_a_pool_filter(client, make, staff):
     assert "符合条件的培育库对象 3 个" in html
     data = {"subject": [s.id for s in subjects], **{f"target-{s.id}": "provincial" for s in subjects}}
     client.post(f"/plans/{plan.id}/bulk?district=临江区", data=data)
-    with db.connection_context():
-        assert PlanItem.select().where(PlanItem.plan == plan).count() == 3
+    assert PlanItem.select().where(PlanItem.plan == plan).count() == 3
     response = client.post(f"/plans/{plan.id}/bulk?district=临江区", data=data, follow_redirects=True)
     assert "已在本计划中" in response.get_data(as_text=True)
 
 
-def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, staff):
+def test_copy_from_last_year_carries_subjects_still_cultivated(client, make, staff, db_conn):
     keep, achieved, exited = make.pooled_subject(), make.pooled_subject(), make.pooled_subject()
-    with db.connection_context():
-        last = operations.create_plan(YEAR - 1, title="去年", by=staff)
-        for subject in (keep, achieved, exited):
-            operations.add_item(last, subject, target_rung="municipal", owner=staff, by=staff)
-        operations.update_plan(last, title="去年", goals="目标", measures="措施", targets={("factory", "municipal"): 5},
-                               by=staff)
-        achieved.rung = Rung.MUNICIPAL.value
-        achieved.save()
-        PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == exited).execute()
+    last = operations.create_plan(YEAR - 1, title="去年", by=staff)
+    for subject in (keep, achieved, exited):
+        operations.add_item(last, subject, target_rung="municipal", owner=staff, by=staff)
+    operations.update_plan(last, title="去年", goals="目标", measures="措施", targets={("factory", "municipal"): 5},
+                           by=staff)
+    achieved.rung = Rung.MUNICIPAL.value
+    achieved.save()
+    PoolEntry.update(status=PoolStatus.EXITED.value).where(PoolEntry.subject == exited).execute()
     new_plan(client, copy=True)
     plan = the_plan()
-    with db.connection_context():
-        assert [i.subject_id for i in operations.active_items(plan)] == [keep.id]
-        assert {(t.kind, t.rung): t.count for t in plan.targets}[("factory", "municipal")] == 5
-        assert plan.measures == "措施"
+    assert [i.subject_id for i in operations.active_items(plan)] == [keep.id]
+    assert {(t.kind, t.rung): t.count for t in plan.targets}[("factory", "municipal")] == 5
+    assert plan.measures == "措施"
 
 
-def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, login, staff):
+def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, login, staff, db_conn):
     own, other = make.pooled_subject(name="自己乳业有限公司"), make.pooled_subject(name="别家纸业有限公司")
-    with db.connection_context():
-        plan = operations.create_plan(YEAR, title="计划", by=staff)
-        mine = operations.add_item(plan, own, target_rung="municipal", owner=staff, by=staff, note="请尽快完成节能诊断")
-        theirs = operations.add_item(plan, other, target_rung="municipal", owner=staff, by=staff)
-        operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 2},
-                               by=staff)
-        operations.approve(plan, by=staff)
-        my_first = mine.milestones.order_by(Milestone.position).first()
-        their_first = theirs.milestones.order_by(Milestone.position).first()
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    mine = operations.add_item(plan, own, target_rung="municipal", owner=staff, by=staff, note="请尽快完成节能诊断")
+    theirs = operations.add_item(plan, other, target_rung="municipal", owner=staff, by=staff)
+    operations.update_plan(plan, title="计划", goals="目标", measures="措施", targets={("factory", "municipal"): 2},
+                           by=staff)
+    operations.approve(plan, by=staff)
+    my_first = mine.milestones.order_by(Milestone.position).first()
+    their_first = theirs.milestones.order_by(Milestone.position).first()
     client.post("/logout")
     login(make.user(Role.ENTERPRISE, subject=own))
     html = client.get("/my/plan").get_data(as_text=True)
@@ -215,9 +200,8 @@ def test_enterprise_sees_only_its_own_item_and_submits_evidence(client, make, lo
                        data={"file": (io.BytesIO(pdf), "x.pdf")}, content_type="multipart/form-data").status_code == 404
     client.post(f"/my/plan/milestones/{my_first.id}/evidence", data={"file": (io.BytesIO(pdf), "诊断.pdf"), "note": "已完成"},
                 content_type="multipart/form-data")
-    with db.connection_context():
-        submitted = Milestone.get_by_id(my_first.id)
-        assert submitted.submitted_at and submitted.document and submitted.done_date is None
+    submitted = Milestone.get_by_id(my_first.id)
+    assert submitted.submitted_at and submitted.document and submitted.done_date is None
     assert client.get("/plans/").status_code == 403
 
 

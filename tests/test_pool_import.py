@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from blueprints.pool import spreadsheet
 from core import settings
 from core.identifiers import make_credit_code
-from models import AuditEvent, PoolEntry, Role, Subject, db
+from models import AuditEvent, PoolEntry, Role, Subject
 
 pytestmark = pytest.mark.staff(login=True, username="wangxm")
 
@@ -50,23 +50,21 @@ def test_template_has_the_export_columns(client, staff):
     assert [c.value for c in sheet[1]] == ["序号"] + spreadsheet.HEADERS
 
 
-def test_preview_then_confirm_creates_registrations_waiting_for_the_checks(client, staff):
+def test_preview_then_confirm_creates_registrations_waiting_for_the_checks(client, staff, db_conn):
     html = upload(client, workbook_bytes([row(), row(name="第二家企业有限公司", code=make_credit_code("239902", 4343))])).get_data(as_text=True)
     assert "新增 2" in html and "待审核的意向登记" in html
-    with db.connection_context():
-        assert Subject.select().count() == 0  # a preview writes nothing
+    assert Subject.select().count() == 0  # a preview writes nothing
     assert confirm(client, html).status_code == 302
-    with db.connection_context():
-        subject = Subject.get(Subject.name == "导入测试乳业有限公司")
-        assert (subject.source, subject.status, subject.rung) == ("import", "pending", "interest")
-        assert PoolEntry.select().count() == 0  # the pool is entered through the checks only (第十条)
-        assert AuditEvent.get(AuditEvent.action == "pool.import").details_dict["created"] == 2
+    subject = Subject.get(Subject.name == "导入测试乳业有限公司")
+    assert (subject.source, subject.status, subject.rung) == ("import", "pending", "interest")
+    assert PoolEntry.select().count() == 0  # the pool is entered through the checks only (第十条)
+    assert AuditEvent.get(AuditEvent.action == "pool.import").details_dict["created"] == 2
     # the admit form starts from what the row asked for
     html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
     assert 'value="2025"' in html and '<option selected value="high">' in html
 
 
-def test_one_bad_row_means_nothing_is_written_and_every_error_is_listed(client, staff):
+def test_one_bad_row_means_nothing_is_written_and_every_error_is_listed(client, staff, db_conn):
     bad_code = make_credit_code("239902", 5555)[:-1] + "0"
     rows = [row(), row(name="坏行", code=bad_code, district="外市区"),
             row(name="重复行"), row(name="年份错", code=make_credit_code("239902", 5656), year="二〇二五", owner="nobody")]
@@ -76,8 +74,7 @@ def test_one_bad_row_means_nothing_is_written_and_every_error_is_listed(client, 
     assert "第 4 行" in html and "与第 2 行重复" in html
     assert "第 5 行" in html and "入库年度" in html and "nobody 不是本系统的经办人用户名" in html
     assert 'name="token"' not in html
-    with db.connection_context():
-        assert Subject.select().count() == 0
+    assert Subject.select().count() == 0
 
 
 def test_wrong_header_or_not_a_workbook(client, staff):
@@ -87,11 +84,10 @@ def test_wrong_header_or_not_a_workbook(client, staff):
     assert "不是允许的类型" in html
 
 
-def test_untouched_export_imports_as_no_op_and_an_edit_changes_only_that(client, staff, make):
+def test_untouched_export_imports_as_no_op_and_an_edit_changes_only_that(client, staff, make, db_conn):
     for n in range(3):
         subject = make.subject(name=f"往返企业{n}有限公司", district="临江区", contact_email="a@b.cn" if n else "")
-        with db.connection_context():
-            PoolEntry.create(subject=subject, year_admitted=2024, owner=staff if n == 1 else None)
+        PoolEntry.create(subject=subject, year_admitted=2024, owner=staff if n == 1 else None)
     exported = client.get("/pool/export").data
     html = upload(client, exported).get_data(as_text=True)
     assert "新增 0，更新 0，未变化 3" in html
@@ -103,14 +99,12 @@ def test_untouched_export_imports_as_no_op_and_an_edit_changes_only_that(client,
     html = upload(client, buffer.getvalue()).get_data(as_text=True)
     assert "新增 0，更新 1，未变化 2" in html
     confirm(client, html)
-    with db.connection_context():
-        assert Subject.select().where(Subject.contact_person == "新的联系人").count() == 1
+    assert Subject.select().where(Subject.contact_person == "新的联系人").count() == 1
 
 
-def test_formula_like_text_round_trips_without_being_evaluated(client, staff, make):
+def test_formula_like_text_round_trips_without_being_evaluated(client, staff, make, db_conn):
     subject = make.subject(name="=危险公式有限公司", district="临江区")
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=2024)
+    PoolEntry.create(subject=subject, year_admitted=2024)
     exported = client.get("/pool/export").data
     cell = load_workbook(io.BytesIO(exported)).active["B2"]
     assert cell.value == "'=危险公式有限公司" and cell.data_type == "s"
@@ -123,7 +117,7 @@ def test_expired_preview_token(client, staff):
 
 
 def test_cli_export_and_import(runner, app, make, tmp_path):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         settings.save({"districts": ["松源区"]})
     make.user(Role.STAFF, username="wangxm")
     good = tmp_path / "good.xlsx"
@@ -135,7 +129,7 @@ def test_cli_export_and_import(runner, app, make, tmp_path):
     result = runner.invoke(args=["pool", "import", str(bad)])
     assert result.exit_code != 0 and "第 2 行" in result.output and "未写入任何数据" in result.output
     pooled = make.subject(name="已入库企业有限公司", district="松源区")
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         assert Subject.get(Subject.name == "导入测试乳业有限公司").status == "pending"  # waits for the checks
         PoolEntry.create(subject=pooled, year_admitted=2025)
     out = tmp_path / "pool.xlsx"
@@ -143,13 +137,12 @@ def test_cli_export_and_import(runner, app, make, tmp_path):
     assert load_workbook(out).active["B2"].value == "已入库企业有限公司"
 
 
-def test_a_preview_is_confirmed_once(client, staff):
+def test_a_preview_is_confirmed_once(client, staff, db_conn):
     html = upload(client, workbook_bytes([row()])).get_data(as_text=True)
     assert confirm(client, html).status_code == 302
     again = confirm(client, html)  # the second of two clicks: the preview is gone, nothing is written twice
     assert again.status_code == 302 and again.headers["Location"].endswith("/pool/import")
-    with db.connection_context():
-        assert Subject.select().count() == 1
+    assert Subject.select().count() == 1
 
 
 def test_abandoned_previews_are_swept_after_a_day(app, tmp_path):

@@ -19,7 +19,6 @@ from models import (
     Rung,
     SubjectKind,
     SubjectStatus,
-    db,
     local_now,
 )
 
@@ -62,7 +61,7 @@ def city(app, make, staff):
         "exited": make.subject(name="已退出企业有限公司", district="临江区", rung=Rung.POOL.value),
         "pending": make.subject(name="待审核企业有限公司", status=SubjectStatus.PENDING.value),
     }
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         settings.save(CITY)
         for key in ("factory", "park", "chain", "provincial"):
             PoolEntry.create(subject=units[key], year_admitted=YEAR - 1, owner=staff,
@@ -79,7 +78,7 @@ def city(app, make, staff):
 @pytest.fixture
 def files(app, city):
     """The bundle's files built from the gathered data, as the build writes them."""
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         return bundle.build_files(filing.gather(YEAR, TODAY), plan_writers.build_plan_docx)
 
 

@@ -22,7 +22,6 @@ from models import (
     Role,
     Rung,
     VetoCheck,
-    db,
     local_now,
 )
 from rules import Refused
@@ -42,7 +41,7 @@ def staff(staff, bureau):
 
 def applicant(app, make, staff, name, score=88, veto_age_days=10):
     subject = make.subject(name=name, rung=Rung.POOL.value)
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         PoolEntry.create(subject=subject, year_admitted=YEAR - 1)
         for key, _, _ in rules.VETO_CONDITIONS:
             VetoCheck.create(subject=subject, condition_key=key, result="clear", source="信用中国",
@@ -58,18 +57,16 @@ def applicant(app, make, staff, name, score=88, veto_age_days=10):
 
 
 def open_round(app, staff):
-    with app.test_request_context(), db.connection_context():
+    with app.test_request_context():
         return recommend.open_round(YEAR, by=staff)
 
 
 def row_of(round_, application):
-    with db.connection_context():
-        return Recommendation.get(Recommendation.round == round_, Recommendation.application == application)
+    return Recommendation.get(Recommendation.round == round_, Recommendation.application == application)
 
 
 def red_titles(application):
-    with db.connection_context():
-        return [c.title for c in recommend.red(recommend.checks(Application.get_by_id(application.id), today=TODAY))]
+    return [c.title for c in recommend.red(recommend.checks(Application.get_by_id(application.id), today=TODAY))]
 
 
 def test_all_green_for_a_clean_applicant(app, make, staff):
@@ -128,12 +125,11 @@ def test_ranks_must_differ_and_decisions_need_opinions(app, make, staff, db_conn
 
 
 def decide_all(round_, staff, ranks):
-    with db.connection_context():
-        for application, rank in ranks:
-            decision = "recommend" if rank else "not_recommend"
-            recommend.decide(row_of(round_, application), rank=rank, decision=decision,
-                             opinion=f"意见{application.subject.name}", exception_reason="",
-                             by=staff, today=TODAY)
+    for application, rank in ranks:
+        decision = "recommend" if rank else "not_recommend"
+        recommend.decide(row_of(round_, application), rank=rank, decision=decision,
+                         opinion=f"意见{application.subject.name}", exception_reason="",
+                         by=staff, today=TODAY)
 
 
 def test_sign_off_locks_and_a_new_version_keeps_both(app, make, staff, db_conn):
@@ -183,15 +179,14 @@ def test_the_package(app, client, make, login, staff):
     assert re.search(rf"〔{YEAR}〕\d+号", cover) and "__号" not in cover  # signed: its 发文字号 is issued
 
 
-def test_decision_shows_on_subject_and_enterprise_pages_once_signed(app, client, make, login, staff):
+def test_decision_shows_on_subject_and_enterprise_pages_once_signed(app, client, make, login, staff, db_conn):
     application = applicant(app, make, staff, "展示企业有限公司")
     round_ = open_round(app, staff)
     decide_all(round_, staff, [(application, 1)])
     enterprise = make.user(Role.ENTERPRISE, subject=application.subject)
     login(enterprise)
     assert 'id="recommendation-decision"' not in client.get("/my/").get_data(as_text=True)
-    with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
+    recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)
     assert "省级推荐：<strong>推荐</strong>" in client.get("/my/").get_data(as_text=True)
 
 
@@ -210,20 +205,18 @@ def test_htmx_save_returns_the_row_with_its_error(app, client, make, login, staf
     assert "第 1 位" in html
 
 
-def test_a_row_saved_after_the_round_was_signed_elsewhere_says_so(app, client, make, login, staff):
+def test_a_row_saved_after_the_round_was_signed_elsewhere_says_so(app, client, make, login, staff, db_conn):
     application = applicant(app, make, staff, "另窗企业有限公司")
     round_ = open_round(app, staff)
     decide_all(round_, staff, [(application, 1)])
     row = row_of(round_, application)
-    with db.connection_context():
-        recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)  # in another tab, by a colleague
+    recommend.sign(RecommendationRound.get_by_id(round_.id), by=staff)  # in another tab, by a colleague
     login(staff)
     html = client.post(f"/recommend/recommendations/{row.id}", headers={"HX-Request": "true"},
                        data={f"r{row.id}-rank": "1", f"r{row.id}-decision": "recommend",
                              f"r{row.id}-opinion": "改过的意见"}).get_data(as_text=True)
     assert "已签发" in html and "本次修改未保存" in html and "改过的意见" in html  # said, and the text not lost
-    with db.connection_context():
-        assert Recommendation.get_by_id(row.id).opinion != "改过的意见"
+    assert Recommendation.get_by_id(row.id).opinion != "改过的意见"
 
 
 def test_cli_refuses_an_unsigned_round_without_draft(runner, app, make, staff, tmp_path):

@@ -9,7 +9,7 @@ from peewee import JOIN, fn
 from blueprints.main.routes import staff_figures
 from blueprints.pool.figures import pool_figures
 from core import search
-from models import PoolEntry, Rung, Subject, SubjectCount, SubjectStatus, db
+from models import PoolEntry, Rung, Subject, SubjectCount, SubjectStatus
 
 pytestmark = pytest.mark.staff(login=True)
 NEXT = re.compile(r'<a class="page-link" href="([^"]+)"[^>]*>下一页</a>')
@@ -18,14 +18,12 @@ ROW_NAME = re.compile(r'<a href="/pool/subjects/\d+">([^<]+)</a>')
 
 
 def found(text):
-    with db.connection_context():
-        return {s.name for s in Subject.select().where(search.subject_condition(text))}
+    return {s.name for s in Subject.select().where(search.subject_condition(text))}
 
 
 def pooled(make, name, year=2025, **fields):
     subject = make.subject(name=name, rung=Rung.POOL.value, **fields)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=year)
+    PoolEntry.create(subject=subject, year_admitted=year)
     return subject
 
 
@@ -43,11 +41,10 @@ def test_search_finds_substrings_of_names_and_credit_codes(app, make):
     assert found('"乳业') == set() and found("乳业 OR 纸业") == set()  # FTS syntax is text, not an operator
 
 
-def test_search_index_follows_inserts_and_renames(app, make):
+def test_search_index_follows_inserts_and_renames(app, make, db_conn):
     subject = make.subject(name="松源钢铁有限公司")
     assert found("源钢铁") == {subject.name}
-    with db.connection_context():
-        Subject.update(name="松源新材料有限公司").where(Subject.id == subject.id).execute()
+    Subject.update(name="松源新材料有限公司").where(Subject.id == subject.id).execute()
     assert found("源钢铁") == set()
     assert found("新材料") == {"松源新材料有限公司"}
     later = make.subject(name="东宁新材料科技有限公司")
@@ -83,14 +80,13 @@ def walk(client, url):
 
 @pytest.mark.app_config(PAGE_SIZE=3)
 @pytest.mark.parametrize("sort", ["-year", "year", "name", "-name"])
-def test_keyset_pages_walk_the_whole_list_with_ties(client, staff, make, sort):
+def test_keyset_pages_walk_the_whole_list_with_ties(client, staff, make, sort, db_conn):
     """Eleven subjects, many sharing a year and some a name: following "下一页" visits each once, in order."""
     for index in range(11):
         pooled(make, f"同名企业{index % 3}有限公司", year=2024 + index % 2)
-    with db.connection_context():
-        column = {"year": PoolEntry.year_admitted, "name": Subject.name}[sort.lstrip("-")]
-        order = (column.desc(), PoolEntry.id.desc()) if sort.startswith("-") else (column, PoolEntry.id)
-        expected = [n for (n,) in PoolEntry.select(Subject.name).join(Subject).order_by(*order).tuples()]
+    column = {"year": PoolEntry.year_admitted, "name": Subject.name}[sort.lstrip("-")]
+    order = (column.desc(), PoolEntry.id.desc()) if sort.startswith("-") else (column, PoolEntry.id)
+    expected = [n for (n,) in PoolEntry.select(Subject.name).join(Subject).order_by(*order).tuples()]
     names, urls = walk(client, f"/pool/?sort={sort}")
     assert names == expected and len(urls) == 4
     assert "after=" in urls[2] and "page=3" in urls[2]  # the next link carries the last row's sort key
@@ -119,29 +115,28 @@ def counted(db_rows):
     return {k: v for k, v in db_rows if v}
 
 
-def test_subject_counts_follow_every_change(app, make):
+def test_subject_counts_follow_every_change(app, make, db_conn):
     """subject_count, kept by triggers, equals a count of the tables after inserts, updates and pool changes."""
     a = make.subject(name="甲有限公司", district="松源区", status=SubjectStatus.PENDING.value)
     b = pooled(make, "乙有限公司", district="临江区")
     make.subject(name="丙有限公司", district="临江区", kind="park")
-    with db.connection_context():
-        Subject.update(status=SubjectStatus.ADMITTED.value, district="河东区").where(Subject.id == a.id).execute()
-        PoolEntry.create(subject=a, year_admitted=2026)
-        PoolEntry.update(status="exited").where(PoolEntry.subject == b.id).execute()
-        Subject.update(rung=Rung.MUNICIPAL.value).where(Subject.id == b.id).execute()
-        kept = counted(((d, k, r, s, p), n) for d, k, r, s, p, n in SubjectCount.select(
-            SubjectCount.district, SubjectCount.kind, SubjectCount.rung, SubjectCount.status,
-            SubjectCount.pool_status, SubjectCount.n).tuples())
-        scanned = counted(((d, k, r, s, p or ""), n) for d, k, r, s, p, n in Subject.select(
-            Subject.district, Subject.kind, Subject.rung, Subject.status, PoolEntry.status, fn.COUNT(Subject.id))
-            .join(PoolEntry, on=(PoolEntry.subject == Subject.id), join_type=JOIN.LEFT_OUTER)
-            .group_by(Subject.district, Subject.kind, Subject.rung, Subject.status, PoolEntry.status).tuples())
-        assert kept == scanned
-        figures = pool_figures()
-        assert figures.total == 1 and figures.exited == 1 and figures.row("河东区")["total"] == 1
-        home = staff_figures()
-        assert home["total"] == 3 and home["waiting"] == 0
-        assert home["by_district"]["临江区"] == {"factory": 1, "park": 1}
+    Subject.update(status=SubjectStatus.ADMITTED.value, district="河东区").where(Subject.id == a.id).execute()
+    PoolEntry.create(subject=a, year_admitted=2026)
+    PoolEntry.update(status="exited").where(PoolEntry.subject == b.id).execute()
+    Subject.update(rung=Rung.MUNICIPAL.value).where(Subject.id == b.id).execute()
+    kept = counted(((d, k, r, s, p), n) for d, k, r, s, p, n in SubjectCount.select(
+        SubjectCount.district, SubjectCount.kind, SubjectCount.rung, SubjectCount.status,
+        SubjectCount.pool_status, SubjectCount.n).tuples())
+    scanned = counted(((d, k, r, s, p or ""), n) for d, k, r, s, p, n in Subject.select(
+        Subject.district, Subject.kind, Subject.rung, Subject.status, PoolEntry.status, fn.COUNT(Subject.id))
+        .join(PoolEntry, on=(PoolEntry.subject == Subject.id), join_type=JOIN.LEFT_OUTER)
+        .group_by(Subject.district, Subject.kind, Subject.rung, Subject.status, PoolEntry.status).tuples())
+    assert kept == scanned
+    figures = pool_figures()
+    assert figures.total == 1 and figures.exited == 1 and figures.row("河东区")["total"] == 1
+    home = staff_figures()
+    assert home["total"] == 3 and home["waiting"] == 0
+    assert home["by_district"]["临江区"] == {"factory": 1, "park": 1}
 
 
 def test_home_page_shows_the_counts(client, staff, make):
@@ -153,14 +148,13 @@ def test_home_page_shows_the_counts(client, staff, make):
 
 
 @pytest.mark.app_config(PAGE_SIZE=2)
-def test_filtered_pages_read_in_the_pool_order_give_the_same_rows(client, staff, make):
+def test_filtered_pages_read_in_the_pool_order_give_the_same_rows(client, staff, make, db_conn):
     """A filter keeping many rows reads the pool in its own order (pool_query(pool_first=True)): same rows, same
     order, same total as the filtered join."""
     for index in range(7):
         pooled(make, f"企业{index}有限公司", year=2024 + index % 3, district="临江区" if index % 2 else "松源区")
-    with db.connection_context():
-        expected = [n for (n,) in PoolEntry.select(Subject.name).join(Subject).where(Subject.district == "临江区")
-                    .order_by(PoolEntry.year_admitted.desc(), PoolEntry.id.desc()).tuples()]
+    expected = [n for (n,) in PoolEntry.select(Subject.name).join(Subject).where(Subject.district == "临江区")
+                .order_by(PoolEntry.year_admitted.desc(), PoolEntry.id.desc()).tuples()]
     names, urls = walk(client, "/pool/?district=临江区")
     assert names == expected and len(urls) == 2
     assert "共 3 条" in client.get(urls[0]).get_data(as_text=True)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 import rules
 from core import settings, uploads
 from core.access import STAFF_ROLES
-from models import PoolEntry, Role, Rung, db
+from models import PoolEntry, Role, Rung
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 FORMULA = '=cmd|" /C calc"!A0'
@@ -64,12 +64,10 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make):
             assert response.status_code == 400, (rule.rule, headers, response.status_code)
 
 
-def test_stored_xss_is_escaped_in_pages_and_plain_in_documents(app, client, make, login):
-    with db.connection_context():
-        settings.save({"districts": ["松源区"], "bureau_name": "局"})
+def test_stored_xss_is_escaped_in_pages_and_plain_in_documents(app, client, make, login, db_conn):
+    settings.save({"districts": ["松源区"], "bureau_name": "局"})
     subject = make.subject(name="企业" + XSS, contact_person=XSS, address=XSS, rung=Rung.POOL.value)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=2025)
+    PoolEntry.create(subject=subject, year_admitted=2025)
     staff = make.user(Role.STAFF, display_name=XSS)
     login(staff)
     client.post(f"/pool/subjects/{subject.id}/eligibility/legal_entity", data={"result": "met", "evidence": XSS})
@@ -81,26 +79,23 @@ def test_stored_xss_is_escaped_in_pages_and_plain_in_documents(app, client, make
     assert sheet["B2"].value == "企业" + XSS  # written as plain text
     client.post("/plans/new", data={"year": "2026", "title": "计划" + XSS})
     from models import CultivationPlan
-    with db.connection_context():
-        plan = CultivationPlan.get()
+    plan = CultivationPlan.get()
     client.post(f"/plans/{plan.id}/items", data={"subject_id": subject.id, "target_rung": "municipal"})
     doc = DocxDocument(io.BytesIO(client.get(f"/plans/{plan.id}/plan.docx").data))
     assert doc.paragraphs[0].text == "计划" + XSS
     assert "企业" + XSS in {c.text for t in doc.tables for r in t.rows for c in r.cells}
 
 
-def test_formula_injection_is_neutralised_in_exports(app, client, make, login):
+def test_formula_injection_is_neutralised_in_exports(app, client, make, login, db_conn):
     subject = make.subject(name=FORMULA, contact_person="+SUM(A1)", address="@evil", rung=Rung.POOL.value)
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=2025)
+    PoolEntry.create(subject=subject, year_admitted=2025)
     login(make.user(Role.ADMIN))
     sheet = load_workbook(io.BytesIO(client.get("/pool/export").data)).active
     values = [c.value for c in sheet[2]]
     assert "'" + FORMULA in values and "'+SUM(A1)" in values and "'@evil" in values
     assert all(c.data_type != "f" for c in sheet[2])
     from models import Listing
-    with db.connection_context():
-        Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
+    Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
     for path in ("/admin/audit/export", "/list.xlsx"):
         sheet = load_workbook(io.BytesIO(client.get(path).data)).active
         cells = [c for row in sheet.iter_rows() for c in row]
@@ -190,19 +185,18 @@ def _owned_by_someone_else(make):
     staff = make.user(Role.STAFF)
     agency = make_agency()
     pdf = b"%PDF-1.4 owned"
-    with db.connection_context():
-        PoolEntry.create(subject=subject, year_admitted=2025)
-        application = Application.create(subject=subject, year=2026, rung="municipal")
-        plan = plans.create_plan(2026, title="计划", by=staff)
-        plans.add_items(plan, [(subject, "municipal")], owner=staff, by=staff)
-        milestone = Milestone.select().join(PlanItem).where(PlanItem.subject == subject).first()
-        report = DynamicReport.create(subject=subject, year=2025)
-        change = ChangeNotice.create(subject=subject, kind="scope", description="x")
-        engagement = Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal",
-                                       year=2026, proposed_by=staff)
-        documents = [uploads.save(pdf, "pdf", "a.pdf", owner_type, owner_id).id for owner_type, owner_id in (
-            ("subject", subject.id), ("application", application.id), ("change", change.id),
-            ("agency", agency.id), ("engagement", engagement.id))]
+    PoolEntry.create(subject=subject, year_admitted=2025)
+    application = Application.create(subject=subject, year=2026, rung="municipal")
+    plan = plans.create_plan(2026, title="计划", by=staff)
+    plans.add_items(plan, [(subject, "municipal")], owner=staff, by=staff)
+    milestone = Milestone.select().join(PlanItem).where(PlanItem.subject == subject).first()
+    report = DynamicReport.create(subject=subject, year=2025)
+    change = ChangeNotice.create(subject=subject, kind="scope", description="x")
+    engagement = Engagement.create(subject=subject, agency=agency, purpose="evaluation", rung="municipal",
+                                   year=2026, proposed_by=staff)
+    documents = [uploads.save(pdf, "pdf", "a.pdf", owner_type, owner_id).id for owner_type, owner_id in (
+        ("subject", subject.id), ("application", application.id), ("change", change.id),
+        ("agency", agency.id), ("engagement", engagement.id))]
     return {"documents": documents, "application": [application.id], "engagement": [engagement.id],
             "milestone": [milestone.id], "dynamic_report": [report.id]}, subject, agency
 
@@ -235,22 +229,20 @@ def test_every_owned_object_is_not_found_for_another_enterprise_or_agency(app, c
     assert client.get(f"/my/dynamic/{objects['dynamic_report'][0]}").status_code == 200
 
 
-def test_upkeep_text_is_escaped_in_pages_and_plain_in_documents(app, client, make, login):
+def test_upkeep_text_is_escaped_in_pages_and_plain_in_documents(app, client, make, login, db_conn):
     """Public reports and review opinions (第二十八、三十二条) are shown to staff and written into .docx."""
     from blueprints.upkeep import operations as upkeep
     from models import Complaint, Listing
     subject = make.subject(name="企业" + XSS, rung=Rung.MUNICIPAL.value)
     staff = make.user(Role.STAFF)
-    with db.connection_context():
-        Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
-        values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
-        report, _, _ = upkeep.file_report(subject, 2025, raw=values, by=staff, today=date(2026, 3, 1))
-        upkeep.review_report(report, result="pass", opinion="意见" + XSS, by=staff)
+    Listing.create(subject=subject, rung="municipal", year=2025, source="municipal_review", listed_on=date(2025, 9, 1))
+    values = {key: "1" for key, *_ in rules.DYNAMIC_INDICATORS["factory"]}
+    report, _, _ = upkeep.file_report(subject, 2025, raw=values, by=staff, today=date(2026, 3, 1))
+    upkeep.review_report(report, result="pass", opinion="意见" + XSS, by=staff)
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": XSS, "reporter_contact": XSS,
                                  "matter": XSS, "no_evidence_reason": XSS})
     login(staff)
-    with db.connection_context():
-        complaint = Complaint.get()
+    complaint = Complaint.get()
     for path in ("/upkeep/complaints", f"/upkeep/complaints/{complaint.id}", "/upkeep/dynamic?year=2025",
                  f"/upkeep/dynamic/{report.id}"):
         html = client.get(path).get_data(as_text=True)

@@ -24,8 +24,7 @@ def _logged_in(client):
 
 
 def _actions():
-    with db.connection_context():
-        return [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    return [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
 
 
 # --- Sessions end on the server --------------------------------------------------------------------------------
@@ -129,39 +128,36 @@ def test_an_unknown_name_costs_as_much_time_as_a_wrong_password(app, make):
     assert 0.5 < unknown_median / known_median < 2, (known_median, unknown_median)
 
 
-def test_cli_unlocks_an_account(app, runner, make):
+def test_cli_unlocks_an_account(app, runner, make, db_conn):
     user = make.user()
     for _ in range(5):
         _login_from(app, "127.0.0.9", user.username, "Wrong-pass-1")
     result = runner.invoke(args=["user", "unlock", user.username])
     assert result.exit_code == 0 and "已解除" in result.output, result.output
     assert _login_from(app, "127.0.0.9", user.username, PASSWORD).status_code == 302
-    with db.connection_context():
-        event = AuditEvent.select().where(AuditEvent.action == "user.unlock").get()
+    event = AuditEvent.select().where(AuditEvent.action == "user.unlock").get()
     assert event.ip == "cli" and '"os_user"' in event.details
     assert runner.invoke(args=["user", "unlock", "nobody"]).exit_code != 0
 
 
-def test_admin_unlocks_from_the_user_page(app, client, make, login):
+def test_admin_unlocks_from_the_user_page(app, client, make, login, db_conn):
     user = make.user()
     for _ in range(5):
         _login_from(app, "127.0.0.9", user.username, "Wrong-pass-1")
     login(make.user(Role.ADMIN))
     assert "已从 1 个地址锁定" in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     client.post(f"/admin/users/{user.id}/unlock")
-    with db.connection_context():
-        assert not LoginThrottle.select().where(LoginThrottle.username == user.username).exists()
+    assert not LoginThrottle.select().where(LoginThrottle.username == user.username).exists()
 
 
 # --- Passwords age -------------------------------------------------------------------------------------------
 
-def test_staff_passwords_expire_when_the_bureau_sets_an_age(client, make, login):
+def test_staff_passwords_expire_when_the_bureau_sets_an_age(client, make, login, db_conn):
     user = make.user(Role.STAFF)
     enterprise_user = make.user(Role.ENTERPRISE)
-    with db.connection_context():
-        with db.atomic():
-            settings.save({"password_max_age_days": 90})
-        User.update(password_changed_at=local_now() - timedelta(days=91)).execute()
+    with db.atomic():
+        settings.save({"password_max_age_days": 90})
+    User.update(password_changed_at=local_now() - timedelta(days=91)).execute()
     login(user)
     response = client.get("/home")
     assert response.status_code == 302 and response.headers["Location"].startswith("/account/password")
@@ -209,15 +205,14 @@ def test_next_from_another_site_is_ignored(client):
 
 # --- The audit trail sees denials, downloads and shell commands -------------------------------------------------
 
-def test_permission_denials_and_csrf_failures_are_audited(app, client, make, login):
+def test_permission_denials_and_csrf_failures_are_audited(app, client, make, login, db_conn):
     login(make.user(Role.ENTERPRISE))
     assert client.get("/admin/users").status_code == 403
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/logout").status_code == 400
     actions = _actions()
     assert "security.forbidden" in actions and "security.csrf_failed" in actions
-    with db.connection_context():
-        event = AuditEvent.get(AuditEvent.action == "security.forbidden")
+    event = AuditEvent.get(AuditEvent.action == "security.forbidden")
     assert event.result == "denied" and "/admin/users" in event.details
 
 
@@ -252,7 +247,7 @@ def test_an_invalid_audit_filter_is_an_error_not_an_unfiltered_export(client, ma
 # --- Rate limits in the shared store --------------------------------------------------------------------------
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="greenladder://")
-def test_login_rate_limit_counts_in_the_database_and_says_when_to_retry(app, make):
+def test_login_rate_limit_counts_in_the_database_and_says_when_to_retry(app, make, db_conn):
     browser = app.test_client()
     codes = [browser.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(32)]
     assert codes.count(429) == 2
@@ -260,24 +255,22 @@ def test_login_rate_limit_counts_in_the_database_and_says_when_to_retry(app, mak
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert "操作过于频繁" in response.get_data(as_text=True)
     assert "security.rate_limited" in _actions()
-    with db.connection_context():  # the count lives in the database, where every worker reads it
-        assert RateLimitCounter.select().where(RateLimitCounter.count >= 30).exists()
+    # the count lives in the database, where every worker reads it
+    assert RateLimitCounter.select().where(RateLimitCounter.count >= 30).exists()
 
 
 @pytest.mark.app_config(TRUSTED_PROXIES=1)
-def test_forwarded_address_is_honoured_only_behind_a_configured_proxy(app, make):
+def test_forwarded_address_is_honoured_only_behind_a_configured_proxy(app, make, db_conn):
     user = make.user()
     browser = app.test_client()
     for _ in range(5):
         browser.post("/login", data={"username": user.username, "password": "Wrong-pass-1"},
                      headers={"X-Forwarded-For": "192.0.2.10"})
-    with db.connection_context():
-        assert [t.ip for t in LoginThrottle.select()] == ["192.0.2.10"]
+    assert [t.ip for t in LoginThrottle.select()] == ["192.0.2.10"]
 
 
-def test_forwarded_address_is_ignored_without_a_proxy(app, make):
+def test_forwarded_address_is_ignored_without_a_proxy(app, make, db_conn):
     user = make.user()
     app.test_client().post("/login", data={"username": user.username, "password": "Wrong-pass-1"},
                            headers={"X-Forwarded-For": "192.0.2.10"})
-    with db.connection_context():
-        assert [t.ip for t in LoginThrottle.select()] == ["127.0.0.1"]
+    assert [t.ip for t in LoginThrottle.select()] == ["127.0.0.1"]

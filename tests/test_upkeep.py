@@ -24,7 +24,6 @@ from models import (
     Role,
     Rung,
     Subject,
-    db,
     local_now,
 )
 from rules import Refused
@@ -88,7 +87,7 @@ def test_filing_status_across_the_deadline(app, make, staff, today, overdue, db_
     assert json.loads(late.details)["late"] is overdue
 
 
-def test_enterprise_files_its_table_and_corrects_it(app, client, make, login):
+def test_enterprise_files_its_table_and_corrects_it(app, client, make, login, db_conn):
     subject = make.listed_subject()
     login(enterprise_of(make, subject))
     page = client.get("/my/dynamic").get_data(as_text=True)
@@ -98,22 +97,20 @@ def test_enterprise_files_its_table_and_corrects_it(app, client, make, login):
     response = client.post("/my/dynamic", data={**GOOD, "year": LAST_YEAR, "energy_per_output": "7.2"},
                            follow_redirects=True)
     assert "超出常见范围" in response.get_data(as_text=True)
-    with db.connection_context():
-        report = DynamicReport.get()
-        assert DynamicReport.select().count() == 1 and json.loads(report.indicators)["energy_per_output"] == 7.2
-        assert [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("dynamic."))
-                .order_by(AuditEvent.id)] == ["dynamic.file", "dynamic.edit"]
+    report = DynamicReport.get()
+    assert DynamicReport.select().count() == 1 and json.loads(report.indicators)["energy_per_output"] == 7.2
+    assert [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("dynamic."))
+            .order_by(AuditEvent.id)] == ["dynamic.file", "dynamic.edit"]
 
 
-def test_text_in_a_number_field_is_refused_next_to_it_and_nothing_changes(app, client, make, login):
+def test_text_in_a_number_field_is_refused_next_to_it_and_nothing_changes(app, client, make, login, db_conn):
     subject = make.listed_subject()
     login(enterprise_of(make, subject))
     client.post("/my/dynamic", data={**GOOD, "year": LAST_YEAR})
     html = client.post("/my/dynamic", data={**GOOD, "year": LAST_YEAR, "water_use": "十二"}).get_data(as_text=True)
     assert 'is-invalid" id="water_use" name="water_use" inputmode="decimal" value="十二"' in html
     assert "取水量须填写数字（单位：万立方米）" in html
-    with db.connection_context():
-        assert json.loads(DynamicReport.get().indicators)["water_use"] == 12
+    assert json.loads(DynamicReport.get().indicators)["water_use"] == 12
 
 
 def test_only_listed_units_file_and_only_for_past_years(app, make, staff, db_conn):
@@ -126,32 +123,29 @@ def test_only_listed_units_file_and_only_for_past_years(app, make, staff, db_con
     assert DynamicReport.select().count() == 0
 
 
-def test_reminders_reach_the_enterprise_once(app, client, make, login, staff):
+def test_reminders_reach_the_enterprise_once(app, client, make, login, staff, db_conn):
     subject = make.listed_subject()
     enterprise = enterprise_of(make, subject)
     login(staff)
     client.post(f"/upkeep/dynamic/remind?year={LAST_YEAR}")
-    with db.connection_context():
-        assert Notice.select().where(Notice.user == enterprise).count() == 1
+    assert Notice.select().where(Notice.user == enterprise).count() == 1
     client.post("/logout")
     login(enterprise)
     assert "请于" in client.get("/my/").get_data(as_text=True)
     assert "请于" not in client.get("/my/").get_data(as_text=True)
 
 
-def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, client, make, login, staff):
+def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, client, make, login, staff, db_conn):
     filed = make.listed_subject(name="已填报企业有限公司")
     make.listed_subject(name="未填报企业有限公司")
-    with db.connection_context():
-        report, _, _ = upkeep.file_report(filed, LAST_YEAR, raw=GOOD, by=staff, today=date(YEAR, 3, 1))
+    report, _, _ = upkeep.file_report(filed, LAST_YEAR, raw=GOOD, by=staff, today=date(YEAR, 3, 1))
     login(staff)
     html = client.get(f"/upkeep/dynamic?year={LAST_YEAR}").get_data(as_text=True)
     assert "拟按第三十条第二项移出" in html and "未填报企业有限公司" in html  # today is after 30 March
     response = client.post(f"/upkeep/dynamic/{report.id}", data={"result": "", "opinion": ""})
     assert "请选择审核结论" in response.get_data(as_text=True) or "请填写审核意见" in response.get_data(as_text=True)
     client.post(f"/upkeep/dynamic/{report.id}", data={"result": "pass", "opinion": "指标真实有效。"})
-    with db.connection_context():
-        assert DynamicReport.get_by_id(report.id).review_result == "pass"
+    assert DynamicReport.get_by_id(report.id).review_result == "pass"
     response = client.get(f"/upkeep/dynamic/opinion.docx?year={LAST_YEAR}")
     doc = DocxDocument(io.BytesIO(response.data))
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
@@ -159,11 +153,10 @@ def test_staff_see_the_missing_flag_review_and_download_the_opinion_report(app, 
     assert "拟按第三十条第二项移出" in cells
 
 
-def test_an_enterprise_cannot_read_another_units_table(app, client, make, login, staff):
+def test_an_enterprise_cannot_read_another_units_table(app, client, make, login, staff, db_conn):
     mine, theirs = make.listed_subject(), make.listed_subject()
-    with db.connection_context():
-        other, _, _ = upkeep.file_report(theirs, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
-        own, _, _ = upkeep.file_report(mine, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
+    other, _, _ = upkeep.file_report(theirs, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
+    own, _, _ = upkeep.file_report(mine, LAST_YEAR, raw=GOOD, by=staff, today=TODAY)
     login(enterprise_of(make, mine))
     assert client.get(f"/my/dynamic/{own.id}").status_code == 200
     assert client.get(f"/my/dynamic/{other.id}").status_code == 404
@@ -172,7 +165,7 @@ def test_an_enterprise_cannot_read_another_units_table(app, client, make, login,
 
 # --- change notices --------------------------------------------------------------------------------------
 
-def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, make, login, staff):
+def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="旧名称有限公司")
     login(enterprise_of(make, subject))
     response = client.post("/my/changes", data={"kind": "name", "new_name": "", "description": "更名"})
@@ -180,18 +173,16 @@ def test_an_accepted_name_change_renames_and_keeps_the_old_name(app, client, mak
     client.post("/my/changes", data={"kind": "name", "new_name": "新名称有限公司", "description": "集团整合更名",
                                      "document": (io.BytesIO(b"%PDF-1.4 licence"), "营业执照.pdf")},
                 content_type="multipart/form-data")
-    with db.connection_context():
-        notice = ChangeNotice.get()
+    notice = ChangeNotice.get()
     assert "待复核" in client.get("/my/changes").get_data(as_text=True)
     client.post("/logout")
     login(staff)
     assert "营业执照.pdf" in client.get(f"/upkeep/changes/{notice.id}").get_data(as_text=True)
     client.post(f"/upkeep/changes/{notice.id}", data={"accepted": "yes", "still_meets": "y", "verification": "已核对执照"})
-    with db.connection_context():
-        assert Subject.get_by_id(subject.id).name == "新名称有限公司"
-        assert ChangeNotice.get_by_id(notice.id).old_name == "旧名称有限公司"
-        assert upkeep.adjustment_rows(YEAR) == [["旧名称有限公司", "名称变更：旧名称有限公司 → 新名称有限公司",
-                                                  "确认变更，仍符合相关标准：已核对执照"]]
+    assert Subject.get_by_id(subject.id).name == "新名称有限公司"
+    assert ChangeNotice.get_by_id(notice.id).old_name == "旧名称有限公司"
+    assert upkeep.adjustment_rows(YEAR) == [["旧名称有限公司", "名称变更：旧名称有限公司 → 新名称有限公司",
+                                              "确认变更，仍符合相关标准：已核对执照"]]
     assert "旧名称有限公司 → 新名称有限公司" in client.get("/upkeep/changes").get_data(as_text=True)
     assert "旧名称有限公司" in client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True).split('id="former-names"')[1]
     response = client.post(f"/upkeep/changes/{notice.id}", data={"accepted": "no", "verification": "再次"})
@@ -206,10 +197,9 @@ def test_pending_changes_go_into_the_recommendation_package(app, make, staff, db
 
 # --- removal ---------------------------------------------------------------------------------------------
 
-def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applications(app, client, make, login, staff):
+def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applications(app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="将被移出企业有限公司")
-    with db.connection_context():
-        listing = Listing.get()
+    listing = Listing.get()
     assert "将被移出企业有限公司" in client.get("/list").get_data(as_text=True)
     login(staff)
     response = client.post(f"/upkeep/listings/{listing.id}/remove", data={"category": "", "reason": "x",
@@ -219,14 +209,13 @@ def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applica
         "category": "falsified", "reason": "评价报告数据造假", "effective_on": TODAY.isoformat()}, follow_redirects=True)
     assert "将被移出企业有限公司" not in client.get("/list").get_data(as_text=True)
     assert "被移出" in client.get(f"/green/{subject.public_token}").get_data(as_text=True)
-    with db.connection_context():
-        subject = Subject.get_by_id(subject.id)
-        assert subject.rung != Rung.MUNICIPAL.value
-        assert PoolEntry.get(PoolEntry.subject == subject).status == PoolStatus.EXITED.value
-        assert Listing.get().removal_category.startswith("第三十条第三项")
-        with pytest.raises(Refused, match="第十五条第三项"):
-            apps.create(subject, YEAR, rung="provincial", method="self", claimed_score=85, national_intent=False,
-                        by=staff)
+    subject = Subject.get_by_id(subject.id)
+    assert subject.rung != Rung.MUNICIPAL.value
+    assert PoolEntry.get(PoolEntry.subject == subject).status == PoolStatus.EXITED.value
+    assert Listing.get().removal_category.startswith("第三十条第三项")
+    with pytest.raises(Refused, match="第十五条第三项"):
+        apps.create(subject, YEAR, rung="provincial", method="self", claimed_score=85, national_intent=False,
+                    by=staff)
     response = client.post(f"/upkeep/listings/{listing.id}/remove", data={
         "category": "falsified", "reason": "再次", "effective_on": TODAY.isoformat()})
     assert "该单位已不在此名单中" in response.get_data(as_text=True)
@@ -234,7 +223,7 @@ def test_removal_updates_the_list_the_green_code_and_the_ladder_and_bars_applica
 
 # --- incidents -------------------------------------------------------------------------------------------
 
-def test_an_incident_produces_its_report_and_proposes_removal(app, client, make, login, staff):
+def test_an_incident_produces_its_report_and_proposes_removal(app, client, make, login, staff, db_conn):
     subject = make.listed_subject(name="发生事故企业有限公司")
     login(staff)
     response = client.post("/upkeep/incidents", data={"subject_id": subject.id, "occurred_on": TODAY.isoformat(),
@@ -250,10 +239,9 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
                                                       "kind": "environment", "grade": "major", "source": "生态环境局",
                                                       "description": "废水外溢"}, follow_redirects=True)
     html = response.get_data(as_text=True)
-    with db.connection_context():
-        listing = Listing.get()
-        from models import Incident
-        incident = Incident.get()
+    listing = Listing.get()
+    from models import Incident
+    incident = Incident.get()
     assert f"/upkeep/listings/{listing.id}/remove?category=major_incident" in html
     doc = DocxDocument(io.BytesIO(client.get(f"/upkeep/incidents/{incident.id}/report.docx").data))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -265,7 +253,7 @@ def test_an_incident_produces_its_report_and_proposes_removal(app, client, make,
 
 # --- public reports --------------------------------------------------------------------------------------
 
-def test_a_report_needs_real_name_and_contact(app, client, make):
+def test_a_report_needs_real_name_and_contact(app, client, make, db_conn):
     subject = make.listed_subject()
     response = client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "",
                                             "matter": "数据造假"})
@@ -275,19 +263,17 @@ def test_a_report_needs_real_name_and_contact(app, client, make):
                                             "evidence": (io.BytesIO(b"<html>x</html>"), "证据.pdf")},
                            content_type="multipart/form-data")
     assert "不是允许的类型" in response.get_data(as_text=True)
-    with db.connection_context():
-        assert Complaint.select().count() == 0
+    assert Complaint.select().count() == 0
 
 
-def test_a_report_against_an_agency_ends_in_its_disqualification(app, client, make, login, staff):
+def test_a_report_against_an_agency_ends_in_its_disqualification(app, client, make, login, staff, db_conn):
     agency = make_agency(name="被举报评价机构有限公司")
     response = client.post("/report", data={"target": f"a{agency.id}", "reporter_name": "张三丰",
                                             "reporter_contact": "13900001111", "matter": "未到现场即出具报告",
                                             "evidence": (io.BytesIO(b"%PDF-1.4 photo"), "照片.pdf")},
                            content_type="multipart/form-data", follow_redirects=True)
     assert "举报已受理" in response.get_data(as_text=True)
-    with db.connection_context():
-        complaint = Complaint.get()
+    complaint = Complaint.get()
     login(staff)
     listing = client.get("/upkeep/complaints").get_data(as_text=True)
     assert "张**" in listing and "139****1111" in listing and "13900001111" not in listing
@@ -296,21 +282,19 @@ def test_a_report_against_an_agency_ends_in_its_disqualification(app, client, ma
     response = client.post(f"/upkeep/complaints/{complaint.id}", data={"finding": "属实", "outcome": "remove"})
     assert "该举报不涉及名单单位" in response.get_data(as_text=True)
     client.post(f"/upkeep/complaints/{complaint.id}", data={"finding": "经核实未到现场", "outcome": "disqualify_agency"})
-    with db.connection_context():
-        agency = Agency.get_by_id(agency.id)
-        assert agency.status == AgencyStatus.DISQUALIFIED.value
-        assert agency.disqualified_until == rules.disqualification_until(TODAY)
-        assert Complaint.get_by_id(complaint.id).outcome == "disqualify_agency"
+    agency = Agency.get_by_id(agency.id)
+    assert agency.status == AgencyStatus.DISQUALIFIED.value
+    assert agency.disqualified_until == rules.disqualification_until(TODAY)
+    assert Complaint.get_by_id(complaint.id).outcome == "disqualify_agency"
 
 
-def test_the_public_cannot_read_reports_or_their_evidence(app, client, make, login):
+def test_the_public_cannot_read_reports_or_their_evidence(app, client, make, login, db_conn):
     subject = make.listed_subject()
     client.post("/report", data={"target": f"s{subject.id}", "reporter_name": "张三", "reporter_contact": "a@b.cn",
                                  "matter": "x", "evidence": (io.BytesIO(b"%PDF-1.4 e"), "e.pdf")},
                 content_type="multipart/form-data")
     from models import Document
-    with db.connection_context():
-        document = Document.get(Document.owner_type == "complaint")
+    document = Document.get(Document.owner_type == "complaint")
     assert client.get("/upkeep/complaints").status_code == 302
     login(enterprise_of(make, subject))
     assert client.get(f"/documents/{document.id}").status_code in (403, 404)
@@ -361,11 +345,10 @@ def test_refiling_keeps_the_earlier_review_in_the_audit_trail(app, make, staff, 
     assert DynamicReport.get().review_result is None
 
 
-def test_a_reminder_links_to_where_the_table_is_filed(app, client, make, login, staff):
+def test_a_reminder_links_to_where_the_table_is_filed(app, client, make, login, staff, db_conn):
     subject = make.listed_subject()
     enterprise = enterprise_of(make, subject)
-    with db.connection_context():
-        upkeep.remind([subject], LAST_YEAR, by=staff)
+    upkeep.remind([subject], LAST_YEAR, by=staff)
     login(enterprise)
     html = client.get("/my/").get_data(as_text=True)
     assert 'href="/my/dynamic">去办理</a>' in html

@@ -51,7 +51,7 @@ def test_a_long_name_keeps_its_extension():
 
 
 def test_stored_and_served_under_the_name_of_its_content(app, client, make, login):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         document = uploads.store(_file(PDF, "营业执照.bat"), "subject", 1)
         assert document.stored_name.endswith(".pdf") and document.original_name == "营业执照.pdf"
         assert document.content_type == "application/pdf"
@@ -62,7 +62,7 @@ def test_stored_and_served_under_the_name_of_its_content(app, client, make, logi
 
 
 def test_a_row_stored_before_names_were_cleaned_is_served_clean(app, client, make, login):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         document = uploads.store(_file(PNG, "a.png"), "subject", 1)
         Document.update(original_name="证书\u202egnp.bat\x01").where(Document.id == document.id).execute()
     login(make.user(Role.STAFF))
@@ -128,7 +128,7 @@ def test_the_sweep_runs_at_most_every_interval(app, monkeypatch, db_conn):
 # --- quota -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.app_config(UPLOAD_QUOTA_BYTES=len(PDF) * 2 + 10)
-def test_quota_per_uploading_account(app, client, make, login):
+def test_quota_per_uploading_account(app, client, make, login, db_conn):
     subject = make.subject()
     user = make.user(Role.ENTERPRISE, subject=subject)
     login(user)
@@ -139,10 +139,9 @@ def test_quota_per_uploading_account(app, client, make, login):
     html = client.post("/my/documents", data={"file": (io.BytesIO(PDF), "三.pdf")}, content_type="multipart/form-data",
                        follow_redirects=True).get_data(as_text=True)
     assert "上传空间已满" in html and "请联系主管部门" in html
-    with db.connection_context():
-        assert [d.original_name for d in Document.select().order_by(Document.id)] == ["一.pdf", "二.pdf"]
+    assert [d.original_name for d in Document.select().order_by(Document.id)] == ["一.pdf", "二.pdf"]
     assert len(os.listdir(app.config["UPLOAD_DIR"])) == 2  # refused before anything was written
-    with app.app_context(), db.connection_context():  # another account has its own quota
+    with app.app_context():  # another account has its own quota
         assert uploads.store(_file(PDF, "别人.pdf"), "subject", subject.id, user=make.user(Role.STAFF))
 
 

@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from core import uploads
-from models import Document, Role, db
+from models import Document, Role
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -58,7 +58,7 @@ def test_refused_when_too_large(app, db_conn):
 
 
 def test_download_only_for_allowed_readers(app, client, make, login):
-    with app.app_context(), db.connection_context():
+    with app.app_context():
         document = uploads.store(_file(PDF, "资质.pdf"), "nobody-reads-this", 1)
     login(make.user(Role.ENTERPRISE))
     assert client.get(f"/documents/{document.id}").status_code == 404
