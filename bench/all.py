@@ -1,4 +1,4 @@
-"""Every benchmark in one run, one table against the targets of DESIGN.md §8 (`make bench`, about 4 minutes).
+"""Every benchmark in one run, one table against their targets (`make bench`, about ten minutes).
 
     .venv/bin/python -m bench.all [--quick]
 
