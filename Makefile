@@ -76,7 +76,7 @@ docs-deps:
 docs-preview: $(VENV)/.installed docs-deps
 	$(BIN)/python tools/docs_preview.py
 
-# Every benchmark, one table of figures against their targets (about ten minutes).
+# Every benchmark, one table of figures against their targets (about five minutes).
 bench: $(VENV)/.installed-dev bench-deps
 	$(BIN)/python -m bench.all
 

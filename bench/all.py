@@ -1,4 +1,4 @@
-"""Every benchmark in one run, one table against their targets (`make bench`, about ten minutes).
+"""Every benchmark in one run, one table against their targets (`make bench`, about five minutes).
 
     .venv/bin/python -m bench.all [--quick]
 
@@ -77,10 +77,10 @@ def main():
     ]
     print(f"GreenLadder benchmarks: {subjects} subjects; load with 16 clients for {load['seconds']:g} s")
     width = max(len(r[0]) for r in rows) + 2
-    print(f"{'measure':<{width}}{'figure':<34}{'target':<12}verdict")
+    print(f"{'measure':<{width}}{'figure':<34}{'target':<18}verdict")
     for label, figure, target, ok in rows:
         verdict = "" if ok is None else ("ok" if ok else "OVER TARGET")
-        print(f"{label:<{width}}{figure:<34}{target:<12}{verdict}")
+        print(f"{label:<{width}}{figure:<34}{target:<18}{verdict}")
     if not all(ok for *_, ok in rows if ok is not None):
         sys.exit(1)
 
