@@ -89,14 +89,16 @@ def check_summaries(kinds):
                                               .where(PoolEntry.status != PoolStatus.EXITED.value)
                                               .order_by(EligibilityCheck.id)).fetchall():
         eligibility[subject_id][key] = result
-    veto = defaultdict(dict)  # {subject_id: {condition: (result as 第十五条 reads it, checked on)}}
-    for subject_id, key, recorded, checked_on, event_on in (
+    veto = defaultdict(dict)  # {subject_id: {condition: (result as 第十五条 reads it, checked on as stored)}}
+    as_date = VetoCheck.checked_on.python_value  # dates converted only where read: a hit's, and the oldest
+    for subject_id, key, recorded, checked_on, event_on in db.execute(
             VetoCheck.select(VetoCheck.subject, VetoCheck.condition_key, VetoCheck.result, VetoCheck.checked_on,
                              VetoCheck.event_on)
             .join(PoolEntry, on=(PoolEntry.subject == VetoCheck.subject))
-            .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(VetoCheck.id).tuples()):
-        fact = rules.VetoFact(key, recorded, checked_on, event_on)
-        veto[subject_id][key] = (rules.veto_effective_result(fact), checked_on)  # 近三年: an older hit is clear
+            .where(PoolEntry.status != PoolStatus.EXITED.value).order_by(VetoCheck.id)).fetchall():
+        if recorded == "hit":  # 近三年: an older hit is clear
+            recorded = rules.veto_effective_result(rules.VetoFact(key, recorded, as_date(checked_on), as_date(event_on)))
+        veto[subject_id][key] = (recorded, checked_on)  # ISO text on SQLite, a date on PostgreSQL: both order by day
     result = {}
     for subject_id, kind in kinds.items():
         done = eligibility[subject_id]
@@ -104,7 +106,7 @@ def check_summaries(kinds):
         rows = [veto[subject_id].get(k) for k, _, _ in rules.VETO_CONDITIONS]
         hit = any(r and r[0] == "hit" for r in rows)
         clear = all(r and r[0] == "clear" for r in rows)
-        oldest = min((r[1] for r in rows if r), default=None)
+        oldest = as_date(min((r[1] for r in rows if r), default=None))
         text = "存在否决情形" if hit else ("均未发现" if clear else "未核查完整")
         result[subject_id] = {"eligible": complete, "veto_date": oldest, "veto_text": text, "hit": hit, "clear": clear}
     return result
