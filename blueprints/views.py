@@ -5,7 +5,10 @@
   one place; ids in URLs are already bounded by the `<int:…>` converter (core/bounds.py);
 - `fragment_or_page(...)`: an htmx request gets the fragment, any other (and a history restore) the whole page;
 - `inline_answer(...)`: the tail of an inline change: htmx gets the changed row (200 even on a refusal, the row
-  carries the message) and an event when something changed; without htmx a flash and back to the page.
+  carries the message) and an event when something changed; without htmx a flash and back to the page;
+- `beside_field(...)`, `errors_flashed(...)`: a refusal beside the field it names, or (the form gone from its page
+  meanwhile) the messages as a flash;
+- `upload_posted_document(subject)`: a subject's document from the upload form, its failure beside the file box.
 """
 from flask import flash, redirect, render_template
 from flask_htmx import make_response as htmx_response
