@@ -162,7 +162,9 @@ def test_whole_ladder(ladder, tmp_path):
         staff_page.get_by_label("绿色工厂市级目标").fill("1")
         staff_page.get_by_label("工作措施和支持政策").fill("组织节能诊断，对接第三方机构开展评价。")
         staff_page.get_by_role("button", name="保存计划内容").click()
-        expect(staff_page.get_by_text("计划已保存")).to_be_visible()  # the page reloaded: type into the new one
+        # the page reloaded: type into the new one once htmx listens on it (under load its script comes late)
+        expect(staff_page.get_by_text("计划已保存")).to_be_visible()
+        staff_page.wait_for_load_state("load")
         staff_page.get_by_label("在培育库中搜索").fill("全梯度")
         option = staff_page.locator("#subject-id option", has_text=FACTORY)
         expect(option).to_have_count(1)
