@@ -162,16 +162,13 @@ def insert_rows(model, rows, page_size=500):
     fields = [f for f in model._meta.sorted_fields if not (f.primary_key and f.name == "id")]
 
     def complete(row):
-        values = []
-        for f in fields:
-            value = row[f.name] if f.name in row else (f.default() if callable(f.default) else f.default)
-            values.append(f.db_value(value))
-        return values
+        return [row[f.name] if f.name in row else (f.default() if callable(f.default) else f.default) for f in fields]
 
-    params = [complete(row) for row in rows]
-    sql, first = model.insert({f: v for f, v in zip(fields, params[0], strict=True)}).sql()
+    values = [complete(row) for row in rows]
+    params = [[f.db_value(v) for f, v in zip(fields, row, strict=True)] for row in values]
+    sql, first = model.insert({f: v for f, v in zip(fields, values[0], strict=True)}).sql()
     if list(first) != params[0]:  # peewee ordered the columns otherwise: let it write them itself
-        model.insert_many([dict(zip([f.name for f in fields], p, strict=True)) for p in params]).execute()
+        model.insert_many([dict(zip([f.name for f in fields], row, strict=True)) for row in values]).execute()
         return len(rows)
     cursor = db.cursor()
     if is_postgres():

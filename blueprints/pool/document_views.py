@@ -1,10 +1,10 @@
 """Withdrawing (撤回) a subject's document: staff, or the account that uploaded it, with a reason. The document is
 never deleted: it stays on the subject page struck through (operations.withdraw_document)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from blueprints.views import me
-from core.access import staff_or_enterprise
+from blueprints.views import beside_field, get_object_or_404, me
+from core.access import owned_or_404, staff_or_enterprise
 from models import Document
 from rules import Refused
 
@@ -14,9 +14,8 @@ from .forms import WithdrawDocumentForm
 
 def _subject_document_or_404(document_id):
     """A subject's document the user may reach: staff any, an enterprise its own subject's; else 'not found'."""
-    document = Document.get_or_none(Document.id == document_id, Document.owner_type == "subject")
-    if document is None or not (current_user.is_staff or current_user.subject_id == document.owner_id):
-        abort(404)
+    document = get_object_or_404(Document, Document.id == document_id, Document.owner_type == "subject")
+    owned_or_404(document.owner_id)
     return document
 
 
@@ -36,7 +35,7 @@ def document_withdraw(document_id):
         try:
             operations.withdraw_document(document, reason=form.reason.data, by=me())
         except Refused as error:
-            form.reason.errors.append(str(error))
+            beside_field(form, error, fallback="reason")
         else:
             flash(f"已撤回文件“{document.original_name}”。", "success")
             return redirect(_subject_page(document))
