@@ -52,3 +52,11 @@ document.addEventListener("change", function (event) {
     if (!box.disabled) { box.checked = all.checked; }
   });
 });
+
+// A search typed before htmx listened (a slow link, a quick hand) is sent once it does: htmx took the typed value as
+// its starting point, so "input changed" would stay silent; the search event has no such condition.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[type=search]").forEach(function (input) {
+    if (input.value !== input.defaultValue) { input.dispatchEvent(new Event("search", { bubbles: true })); }
+  });
+});

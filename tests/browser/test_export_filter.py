@@ -1,6 +1,7 @@
 """A clerk types a search after the pool page loaded, waits for the table, clicks export: the downloaded .xlsx holds
 exactly the rows on the screen (issue 15 item 12). The public list does the same with its year filter."""
 import io
+import re
 from datetime import date
 
 from openpyxl import load_workbook
@@ -68,3 +69,25 @@ def test_public_list_export_follows_the_year_chosen(live_server, browser):
     with page.expect_download() as info:
         page.locator("#list-export").click()
     assert sorted(row["名称"] for row in data_rows(info.value)) == ["名单单位0有限公司", "名单单位1有限公司"]
+
+
+def test_a_search_typed_before_htmx_listens_is_still_sent(live_server, browser):
+    """On a slow link a clerk types while htmx's script is still on its way: once htmx starts, the search goes out
+    (htmx takes the typed value as its starting point, so only the search event can wake it)."""
+    make = Factory()
+    staff = make.user(Role.STAFF)
+    with db.connection_context():
+        for name in ["北湖慢网乳业有限公司", "其他化工一有限公司", "其他化工二有限公司"]:
+            PoolEntry.create(subject=make.subject(name=name), year_admitted=2025)
+    page = browser.new_context().new_page()
+    login(page, live_server, staff.username)
+
+    def late_htmx(route):
+        page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/htmx.min.js", late_htmx)
+    page.goto(live_server + "/pool/", wait_until="commit")
+    page.get_by_label("搜索名称或信用代码").fill("慢网")
+    expect(page.locator("#pool-total")).to_contain_text("共 1 条")
+    expect(page).to_have_url(re.compile(r"/pool/\?q=%E6%85%A2%E7%BD%91"))
