@@ -61,6 +61,9 @@ def main():
         ("gunicorn: mixed 80/20, throughput", f"{load['mixed_rps']} req/s", "", None),
         ("gunicorn: mixed 80/20, p50 / p95", f"{load['mixed_p50_ms']} / {load['mixed_p95_ms']} ms", "", None),
         ("gunicorn: mixed 80/20, p99", f"{load['mixed_p99_ms']} ms", "≤ 150 ms", load["mixed_p99_ms"] <= 150),
+        ("gunicorn: mixed 80/20, p99 by kind",
+         ", ".join(f"{kind} {ms:g}" for kind, ms in sorted(load["mixed_p99_by_kind_ms"].items(), key=lambda i: -i[1])),
+         "", None),
         ("gunicorn: 5xx answers", str(load["status_5xx"]), "0", load["status_5xx"] == 0),
         ("gunicorn: acknowledged writes lost", f"{load['writes_lost']} of {load['writes_acknowledged']}", "0",
          load["writes_lost"] == 0),
@@ -74,6 +77,7 @@ def main():
         (f"{int(province_subjects):,}: deep page by keyset, p95", f"{province['deep_p95_ms']} ms", "≤ 25 ms",
          province["deep_p95_ms"] <= 25),
         (f"{int(province_subjects):,}: deep page by OFFSET, p95", f"{province['deep_offset_p95_ms']} ms", "", None),
+        (f"{int(province_subjects):,}: a subject's page, p95", f"{province['subject_page_p95_ms']} ms", "", None),
     ]
     print(f"GreenLadder benchmarks: {subjects} subjects; load with 16 clients for {load['seconds']:g} s")
     width = max(len(r[0]) for r in rows) + 2

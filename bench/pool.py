@@ -60,6 +60,11 @@ def province_pages(client, subjects, repeat):
                                            timed(lambda: client.get(code_search, headers=hx), repeat),
                                            target=SEARCH_TARGET_MS)
     figures["search_p95_ms"] = max(figures["search_name_p95_ms"], figures["search_code_p95_ms"])
+    with db.connection_context():
+        subject_id = Subject.select(Subject.id).where(Subject.credit_code == code).scalar()
+    # the heaviest read page (a quarter of bench/load.py's mixed traffic): no target of its own, the mixed p99 is it
+    figures["subject_page_p95_ms"] = report("subject page (profile, checks, documents, timeline)",
+                                            timed(lambda: client.get(f"/pool/subjects/{subject_id}"), repeat))
     last_page = max(1, subjects // 50 - 1)
     deep = f"/pool/?page={last_page}&after={year}~{entry}"
     assert client.get(deep, headers=hx).status_code == 200

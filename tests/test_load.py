@@ -19,4 +19,6 @@ def test_short_load_run_has_no_5xx_and_no_lost_write():
     assert figures["status_5xx"] == 0 and figures["mixed_connection_errors"] == 0
     assert figures["writes_acknowledged"] > 10 and figures["objects_checked"] > 5
     assert figures["writes_lost"] == 0
-    assert set(figures["mixed_by_kind"]) == {"pool list", "search", "subject page", "milestone tick", "score", "document"}
+    assert set(figures["mixed_by_kind"]) == {"pool list", "search", "subject page", "milestone tick", "score", "document",
+                                             "page after upload"}
+    assert set(figures["mixed_p99_by_kind_ms"]) == set(figures["mixed_by_kind"])

@@ -81,8 +81,9 @@ def latest_checks(subject):
     return eligibility, veto
 
 
-def admission_problems(subject):
-    eligibility, veto = latest_checks(subject)
+def admission_problems(subject, checks=None):
+    """What stands between the registration and the pool; `checks` latest_checks(subject) when already read."""
+    eligibility, veto = checks or latest_checks(subject)
     # 第十五条 近三年: a hit whose event is older than three years before its check reads as clear
     return rules.admission_problems(subject.kind, {k: r.result for k, r in eligibility.items()},
                                     {k: rules.veto_effective_result(veto_fact(r)) for k, r in veto.items()},

@@ -8,7 +8,7 @@ from blueprints.listing.forms import GreenCodeForm
 from core import audit, uploads
 from core.access import staff_required
 from core.documents import XLSX_MIMETYPE
-from core.industries import INDUSTRIES
+from core.extensions import htmx
 from core.pagination import paginate
 from models import (
     LADDER,
@@ -44,7 +44,7 @@ from .forms import (
     UploadForm,
     VetoItemForm,
 )
-from .queries import filters_from, pool_query
+from .queries import filter_choices, filters_from, pool_query
 
 
 @bp.route("/pool/")
@@ -53,11 +53,9 @@ def pool_list():
     """The cultivation pool: active search, filters, sorting and pagination, kept in the URL."""
     filters = filters_from(request.args)
     page = rows.pool_page(filters, per_page=current_app.config["PAGE_SIZE"])
+    # the filter bar's choices and the figures panel are the whole page's, not the search fragment's
     return views.fragment_or_page("pool/_results.html", "pool/list.html", page=page, filters=filters, badges=rows.BADGES,
-                             pool_figures=pool_figures,  # called by the page only: the whole pool, not the filtered rows
-                             staff=list(User.staff_members()), industries=INDUSTRIES,
-                             years=[y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
-                                    .order_by(PoolEntry.year_admitted.desc()).tuples()])
+                                  page_context=lambda: {**filter_choices(), "pool_figures": pool_figures})
 
 
 @bp.route("/pool/export")
@@ -168,13 +166,13 @@ def _admit_form(subject):
 
 
 def _checks_context(subject):
-    eligibility, veto = operations.latest_checks(subject)
+    eligibility, veto = checks = operations.latest_checks(subject)
     return {
         "eligibility_items": rules.eligibility_items(subject.kind),
         "veto_items": rules.VETO_CONDITIONS,
         "eligibility": eligibility,
         "veto": veto,
-        "problems": operations.admission_problems(subject),
+        "problems": operations.admission_problems(subject, checks),
         "priority_keys": rules.PRIORITY_ITEMS.get(subject.kind, {}),  # 第七条第三项: markers, not entry conditions
         "markers": rules.priority_markers(subject.kind, {k: r.result for k, r in eligibility.items()}),
         "today": local_now().date(),
@@ -209,13 +207,16 @@ def subject_page(subject, admit_form=None, reason_form=None, status_form=None, g
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
         timeline=AuditEvent.for_object("subject", subject.id).limit(100),
-        admit_form=admit_form or _admit_form(subject), reason_form=reason_form or ReasonForm(formdata=None),
+        # the admission panel's forms: only a registration awaiting the decision shows them
+        admit_form=admit_form or (_admit_form(subject) if subject.awaits_decision else None),
+        reason_form=reason_form or ReasonForm(formdata=None),
         status_form=status_form,
         upload_form=upload_form or UploadForm(formdata=None), listings=subject.listings.order_by(Listing.year.desc()),
         recommendation=Recommendation.signed_for(subject), engagements=Engagement.of_subject(subject),
         green_form=green_form or GreenCodeForm(formdata=None, grade=subject.green_code_grade,
                                                year=subject.green_code_year),
-        removal_review=operations.removal_review(subject), **_members_context(subject), **_checks_context(subject))
+        removal_review=operations.removal_review(subject), editing=request.args.get("edit"),  # a check row's 修改
+        **_members_context(subject), **_checks_context(subject))
 
 
 @bp.route("/pool/subjects/<int:subject_id>/edit", methods=["GET", "POST"])
@@ -235,7 +236,7 @@ def subject_edit(subject_id):
     return render_template("pool/subject_form.html", form=form, subject=subject)
 
 
-@bp.route("/pool/subjects/<int:subject_id>/eligibility/<item_key>", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/eligibility/<item_key>", methods=["GET", "POST"])
 @staff_required
 def eligibility_record(subject_id, item_key):
     """Record one 第六/七/八条 item inline (htmx: the row and the admission panel are re-rendered)."""
@@ -243,6 +244,8 @@ def eligibility_record(subject_id, item_key):
     items = {key: (article, text) for key, article, text in rules.eligibility_items(subject.kind)}
     if item_key not in items:
         abort(404)
+    if request.method == "GET":
+        return _check_form_row(subject, "eligibility", item_key)
     form = EligibilityItemForm()
     error = None
     if form.validate_on_submit():
@@ -254,13 +257,15 @@ def eligibility_record(subject_id, item_key):
     return _check_response(subject, "eligibility", item_key, form, error)
 
 
-@bp.route("/pool/subjects/<int:subject_id>/veto/<condition_key>", methods=["POST"])
+@bp.route("/pool/subjects/<int:subject_id>/veto/<condition_key>", methods=["GET", "POST"])
 @staff_required
 def veto_record(subject_id, condition_key):
     """Record one 第十五条 veto condition check inline."""
     subject = views.get_object_or_404(Subject, Subject.id == subject_id)
     if condition_key not in {key for key, _, _ in rules.VETO_CONDITIONS}:
         abort(404)
+    if request.method == "GET":
+        return _check_form_row(subject, "veto", condition_key)
     form = VetoItemForm()
     error = None
     if form.validate_on_submit():
@@ -273,19 +278,29 @@ def veto_record(subject_id, condition_key):
     return _check_response(subject, "veto", condition_key, form, error)
 
 
+def _check_row(subject, which, key, **context):
+    checks = _checks_context(subject)
+    items = checks["eligibility_items"] if which == "eligibility" else checks["veto_items"]
+    item = next(i for i in items if i[0] == key)
+    return render_template(f"pool/_{which}_row.html", subject=subject, item=item, row=checks[which].get(key),
+                           **checks, **context)
+
+
+def _check_form_row(subject, which, key):
+    """修改 on a recorded check: its form in place of the record (htmx), or the page with that row's form open."""
+    dom_id = f"{which}-{key}"
+    if not htmx:
+        return redirect(url_for("pool.subject_detail", subject_id=subject.id, edit=dom_id, _anchor=dom_id))
+    return _check_row(subject, which, key, editing=dom_id, error=None, row_form=None)
+
+
 def _check_response(subject, which, key, form, error=None):
     """The row after recording a check: `form` the posted form (its messages beside its fields, what was typed kept
     when anything was wrong), `error` a refusal about no one field (under the row)."""
     failed = error or "；".join(m for messages in form.errors.values() for m in messages) or None
 
-    def row():
-        context = _checks_context(subject)
-        items = context["eligibility_items"] if which == "eligibility" else context["veto_items"]
-        item = next(i for i in items if i[0] == key)
-        return render_template(f"pool/_{which}_row.html", subject=subject, item=item, row=context[which].get(key),
-                               error=error, row_form=form if failed else None, **context)
-
-    return views.inline_answer(failed, url_for("pool.subject_detail", subject_id=subject.id, _anchor="checks"), row,
+    return views.inline_answer(failed, url_for("pool.subject_detail", subject_id=subject.id, _anchor="checks"),
+                               lambda: _check_row(subject, which, key, error=error, row_form=form if failed else None),
                                trigger="checks-changed", done="已记录。")
 
 

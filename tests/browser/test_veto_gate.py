@@ -43,6 +43,7 @@ def test_hit_recorded_mid_review_refuses_passed(live_server, live_app, browser):
     login(page, live_server, staff.username)
     page.goto(f"{live_server}/pool/subjects/{subject.id}")
     row = page.locator("#veto-dishonest_debtor")
+    row.get_by_role("link", name="修改").click()  # recorded as clear: the record, with 修改 to open its form
     row.locator("select[name=result]").select_option("hit")
     row.locator("select[name=source]").select_option("中国执行信息公开网")
     row.locator("input[name=event_on]").fill((today - timedelta(days=60)).isoformat())
