@@ -299,3 +299,8 @@ OBJECT_TYPE_LABELS = {
 
 def object_type_label(object_type):
     return OBJECT_TYPE_LABELS.get(object_type, object_type or "")
+
+
+def object_types_labelled(label):
+    """Every object type shown under `label` (培育计划 is both cultivationplan and plan in the trail)."""
+    return [object_type for object_type, shown in OBJECT_TYPE_LABELS.items() if shown == label]

@@ -100,6 +100,24 @@ def test_audit_viewer_filters_with_htmx(client, admin, make):
     assert "<html" in full and len(html) < len(full)
 
 
+def test_audit_viewer_filters_by_the_object_as_named_in_chinese(client, admin, make, db_conn):
+    from urllib.parse import quote
+
+    from core import audit
+
+    audit.record("plan.update", object_type="plan", details={})
+    audit.record("plan.approve", object_type="cultivationplan", details={})
+    audit.record("subject.update", make.subject(name="别的对象有限公司"), details={})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="培育计划">培育计划</option>' in page  # a choice, not a box for an internal name
+    html = client.get("/admin/audit?object_type=" + quote("培育计划"), headers={"HX-Request": "true"}) \
+        .get_data(as_text=True)
+    rows = html.split("<tbody>")[1]
+    assert rows.count("<tr") == 2 and "别的对象有限公司" not in rows  # both names the trail uses for a plan
+    response = client.get("/admin/audit?object_type=plan")  # not a choice: a message, never a 500
+    assert response.status_code == 200 and "<tbody>" in response.get_data(as_text=True)
+
+
 def test_audit_viewer_bad_date_does_not_fail(client, admin):
     response = client.get("/admin/audit?date_from=not-a-date")
     assert response.status_code == 200

@@ -245,8 +245,20 @@ def test_annual_reports_and_who_has_not_reported(client, make, login, staff):
     assert silent.name not in reported
 
 
-def test_exports(client, login, staff):
-    make_agency()
+def test_exports(client, login, staff, make, db_conn):
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    agency = make_agency()
+    Engagement.create(subject=make.subject(name="谢绝对象有限公司"), agency=agency, purpose="evaluation",
+                      rung="municipal", year=YEAR, status="declined", proposed_by=staff, reply_by=date(YEAR, 6, 30),
+                      decline_reason="本季度评价任务已满")
     login(staff)
     assert client.get("/agencies/export").status_code == 200
-    assert client.get("/agencies/engagements/export").status_code == 200
+    response = client.get("/agencies/engagements/export")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))  # the answer-by day and every reason are columns of their own
+    assert row["培育对象"] == "谢绝对象有限公司" and row["答复期限"] == f"{YEAR}-06-30"
+    assert row["谢绝理由"] == "本季度评价任务已满" and "终止理由" in row

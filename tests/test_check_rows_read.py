@@ -32,6 +32,11 @@ def test_edit_opens_one_rows_form_filled_from_the_record(client, make, login, db
     row = client.get(action, headers={"HX-Request": "true"}).get_data(as_text=True)
     [form] = _forms_posting_to(row, action)
     assert '<option selected value="hit">' in form and 'id="veto-dishonest_debtor-source"' in form
+    article = next(article for key, article, _ in rules.VETO_CONDITIONS if key == "dishonest_debtor")
+    assert f'aria-label="修改{article}"' in client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    assert "取消</a>" in row  # back to the record, nothing saved
+    record = client.get(action + "?read=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert not _forms_posting_to(record, action) and ">修改</a>" in record
     response = client.get(action)  # without htmx: the page, that row's form open
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"/pool/subjects/{subject.id}?edit=veto-dishonest_debtor#veto-dishonest_debtor")

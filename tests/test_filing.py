@@ -5,7 +5,7 @@ import json
 import os
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from docx import Document as DocxDocument
@@ -201,6 +201,19 @@ def test_mark_sent_once(app, client, login, staff, city, db_conn):
     assert "已标记为已报送" in html
     assert Filing.get_by_id(record.id).sent_how == "公文交换"
     assert client.get(f"/filing/records/{record.id}/download").data[:2] == b"PK"
+
+
+def test_a_sent_date_is_neither_in_the_future_nor_before_the_build(app, client, login, staff, city, db_conn):
+    record = build(app, staff)
+    login(staff)
+    tomorrow = (local_now().date() + timedelta(days=1)).isoformat()
+    html = client.post(f"/filing/records/{record.id}/sent", data={"sent_on": tomorrow, "how": ""}).get_data(as_text=True)
+    assert "报送日期不能晚于今天" in html and "请填写报送方式" in html  # both at once, beside their fields
+    yesterday = (local_now().date() - timedelta(days=1)).isoformat()
+    html = client.post(f"/filing/records/{record.id}/sent", data={"sent_on": yesterday, "how": "公文交换"}) \
+        .get_data(as_text=True)
+    assert "报送日期不能早于备案材料的生成日期" in html
+    assert Filing.get_by_id(record.id).sent_on is None
 
 
 def test_filing_page_and_bad_years(client, login, staff, city):

@@ -333,3 +333,32 @@ def test_enterprise_and_agency_are_kept_out(client, make, login, city, role, db_
             assert response.status_code == 302 and "/login" in response.headers["Location"], path
     assert not SubjectMessage.select().exists()
     assert Milestone.select().where(Milestone.done_date == TODAY).count() == 0
+
+
+def test_a_chase_up_alert_ends_after_its_days_or_a_reply_and_stays_in_the_history(client, make, login, db_conn):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from blueprints.plans.worklist import CHASE_UP_ALERT_DAYS, chase_up_alert
+    from models import local_now
+
+    now = local_now()
+
+    def message(kind, days_ago):
+        return SimpleNamespace(kind=kind.value, created_at=now - timedelta(days=days_ago))
+
+    chase, reply = MessageKind.CHASE_UP, MessageKind.REPLY
+    assert chase_up_alert([message(chase, 3)], now).kind == chase.value
+    assert chase_up_alert([message(chase, CHASE_UP_ALERT_DAYS + 1)], now) is None
+    assert chase_up_alert([message(chase, 5), message(reply, 4)], now) is None  # answered
+    assert chase_up_alert([message(reply, 9), message(chase, 5)], now) is not None  # asked again after the answer
+    assert chase_up_alert([], now) is None
+
+    subject = make.pooled_subject()
+    SubjectMessage.create(subject=subject, kind=chase.value, body="请提交节能诊断报告（旧）",
+                          created_at=now - timedelta(days=CHASE_UP_ALERT_DAYS + 2))
+    login(make.user(Role.ENTERPRISE, subject=subject))
+    html = client.get("/my/").get_data(as_text=True)
+    assert 'id="chase-up"' not in html and "请提交节能诊断报告（旧）" in html  # no alert; still in the history
+    SubjectMessage.create(subject=subject, kind=chase.value, body="请本周内提交")
+    assert 'id="chase-up"' in client.get("/my/").get_data(as_text=True)

@@ -237,3 +237,56 @@ def test_unknown_plan_item_and_milestone_are_404(client, staff):
     assert client.get("/plans/999").status_code == 404
     assert client.get("/plans/items/999").status_code == 404
     assert client.post("/plans/milestones/999", data={}).status_code == 404
+
+
+def test_a_new_target_brings_its_steps_and_keeps_the_progress_made(client, make, staff, db_conn):
+    """Municipal → provincial: 第三方机构对接 joins, the list step becomes 入选省级名单 with its progress, the untouched
+    work steps move to the provincial dates; back to municipal, the engagement step goes unless something was
+    recorded on it."""
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, make.pooled_subject(), target_rung="municipal", owner=staff, by=staff)
+
+    def steps():
+        return [(m.name, m.due_date, m.done_date) for m in item.milestones.order_by(Milestone.position)]
+
+    diagnosis = item.milestones.where(Milestone.name == "节能诊断").get()
+    done_on = date(YEAR, 1, 1)
+    operations.update_milestone(diagnosis, due_date=diagnosis.due_date, done_date=done_on, evidence_note="报告",
+                                by=staff)
+    response = client.post(f"/plans/items/{item.id}", data={"target_rung": "provincial", "owner": str(staff.id),
+                                                            "note": ""}, follow_redirects=True)
+    assert "节点已随目标梯度调整（新增：第三方机构对接" in response.get_data(as_text=True)
+    expected = operations.milestone_dates("factory", target_rung="provincial", year=YEAR,
+                                          joined_on=item.created_at.date())
+    after = steps()
+    assert [name for name, _, _ in after] == [name for name, _, _ in expected]
+    assert after[0] == ("节能诊断", diagnosis.due_date, done_on)  # done: kept as it was
+    assert [due for _, due, _ in after[1:]] == [due for _, due, _ in expected[1:]]
+    event = AuditEvent.select().where(AuditEvent.action == "plan.update_item").order_by(AuditEvent.id.desc()).get()
+    assert event.details_dict["steps_added"] == ["第三方机构对接"]
+
+    engagement = item.milestones.where(Milestone.name == "第三方机构对接").get()
+    Milestone.update(evidence_note="已与机构沟通").where(Milestone.id == engagement.id).execute()
+    steps_back = operations.update_item(PlanItem.get_by_id(item.id), target_rung="municipal", owner=staff, note="",
+                                        by=staff)
+    assert steps_back["steps_kept"] == ["第三方机构对接"]  # something was recorded on it: it stays, last
+    names = [name for name, _, _ in steps()]
+    assert names[-1] == "第三方机构对接" and "入选市级名单" in names and "入选省级名单" not in names
+    operations.update_item(PlanItem.get_by_id(item.id), target_rung="national", owner=staff, note="", by=staff)
+    Milestone.update(evidence_note="").where(Milestone.id == engagement.id).execute()
+    removed = operations.update_item(PlanItem.get_by_id(item.id), target_rung="municipal", owner=staff, note="",
+                                     by=staff)
+    assert removed["steps_removed"] == ["第三方机构对接"] and "第三方机构对接" not in [n for n, _, _ in steps()]
+
+
+def test_of_two_target_changes_at_once_one_reschedules(make, staff, db_conn):
+    from rules import Refused
+
+    plan = operations.create_plan(YEAR, title="计划", by=staff)
+    item = operations.add_item(plan, make.pooled_subject(), target_rung="municipal", owner=staff, by=staff)
+    first, second = PlanItem.get_by_id(item.id), PlanItem.get_by_id(item.id)  # two clerks read the same item
+    operations.update_item(first, target_rung="provincial", owner=staff, note="", by=staff)
+    with pytest.raises(Refused, match="目标梯度刚刚已被修改"):
+        operations.update_item(second, target_rung="national", owner=staff, note="", by=staff)
+    assert PlanItem.get_by_id(item.id).target_rung == "provincial"
+    assert item.milestones.where(Milestone.name == "第三方机构对接").count() == 1

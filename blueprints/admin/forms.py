@@ -99,7 +99,7 @@ class AuditFilterForm(Form):
 
     username = StringField("用户", validators=[Optional(), Length(max=50)])
     action = SelectField("操作", validators=[Optional()])
-    object_type = StringField("对象类型", validators=[Optional(), Length(max=40)])
+    object_type = SelectField("对象类型", validators=[Optional()])  # a label of audit.OBJECT_TYPE_LABELS
     date_from = DateField("起始日期", validators=[Optional()])
     date_to = DateField("截止日期", validators=[Optional()])
 

@@ -128,7 +128,7 @@ def _audit_query(form):
     if form.action.data:
         query = query.where(AuditEvent.action == form.action.data)
     if form.object_type.data:
-        query = query.where(AuditEvent.object_type == form.object_type.data.strip())
+        query = query.where(AuditEvent.object_type.in_(audit.object_types_labelled(form.object_type.data)))
     if form.date_from.data:
         query = query.where(AuditEvent.created_at >= datetime.combine(form.date_from.data, time.min))
     if form.date_to.data:
@@ -140,6 +140,7 @@ def _audit_query(form):
 def _audit_filter_form():
     form = AuditFilterForm(request.args)
     form.action.choices = [("", "全部操作")] + sorted(audit.ACTION_LABELS.items(), key=lambda kv: kv[0])
+    form.object_type.choices = [("", "全部对象")] + [(label, label) for label in sorted(set(audit.OBJECT_TYPE_LABELS.values()))]
     return form
 
 

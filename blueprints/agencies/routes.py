@@ -347,11 +347,12 @@ def engagement_export():
     outcomes = operations.evaluation_outcomes()[0]
     rows = [[e.subject.name, e.subject.credit_code, e.agency.name, EngagementPurpose.label_of(e.purpose),
              Rung.label_of(e.rung), e.year, EngagementStatus.label_of(e.status),
-             {True: "通过", False: "未通过"}.get(outcomes.get(e.id), ""), e.choice_reason, e.warning]
+             {True: "通过", False: "未通过"}.get(outcomes.get(e.id), ""),
+             e.reply_by.isoformat() if e.reply_by else "", e.choice_reason, e.decline_reason, e.ended_reason, e.warning]
             for e in Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
             .order_by(Engagement.year.desc(), Engagement.id)]
     data = xlsx_table("对接", ["培育对象", "统一社会信用代码", "机构", "内容", "梯度", "年度", "状态", "评审/名单结论",
-                             "选择理由", "提示"], rows)
+                             "答复期限", "选择理由", "谢绝理由", "终止理由", "提示"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="机构对接.xlsx")
 
 

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 import rules
 from blueprints.plans import operations as plan_operations
+from blueprints.plans import worklist
 from blueprints.plans.forms import EvidenceForm
 from blueprints.pool import operations
 from blueprints.pool.forms import ReasonForm, SubjectForm, UploadForm
@@ -37,11 +38,12 @@ def my_subject():
 
 def _my_page(subject, upload_form=None):
     """The enterprise's page; an upload that failed comes back with its reason beside the file box."""
+    messages = list(subject.messages.order_by(SubjectMessage.id))
     return render_template(
         "enterprise/subject.html", subject=subject, ladder=LADDER,
         entry=PoolEntry.get_or_none(PoolEntry.subject == subject),
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
-        messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
+        messages=messages, chase_up=worklist.chase_up_alert(messages, local_now()), documents=Document.of("subject", subject.id, withdrawn=True),
         reply_form=ReasonForm(), upload_form=upload_form or UploadForm(formdata=None), recommendation=Recommendation.signed_for(subject),
         notices=unread_notices(me()), engagements=Engagement.of_subject(subject))
 

@@ -1,7 +1,8 @@
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from core.validation import Form, strip
+from models import local_now
 
 
 class BuildForm(Form):
@@ -14,6 +15,10 @@ class SentForm(Form):
     sent_on = DateField("报送日期", validators=[DataRequired("请选择报送日期")])
     how = StringField("报送方式", filters=[strip], validators=[DataRequired("请填写报送方式，如 省厅政务平台、公文交换"),
                                                         Length(max=100)])
+
+    def validate_sent_on(self, field):  # said with the other fields' messages; operations.mark_sent holds the rule
+        if field.data and field.data > local_now().date():
+            raise ValidationError("报送日期不能晚于今天")
 
 
 class NoListForm(Form):

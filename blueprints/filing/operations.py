@@ -324,6 +324,10 @@ def mark_sent(filing, *, sent_on, how, by):
     """Record that this bundle was sent to the province (date, by whom, how)."""
     if filing.sent_on is not None:
         raise Refused("该备案材料已标记为已报送")
+    if sent_on > local_now().date():
+        raise Refused("报送日期不能晚于今天", field="sent_on")
+    if sent_on < filing.built_at.date():
+        raise Refused("报送日期不能早于备案材料的生成日期", field="sent_on")
     with db.atomic():
         compare_and_set(filing, "sent_on", None, "该备案材料刚刚已被其他人标记为已报送，请刷新页面", sent_on=sent_on,
                         sent_by=by, sent_how=how)

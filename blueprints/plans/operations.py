@@ -258,15 +258,72 @@ def add_items(plan, pairs, *, owner, by):
 
 
 def update_item(item, *, target_rung, owner, note, by):
+    """Change an item's target, owner and note; a new target brings its steps (_follow_target). Returns what
+    happened to the milestones."""
     plan = item.plan
     _editable(plan)
     problem = rules.target_rung_problem(item.subject.rung, target_rung)
     if problem:
         raise Refused(problem)
     with db.atomic():
+        old_target = item.target_rung
+        # the target it was read with, or refuse: of two changes at once one reschedules the steps
+        compare_and_set(item, "target_rung", old_target, "该培育对象的目标梯度刚刚已被修改，请刷新后重试",
+                        target_rung=target_rung, owner=owner, note=note)
         item.target_rung, item.owner, item.note = target_rung, owner, note
-        item.save()
-        _touch(plan, by, "plan.update_item", subject=item.subject.name, target=target_rung)
+        steps = _follow_target(item, old_target) if target_rung != old_target else {}
+        _touch(plan, by, "plan.update_item", subject=item.subject.name, target=target_rung, **steps)
+    return steps
+
+
+STEP_CHANGES = {"steps_added": "新增", "steps_moved": "改期", "steps_removed": "移除（未曾登记）",
+                "steps_kept": "保留（已有进展）"}
+
+
+def describe_step_changes(steps):
+    """What a target change did to the item's milestones, as the clerk reads it ("" when nothing)."""
+    parts = [f"{label}：{'、'.join(steps[key])}" for key, label in STEP_CHANGES.items() if steps.get(key)]
+    return f"节点已随目标梯度调整（{'；'.join(parts)}）。" if parts else ""
+
+
+def _step_key(name, event):
+    return event or name  # a step ticked by an event is that event's under any name (入选市级名单 / 入选省级名单)
+
+
+def _follow_target(item, old_target):
+    """The item's milestones after its target changed from `old_target`: the new target's steps
+    (rules.MILESTONE_TEMPLATES), dated as when the item joined. A step both targets share keeps its progress and
+    takes the new name, and, while not done and still on the old default date, the new date. A step only the old
+    target had goes if nothing was recorded on it, else it stays, after the new steps. Returns what changed."""
+    joined, year, kind = item.created_at.date(), item.plan.year, item.subject.kind
+    old_defaults = {_step_key(name, event): due
+                    for name, due, event in milestone_dates(kind, target_rung=old_target, year=year, joined_on=joined)}
+    existing = {_step_key(m.name, m.event): m for m in item.milestones.order_by(Milestone.position)}
+    added, moved = [], []
+    steps = milestone_dates(kind, target_rung=item.target_rung, year=year, joined_on=joined)
+    for position, (name, due, event) in enumerate(steps):
+        milestone = existing.pop(_step_key(name, event), None)
+        if milestone is None:
+            Milestone.create(item=item, position=position, name=name, due_date=due, event=event)
+            added.append(name)
+            continue
+        if milestone.done_date is None and milestone.due_date == old_defaults.get(_step_key(name, event)) \
+                and milestone.due_date != due:
+            milestone.due_date = due
+            moved.append(name)
+        milestone.position, milestone.name = position, name
+        milestone.save()
+    removed, kept = [], []
+    for position, milestone in enumerate(existing.values(), start=len(steps)):
+        if milestone.done_date or milestone.evidence_note or milestone.document_id or milestone.submitted_at:
+            milestone.position = position
+            milestone.save()
+            kept.append(milestone.name)
+        else:  # generated from the old target's template and never touched: nothing anyone entered goes with it
+            milestone.delete_instance()
+            removed.append(milestone.name)
+    return {key: names for key, names in
+            (("steps_added", added), ("steps_moved", moved), ("steps_removed", removed), ("steps_kept", kept)) if names}
 
 
 def withdraw_item(item, *, by):

@@ -243,10 +243,9 @@ def item_detail(item_id):
     form = ItemEditForm(obj=item, owner=str(item.owner_id or ""))
     if request.method == "POST" and form.validate_on_submit():
         try:
-            operations.update_item(item, target_rung=form.target_rung.data, owner=_user(form.owner.data),
-                                   note=form.note.data or "",
-                                   by=me())
-            flash("已保存。", "success")
+            steps = operations.update_item(item, target_rung=form.target_rung.data, owner=_user(form.owner.data),
+                                           note=form.note.data or "", by=me())
+            flash("已保存。" + operations.describe_step_changes(steps), "success")
             return redirect(url_for("plans.item_detail", item_id=item.id))
         except Refused as error:
             flash(str(error), "danger")

@@ -5,6 +5,7 @@ a bulk add from the pool that says, row by row, what adding will do.
 Checks first, changes inside db.atomic(), every change audited (as in operations.py).
 """
 from collections import Counter
+from datetime import timedelta
 
 import rules
 from core import audit
@@ -29,6 +30,7 @@ from . import operations
 ITEM_FILTERS = ("owner", "district", "overdue", "no_agency")
 NO_OWNER = "none"  # owner=none: the items nobody is in charge of
 CHASE_UP_MAX = 2000
+CHASE_UP_ALERT_DAYS = 30  # the enterprise's page shows a 催办 as an alert this long, unless it answered first
 BULK_ADD_MAX = 500  # rows in one bulk-add preview
 
 
@@ -198,6 +200,20 @@ def chase_up(plan, item_ids, *, body, by):
             audit.record("subject.chase_up", item.subject, user=by,
                          details={"plan": plan.id, "item": item.id, "text": body})
     return [item.subject for item in items]
+
+
+def chase_up_alert(messages, now):
+    """The 催办 the enterprise's page still shows as an alert: the newest one, unless the enterprise replied after it
+    or it is older than CHASE_UP_ALERT_DAYS. `messages` the subject's, oldest first; every one stays in the history."""
+    alert = None
+    for message in messages:
+        if message.kind == MessageKind.CHASE_UP.value:
+            alert = message
+        elif message.kind == MessageKind.REPLY.value:
+            alert = None
+    if alert is not None and now - alert.created_at <= timedelta(days=CHASE_UP_ALERT_DAYS):
+        return alert
+    return None
 
 
 def recipients(plan, item_ids, today):

@@ -287,11 +287,14 @@ def _check_row(subject, which, key, **context):
 
 
 def _check_form_row(subject, which, key):
-    """修改 on a recorded check: its form in place of the record (htmx), or the page with that row's form open."""
+    """修改 on a recorded check: its form in place of the record (htmx), or the page with that row's form open;
+    ?read=1 (取消) the record again."""
     dom_id = f"{which}-{key}"
     if not htmx:
-        return redirect(url_for("pool.subject_detail", subject_id=subject.id, edit=dom_id, _anchor=dom_id))
-    return _check_row(subject, which, key, editing=dom_id, error=None, row_form=None)
+        return redirect(url_for("pool.subject_detail", subject_id=subject.id, _anchor=dom_id,
+                                **({} if request.args.get("read") else {"edit": dom_id})))
+    return _check_row(subject, which, key, editing=None if request.args.get("read") else dom_id, error=None,
+                      row_form=None)
 
 
 def _check_response(subject, which, key, form, error=None):

@@ -44,6 +44,9 @@ def test_hit_recorded_mid_review_refuses_passed(live_server, live_app, browser):
     page.goto(f"{live_server}/pool/subjects/{subject.id}")
     row = page.locator("#veto-dishonest_debtor")
     row.get_by_role("link", name="修改").click()  # recorded as clear: the record, with 修改 to open its form
+    row.get_by_role("link", name="取消").click()  # and 取消 back to the record
+    expect(row.locator("select[name=result]")).to_have_count(0)
+    row.get_by_role("link", name="修改").click()
     row.locator("select[name=result]").select_option("hit")
     row.locator("select[name=source]").select_option("中国执行信息公开网")
     row.locator("input[name=event_on]").fill((today - timedelta(days=60)).isoformat())
