@@ -4,6 +4,7 @@ enterprise's confirmation or refusal on its behalf when its subject has no enter
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import flash, redirect, request, url_for
+from peewee import fn
 from werkzeug.datastructures import MultiDict
 
 from blueprints.views import errors_flashed, get_object_or_404, me
@@ -38,14 +39,16 @@ def invitation_panel(today):
     audit; only an invitation actually overdue is updated and audited (as the system)."""
     operations.expire_overdue(today)
     year = today.year
+    counts = dict(Engagement.select(Engagement.status, fn.COUNT(Engagement.id))
+                  .where(Engagement.year == year, Engagement.status.in_([member.value for member in PANEL]))
+                  .group_by(Engagement.status).tuples())  # one count for every state
     groups = []
     for member in PANEL:
         status, title = member.value, member.label
-        query = Engagement.select().where(Engagement.status == status, Engagement.year == year)
         latest = list(Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
                       .where(Engagement.status == status, Engagement.year == year)
-                      .order_by(Engagement.id.desc()).limit(PANEL_LATEST))
-        groups.append((status, title, query.count(), latest))
+                      .order_by(Engagement.id.desc()).limit(PANEL_LATEST)) if counts.get(status) else []
+        groups.append((status, title, counts.get(status, 0), latest))
     return {"year": year, "groups": groups}
 
 
