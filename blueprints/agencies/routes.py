@@ -6,11 +6,12 @@ from flask_login import current_user
 import rules
 from blueprints.pool.forms import ReasonForm
 from blueprints.views import beside_field, errors_flashed, get_object_or_404, inline_answer, me
-from core import uploads
+from core import search, uploads
 from core.access import agency_only, public, staff_required
 from core.bounds import year_in
 from core.documents import XLSX_MIMETYPE, xlsx_table
 from core.extensions import htmx, limiter
+from core.identifiers import normalize_credit_code
 from core.industries import industry_label
 from models import (
     Agency,
@@ -88,17 +89,45 @@ def agency_registered():
 
 # --- staff: the registry --------------------------------------------------------------------------------------
 
+def _search_text(args):
+    return (args.get("q") or "").strip()[:100]
+
+
+def _agency_filters(args):
+    """The registry's filters from the URL: status, the search `q` (name or credit code) and the sort ("" for the
+    default order, by status then name; an unknown value is the default)."""
+    return {"status": args.get("status", ""), "q": _search_text(args),
+            "sort": args.get("sort") if args.get("sort") in AGENCY_SORTS else ""}
+
+
+AGENCY_SORTS = {"name": Agency.name, "-name": Agency.name.desc()}
+
+
+def _agency_query(filters, default_order=(Agency.status, Agency.name)):
+    """The agencies under `filters`. The search matches a part of the name, or of the credit code in any case (LIKE,
+    its wildcards escaped by peewee); the code is also tried normalized (half-width, upper case, no dashes)."""
+    sort = AGENCY_SORTS.get(filters["sort"])
+    query = Agency.select().order_by(*((sort,) if sort is not None else default_order), Agency.id)
+    if filters["status"]:
+        query = query.where(Agency.status == filters["status"])
+    if filters["q"]:
+        text, code = filters["q"], normalize_credit_code(filters["q"])
+        condition = Agency.name.contains(text) | Agency.credit_code.contains(text)
+        if code and code != text:
+            condition |= Agency.credit_code.contains(code)
+        query = query.where(condition)
+    return query
+
+
 @bp.route("/agencies/")
 @staff_required
 def agency_list():
-    """Every agency with its status, counts check, load and pass rate."""
-    status = request.args.get("status", "")
-    query = Agency.select().order_by(Agency.status, Agency.name)
-    if status:
-        query = query.where(Agency.status == status)
-    agencies = list(query)
+    """Every agency with its status, counts check, load and pass rate; searched by name or credit code."""
+    filters = _agency_filters(request.args)
+    agencies = list(_agency_query(filters))
     year = _today().year
-    return render_template("agencies/list.html", agencies=agencies, status=status, rates=operations.pass_rate(),
+    return render_template("agencies/list.html", agencies=agencies, status=filters["status"], filters=filters,
+                           rates=operations.pass_rate(),
                            pass_rate_flag=rules.pass_rate_flag, year=year, **_year_load(year),
                            problems=operations.qualification_problems_for(agencies), today=_today())
 
@@ -113,11 +142,8 @@ def _year_load(year):
 @bp.route("/agencies/export")
 @staff_required
 def agency_export():
-    """The agencies as .xlsx, as filtered on the list."""
-    status = request.args.get("status", "")
-    query = Agency.select().order_by(Agency.name)
-    if status:
-        query = query.where(Agency.status == status)
+    """The agencies as .xlsx, as filtered and searched on the list (by name unless the list is sorted otherwise)."""
+    query = _agency_query(_agency_filters(request.args), default_order=(Agency.name,))
     rates = operations.pass_rate()
     year = _today().year
     loads = _year_load(year)
@@ -314,6 +340,31 @@ def agency_match(subject_id):
     return render_template("agencies/match.html", engagements=Engagement.of_subject(subject), **context)
 
 
+ENGAGEMENT_SORTS = {"name": Subject.name, "-name": Subject.name.desc()}
+
+
+def _engagement_filters(args):
+    """The engagement list's filters from the URL: status, year, the search `q` (the subject's name or credit code, or
+    the agency's name) and the sort ("" for the default order; an unknown value is the default)."""
+    status = args.get("status", "")
+    return {"status": status if status in {s.value for s in EngagementStatus} else "", "year": year_in(args.get("year")),
+            "q": _search_text(args), "sort": args.get("sort") if args.get("sort") in ENGAGEMENT_SORTS else ""}
+
+
+def _engagement_query(filters, default_order):
+    sort = ENGAGEMENT_SORTS.get(filters["sort"])
+    engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
+                   .order_by(*((sort, Engagement.id.desc()) if sort is not None else default_order)))
+    if filters["status"]:
+        engagements = engagements.where(Engagement.status == filters["status"])
+    if filters["year"]:
+        engagements = engagements.where(Engagement.year == filters["year"])
+    condition = search.subject_condition(filters["q"])
+    if condition is not None:
+        engagements = engagements.where(condition | Agency.name.contains(filters["q"]))
+    return engagements
+
+
 @bp.route("/agencies/engagements")
 @staff_required
 def engagement_list():
@@ -326,16 +377,10 @@ def engagement_list_page(args, failed=None, on_behalf_form=None, back=None):
     """The list under the filters `args`; an on-behalf form posted with wrong input (`failed` the engagement, its
     bound form) comes back in its row with the message beside the field."""
     operations.expire_overdue(_today())
-    status = args.get("status", "")
-    status = status if status in {s.value for s in EngagementStatus} else ""
-    year = year_in(args.get("year"))
-    engagements = (Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
-                   .order_by(Engagement.id.desc()))
-    if status:
-        engagements = engagements.where(Engagement.status == status)
-    if year:
-        engagements = engagements.where(Engagement.year == year)
-    return render_template("agencies/engagements.html", engagements=engagements, status=status, year=year,
+    filters = _engagement_filters(args)
+    engagements = _engagement_query(filters, default_order=(Engagement.id.desc(),))
+    return render_template("agencies/engagements.html", engagements=engagements, status=filters["status"],
+                           year=filters["year"], filters=filters,
                            statuses=list(EngagementStatus), on_behalf_form=OnBehalfForm(formdata=None),
                            failed=failed, failed_form=on_behalf_form, back=back, outcomes=operations.evaluation_outcomes()[0])
 
@@ -343,14 +388,15 @@ def engagement_list_page(args, failed=None, on_behalf_form=None, back=None):
 @bp.route("/agencies/engagements/export")
 @staff_required
 def engagement_export():
-    """The engagements as .xlsx (the result column: the bureau's recorded outcome, operations.evaluation_outcomes)."""
+    """The engagements as .xlsx, as filtered and searched on the list (the result column: the bureau's recorded
+    outcome, operations.evaluation_outcomes)."""
     outcomes = operations.evaluation_outcomes()[0]
+    query = _engagement_query(_engagement_filters(request.args), default_order=(Engagement.year.desc(), Engagement.id))
     rows = [[e.subject.name, e.subject.credit_code, e.agency.name, EngagementPurpose.label_of(e.purpose),
              Rung.label_of(e.rung), e.year, EngagementStatus.label_of(e.status),
              {True: "通过", False: "未通过"}.get(outcomes.get(e.id), ""),
              e.reply_by.isoformat() if e.reply_by else "", e.choice_reason, e.decline_reason, e.ended_reason, e.warning]
-            for e in Engagement.select(Engagement, Agency, Subject).join(Agency).switch(Engagement).join(Subject)
-            .order_by(Engagement.year.desc(), Engagement.id)]
+            for e in query]
     data = xlsx_table("对接", ["培育对象", "统一社会信用代码", "机构", "内容", "梯度", "年度", "状态", "评审/名单结论",
                              "答复期限", "选择理由", "谢绝理由", "终止理由", "提示"], rows)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="机构对接.xlsx")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 import rules
 from blueprints.views import beside_field, errors_flashed, get_object_or_404, me
-from core import uploads
+from core import search, uploads
 from core.access import enterprise_only, staff_or_enterprise, staff_required
 from core.bounds import int_in, year_in
 from core.documents import XLSX_MIMETYPE, xlsx_table
@@ -55,13 +55,26 @@ def _errors(form):
     return "；".join(m for messages in form.errors.values() for m in messages)
 
 
+SORTS = {"name": (Subject.name, Application.year.desc()), "-name": (Subject.name.desc(), Application.year.desc()),
+         "year": (Application.year, Application.rung, Subject.name),
+         "-year": (Application.year.desc(), Application.rung, Subject.name)}
+DEFAULT_ORDER = (Application.year.desc(), Application.rung, Subject.name)
+
+
 def _filters():
-    return {key: (request.args.get(key) or "").strip() for key in ("year", "rung", "status")}
+    """The list's filters from the URL: year, rung, status, the search `q` (name or credit code) and the sort (""
+    for the default order: newest year first; an unknown value is the default)."""
+    filters = {key: (request.args.get(key) or "").strip()[:100] for key in ("year", "rung", "status", "q")}
+    filters["sort"] = request.args.get("sort") if request.args.get("sort") in SORTS else ""
+    return filters
 
 
 def _query(filters):
     query = (Application.select(Application, Subject).join(Subject)
-             .order_by(Application.year.desc(), Application.rung, Subject.name, Application.id))
+             .order_by(*SORTS.get(filters.get("sort"), DEFAULT_ORDER), Application.id))
+    condition = search.subject_condition(filters.get("q"))
+    if condition is not None:
+        query = query.where(condition)
     if year_in(filters["year"]):
         query = query.where(Application.year == year_in(filters["year"]))
     if filters["rung"]:

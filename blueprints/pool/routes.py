@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 import rules
 from blueprints import views
 from blueprints.listing.forms import GreenCodeForm
-from core import audit, uploads
+from core import audit, search, uploads
 from core.access import staff_required
 from core.documents import XLSX_MIMETYPE
 from core.extensions import htmx
@@ -122,14 +122,23 @@ def pool_import_confirm():
     return redirect(url_for("pool.pool_list"))
 
 
+REGISTRATION_SORTS = {"name": Subject.name, "-name": Subject.name.desc()}
+
+
 @bp.route("/pool/registrations")
 @staff_required
 def registrations():
-    """Registrations waiting for the bureau's decision, oldest first."""
+    """Registrations waiting for the bureau's decision, oldest first (or by name), searched by name or credit code."""
+    filters = {"q": (request.args.get("q") or "").strip()[:100],
+               "sort": request.args.get("sort") if request.args.get("sort") in REGISTRATION_SORTS else ""}
+    sort = REGISTRATION_SORTS.get(filters["sort"])
     query = (Subject.select()
              .where(Subject.status.in_([SubjectStatus.PENDING.value, SubjectStatus.INFO_REQUESTED.value]))
-             .order_by(Subject.created_at, Subject.id))
-    return render_template("pool/registrations.html", page=paginate(query))
+             .order_by(*((sort,) if sort is not None else (Subject.created_at,)), Subject.id))
+    condition = search.subject_condition(filters["q"])
+    if condition is not None:
+        query = query.where(condition)
+    return render_template("pool/registrations.html", page=paginate(query), filters=filters)
 
 
 @bp.route("/pool/subjects/new", methods=["GET", "POST"])

@@ -7,11 +7,13 @@ from flask_login import current_user
 
 import rules
 from blueprints.views import get_object_or_404, me
-from core import document_numbers, settings, uploads
+from core import audit, document_numbers, settings, uploads
 from core.access import enterprise_only, own_subject, public, staff_required
 from core.bounds import int_in, year_in
-from core.documents import DOCX_MIMETYPE, safe_filename
+from core.documents import DOCX_MIMETYPE, XLSX_MIMETYPE, safe_filename, xlsx_table
+from core.enums import ComplaintOutcome, IncidentKind, SpotCheckMethod
 from core.extensions import limiter
+from core.templating import format_datetime, mask_contact, mask_name
 from models import (
     Agency,
     AgencyStatus,
@@ -28,6 +30,7 @@ from models import (
     SpotCheck,
     SpotCheckResult,
     Subject,
+    User,
     db,
     local_now,
 )
@@ -69,6 +72,22 @@ def supervision_of(subject):
 
 def _today():
     return local_now().date()
+
+
+def _day(value):
+    """A date (or the day of a datetime) as the exports write it: YYYY-MM-DD, empty when there is none."""
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
+def _names(ids):
+    """{user id: display name} of the accounts that recorded or handled the exported rows, in one query."""
+    ids = {i for i in ids if i}
+    return {u.id: u.display_name for u in User.select(User.id, User.display_name).where(User.id.in_(ids))} if ids else {}
+
+
+def _send_xlsx(data, name):
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"{name}-{local_now():%Y%m%d}.xlsx")
 
 
 def _year():
@@ -356,12 +375,38 @@ def incident_list():
     return _incidents_page(form)
 
 
+def _incidents():
+    """The incidents the list shows (and the export writes), newest first."""
+    return (Incident.select(Incident, Subject).join(Subject)
+            .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
+
+
+def _incident_reported_text(incident):
+    if incident.reported_on:
+        return f"已于{_day(incident.reported_on)}报送"
+    return "待报送" if incident.reportable else "无需立即报送"
+
+
+@bp.route("/upkeep/incidents/export")
+@staff_required
+def incident_export():
+    """The incidents of the list as .xlsx, for the records and the reports to the province (第二十九条)."""
+    incidents = list(_incidents())
+    names = _names([i.recorded_by_id for i in incidents] + [i.reported_by_id for i in incidents])
+    rows = [[_day(i.occurred_on), i.subject.name, i.subject.credit_code, IncidentKind.label_of(i.kind),
+             IncidentGrade.label_of(i.grade), i.grade_note, _incident_reported_text(i), _day(i.reported_on),
+             names.get(i.reported_by_id, ""), i.source, i.description, names.get(i.recorded_by_id, ""),
+             _day(i.recorded_at)] for i in incidents]
+    data = xlsx_table("事故事件", ["发生日期", "单位", "统一社会信用代码", "类别", "等级", "原记录等级", "报送省厅",
+                                "报送日期", "报送标记人", "信息来源", "经过和影响", "记录人", "记录日期"], rows)
+    audit.record("incident.export", object_type="incident", details={"rows": len(rows)})
+    return _send_xlsx(data, "事故事件")
+
+
 def _incidents_page(form, failed=None, failed_form=None):
     """The incidents page; a 标记已报送 posted with a wrong date (`failed`, its bound `failed_form`) comes back with the
     message beside that row's date."""
-    incidents = (Incident.select(Incident, Subject).join(Subject)
-                 .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
-    return render_template("upkeep/incidents.html", form=form, incidents=incidents, kinds=dict(rules.INCIDENT_KINDS),
+    return render_template("upkeep/incidents.html", form=form, incidents=_incidents(), kinds=dict(rules.INCIDENT_KINDS),
                            grades=IncidentGrade, reported_form=IncidentReportedForm(formdata=None, reported_on=_today()),
                            failed_id=failed.id if failed else None, failed_form=failed_form)
 
@@ -396,6 +441,34 @@ def _spot_check_form():
     return form
 
 
+def _spot_checks():
+    """The spot checks the list shows (and the export writes), newest first, and {check id: its documents}."""
+    checks = list(SpotCheck.select(SpotCheck, Subject).join(Subject)
+                  .order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc()))
+    documents = {}
+    for document in (Document.select().where(Document.owner_type == "spot_check", Document.withdrawn_at.is_null(),
+                                             Document.owner_id.in_([c.id for c in checks]))
+                     .order_by(Document.id)) if checks else ():
+        documents.setdefault(document.owner_id, []).append(document)
+    return checks, documents
+
+
+@bp.route("/upkeep/spot-checks/export")
+@staff_required
+def spot_check_export():
+    """The spot checks of the list as .xlsx (第二十九条)."""
+    checks, documents = _spot_checks()
+    names = _names(c.recorded_by_id for c in checks)
+    rows = [[_day(c.checked_on), c.subject.name, c.subject.credit_code, SpotCheckMethod.label_of(c.method),
+             c.inspectors, SpotCheckResult.label_of(c.result), c.findings,
+             "、".join(d.original_name for d in documents.get(c.id, [])) or "无",
+             names.get(c.recorded_by_id, ""), _day(c.recorded_at)] for c in checks]
+    data = xlsx_table("抽查复核", ["抽查日期", "单位", "统一社会信用代码", "方式", "检查人员", "结论", "检查发现",
+                                "材料", "记录人", "记录日期"], rows)
+    audit.record("spot_check.export", object_type="spot_check", details={"rows": len(rows)})
+    return _send_xlsx(data, "抽查复核")
+
+
 @bp.route("/upkeep/spot-checks", methods=["GET", "POST"])
 @staff_required
 def spot_check_list():
@@ -426,13 +499,7 @@ def spot_check_list():
             flash(f"已记录对 {subject.name} 的抽查（{SpotCheckResult.label_of(check.result)}）。",
                   "success" if check.result == SpotCheckResult.COMPLIANT.value else "warning")
             return redirect(url_for("upkeep.spot_check_list", highlight=check.id))
-    checks = list(SpotCheck.select(SpotCheck, Subject).join(Subject)
-                  .order_by(SpotCheck.checked_on.desc(), SpotCheck.id.desc()))
-    documents = {}
-    for document in (Document.select().where(Document.owner_type == "spot_check", Document.withdrawn_at.is_null(),
-                                             Document.owner_id.in_([c.id for c in checks]))
-                     .order_by(Document.id)) if checks else ():
-        documents.setdefault(document.owner_id, []).append(document)
+    checks, documents = _spot_checks()
     return render_template("upkeep/spot_checks.html", form=form, checks=checks, documents=documents,
                            methods=dict(rules.SPOT_CHECK_METHODS))
 
@@ -513,15 +580,40 @@ def complaint_new():
     return render_template("upkeep/report.html", form=form)
 
 
+def _complaints():
+    """The reports the list shows (and the export writes), unhandled first, and the ids of those with evidence."""
+    complaints = list(Complaint.select().order_by(Complaint.outcome.is_null(False), Complaint.id.desc()))
+    with_evidence = {owner_id for (owner_id,) in Document.select(Document.owner_id).where(
+        Document.owner_type == "complaint", Document.withdrawn_at.is_null(),
+        Document.owner_id.in_([c.id for c in complaints])).tuples()} if complaints else set()
+    return complaints, with_evidence
+
+
+@bp.route("/upkeep/complaints/export")
+@staff_required
+def complaint_export():
+    """The reports of the list as .xlsx (第三十二条). The reporter's name and contact stay masked as on the list: the
+    file leaves the screen, the full data stays on each report's page."""
+    complaints, with_evidence = _complaints()
+    names = _names(c.handled_by_id for c in complaints)
+    rows = [[format_datetime(c.submitted_at),
+             f"名单单位：{c.subject.name}" if c.subject_id else f"第三方机构：{c.agency.name}" if c.agency_id else "",
+             mask_name(c.reporter_name), mask_contact(c.reporter_contact), c.matter,
+             "已附材料" if c.id in with_evidence else "未附，已说明原因" if c.no_evidence_reason else "未附",
+             c.no_evidence_reason, ComplaintOutcome.label_of(c.outcome) if c.outcome else "待核实", c.finding,
+             names.get(c.handled_by_id, ""), _day(c.handled_at)] for c in complaints]
+    data = xlsx_table("举报处理", ["收到时间", "举报对象", "举报人", "联系方式", "举报事项", "佐证材料",
+                                "无法提供佐证材料的原因", "处理结果", "核实情况", "处理人", "处理日期"], rows)
+    audit.record("complaint.export", object_type="complaint", details={"rows": len(rows)})
+    return _send_xlsx(data, "举报处理")
+
+
 @bp.route("/upkeep/complaints")
 @staff_required
 def complaint_list():
     """Every public report; the reporter's personal data is masked here. Each shows whether evidence came with it or
     why not (第三十二条)."""
-    complaints = list(Complaint.select().order_by(Complaint.outcome.is_null(False), Complaint.id.desc()))
-    with_evidence = {owner_id for (owner_id,) in Document.select(Document.owner_id).where(
-        Document.owner_type == "complaint", Document.withdrawn_at.is_null(),
-        Document.owner_id.in_([c.id for c in complaints])).tuples()} if complaints else set()
+    complaints, with_evidence = _complaints()
     return render_template("upkeep/complaints.html", complaints=complaints, with_evidence=with_evidence,
                            outcomes=dict(rules.COMPLAINT_OUTCOMES))
 
