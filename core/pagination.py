@@ -35,6 +35,12 @@ def page_number():
     return int_in(request.args.get("page")) or 1
 
 
+def chosen_sort(args, sorts, default=""):
+    """The list's `sort` argument when it names one of `sorts`, else `default` (never an error)."""
+    sort = args.get("sort")
+    return sort if sort in sorts else default
+
+
 def paginate(query, per_page=50, page=None):
     page = page or page_number()
     total = query.count()

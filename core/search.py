@@ -11,6 +11,14 @@ from models import Subject, db
 MIN_INDEXED = 3  # a trigram index finds substrings of three characters or more
 
 
+MAX_QUERY = 100  # characters of a search box kept: longer text is cut, not refused
+
+
+def query_text(args):
+    """The text of a list's search box (`q` in the URL), stripped and at most MAX_QUERY characters."""
+    return (args.get("q") or "").strip()[:MAX_QUERY]
+
+
 def _is_postgres():
     return isinstance(db.obj, PostgresqlDatabase)
 

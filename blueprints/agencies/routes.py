@@ -13,6 +13,7 @@ from core.documents import XLSX_MIMETYPE, xlsx_table
 from core.extensions import htmx, limiter
 from core.identifiers import normalize_credit_code
 from core.industries import industry_label
+from core.pagination import chosen_sort
 from models import (
     Agency,
     AgencyReport,
@@ -89,15 +90,10 @@ def agency_registered():
 
 # --- staff: the registry --------------------------------------------------------------------------------------
 
-def _search_text(args):
-    return (args.get("q") or "").strip()[:100]
-
-
 def _agency_filters(args):
     """The registry's filters from the URL: status, the search `q` (name or credit code) and the sort ("" for the
     default order, by status then name; an unknown value is the default)."""
-    return {"status": args.get("status", ""), "q": _search_text(args),
-            "sort": args.get("sort") if args.get("sort") in AGENCY_SORTS else ""}
+    return {"status": args.get("status", ""), "q": search.query_text(args), "sort": chosen_sort(args, AGENCY_SORTS)}
 
 
 AGENCY_SORTS = {"name": Agency.name, "-name": Agency.name.desc()}
@@ -348,7 +344,7 @@ def _engagement_filters(args):
     the agency's name) and the sort ("" for the default order; an unknown value is the default)."""
     status = args.get("status", "")
     return {"status": status if status in {s.value for s in EngagementStatus} else "", "year": year_in(args.get("year")),
-            "q": _search_text(args), "sort": args.get("sort") if args.get("sort") in ENGAGEMENT_SORTS else ""}
+            "q": search.query_text(args), "sort": chosen_sort(args, ENGAGEMENT_SORTS)}
 
 
 def _engagement_query(filters, default_order):

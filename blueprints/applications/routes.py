@@ -9,7 +9,7 @@ from core import search, uploads
 from core.access import enterprise_only, staff_or_enterprise, staff_required
 from core.bounds import int_in, year_in
 from core.documents import XLSX_MIMETYPE, xlsx_table
-from core.pagination import paginate
+from core.pagination import chosen_sort, paginate
 from models import (
     Agency,
     Application,
@@ -64,9 +64,8 @@ DEFAULT_ORDER = (Application.year.desc(), Application.rung, Subject.name)
 def _filters():
     """The list's filters from the URL: year, rung, status, the search `q` (name or credit code) and the sort (""
     for the default order: newest year first; an unknown value is the default)."""
-    filters = {key: (request.args.get(key) or "").strip()[:100] for key in ("year", "rung", "status", "q")}
-    filters["sort"] = request.args.get("sort") if request.args.get("sort") in SORTS else ""
-    return filters
+    filters = {key: (request.args.get(key) or "").strip()[:100] for key in ("year", "rung", "status")}
+    return {**filters, "q": search.query_text(request.args), "sort": chosen_sort(request.args, SORTS)}
 
 
 def _query(filters):

@@ -4,6 +4,7 @@ from peewee import JOIN
 
 from core import search
 from core.bounds import int_in, year_in
+from core.pagination import chosen_sort
 from models import PoolEntry, Subject, User
 
 FILTERS = ("q", "kind", "district", "industry", "status", "rung", "year", "owner")
@@ -18,7 +19,7 @@ DEFAULT_SORT = "-year"
 
 def filters_from(args):
     values = {key: (args.get(key) or "").strip()[:100] for key in FILTERS}
-    values["sort"] = args.get("sort") if args.get("sort") in SORTS else DEFAULT_SORT
+    values["sort"] = chosen_sort(args, SORTS, DEFAULT_SORT)
     return values
 
 

@@ -9,7 +9,7 @@ from core import audit, search, uploads
 from core.access import staff_required
 from core.documents import XLSX_MIMETYPE
 from core.extensions import htmx
-from core.pagination import paginate
+from core.pagination import chosen_sort, paginate
 from models import (
     LADDER,
     AuditEvent,
@@ -129,8 +129,7 @@ REGISTRATION_SORTS = {"name": Subject.name, "-name": Subject.name.desc()}
 @staff_required
 def registrations():
     """Registrations waiting for the bureau's decision, oldest first (or by name), searched by name or credit code."""
-    filters = {"q": (request.args.get("q") or "").strip()[:100],
-               "sort": request.args.get("sort") if request.args.get("sort") in REGISTRATION_SORTS else ""}
+    filters = {"q": search.query_text(request.args), "sort": chosen_sort(request.args, REGISTRATION_SORTS)}
     sort = REGISTRATION_SORTS.get(filters["sort"])
     query = (Subject.select()
              .where(Subject.status.in_([SubjectStatus.PENDING.value, SubjectStatus.INFO_REQUESTED.value]))
@@ -189,7 +188,6 @@ def _checks_context(subject):
     }
 
 
-@bp.app_template_global()
 def check_form(kind, row=None):
     """The form of one check row ("eligibility" or "veto"), filled from the stored check `row` (or the defaults of an
     unchecked item), never from what another form posted."""
@@ -197,6 +195,15 @@ def check_form(kind, row=None):
         defaults = {} if row else {"result": VetoResult.UNKNOWN.value, "checked_on": local_now().date()}
         return VetoItemForm(formdata=None, obj=row, **defaults)
     return EligibilityItemForm(formdata=None, obj=row, **({} if row else {"result": CheckResult.UNKNOWN.value}))
+
+
+@bp.app_template_global()
+def check_row_form(kind, key, row, row_form, error, editing):
+    """The form a check row shows, or None when the row reads as its record: recorded, nothing wrong with what was
+    last posted, and not opened by 修改 (`editing`, the row's id)."""
+    if row and not row_form and not error and editing != f"{kind}-{key}":
+        return None
+    return row_form or check_form(kind, row)
 
 
 @bp.route("/pool/subjects/<int:subject_id>")

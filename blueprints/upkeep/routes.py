@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from peewee import JOIN
 
 import rules
 from blueprints.views import get_object_or_404, me
@@ -76,7 +77,7 @@ def _today():
 
 def _day(value):
     """A date (or the day of a datetime) as the exports write it: YYYY-MM-DD, empty when there is none."""
-    return f"{value:%Y-%m-%d}" if value else ""
+    return format_datetime(value, "%Y-%m-%d")
 
 
 def _names(ids):
@@ -582,7 +583,9 @@ def complaint_new():
 
 def _complaints():
     """The reports the list shows (and the export writes), unhandled first, and the ids of those with evidence."""
-    complaints = list(Complaint.select().order_by(Complaint.outcome.is_null(False), Complaint.id.desc()))
+    complaints = list(Complaint.select(Complaint, Subject, Agency)  # the subject or agency named: no query per row
+                      .join(Subject, JOIN.LEFT_OUTER).switch(Complaint).join(Agency, JOIN.LEFT_OUTER)
+                      .order_by(Complaint.outcome.is_null(False), Complaint.id.desc()))
     with_evidence = {owner_id for (owner_id,) in Document.select(Document.owner_id).where(
         Document.owner_type == "complaint", Document.withdrawn_at.is_null(),
         Document.owner_id.in_([c.id for c in complaints])).tuples()} if complaints else set()
