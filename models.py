@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from peewee import (
+    JOIN,
+    BigIntegerField,
     BlobField,
     BooleanField,
     CharField,
@@ -304,8 +306,13 @@ class Document(BaseModel):
     @classmethod
     def of(cls, owner_type, owner_id, *, withdrawn=False):
         """The owner's documents, newest first: those in force, or with `withdrawn` also the withdrawn ones (to show
-        them struck through)."""
-        query = cls.select().where(cls.owner_type == owner_type, cls.owner_id == owner_id)
+        them struck through). Who uploaded and who withdrew each are read with it, not one query a row."""
+        uploader, withdrawer = User.alias(), User.alias()
+        query = (cls.select(cls, uploader, withdrawer)
+                 .join_from(cls, uploader, JOIN.LEFT_OUTER, on=(cls.uploaded_by == uploader.id), attr="uploaded_by")
+                 .join_from(cls, withdrawer, JOIN.LEFT_OUTER, on=(cls.withdrawn_by == withdrawer.id),
+                            attr="withdrawn_by")
+                 .where(cls.owner_type == owner_type, cls.owner_id == owner_id))
         if not withdrawn:
             query = query.where(cls.withdrawn_at.is_null())
         return query.order_by(cls.uploaded_at.desc(), cls.id.desc())
@@ -417,6 +424,17 @@ class SubjectCount(BaseModel):
 
     class Meta:
         indexes = ((("district", "kind", "rung", "status", "pool_status"), True),)
+
+
+class DataVersion(BaseModel):
+    """A counter per topic, bumped by database triggers (migrations/028_data_version.py) in the same transaction as
+    every change to the tables the topic covers ('pool': subject, pool_entry and staff names); `epoch` is drawn when
+    the database is made. core/versions.py keeps computed page parts under (epoch, version), so a part is served
+    again only while nothing it shows has changed. Never written by the application."""
+
+    topic = CharField(max_length=20, primary_key=True)
+    epoch = CharField(max_length=32)
+    version = BigIntegerField(default=0)
 
 
 class ItemCheck(BaseModel):
@@ -1153,4 +1171,4 @@ MODELS = [Subject, User, Setting, Document, AuditEvent, PoolEntry, EligibilityCh
           AgencyCapacity, Engagement, EngagementPreference,
           AgencyReport, AgencyCheck, DynamicReport, Notice, ChangeNotice, Incident, Complaint, LoginThrottle, RateLimitCounter,
           SpotCheck, RemovalNotice, ParkMember, RoundPackage, PlanProject, IssuedDocument,
-          PlanDistrictTarget, PlanSnapshot, SubjectCount]
+          PlanDistrictTarget, PlanSnapshot, SubjectCount, DataVersion]

@@ -2,6 +2,7 @@
 import io
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -99,6 +100,24 @@ def timed(fn, repeat):
     return samples
 
 
+def timed_after_a_change(fn, repeat):
+    """Milliseconds per call of `fn` with the pool changed before each (a subject rewritten as it is, which the
+    triggers count as a change): what a page costs when nothing kept for it (core/versions.py) can serve; the
+    change itself is not timed."""
+    def change():
+        with db.connection_context():
+            db.execute_sql("UPDATE subject SET name = name WHERE id = (SELECT MIN(id) FROM subject)")
+
+    change(), fn()
+    samples = []
+    for _ in range(repeat):
+        change()
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def percentiles(samples):
     ordered = sorted(samples)
     return {"p50": statistics.median(ordered), "p95": ordered[int(len(ordered) * 0.95) - 1], "max": ordered[-1]}
@@ -143,6 +162,9 @@ def run_sized(module, size_flag, size):
     import sys
     directory = tempfile.mkdtemp(prefix=f"greenladder-{module.rpartition('.')[2]}-")
     here = [sys.executable, "-m", module, f"--{size_flag}", str(size), "--dir", directory]
-    subprocess.run([*here, "--prepare"], check=True, capture_output=True)
-    output = subprocess.run([*here, "--single"], check=True, capture_output=True, text=True).stdout
+    try:
+        subprocess.run([*here, "--prepare"], check=True, capture_output=True)
+        output = subprocess.run([*here, "--single"], check=True, capture_output=True, text=True).stdout
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
     return json.loads(output.strip().splitlines()[-1])

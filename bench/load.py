@@ -374,6 +374,7 @@ def main():
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     checked, lost = verify(app, sessions)
+    shutil.rmtree(directory, ignore_errors=True)  # the city's database and uploads
     acknowledged = sum(session.acknowledged for session in sessions)
     figures = {"clients": args.clients, "seconds": args.seconds, "subjects": args.subjects,
                "generator": generator, "trivial_rps": trivial["rps"], "pool_rps": pool["rps"],

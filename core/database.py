@@ -6,14 +6,17 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import PostgresqlDatabase
 from peewee_migrate import Router
 from playhouse.db_url import connect as connect_url
+from playhouse.pool import PooledSqliteDatabase
 
 from models import db
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
+# per process: more than a worker's threads; `timeout`: seconds a request waits for a free connection
+POOL = {"max_connections": 32, "stale_timeout": 600, "timeout": 10}
 
 
 def sqlite_path(app):
@@ -21,16 +24,23 @@ def sqlite_path(app):
 
 
 def make_database(url, default_sqlite_path):
-    """SQLite (WAL, foreign keys, 5 s busy timeout) unless DATABASE_URL names PostgreSQL.
+    """SQLite (WAL, foreign keys, 5 s busy timeout) unless DATABASE_URL names PostgreSQL; pooled either way.
 
     SQLite transactions begin IMMEDIATE: a transaction that reads before it writes would otherwise fail at
     once with "database is locked" when another writer committed in between (WAL cannot upgrade a stale
-    read snapshot), instead of waiting its turn."""
-    if not url:
-        return SqliteDatabase(default_sqlite_path, pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
-    if url.startswith("sqlite:///"):
-        return SqliteDatabase(url[len("sqlite:///"):], pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
-    return connect_url(url)
+    read snapshot), instead of waiting its turn.
+
+    Pooled (playhouse.pool): a request takes an open connection and gives it back at its end. A new SQLite
+    connection parses the whole schema and prepares every statement afresh, which cost each request about 1.4 ms
+    before its first row (issue 19); PostgreSQL saves its connection setup. A connection is reopened after
+    POOL["stale_timeout"] seconds, and one the driver saw closed (PostgreSQL restarted) is dropped, not reused."""
+    if not url or url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):] if url else default_sqlite_path
+        # a pooled connection serves one thread at a time, not always the thread that opened it
+        return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False,
+                                    **POOL)
+    scheme, rest = url.split("://", 1)
+    return connect_url(f"{scheme}+pool://{rest}", **POOL)
 
 
 def init_app(app):

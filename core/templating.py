@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from flask import g
 from flask_login import current_user
+from peewee import JOIN
 
 import rules
 from core import settings
@@ -8,7 +9,7 @@ from core.audit import action_label, object_type_label, result_label
 from core.dates import chinese_date
 from core.enums import LADDER, Role, SubjectKind, SubjectSource, Titled
 from core.industries import industry_label
-from models import User
+from models import Agency, Subject, User
 
 # Navigation per role: (endpoint, label). Areas add their entries here as they land.
 NAVIGATION = {
@@ -63,9 +64,21 @@ def person(username):
         return "系统"
     names = g.setdefault("shown_names", {})
     if username not in names:
-        user = User.get_or_none(User.username == username)
-        names[username] = user.shown_name if user else username
+        look_up_names([username])
     return names[username]
+
+
+def look_up_names(usernames):
+    """Read at once the names `person` will show for these login names (a timeline's): one query, not one a name."""
+    names = g.setdefault("shown_names", {})
+    wanted = {u for u in usernames if u and u not in names}
+    if not wanted:
+        return
+    accounts = (User.select(User, Subject, Agency).where(User.username.in_(wanted))
+                .join_from(User, Subject, JOIN.LEFT_OUTER, on=(User.subject == Subject.id), attr="subject")
+                .join_from(User, Agency, JOIN.LEFT_OUTER, on=(User.agency == Agency.id), attr="agency"))
+    found = {user.username: user.shown_name for user in accounts}
+    names.update({username: found.get(username, username) for username in wanted})
 
 
 def navigation():

@@ -60,6 +60,7 @@ def app(tmp_path, request):
     yield app
     if not db.is_closed():
         db.close()
+    db.close_all()  # the pool's idle connections: the next test has a database of its own
 
 
 @pytest.fixture

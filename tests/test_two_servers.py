@@ -1,7 +1,8 @@
 """Two app servers on one PostgreSQL (issue 19, part 4): two gunicorn instances on two ports, one database, shared
 UPLOAD_DIR/FILING_DIR/IMPORT_DIR, the same SECRET_KEY, as a bureau runs them behind its proxy. Proves that a session
-from one works on the other, a write on one is read on the other, the login rate limit counts across both, and the
-filing build of a year is exclusive across both (an advisory lock in the database).
+from one works on the other, a write on one is read on the other (on a pool list the other keeps too), the login
+rate limit counts across both, and the filing build of a year is exclusive across both (an advisory lock in the
+database).
 
 PostgreSQL only (skipped otherwise): `make test-postgres`, or
     pg_virtualenv sh -c 'TEST_DATABASE_URL="postgresql:///$PGDATABASE" .venv/bin/python -m pytest tests/test_two_servers.py'
@@ -15,13 +16,13 @@ import signal
 import threading
 import time
 from http.cookies import SimpleCookie
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from bench.load import free_port, start_server
 from core import database, datapackage
-from models import Filing, db, local_now
+from models import Filing, PoolEntry, Subject, db, local_now
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -157,6 +158,19 @@ def test_two_servers_share_sessions_data_rate_limits_and_the_filing_lock(app, se
     assert status == 302
     status, _, page = staff.request(b, "GET", f"/filing/{year}")
     assert status == 200 and f"经{how}报送" in page
+
+    # the pool list B rendered and keeps (core/versions.py) follows a rename made on A
+    with db.connection_context():
+        subject = Subject.select().join(PoolEntry).order_by(Subject.id).first()
+    search = f"/pool/?q={quote(subject.credit_code)}"
+    assert subject.name in staff.request(b, "GET", search)[2]
+    form = {key: getattr(subject, key) or "" for key in (
+        "kind", "name", "credit_code", "district", "industry_code", "address", "legal_representative",
+        "contact_person", "contact_phone")}
+    form["name"] = f"{subject.name}（更名）"
+    staff.request(a, "GET", f"/pool/subjects/{subject.id}/edit")
+    assert staff.request(a, "POST", f"/pool/subjects/{subject.id}/edit", form)[0] == 302
+    assert form["name"] in staff.request(b, "GET", search)[2]
 
     # the login rate limit (30 a minute per address) counts on both servers together: one login above was on each
     # of A (twice) and B; failed logins now go to A and B in turn until the shared counter refuses

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_wtf import FlaskForm
 
 from blueprints.views import fragment_or_page, get_object_or_404, me
-from core import audit, settings
+from core import audit, settings, templating
 from core.access import admin_required
 from core.accounts import unlock
 from core.documents import XLSX_MIMETYPE, xlsx_table
@@ -150,6 +150,7 @@ def audit_log():
     """The audit trail, filtered by user, action, object and date range (the table alone for htmx)."""
     form = _audit_filter_form()
     page = paginate(_audit_query(form) if form.validate() else AuditEvent.select().where(False))
+    templating.look_up_names(event.username for event in page.items)
     return fragment_or_page("admin/_audit_table.html", "admin/audit.html", form=form, page=page)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-from core import settings
+from core import settings, versions
 from models import LADDER, PoolStatus, Rung, SubjectCount, SubjectKind
 
 KINDS = [kind.value for kind in SubjectKind]
@@ -51,7 +51,12 @@ class PoolFigures:
 def pool_figures():
     """Count the pool (entries not exited) by district, kind and rung, and the exited entries: a few rows of
     subject_count (kept by triggers in the same transaction as every change, migrations/027_search_index.py), not a
-    scan of the pool."""
+    scan of the pool; counted again only when the pool changed (core/versions.py). Treat the result as read-only."""
+    districts = tuple(settings.get("districts") or ())
+    return versions.remembered("pool", ("pool_figures", districts), lambda: _count_pool(districts))
+
+
+def _count_pool(configured):
     rows = (SubjectCount.select(SubjectCount.district, SubjectCount.kind, SubjectCount.rung, SubjectCount.pool_status,
                                 fn.SUM(SubjectCount.n))
             .where(SubjectCount.pool_status != "", SubjectCount.n != 0)
@@ -66,8 +71,7 @@ def pool_figures():
         row["kinds"][kind] = row["kinds"].get(kind, 0) + n
         row["rungs"][filed_rung(rung)] += n
         row["total"] += n
-    configured = [d for d in settings.get("districts") or []]
-    districts = configured + sorted(d for d in by_district if d not in configured)
+    districts = list(configured) + sorted(d for d in by_district if d not in configured)
     return PoolFigures(
         districts=districts, by_district=by_district,
         kinds={k: sum(r["kinds"].get(k, 0) for r in by_district.values()) for k in KINDS},

@@ -11,6 +11,8 @@ from core.validation import EMAIL, PHONE, Form, strip
 from models import CheckResult, PoolStatus, Potential, SubjectKind, User, VetoResult
 from rules import VETO_SOURCES
 
+from .queries import staff_choices
+
 ENERGY_LEVELS = [("", "未填写"), ("标杆水平", "达到能效标杆水平"), ("1级", "能耗限额先进值/1级"),
                  ("2级", "2级"), ("3级", "3级"), ("未达到", "未达到基准水平")]
 
@@ -127,7 +129,7 @@ class AdmitForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.owner.choices = [("", "暂不指定")] + [(str(u.id), u.display_name) for u in User.staff_members()]
+        self.owner.choices = [("", "暂不指定"), *staff_choices()]
 
 
 class PoolStatusForm(Form):
@@ -138,7 +140,7 @@ class PoolStatusForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.owner.choices = [("", "暂不指定")] + [(str(u.id), u.display_name) for u in User.staff_members()]
+        self.owner.choices = [("", "暂不指定"), *staff_choices()]
 
     def validate_reason(self, field):
         if self.status.data == PoolStatus.EXITED.value and not field.data:

@@ -2,7 +2,7 @@
 export (and `flask pool export`), the plan's bulk add and the batch assignment's choice of subjects."""
 from peewee import JOIN
 
-from core import search
+from core import search, versions
 from core.bounds import int_in, year_in
 from core.pagination import chosen_sort
 from models import PoolEntry, Subject, User
@@ -54,9 +54,20 @@ def pool_query(filters, pool_first=False):
 
 
 def filter_choices():
-    """What the pool filter bar (pool/_filter_fields.html) offers: staff, industries and the years admitted."""
+    """What the pool filter bar (pool/_filter_fields.html) offers: staff, industries and the years admitted; read
+    again only when the pool or a staff name changed (core/versions.py)."""
     from core.industries import INDUSTRIES
 
-    return {"staff": list(User.staff_members()), "industries": INDUSTRIES,
-            "years": [y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
-                      .order_by(PoolEntry.year_admitted.desc()).tuples()]}
+    def read():
+        return {"staff": list(User.staff_members()), "industries": INDUSTRIES,
+                "years": [y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
+                          .order_by(PoolEntry.year_admitted.desc()).tuples()]}
+
+    return dict(versions.remembered("pool", "filter_choices", read))
+
+
+def staff_choices():
+    """Whom a pool entry can be given to (负责经办人), as a select's (id, name) choices; read again only when a staff
+    name changed (core/versions.py)."""
+    return versions.remembered("pool", "staff_choices",
+                               lambda: [(str(u.id), u.display_name) for u in User.staff_members()])

@@ -1,11 +1,12 @@
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup
 
 import rules
 from blueprints import views
 from blueprints.listing.forms import GreenCodeForm
-from core import audit, search, uploads
+from core import audit, search, settings, templating, uploads, versions
 from core.access import staff_required
 from core.documents import XLSX_MIMETYPE
 from core.extensions import htmx
@@ -52,10 +53,24 @@ from .queries import filter_choices, filters_from, pool_query
 def pool_list():
     """The cultivation pool: active search, filters, sorting and pagination, kept in the URL."""
     filters = filters_from(request.args)
-    page = rows.pool_page(filters, per_page=current_app.config["PAGE_SIZE"])
-    # the filter bar's choices and the figures panel are the whole page's, not the search fragment's
-    return views.fragment_or_page("pool/_results.html", "pool/list.html", page=page, filters=filters, badges=rows.BADGES,
-                                  page_context=lambda: {**filter_choices(), "pool_figures": pool_figures})
+    fragment = bool(htmx and not htmx.history_restore_request)
+
+    def rendered(template, **context):
+        return Markup(render_template(template, filters=filters, **context))  # noqa: S704 - escaped by the template
+
+    def results():
+        page = rows.pool_page(filters, per_page=current_app.config["PAGE_SIZE"])
+        return rendered("pool/_results.html", page=page, badges=rows.BADGES, fragment=fragment)
+
+    # rendered once for these arguments, then served again while the pool is unchanged (core/versions.py); the
+    # whole page's part adds the filter bar (its choices and the districts setting) and the figures panel
+    arguments = (request.script_root, tuple(request.args.items(multi=True)))
+    if fragment:
+        return versions.remembered("pool", ("pool/_results.html", *arguments), results)
+    districts = tuple(settings.get("districts") or ())
+    body = versions.remembered("pool", ("pool/_list_body.html", *arguments, districts), lambda: rendered(
+        "pool/_list_body.html", results=results(), pool_figures=pool_figures, **filter_choices()))
+    return render_template("pool/list.html", body=body)
 
 
 @bp.route("/pool/export")
@@ -216,13 +231,15 @@ def subject_detail(subject_id):
 def subject_page(subject, admit_form=None, reason_form=None, status_form=None, green_form=None, upload_form=None):
     """The subject page; a form posted on it with wrong input comes back here bound, its errors beside the fields."""
     entry = PoolEntry.get_or_none(PoolEntry.subject == subject)
+    timeline = list(AuditEvent.for_object("subject", subject.id).limit(100))
+    templating.look_up_names(event.username for event in timeline)
     if status_form is None and entry is not None:
         status_form = PoolStatusForm(formdata=None, obj=entry, owner=str(entry.owner_id or ""))
     return render_template(
         "pool/subject.html", subject=subject, entry=entry, ladder=LADDER,
         standard=rules.applicable_standard(subject.kind, subject.industry_code),
         messages=subject.messages.order_by(SubjectMessage.id), documents=Document.of("subject", subject.id, withdrawn=True),
-        timeline=AuditEvent.for_object("subject", subject.id).limit(100),
+        timeline=timeline,
         # the admission panel's forms: only a registration awaiting the decision shows them
         admit_form=admit_form or (_admit_form(subject) if subject.awaits_decision else None),
         reason_form=reason_form or ReasonForm(formdata=None),
