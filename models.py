@@ -225,11 +225,13 @@ class User(UserMixin, BaseModel):
     def shown_name(self):
         """The name the site shows for the account: its enterprise's or agency's name as it is now (a rename is
         decided after the account was made), else the person's display name."""
-        if self.subject_id:
-            return self.subject.name
-        if self.agency_id:
-            return self.agency.name
-        return self.display_name
+        return self.name_to_show(self.display_name, self.subject.name if self.subject_id else None,
+                                 self.agency.name if self.agency_id else None)
+
+    @staticmethod
+    def name_to_show(display_name, subject_name, agency_name):
+        """shown_name from the three names, for a query that reads them as columns."""
+        return subject_name or agency_name or display_name
 
     @property
     def is_admin(self):

@@ -74,10 +74,11 @@ def look_up_names(usernames):
     wanted = {u for u in usernames if u and u not in names}
     if not wanted:
         return
-    accounts = (User.select(User, Subject, Agency).where(User.username.in_(wanted))
-                .join_from(User, Subject, JOIN.LEFT_OUTER, on=(User.subject == Subject.id), attr="subject")
-                .join_from(User, Agency, JOIN.LEFT_OUTER, on=(User.agency == Agency.id), attr="agency"))
-    found = {user.username: user.shown_name for user in accounts}
+    accounts = (User.select(User.username, User.display_name, Subject.name, Agency.name)
+                .join_from(User, Subject, JOIN.LEFT_OUTER, on=(User.subject == Subject.id))
+                .join_from(User, Agency, JOIN.LEFT_OUTER, on=(User.agency == Agency.id))
+                .where(User.username.in_(wanted)).tuples())
+    found = {username: User.name_to_show(*names) for username, *names in accounts}
     names.update({username: found.get(username, username) for username in wanted})
 
 

@@ -1,4 +1,6 @@
 """Rough edges a clerk trips over (issue 18): names after a rename, who did what in a timeline."""
+from playhouse.test_utils import count_queries
+
 from core import audit
 from models import Role, Subject
 
@@ -20,6 +22,25 @@ def test_a_timeline_names_people_not_login_names(client, make, login, db_conn):
     login(staff)
     html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
     assert "王晓明 · " in html and "wangxm · " not in html
+
+
+def test_a_timeline_reads_every_name_at_once(client, make, login, db_conn):
+    staff = make.user(Role.STAFF, display_name="王晓明")
+    subject = make.subject(name="北辰乳业有限公司")
+    enterprise = make.user(Role.ENTERPRISE, display_name="注册时的名字", subject=subject)
+    agency_user = make.user(Role.AGENCY, display_name="机构账号", agency=make.agency(name="龙江湾节能咨询有限公司"))
+    for user in (staff, enterprise, agency_user):
+        audit.record("subject.note", subject, user=user)
+    login(staff)
+    with count_queries(only_select=True) as three_people:
+        html = client.get(f"/pool/subjects/{subject.id}").get_data(as_text=True)
+    assert "王晓明 · " in html and "北辰乳业有限公司 · " in html and "龙江湾节能咨询有限公司 · " in html
+    assert "注册时的名字" not in html and "机构账号" not in html
+    for n in range(3):
+        audit.record("subject.note", subject, user=make.user(Role.STAFF, display_name=f"经办人{n}"))
+    with count_queries(only_select=True) as six_people:
+        client.get(f"/pool/subjects/{subject.id}")
+    assert six_people.count == three_people.count
 
 
 def test_a_disqualification_names_its_last_day_as_included():
