@@ -29,6 +29,7 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import rules
+from core.dates import chinese_date
 from core.enums import (  # noqa: F401  (re-exported: `from models import Rung` works everywhere)
     LADDER,
     AgencyStatus,
@@ -403,13 +404,17 @@ class PoolEntry(BaseModel):
     """A subject's place in the cultivation pool (培育库, 第十条): one row per subject."""
 
     subject = ForeignKeyField(Subject, unique=True, backref="pool_entries", on_delete="RESTRICT")
-    year_admitted = IntegerField(index=True)
+    year_admitted = IntegerField()
     status = CharField(max_length=20, choices=PoolStatus.choices(), default=PoolStatus.CULTIVATING.value, index=True)
     potential = CharField(max_length=20, choices=Potential.choices(), default=Potential.ORDINARY.value)
     owner = ForeignKeyField(User, null=True, backref="pool_entries", on_delete="SET NULL")
     exit_reason = TextField(default="")
     exited_on = DateField(null=True)
     created_at = DateTimeField(default=local_now)
+
+    class Meta:
+        # the pool list's default order (year descending, then id) read from the index, on PostgreSQL too
+        indexes = ((("year_admitted", "id"), False),)
 
 
 class SubjectCount(BaseModel):
@@ -1045,6 +1050,13 @@ class Incident(BaseModel):
     @property
     def reportable(self):
         return rules.incident_reportable(self.grade)
+
+    def report_text(self, day=chinese_date):
+        """第二十九条: what the incidents list and its export say of the report to the province; `day` writes the
+        date it was sent (the page in Chinese, the export as YYYY-MM-DD)."""
+        if self.reported_on:
+            return f"已于 {day(self.reported_on)} 报送"
+        return "待报送" if self.reportable else "无需立即报送"
 
     @classmethod
     def unreported(cls):

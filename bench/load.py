@@ -1,4 +1,5 @@
-"""Load benchmark (issue 10): gunicorn with the production settings on 127.0.0.1 and SQLite, concurrent clients.
+"""Load benchmark (issue 10): gunicorn with the production settings on 127.0.0.1 and SQLite (PostgreSQL with
+BENCH_DATABASE_URL, as `make bench-postgres` sets it), concurrent clients.
 
     .venv/bin/python -m bench.load                              # 16 clients for 60 s on a city of 5,000 subjects
     .venv/bin/python -m bench.load --clients 4 --seconds 3 --subjects 300 --json   # the CI-sized run
@@ -30,9 +31,7 @@ from datetime import date
 from http.cookies import SimpleCookie
 from urllib.parse import quote, urlencode
 
-from app import create_app
-from bench.common import PASSWORD, STEMS, factory, generate_city, percentiles
-from core import database
+from bench.common import PASSWORD, STEMS, factory, generate_city, make_app, percentiles
 from models import Application, Document, Milestone, PlanItem, ReviewAssignment, Role, Subject, User, db, local_now
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -340,11 +339,9 @@ def main():
     args = parser.parse_args()
 
     directory = tempfile.mkdtemp(prefix="greenladder-load-")
+    app = make_app(directory)  # SQLite in `directory`, or BENCH_DATABASE_URL's PostgreSQL made afresh
     env = {**os.environ, "GREENLADDER_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": f"sqlite:///{directory}/load.sqlite3", "UPLOAD_DIR": f"{directory}/uploads"}
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": env["DATABASE_URL"], "UPLOAD_DIR": env["UPLOAD_DIR"]})
-    with app.app_context(), db.connection_context():
-        database.upgrade()
+           "DATABASE_URL": app.config["DATABASE_URL"], "UPLOAD_DIR": app.config["UPLOAD_DIR"]}
     with app.app_context():
         owned = prepare(app, args.subjects, args.clients)
     port = free_port()
@@ -388,7 +385,8 @@ def main():
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return
-    print(f"gunicorn (production settings, {os.path.basename(ROOT)}/gunicorn.conf.py) on SQLite, {args.clients} clients, "
+    engine = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    print(f"gunicorn (production settings, {os.path.basename(ROOT)}/gunicorn.conf.py) on {engine}, {args.clients} clients, "
           f"{args.subjects} subjects")
     tail = "p99" if generator == "wrk" else "p95"
     print(f"load of the single routes: {generator}, {args.clients} connections, one gunicorn")

@@ -77,7 +77,7 @@ def test_the_incident_export_has_the_list_rows_with_labels(app, client, make, lo
     assert newer["等级"] == "一般（Ⅳ级）" and newer["报送省厅"] == "无需立即报送"
     assert newer["经过和影响"] == "'+1 轻微事故"  # hostile text neutralised
     assert older["等级"] == "重大（Ⅱ级）" and older["报送日期"] == TODAY.isoformat()
-    assert older["报送省厅"] == f"已于{TODAY.isoformat()}报送" and older["报送标记人"] == "王科员"
+    assert older["报送省厅"] == f"已于 {TODAY.isoformat()} 报送" and older["报送标记人"] == "王科员"
     assert older["信息来源"].startswith("'=") and older["记录人"] == "王科员"
     assert_audited("incident.export")
     assert_refused(client, login, make, first, "/upkeep/incidents/export")

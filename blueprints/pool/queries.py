@@ -5,7 +5,7 @@ from peewee import JOIN
 from core import search, versions
 from core.bounds import int_in, year_in
 from core.pagination import chosen_sort
-from models import PoolEntry, Subject, User
+from models import PoolEntry, Subject, User, db
 
 FILTERS = ("q", "kind", "district", "industry", "status", "rung", "year", "owner")
 SORTS = {
@@ -53,6 +53,16 @@ def pool_query(filters, pool_first=False):
     return query.order_by(SORTS[sort], PoolEntry.id.desc() if sort.startswith("-") else PoolEntry.id)
 
 
+# The distinct years admitted, newest first, one index probe a year (a loose index scan): SELECT DISTINCT read every
+# entry on PostgreSQL (7.5 ms at 50,000 entries).
+YEARS_ADMITTED = """WITH RECURSIVE years(year) AS (
+    SELECT MAX(year_admitted) FROM pool_entry
+    UNION ALL
+    SELECT (SELECT MAX(year_admitted) FROM pool_entry WHERE year_admitted < years.year) FROM years
+    WHERE years.year IS NOT NULL)
+SELECT year FROM years WHERE year IS NOT NULL"""
+
+
 def filter_choices():
     """What the pool filter bar (pool/_filter_fields.html) offers: staff, industries and the years admitted; read
     again only when the pool or a staff name changed (core/versions.py)."""
@@ -60,8 +70,7 @@ def filter_choices():
 
     def read():
         return {"staff": list(User.staff_members()), "industries": INDUSTRIES,
-                "years": [y for (y,) in PoolEntry.select(PoolEntry.year_admitted).distinct()
-                          .order_by(PoolEntry.year_admitted.desc()).tuples()]}
+                "years": [year for (year,) in db.execute_sql(YEARS_ADMITTED).fetchall()]}
 
     return dict(versions.remembered("pool", "filter_choices", read))
 

@@ -382,12 +382,6 @@ def _incidents():
             .order_by(Incident.occurred_on.desc(), Incident.id.desc()))
 
 
-def _incident_reported_text(incident):
-    if incident.reported_on:
-        return f"已于{_day(incident.reported_on)}报送"
-    return "待报送" if incident.reportable else "无需立即报送"
-
-
 @bp.route("/upkeep/incidents/export")
 @staff_required
 def incident_export():
@@ -395,7 +389,7 @@ def incident_export():
     incidents = list(_incidents())
     names = _names([i.recorded_by_id for i in incidents] + [i.reported_by_id for i in incidents])
     rows = [[_day(i.occurred_on), i.subject.name, i.subject.credit_code, IncidentKind.label_of(i.kind),
-             IncidentGrade.label_of(i.grade), i.grade_note, _incident_reported_text(i), _day(i.reported_on),
+             IncidentGrade.label_of(i.grade), i.grade_note, i.report_text(_day), _day(i.reported_on),
              names.get(i.reported_by_id, ""), i.source, i.description, names.get(i.recorded_by_id, ""),
              _day(i.recorded_at)] for i in incidents]
     data = xlsx_table("事故事件", ["发生日期", "单位", "统一社会信用代码", "类别", "等级", "原记录等级", "报送省厅",
