@@ -135,7 +135,6 @@ def keyset_paginate(query, column, tiebreak, descending, key_of, count, per_page
     before = None if after else decode_key(request.args.get("before"), cast)
     forward = (column.desc(), tiebreak.desc()) if descending else (column.asc(), tiebreak.asc())
     backward = (column.asc(), tiebreak.asc()) if descending else (column.desc(), tiebreak.desc())
-    total, capped = count()
     if after:
         rows = list(query.where(_after(column, tiebreak, after, descending)).order_by(*forward).limit(per_page + 1))
         has_next = len(rows) > per_page
@@ -149,12 +148,19 @@ def keyset_paginate(query, column, tiebreak, descending, key_of, count, per_page
             rows, page, has_next = None, 1, None
     else:
         rows = None
+    total = capped = None
     if rows is None:
-        if not capped:
-            page = min(page, max(1, math.ceil(total / per_page)))
+        if page > 1:  # a page number past the end shows the last page
+            total, capped = count()
+            if not capped:
+                page = min(page, max(1, math.ceil(total / per_page)))
         rows = list(query.order_by(*forward).offset((page - 1) * per_page).limit(per_page + 1))
         has_next = len(rows) > per_page
         rows = rows[:per_page]
+        if page == 1 and not has_next:  # the whole list is on this page: its rows are the count (a search, mostly)
+            total, capped = len(rows), False
+    if total is None:
+        total, capped = count()
     return KeysetPage(items=rows, total=total, capped=capped, page=page, per_page=per_page, has_next=has_next,
                       next_key=encode_key(*key_of(rows[-1])) if rows and has_next else None,
                       prev_key=encode_key(*key_of(rows[0])) if rows and page > 1 else None)

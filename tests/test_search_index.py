@@ -158,3 +158,18 @@ def test_filtered_pages_read_in_the_pool_order_give_the_same_rows(client, staff,
     names, urls = walk(client, "/pool/?district=临江区")
     assert names == expected and len(urls) == 2
     assert "共 3 条" in client.get(urls[0]).get_data(as_text=True)
+
+
+def test_a_search_that_fits_one_page_is_counted_from_its_rows(client, staff, make, monkeypatch):
+    from blueprints.pool import rows
+
+    for n in range(3):
+        pooled(make, f"北辰乳业{n}有限公司")
+    pooled(make, "临江纸业有限公司")
+
+    def no_count(query, *args, **kwargs):
+        raise AssertionError("a page that holds the whole list needs no COUNT")
+
+    monkeypatch.setattr(rows, "capped_count", no_count)
+    html = client.get("/pool/?q=北辰乳业", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "共 3 条" in html and len(ROW_NAME.findall(html)) == 3
