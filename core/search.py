@@ -1,8 +1,8 @@
 """Substring search of subjects by name or credit code through an index (migrations/027_search_index.py).
 
 SQLite: the FTS5 table subject_fts (trigram tokenizer, kept current by triggers); PostgreSQL: pg_trgm GIN indexes,
-which `ILIKE '%…%'` uses, one column per SELECT. A trigram index needs three characters: a shorter query falls back to LIKE, which on a
-short query is cheap enough (the list stops after one page)."""
+which `ILIKE '%…%'` uses, one column per SELECT. A trigram index needs three characters: a shorter query falls back
+to LIKE, which on a short query is cheap enough (the list stops after one page)."""
 from peewee import SQL, PostgresqlDatabase
 
 from core.identifiers import normalize_credit_code
