@@ -26,14 +26,11 @@ def me():
     return current_user._get_current_object()
 
 
-def fragment_or_page(fragment_template, page_template, page_context=None, **context):
-    """The fragment alone for an htmx request, the whole page otherwise (and on history restore).
-
-    `page_context()` gives what only the whole page shows (a filter bar's choices, say): not computed for the
-    fragment a search-as-you-type sends."""
+def fragment_or_page(fragment_template, page_template, **context):
+    """The fragment alone for an htmx request, the whole page otherwise (and on history restore)."""
     if htmx and not htmx.history_restore_request:
         return render_template(fragment_template, **context)
-    return render_template(page_template, **context, **(page_context() if page_context else {}))
+    return render_template(page_template, **context)
 
 
 def beside_field(form, refused, fallback=None):

@@ -40,6 +40,12 @@ def sheet_column(client, url, column=1):  # after 序号
     return [row[column] for row in rows]
 
 
+def export_href(client, path, link_id, **args):
+    """The href of the export link (`link_id`) on the list at `path` with the filters `args`."""
+    html = client.get(path, query_string=args).get_data(as_text=True)
+    return unescape(re.search(rf'id="{link_id}" [^>]*href="([^"]*)"', html).group(1))
+
+
 def sort_href(html, label):
     """The href of the sort link whose text starts with `label`."""
     match = re.search(rf'<a href="([^"]*sort=[^"]*)">{label}', html)
@@ -104,8 +110,7 @@ def test_the_application_list_searches_and_sorts(client, staff, applications):
 
 
 def test_the_application_export_follows_the_search(client, staff, applications):
-    html = client.get("/applications/", query_string={"q": "钢铁"}).get_data(as_text=True)
-    href = unescape(re.search(r'id="application-export" [^>]*href="([^"]*)"', html).group(1))
+    href = export_href(client, "/applications/", "application-export", q="钢铁")
     assert "q=" in href
     assert sheet_column(client, href) == [SECOND]
     assert sheet_column(client, "/applications/export?q=" + CODES[FIRST][-7:]) == [FIRST]
@@ -131,8 +136,7 @@ def test_the_agency_list_searches_and_sorts(client, staff, agencies):
 
 
 def test_the_agency_export_follows_the_search(client, staff, agencies):
-    html = client.get("/agencies/", query_string={"q": "钢铁", "status": "approved"}).get_data(as_text=True)
-    href = unescape(re.search(r'id="agency-export" [^>]*href="([^"]*)"', html).group(1))
+    href = export_href(client, "/agencies/", "agency-export", q="钢铁", status="approved")
     assert "q=" in href and "status=approved" in href
     assert sheet_column(client, href) == [SECOND]
     assert sheet_column(client, "/agencies/export?q=" + CODES[FIRST][-7:].lower()) == [FIRST]
@@ -165,8 +169,7 @@ def test_the_engagement_list_searches_and_sorts(client, staff, engagements):
 
 
 def test_the_engagement_export_follows_the_list(client, staff, engagements):
-    html = client.get("/agencies/engagements", query_string={"q": "南岭"}).get_data(as_text=True)
-    href = unescape(re.search(r'id="engagement-export" [^>]*href="([^"]*)"', html).group(1))
+    href = export_href(client, "/agencies/engagements", "engagement-export", q="南岭")
     assert "q=" in href
     assert sheet_column(client, href) == [SECOND]
     assert sheet_column(client, "/agencies/engagements/export?q=" + CODES[FIRST][-7:]) == [FIRST]

@@ -48,6 +48,16 @@ def assert_refused(client, login, make, subject, url):
     assert AuditEvent.select().where(AuditEvent.action.endswith(".export")).count() == 1
 
 
+def list_and_export(client, path, table_id):
+    """The list page at `path` (which links its export), its table `table_id`, and the export's response, header
+    and rows."""
+    page = client.get(path).get_data(as_text=True)
+    assert f'href="{path}/export"' in page
+    response = client.get(f"{path}/export")
+    header, rows = sheet_of(response)
+    return page, table_of(page, table_id), response, header, rows
+
+
 @pytest.fixture
 def clerk(make):
     return make.user(Role.STAFF, display_name="王科员")
@@ -62,11 +72,8 @@ def test_the_incident_export_has_the_list_rows_with_labels(app, client, make, lo
     upkeep.record_incident(second, occurred_on=TODAY, kind="safety", grade="general", source="应急管理局",
                            description="+1 轻微事故", by=clerk)
     login(clerk)
-    page = client.get("/upkeep/incidents").get_data(as_text=True)
-    assert 'id="export-link"' in page and 'href="/upkeep/incidents/export"' in page
-    page = table_of(page, "incidents")
-    response = client.get("/upkeep/incidents/export")
-    header, rows = sheet_of(response)
+    whole, page, response, header, rows = list_and_export(client, "/upkeep/incidents", "incidents")
+    assert 'id="export-link"' in whole
     assert download_name(response) == f"%E4%BA%8B%E6%95%85%E4%BA%8B%E4%BB%B6-{STAMP}.xlsx"  # 事故事件-YYYYMMDD
     assert {"发生日期", "单位", "类别", "等级", "报送省厅", "信息来源", "经过和影响", "记录人"} <= set(header)
     # the list's order: newest first
@@ -94,11 +101,7 @@ def test_the_spot_check_export_has_the_list_rows_and_documents(app, client, make
     assert response.status_code == 302
     upkeep.record_spot_check(second, checked_on=TODAY, method="onsite", inspectors="张某", findings="运行正常",
                              result="compliant", by=clerk)
-    page = client.get("/upkeep/spot-checks").get_data(as_text=True)
-    assert 'href="/upkeep/spot-checks/export"' in page
-    page = table_of(page, "spot-checks")
-    response = client.get("/upkeep/spot-checks/export")
-    header, rows = sheet_of(response)
+    _, page, response, header, rows = list_and_export(client, "/upkeep/spot-checks", "spot-checks")
     assert download_name(response).endswith(f"-{STAMP}.xlsx")
     assert {"抽查日期", "单位", "方式", "检查人员", "结论", "材料", "检查发现", "记录人"} <= set(header)
     assert [r["单位"] for r in rows] == ["乙纸业有限公司", "甲化工有限公司"]
@@ -121,11 +124,7 @@ def test_the_complaint_export_has_the_list_rows_masked(app, client, make, login,
     upkeep.submit_complaint(None, agency, name="李四", contact="li@example.cn", matter="=cmd|' /C calc'!A0",
                             ip="127.0.0.1", has_evidence=False, no_evidence_reason="口头反映")
     login(clerk)
-    page = client.get("/upkeep/complaints").get_data(as_text=True)
-    assert 'href="/upkeep/complaints/export"' in page
-    page = table_of(page, "complaints")
-    response = client.get("/upkeep/complaints/export")
-    header, rows = sheet_of(response)
+    _, page, response, header, rows = list_and_export(client, "/upkeep/complaints", "complaints")
     assert download_name(response).endswith(f"-{STAMP}.xlsx")
     assert {"收到时间", "举报对象", "举报人", "联系方式", "佐证材料", "处理结果", "举报事项", "核实情况"} <= set(header)
     # the list's order: unhandled first
